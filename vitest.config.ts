@@ -1,0 +1,24 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["src/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          // Real engine work: containers start in hundreds of milliseconds, builds take seconds.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          globalSetup: ["test/integration/global-setup.ts"],
+        },
+      },
+    ],
+  },
+});
