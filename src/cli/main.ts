@@ -1,0 +1,66 @@
+// composec's command line: parses flags, runs one command, prints errors, picks the exit code.
+// Commands live in ./commands/, one file each; this file only wires them together.
+import { Command, CommanderError } from "commander";
+import { formatProblem, ProjectError, UsageError } from "../errors.js";
+import { exitCodeFor, isUserFacing } from "./exit-codes.js";
+import { registerConfig } from "./commands/config.js";
+import { createOutput, type Output } from "./output.js";
+
+/** Builds the `composec` program; `output` decides where text goes (tests pass their own). */
+export function buildProgram(output: Output): Command {
+  const program = new Command("composec")
+    .description("Run Compose projects on a Docker Engine, with secrets done completely and safely")
+    .version(VERSION, "-v, --version")
+    .option("-f, --file <path>", "compose file (repeatable; `-` reads standard input)", collect, [])
+    .option("-p, --project-name <name>", "project name")
+    .option("--project-directory <path>", "project directory (default: the first file's directory)")
+    .option("--env-file <path>", "environment file (repeatable; replaces the default .env)", collect, [])
+    .option("--profile <name>", "enable a profile (repeatable)", collect, [])
+    .option("-H, --host <host>", "Docker Engine to talk to (unix:///path or tcp://host:port)")
+    .option("--dry-run", "show what would be done without doing it", false)
+    .option("--progress <mode>", "progress output: auto, tty, plain, json or quiet", "auto")
+    .enablePositionalOptions()
+    .showHelpAfterError("(run `composec --help` for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => output.stdout(text),
+      writeErr: (text) => output.stderr(text),
+    });
+  registerConfig(program, output);
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const VERSION = "0.1.0";
+
+/** Runs the CLI and returns the process exit code; never throws. */
+export async function run(argv: string[], output: Output = createOutput()): Promise<number> {
+  const program = buildProgram(output);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    return reportError(error, output);
+  }
+}
+
+function reportError(error: unknown, output: Output): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message; help and version are not failures.
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+    if (error.code === "commander.help") return 0;
+    return exitCodeFor(new UsageError(error.message));
+  }
+  if (error instanceof ProjectError) {
+    for (const problem of error.problems) output.stderr(`error: ${formatProblem(problem)}\n`);
+  } else if (isUserFacing(error)) {
+    output.stderr(`error: ${(error as Error).message}\n`);
+  } else {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    output.stderr(`composec: internal error (a bug; please report it)\n${detail}\n`);
+  }
+  return exitCodeFor(error);
+}

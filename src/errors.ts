@@ -1,0 +1,62 @@
+// The few error classes composec throws. Which exit code each one means is decided in one place,
+// src/cli/exit-codes.ts; nothing else in the code picks an exit code.
+
+/** Where in a compose file something was written. */
+export interface Location {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One problem with the user's input: where, the path inside the document, and what is wrong. */
+export interface Problem {
+  location?: Location;
+  /** Path inside the project, e.g. `services.web.secrets[1].mode`. */
+  path?: string;
+  message: string;
+}
+
+export function formatLocation(location: Location | undefined): string {
+  return location ? `${location.file}:${location.line}:${location.column}` : "";
+}
+
+/** Renders a problem as one line: `file:line:col path: message`. */
+export function formatProblem(problem: Problem): string {
+  const where = [formatLocation(problem.location), problem.path].filter(Boolean).join(" ");
+  return where ? `${where}: ${problem.message}` : problem.message;
+}
+
+/** The user's project (files, variables, secret sources) is invalid; carries every problem found. */
+export class ProjectError extends Error {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super(problems.map(formatProblem).join("\n"));
+    this.name = "ProjectError";
+    this.problems = problems;
+  }
+}
+
+/** The command line itself is wrong (unknown flag or command, bad flag value). */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The Docker Engine refused or failed an operation; `resource` names what was being done. */
+export class EngineError extends Error {
+  override name = "EngineError";
+  readonly resource: string | undefined;
+  constructor(message: string, options: { resource?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.resource = options.resource;
+  }
+}
+
+/** The user interrupted the run (Ctrl-C). */
+export class InterruptedError extends Error {
+  override name = "InterruptedError";
+}
+
+/** A bug in composec: shown with its stack, never caused by the user's input. */
+export class InternalError extends Error {
+  override name = "InternalError";
+}
