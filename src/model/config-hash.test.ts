@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { canonicalJson, configHash } from "./config-hash.js";
+import { makeProject, makeService } from "./project-builder.js";
+
+describe("configHash", () => {
+  const base = makeService("web", {
+    image: "busybox",
+    command: ["sleep", "1000"],
+    environment: { A: "1", B: "2" },
+  });
+  const project = makeProject("demo", [base]);
+  const hash = configHash(project, base);
+
+  it("is a sha256 hex digest, stable whatever the key order", () => {
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    const reordered = makeService("web", {
+      environment: { B: "2", A: "1" },
+      command: ["sleep", "1000"],
+      image: "busybox",
+    });
+    expect(configHash(project, reordered)).toBe(hash);
+  });
+
+  it("changes with anything that shapes the container", () => {
+    expect(configHash(project, { ...base, command: ["sleep", "2000"] })).not.toBe(hash);
+    expect(configHash(project, { ...base, environment: { A: "1", B: "3" } })).not.toBe(hash);
+    expect(configHash(project, { ...base, user: "1000" })).not.toBe(hash);
+  });
+
+  it("covers secret references, not only their presence", () => {
+    const secret = { source: "token", target: "/run/secrets/token", uid: 0, gid: 0, mode: 0o444 };
+    const withSecret = configHash(project, { ...base, secrets: [secret] });
+    expect(withSecret).not.toBe(hash);
+    expect(configHash(project, { ...base, secrets: [{ ...secret, mode: 0o400 }] })).not.toBe(withSecret);
+  });
+
+  it("ignores what changes no container: replicas, depends_on, profiles, pull policy, build", () => {
+    const same = {
+      ...base,
+      replicas: 3,
+      profiles: ["debug"],
+      pullPolicy: "never" as const,
+      dependsOn: { db: { condition: "service_started" as const, required: true, restart: false } },
+    };
+    expect(configHash(project, same)).toBe(hash);
+  });
+
+  it("changes when a network the service joins is renamed on the engine", () => {
+    const renamed = { ...project, networks: { default: { ...project.networks.default!, name: "other" } } };
+    expect(configHash(renamed, base)).not.toBe(hash);
+  });
+});
+
+describe("canonicalJson", () => {
+  it("sorts keys at every depth and drops undefined members", () => {
+    expect(canonicalJson({ b: 1, a: { d: undefined, c: [2, { z: 1, y: 2 }] } })).toBe(
+      '{"a":{"c":[2,{"y":2,"z":1}]},"b":1}',
+    );
+  });
+});

@@ -1,0 +1,59 @@
+// The config hash decides recreation: a container whose `com.docker.compose.config-hash` label
+// differs from the service's current hash is replaced. It must therefore cover everything that
+// shapes the container, and nothing that does not (as in Compose: not the build section, the pull
+// policy, the replica count, `depends_on` or profiles, which change no container).
+//
+// Secrets: the hash covers the service's secret *references* (source, target, uid, gid, mode), which
+// are part of the Service; never their bytes (CLARIFICATIONS.md 10: content changes are detected by
+// digests kept on the tmpfs). Nothing here can see a secret value: the Project holds none.
+import { createHash } from "node:crypto";
+import type { Project, Service } from "./project.js";
+
+/** Bumped when the hashed input changes shape, so old containers are recreated once, not forever. */
+const HASH_SCHEME = 1;
+
+/** sha256 (hex) of the canonical JSON of what shapes the service's containers. */
+export function configHash(project: Pick<Project, "networks" | "volumes">, service: Service): string {
+  const {
+    build: _build,
+    pullPolicy: _pull,
+    replicas: _replicas,
+    dependsOn: _deps,
+    profiles: _profiles,
+    ...rest
+  } = service;
+  // Engine names of the networks and volumes the service uses: renaming one (`name:`) must
+  // recreate the container even though the service's own text did not change.
+  const networks: Record<string, string | undefined> = {};
+  for (const key of Object.keys(service.networks)) networks[key] = project.networks[key]?.name;
+  const volumes: Record<string, string | undefined> = {};
+  for (const mount of service.volumes) {
+    if (mount.type === "volume" && mount.source !== undefined) {
+      volumes[mount.source] = project.volumes[mount.source]?.name;
+    }
+  }
+  const input = { scheme: HASH_SCHEME, service: rest, networks, volumes };
+  return createHash("sha256").update(canonicalJson(input)).digest("hex");
+}
+
+/**
+ * JSON with object keys sorted at every depth and `undefined` members dropped, so equal values
+ * always give equal text whatever order the loader built them in. Array order is kept: it means
+ * something (command arguments, volume order).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : sortKeys(item)));
+  if (value !== null && typeof value === "object") {
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const member = (value as Record<string, unknown>)[key];
+      if (member !== undefined) sorted[key] = sortKeys(member);
+    }
+    return sorted;
+  }
+  return value;
+}

@@ -1,0 +1,145 @@
+// Names and labels of everything composec creates on the engine, in one place.
+//
+// They are exactly Compose v2's, so `docker ps --filter label=com.docker.compose.project=demo`,
+// `docker compose ps` and the tools built on Compose's labels see our resources, and we see theirs:
+//
+//   container   <project>-<service>-<number>   (or the service's `container_name`)
+//   one-off     <project>-<service>-run-<slug>
+//   network     <project>_<key>                (the loader already resolved it: Network.name)
+//   volume      <project>_<key>                (likewise: Volume.name)
+//
+// Labels on a service container:
+//   com.docker.compose.project                  project name: what every lookup filters on
+//   com.docker.compose.service                  service name
+//   com.docker.compose.container-number         1, 2, ... (absent on one-off containers)
+//   com.docker.compose.oneoff                   "False", or "True" for `run` containers
+//   com.docker.compose.config-hash              configHash(): a changed value means "recreate"
+//   com.docker.compose.image                    image id the container was created from
+//   com.docker.compose.depends_on               "db:service_healthy:false,..." (sorted)
+//   com.docker.compose.version                  version of the tool that created it (composec's)
+//   com.docker.compose.project.working_dir      absolute project directory
+//   com.docker.compose.project.config_files     compose files, comma-separated
+// On networks and volumes: project, version, and com.docker.compose.network / .volume (the key).
+// Our own labels live under io.composec. and never carry a secret value.
+import { COMPOSEC_VERSION } from "../version.js";
+import type { Dependency, Project, Service } from "./project.js";
+
+export const LABEL = {
+  project: "com.docker.compose.project",
+  service: "com.docker.compose.service",
+  containerNumber: "com.docker.compose.container-number",
+  oneoff: "com.docker.compose.oneoff",
+  configHash: "com.docker.compose.config-hash",
+  image: "com.docker.compose.image",
+  dependsOn: "com.docker.compose.depends_on",
+  version: "com.docker.compose.version",
+  workingDir: "com.docker.compose.project.working_dir",
+  configFiles: "com.docker.compose.project.config_files",
+  network: "com.docker.compose.network",
+  volume: "com.docker.compose.volume",
+  slug: "com.docker.compose.slug",
+  /** composec's own version, beside Compose's label, so our resources can be told apart. */
+  composecVersion: "io.composec.version",
+} as const;
+
+/** Prefix of composec's own labels. */
+export const COMPOSEC_LABEL_PREFIX = "io.composec.";
+
+/** Name of a service's container number `number` (1-based). */
+export function containerName(
+  projectName: string,
+  service: Pick<Service, "name" | "containerName">,
+  number: number,
+): string {
+  return service.containerName ?? `${projectName}-${service.name}-${number}`;
+}
+
+/** Name of a one-off (`run`) container; `slug` is random hex from the caller (names stay testable). */
+export function oneoffContainerName(projectName: string, serviceName: string, slug: string): string {
+  return `${projectName}-${serviceName}-run-${slug.slice(0, 12)}`;
+}
+
+/** The `label=` filter value that finds every resource of a project. */
+export function projectFilter(projectName: string): string {
+  return `${LABEL.project}=${projectName}`;
+}
+
+/** `com.docker.compose.depends_on`: `service:condition:restart`, comma-separated, sorted. */
+export function dependsOnLabel(dependsOn: Record<string, Dependency>): string {
+  return Object.keys(dependsOn)
+    .sort()
+    .map((name) => {
+      const dependency = dependsOn[name] as Dependency;
+      return `${name}:${dependency.condition}:${dependency.restart}`;
+    })
+    .join(",");
+}
+
+export interface ContainerLabelInput {
+  project: Pick<Project, "name" | "workingDir" | "composeFiles">;
+  service: Service;
+  number: number;
+  configHash: string;
+  /** Image id the container is created from, when known. */
+  imageId?: string;
+}
+
+/**
+ * Labels of a service container: the service's own labels, then ours on top (a user label can
+ * never hide a container from its project).
+ */
+export function containerLabels(input: ContainerLabelInput): Record<string, string> {
+  const { project, service } = input;
+  const labels: Record<string, string> = {
+    ...service.labels,
+    [LABEL.project]: project.name,
+    [LABEL.service]: service.name,
+    [LABEL.containerNumber]: String(input.number),
+    [LABEL.oneoff]: "False",
+    [LABEL.configHash]: input.configHash,
+    [LABEL.dependsOn]: dependsOnLabel(service.dependsOn),
+    [LABEL.version]: COMPOSEC_VERSION,
+    [LABEL.workingDir]: project.workingDir,
+    [LABEL.configFiles]: project.composeFiles.join(","),
+    [LABEL.composecVersion]: COMPOSEC_VERSION,
+  };
+  if (input.imageId !== undefined) labels[LABEL.image] = input.imageId;
+  return labels;
+}
+
+/** Labels of a project network (the user's own first, ours on top). */
+export function networkLabels(
+  projectName: string,
+  key: string,
+  own: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...own,
+    [LABEL.project]: projectName,
+    [LABEL.network]: key,
+    [LABEL.version]: COMPOSEC_VERSION,
+    [LABEL.composecVersion]: COMPOSEC_VERSION,
+  };
+}
+
+/** Labels of a project volume (the user's own first, ours on top). */
+export function volumeLabels(
+  projectName: string,
+  key: string,
+  own: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...own,
+    [LABEL.project]: projectName,
+    [LABEL.volume]: key,
+    [LABEL.version]: COMPOSEC_VERSION,
+    [LABEL.composecVersion]: COMPOSEC_VERSION,
+  };
+}
+
+/** Human names of resources in progress lines and errors, as Compose prints them. */
+export const resourceTitle = {
+  container: (name: string) => `Container ${name}`,
+  network: (name: string) => `Network ${name}`,
+  volume: (name: string) => `Volume ${name}`,
+} as const;
