@@ -1,0 +1,354 @@
+// The one way composec talks to a Docker Engine: a facade over dockerode with one method per
+// Engine operation we use. Every method has the same shape: call, and on failure rethrow an
+// EngineError whose message starts with the resource (`container demo-web-1: ...`). One client is
+// created by the caller and passed in; nothing here is a module-level singleton.
+import { Readable } from "node:stream";
+import Docker from "dockerode";
+import { EngineError } from "../errors.js";
+import { projectFilter } from "../model/names.js";
+
+/** Where the engine listens: a unix socket, or tcp (plain HTTP, or HTTPS when TLS is asked for). */
+export type EngineEndpoint =
+  | { kind: "unix"; socketPath: string }
+  | { kind: "tcp"; host: string; port: number; protocol: "http" | "https" };
+
+export const DEFAULT_SOCKET = "/var/run/docker.sock";
+
+/**
+ * Reads `-H/--host` (wins) or `DOCKER_HOST`: `unix:///path`, a bare `/path`, or `tcp://host:port`.
+ * Anything else is refused here rather than guessed at.
+ */
+export function resolveEndpoint(
+  host: string | undefined,
+  env: Record<string, string | undefined>,
+): EngineEndpoint {
+  const value = host ?? env.DOCKER_HOST;
+  if (value === undefined || value === "") return { kind: "unix", socketPath: DEFAULT_SOCKET };
+  if (value.startsWith("unix://"))
+    return { kind: "unix", socketPath: value.slice("unix://".length) || DEFAULT_SOCKET };
+  if (value.startsWith("/")) return { kind: "unix", socketPath: value };
+  if (value.startsWith("tcp://") || value.startsWith("http://") || value.startsWith("https://")) {
+    const url = new URL(value.replace(/^tcp:/, "http:"));
+    const tls = value.startsWith("https://") || env.DOCKER_TLS_VERIFY === "1" || url.port === "2376";
+    const port = url.port === "" ? (tls ? 2376 : 2375) : Number(url.port);
+    return { kind: "tcp", host: url.hostname, port, protocol: tls ? "https" : "http" };
+  }
+  const source = host !== undefined ? "-H/--host" : "DOCKER_HOST";
+  throw new EngineError(
+    `${source} "${value}" is not an engine address; use unix:///var/run/docker.sock or tcp://host:port`,
+  );
+}
+
+/** `unix:///var/run/docker.sock` or `tcp://host:port`, for messages. */
+export function formatEndpoint(endpoint: EngineEndpoint): string {
+  return endpoint.kind === "unix"
+    ? `unix://${endpoint.socketPath}`
+    : `tcp://${endpoint.host}:${endpoint.port}`;
+}
+
+export interface EngineVersion {
+  version: string;
+  apiVersion: string;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  timestamps?: boolean;
+  /** Number of lines from the end, or all. */
+  tail?: number | "all";
+  /** Unix seconds. */
+  since?: number;
+}
+
+/** The Engine operations composec performs; `DockerEngine` is the one implementation. */
+export interface Engine {
+  readonly endpoint: EngineEndpoint;
+  version(): Promise<EngineVersion>;
+  listProjectContainers(projectName: string, options?: { all?: boolean }): Promise<Docker.ContainerInfo[]>;
+  listNetworks(filters?: Record<string, string[]>): Promise<Docker.NetworkInspectInfo[]>;
+  listVolumes(filters?: Record<string, string[]>): Promise<Docker.VolumeInspectInfo[]>;
+  /** The image, or `undefined` when the engine does not have it. */
+  inspectImage(reference: string): Promise<Docker.ImageInspectInfo | undefined>;
+  /** The network, or `undefined` when it does not exist. */
+  inspectNetwork(name: string): Promise<Docker.NetworkInspectInfo | undefined>;
+  /** The volume, or `undefined` when it does not exist. */
+  inspectVolume(name: string): Promise<Docker.VolumeInspectInfo | undefined>;
+  createNetwork(options: Docker.NetworkCreateOptions): Promise<string>;
+  removeNetwork(name: string): Promise<void>;
+  createVolume(options: Docker.VolumeCreateOptions & { Name: string }): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  /** Creates a container named `options.name`; returns its id. */
+  createContainer(options: Docker.ContainerCreateOptions & { name: string }): Promise<string>;
+  connectNetwork(
+    network: string,
+    container: { id: string; name: string },
+    endpoint: Docker.EndpointSettings,
+  ): Promise<void>;
+  startContainer(container: { id: string; name: string }): Promise<void>;
+  /** Stops with `timeoutSeconds` of grace before SIGKILL (engine default when absent). */
+  stopContainer(container: { id: string; name: string }, timeoutSeconds?: number): Promise<void>;
+  removeContainer(
+    container: { id: string; name: string },
+    options?: { volumes?: boolean; force?: boolean },
+  ): Promise<void>;
+  renameContainer(container: { id: string; name: string }, newName: string): Promise<void>;
+  inspectContainer(container: { id: string; name: string }): Promise<Docker.ContainerInspectInfo>;
+  /** Waits until the container is not running; returns its exit code. */
+  waitContainer(container: { id: string; name: string }): Promise<number>;
+  /** Raw log stream (multiplexed unless the container has a TTY: see `demuxLogs`). */
+  logs(container: { id: string; name: string }, options: LogOptions): Promise<Readable>;
+  /** Splits a multiplexed log stream into stdout and stderr. */
+  demuxLogs(stream: Readable, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
+}
+
+/** Creates the engine client for `-H/--host` or `DOCKER_HOST` (default: the local socket). */
+export function createEngine(
+  options: { host?: string; env?: Record<string, string | undefined> } = {},
+): Engine {
+  const endpoint = resolveEndpoint(options.host, options.env ?? process.env);
+  // Every connection key is given explicitly: docker-modem merges its own reading of DOCKER_HOST
+  // under ours, and a leftover `host` from it would override our socket path.
+  const docker =
+    endpoint.kind === "unix"
+      ? new Docker({ socketPath: endpoint.socketPath, host: undefined, port: undefined, protocol: undefined })
+      : new Docker({
+          host: endpoint.host,
+          port: endpoint.port,
+          protocol: endpoint.protocol,
+          socketPath: undefined,
+        });
+  return new DockerEngine(docker, endpoint);
+}
+
+type Ref = { id: string; name: string };
+
+/** The dockerode implementation of `Engine`. */
+export class DockerEngine implements Engine {
+  readonly #docker: Docker;
+  readonly endpoint: EngineEndpoint;
+
+  constructor(docker: Docker, endpoint: EngineEndpoint) {
+    this.#docker = docker;
+    this.endpoint = endpoint;
+  }
+
+  version(): Promise<EngineVersion> {
+    return this.#call("engine", async () => {
+      const info = await this.#docker.version();
+      return { version: info.Version, apiVersion: info.ApiVersion };
+    });
+  }
+
+  listProjectContainers(
+    projectName: string,
+    options: { all?: boolean } = {},
+  ): Promise<Docker.ContainerInfo[]> {
+    return this.#call(`project ${projectName}`, () =>
+      this.#docker.listContainers({
+        all: options.all ?? true,
+        filters: { label: [projectFilter(projectName)] },
+      }),
+    );
+  }
+
+  listNetworks(filters: Record<string, string[]> = {}): Promise<Docker.NetworkInspectInfo[]> {
+    return this.#call("networks", () => this.#docker.listNetworks({ filters }));
+  }
+
+  listVolumes(filters: Record<string, string[]> = {}): Promise<Docker.VolumeInspectInfo[]> {
+    return this.#call("volumes", async () => (await this.#docker.listVolumes({ filters })).Volumes ?? []);
+  }
+
+  inspectImage(reference: string): Promise<Docker.ImageInspectInfo | undefined> {
+    return this.#call(`image ${reference}`, () => this.#docker.getImage(reference).inspect(), {
+      notFound: undefined,
+    });
+  }
+
+  inspectNetwork(name: string): Promise<Docker.NetworkInspectInfo | undefined> {
+    return this.#call(`network ${name}`, () => this.#docker.getNetwork(name).inspect(), {
+      notFound: undefined,
+    });
+  }
+
+  inspectVolume(name: string): Promise<Docker.VolumeInspectInfo | undefined> {
+    return this.#call(`volume ${name}`, () => this.#docker.getVolume(name).inspect(), {
+      notFound: undefined,
+    });
+  }
+
+  createNetwork(options: Docker.NetworkCreateOptions): Promise<string> {
+    return this.#call(`network ${options.Name}`, async () => (await this.#docker.createNetwork(options)).id);
+  }
+
+  removeNetwork(name: string): Promise<void> {
+    return this.#call(`network ${name}`, () => this.#docker.getNetwork(name).remove());
+  }
+
+  createVolume(options: Docker.VolumeCreateOptions & { Name: string }): Promise<void> {
+    return this.#call(`volume ${options.Name}`, async () => {
+      await this.#docker.createVolume(options);
+    });
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return this.#call(`volume ${name}`, () => this.#docker.getVolume(name).remove());
+  }
+
+  createContainer(options: Docker.ContainerCreateOptions & { name: string }): Promise<string> {
+    return this.#call(
+      `container ${options.name}`,
+      async () => (await this.#docker.createContainer(options)).id,
+    );
+  }
+
+  connectNetwork(network: string, container: Ref, endpoint: Docker.EndpointSettings): Promise<void> {
+    return this.#call(`container ${container.name}`, () =>
+      this.#docker.getNetwork(network).connect({ Container: container.id, EndpointConfig: endpoint }),
+    );
+  }
+
+  startContainer(container: Ref): Promise<void> {
+    return this.#call(`container ${container.name}`, () => this.#docker.getContainer(container.id).start(), {
+      notModified: undefined,
+    });
+  }
+
+  stopContainer(container: Ref, timeoutSeconds?: number): Promise<void> {
+    const options = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
+    return this.#call(
+      `container ${container.name}`,
+      () => this.#docker.getContainer(container.id).stop(options),
+      {
+        notModified: undefined,
+      },
+    );
+  }
+
+  removeContainer(container: Ref, options: { volumes?: boolean; force?: boolean } = {}): Promise<void> {
+    return this.#call(`container ${container.name}`, () =>
+      this.#docker
+        .getContainer(container.id)
+        .remove({ v: options.volumes ?? false, force: options.force ?? false }),
+    );
+  }
+
+  renameContainer(container: Ref, newName: string): Promise<void> {
+    return this.#call(`container ${container.name}`, () =>
+      this.#docker.getContainer(container.id).rename({ name: newName }),
+    );
+  }
+
+  inspectContainer(container: Ref): Promise<Docker.ContainerInspectInfo> {
+    return this.#call(`container ${container.name}`, () => this.#docker.getContainer(container.id).inspect());
+  }
+
+  waitContainer(container: Ref): Promise<number> {
+    return this.#call(`container ${container.name}`, async () => {
+      const result = (await this.#docker.getContainer(container.id).wait({ condition: "not-running" })) as {
+        StatusCode: number;
+      };
+      return result.StatusCode;
+    });
+  }
+
+  logs(container: Ref, options: LogOptions): Promise<Readable> {
+    return this.#call(`container ${container.name}`, async () => {
+      // `tail` absent means all lines (the engine's default); the types do not know "all".
+      const query = {
+        stdout: true,
+        stderr: true,
+        timestamps: options.timestamps ?? false,
+        ...(typeof options.tail === "number" ? { tail: options.tail } : {}),
+        ...(options.since === undefined ? {} : { since: options.since }),
+      };
+      const handle = this.#docker.getContainer(container.id);
+      // dockerode returns a stream when following and a Buffer otherwise; callers want a stream.
+      if (options.follow) return (await handle.logs({ ...query, follow: true })) as unknown as Readable;
+      const buffer = await handle.logs({ ...query, follow: false });
+      return Readable.from([buffer]);
+    });
+  }
+
+  demuxLogs(stream: Readable, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void {
+    this.#docker.modem.demuxStream(stream, stdout, stderr);
+  }
+
+  /**
+   * Runs one engine call; maps its failure to an EngineError naming `resource`. `notFound` /
+   * `notModified`, when given, are the values a 404 / 304 stands for (absent, already so).
+   */
+  async #call<T>(
+    resource: string,
+    call: () => Promise<T>,
+    expected: { notFound?: T; notModified?: T } = {},
+  ): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 && "notFound" in expected) return expected.notFound as T;
+      if (status === 304 && "notModified" in expected) return expected.notModified as T;
+      throw toEngineError(resource, error, this.endpoint);
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+/** Turns a dockerode / socket failure into an EngineError that says what failed and what to do. */
+export function toEngineError(resource: string, error: unknown, endpoint: EngineEndpoint): EngineError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const where = formatEndpoint(endpoint);
+  const howToStart =
+    "start it (as root: `bash scripts/engine.sh`, or `sudo dockerd`), or point DOCKER_HOST or -H at a running engine";
+  if (code === "ENOENT" && endpoint.kind === "unix") {
+    return new EngineError(
+      `cannot reach the Docker Engine: no socket at ${endpoint.socketPath}; ${howToStart}`,
+      {
+        resource,
+        cause: error,
+      },
+    );
+  }
+  if (code === "EACCES" || code === "EPERM") {
+    return new EngineError(
+      `cannot reach the Docker Engine at ${where}: permission denied; run as root or as a member of the docker group`,
+      { resource, cause: error },
+    );
+  }
+  if (code === "ECONNREFUSED") {
+    return new EngineError(
+      `cannot reach the Docker Engine at ${where}: connection refused (no engine running?); ${howToStart}`,
+      {
+        resource,
+        cause: error,
+      },
+    );
+  }
+  if (code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ETIMEDOUT" || code === "ECONNRESET") {
+    return new EngineError(`cannot reach the Docker Engine at ${where}: ${String(code)}`, {
+      resource,
+      cause: error,
+    });
+  }
+  return new EngineError(`${resource}: ${engineMessage(error)}`, { resource, cause: error });
+}
+
+/** The engine's own words (`json.message`), without dockerode's "(HTTP code 404) ..." wrapping. */
+function engineMessage(error: unknown): string {
+  const json = (error as { json?: unknown } | null)?.json;
+  if (
+    json !== null &&
+    typeof json === "object" &&
+    typeof (json as { message?: unknown }).message === "string"
+  ) {
+    return (json as { message: string }).message.trim();
+  }
+  if (typeof json === "string" && json.trim() !== "") return json.trim();
+  if (error instanceof Error) return error.message.replace(/^\(HTTP code \d+\)\s*/, "").trim();
+  return String(error);
+}

@@ -1,0 +1,16 @@
+// Plans as stable text, one node per line, as Compose prints its reconciliation plans:
+//
+//   [] -> #1 network:default, CreateNetwork, not found
+//   [1] -> #2 service:web:1, CreateContainer, no existing container
+//
+// `up --dry-run` prints it, and planner tests assert it.
+import type { Plan, PlanNode } from "./types.js";
+
+/** One line per node: `[deps] -> #id resource, Operation, cause`; empty for an empty plan. */
+export function formatPlan(plan: Pick<Plan, "nodes">): string {
+  return plan.nodes.map((node) => `${formatNode(node)}\n`).join("");
+}
+
+export function formatNode(node: PlanNode): string {
+  return `[${node.dependsOn.join(",")}] -> #${node.id} ${node.resource}, ${node.operation.type}, ${node.cause}`;
+}

@@ -1,0 +1,55 @@
+// What exists on the engine for one project, as the planner needs it: plain data, no engine types,
+// so plans are computed (and tested) without an engine. src/engine/observe.ts fills it in.
+
+export type ContainerState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  /** `com.docker.compose.service`. */
+  service: string;
+  /** `com.docker.compose.container-number`; 0 when absent (one-off containers). */
+  number: number;
+  oneoff: boolean;
+  state: ContainerState;
+  /** `com.docker.compose.config-hash`, when present. */
+  configHash?: string;
+  /** Id of the image the container runs. */
+  imageId: string;
+  /** Services it depends on, from `com.docker.compose.depends_on` (used by `down` without files). */
+  dependsOn: string[];
+  labels: Record<string, string>;
+}
+
+export interface ObservedNetwork {
+  id: string;
+  name: string;
+  /** `com.docker.compose.project`, when present. */
+  project?: string;
+  /** `com.docker.compose.network`, when present. */
+  key?: string;
+}
+
+export interface ObservedVolume {
+  name: string;
+  project?: string;
+  /** `com.docker.compose.volume`, when present. */
+  key?: string;
+}
+
+export interface ObservedState {
+  projectName: string;
+  /** Every container with the project label, one-off ones included. */
+  containers: ObservedContainer[];
+  /** Networks that matter to the project (labelled with it or named like one of its networks), by name. */
+  networks: Record<string, ObservedNetwork>;
+  /** Likewise for volumes, by name. */
+  volumes: Record<string, ObservedVolume>;
+  /** Image id per image reference the project uses; `null` when the engine does not have it. */
+  images: Record<string, string | null>;
+}
+
+/** An empty observation: a project nothing exists of yet. */
+export function emptyState(projectName: string): ObservedState {
+  return { projectName, containers: [], networks: {}, volumes: {}, images: {} };
+}

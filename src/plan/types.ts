@@ -1,0 +1,69 @@
+// A plan is a graph of operations, each one Engine call (or one wait), each with a resource id and
+// the cause that made the planner add it. Nodes are listed dependencies first; the executor runs a
+// node once every node it depends on is done, so independent services proceed in parallel.
+import type { DependencyCondition, Network, Volume } from "../model/project.js";
+
+/** A container the plan acts on: one that exists, or the one a CreateContainer node makes. */
+export type ContainerRef = { id: string; name: string } | { createdBy: number; name: string };
+
+export type Operation =
+  | { type: "CreateNetwork"; key: string; name: string; network: Network }
+  | { type: "RemoveNetwork"; name: string }
+  | { type: "CreateVolume"; key: string; name: string; volume: Volume }
+  | { type: "RemoveVolume"; name: string }
+  | {
+      type: "CreateContainer";
+      service: string;
+      number: number;
+      /** Final name of the container. */
+      name: string;
+      /** Name it is created under: the final name, or a temporary one while it replaces `replaces`. */
+      createAs: string;
+      configHash: string;
+      imageId: string;
+      /** The container this one replaces (recreate): progress says "Recreate". */
+      replaces?: { id: string; name: string };
+    }
+  | { type: "RenameContainer"; container: ContainerRef; to: string }
+  | { type: "StartContainer"; service: string; container: ContainerRef }
+  | { type: "StopContainer"; container: { id: string; name: string }; timeoutSeconds?: number }
+  | { type: "RemoveContainer"; container: { id: string; name: string }; volumes: boolean }
+  | {
+      type: "WaitContainer";
+      service: string;
+      container: ContainerRef;
+      /** What to wait for: healthy, or exited with code 0. */
+      condition: Exclude<DependencyCondition, "service_started">;
+      /** The service that waits on it (for messages). */
+      dependent: string;
+    };
+
+export type OperationType = Operation["type"];
+
+export interface PlanNode {
+  /** 1-based, in the order the planner added the node. */
+  id: number;
+  /** `network:<key>`, `volume:<key>`, `service:<name>:<n>`, `orphan:<container>`. */
+  resource: string;
+  operation: Operation;
+  /** Why the planner added it (`not found`, `config changed`, ...). */
+  cause: string;
+  /** Ids of nodes that must be done first. */
+  dependsOn: number[];
+}
+
+/** A container the plan leaves as it is, with the reason (shown as `Running` progress). */
+export interface Unchanged {
+  resource: string;
+  name: string;
+  state: string;
+}
+
+export interface Plan {
+  nodes: PlanNode[];
+  unchanged: Unchanged[];
+  /** Things the user should know that do not stop the plan (orphans left, foreign networks). */
+  warnings: string[];
+  /** Reasons the plan cannot run (missing image, missing external network): nothing may be done. */
+  errors: string[];
+}

@@ -1,0 +1,457 @@
+// `up`'s reconciler: compares the project with what exists and returns the operations that make
+// them agree, each with its cause. Pure: no engine, no clock, no disk. Decisions live here so the
+// executor can carry a plan out without making any.
+import { configHash } from "../model/config-hash.js";
+import { containerName } from "../model/names.js";
+import type { Project, Service } from "../model/project.js";
+import { dependencyOrder, selectServices } from "./graph.js";
+import type { ObservedContainer, ObservedState } from "./state.js";
+import type { ContainerRef, Operation, Plan, PlanNode, Unchanged } from "./types.js";
+
+/** How containers whose config is unchanged or changed are treated (Compose's recreate strategies). */
+export type RecreateStrategy = "diverged" | "force" | "never";
+
+export interface UpPlanOptions {
+  /** Services named on the command line; their dependencies are added. Empty: every service. */
+  services?: string[];
+  /** `--force-recreate`: recreate the named services' containers even when unchanged. */
+  forceRecreate?: boolean;
+  /** `--no-recreate`: never recreate an existing container, even when its config changed. */
+  noRecreate?: boolean;
+  /** `--remove-orphans`: remove containers of services that are no longer in the project. */
+  removeOrphans?: boolean;
+  /** `-t`: seconds to wait for a container to stop before killing it (else its own setting). */
+  timeoutSeconds?: number;
+}
+
+/** Plans `up` for `project` against the observed `state`. Invalid selections throw ProjectError. */
+export function planUp(project: Project, state: ObservedState, options: UpPlanOptions = {}): Plan {
+  return new UpPlanner(project, state, options).plan();
+}
+
+/** A service's containers as the plan leaves them: how to reach each, and the node that starts it. */
+interface PlannedContainer {
+  number: number;
+  ref: ContainerRef;
+  /** The node after which the container runs (its start), absent when it already runs. */
+  startNode?: number;
+}
+
+class UpPlanner {
+  readonly #project: Project;
+  readonly #state: ObservedState;
+  readonly #options: UpPlanOptions;
+  readonly #nodes: PlanNode[] = [];
+  readonly #unchanged: Unchanged[] = [];
+  readonly #warnings: string[] = [];
+  readonly #errors: string[] = [];
+  readonly #networkNodes = new Map<string, number>();
+  readonly #volumeNodes = new Map<string, number>();
+  readonly #planned = new Map<string, PlannedContainer[]>();
+  /** Wait nodes already added, by `service/condition`: several dependents share one wait. */
+  readonly #waits = new Map<string, number[]>();
+
+  constructor(project: Project, state: ObservedState, options: UpPlanOptions) {
+    this.#project = project;
+    this.#state = state;
+    this.#options = options;
+  }
+
+  plan(): Plan {
+    const named = this.#options.services ?? [];
+    const selected = selectServices(this.#project, named);
+    const targeted = new Set(named.length > 0 ? named : selected);
+    const services = [...selected].map((name) => this.#project.services[name] as Service);
+
+    this.#checkServices(services);
+    this.#planNetworks(services);
+    this.#planVolumes(services);
+    const ordered = dependencyOrder(Object.fromEntries(services.map((service) => [service.name, service])));
+    for (const name of ordered) {
+      const service = this.#project.services[name] as Service;
+      this.#planService(service, this.#strategy(targeted.has(name)));
+    }
+    this.#planOrphans();
+    return { nodes: this.#nodes, unchanged: this.#unchanged, warnings: this.#warnings, errors: this.#errors };
+  }
+
+  #strategy(targeted: boolean): RecreateStrategy {
+    if (this.#options.noRecreate) return "never";
+    if (this.#options.forceRecreate && targeted) return "force";
+    return "diverged";
+  }
+
+  #add(resource: string, operation: Operation, cause: string, dependsOn: number[] = []): number {
+    const id = this.#nodes.length + 1;
+    this.#nodes.push({
+      id,
+      resource,
+      operation,
+      cause,
+      dependsOn: [...new Set(dependsOn)].sort((a, b) => a - b),
+    });
+    return id;
+  }
+
+  /** What the engine cannot tell us but the project can: unsupported or contradictory settings. */
+  #checkServices(services: Service[]): void {
+    for (const service of services) {
+      if (service.containerName !== undefined && service.replicas > 1) {
+        this.#errors.push(
+          `service "${service.name}": container_name "${service.containerName}" names one container, but ${service.replicas} replicas are asked for; remove container_name or use one replica`,
+        );
+      }
+      for (const mode of [service.networkMode, service.pid, service.ipc]) {
+        if (mode?.startsWith("service:")) {
+          this.#errors.push(
+            `service "${service.name}": "${mode}" (sharing another service's namespace) is not supported yet; use "container:<name>" or a network`,
+          );
+        }
+      }
+      if (service.image === undefined) {
+        this.#errors.push(
+          service.build !== undefined
+            ? `service "${service.name}": building images is not supported yet; build it yourself and set image:`
+            : `service "${service.name}": has neither image nor build; set image:`,
+        );
+      }
+    }
+  }
+
+  #planNetworks(services: Service[]): void {
+    const keys = new Set(services.flatMap((service) => Object.keys(service.networks)));
+    for (const key of [...keys].sort()) {
+      const network = this.#project.networks[key];
+      if (network === undefined) {
+        this.#errors.push(`network "${key}" is used by a service but not declared under networks:`);
+        continue;
+      }
+      const observed = this.#state.networks[network.name];
+      if (network.external) {
+        if (observed === undefined) {
+          this.#errors.push(
+            `network "${network.name}" is declared external but does not exist; create it (docker network create ${network.name}) or remove external: true`,
+          );
+        }
+        continue;
+      }
+      if (observed === undefined) {
+        const id = this.#add(
+          `network:${key}`,
+          { type: "CreateNetwork", key, name: network.name, network },
+          "not found",
+        );
+        this.#networkNodes.set(key, id);
+      } else if (observed.project !== this.#project.name) {
+        this.#warnings.push(
+          observed.project === undefined
+            ? `a network named ${network.name} exists but was not created by Compose; set external: true to use an existing network`
+            : `a network named ${network.name} exists but was created for project "${observed.project}"; set external: true to use an existing network`,
+        );
+      }
+    }
+  }
+
+  #planVolumes(services: Service[]): void {
+    const keys = new Set<string>();
+    for (const service of services) {
+      for (const mount of service.volumes) {
+        if (mount.type === "volume" && mount.source !== undefined) keys.add(mount.source);
+      }
+    }
+    for (const key of [...keys].sort()) {
+      const volume = this.#project.volumes[key];
+      if (volume === undefined) {
+        this.#errors.push(`volume "${key}" is used by a service but not declared under volumes:`);
+        continue;
+      }
+      const observed = this.#state.volumes[volume.name];
+      if (volume.external) {
+        if (observed === undefined) {
+          this.#errors.push(
+            `volume "${volume.name}" is declared external but does not exist; create it (docker volume create ${volume.name}) or remove external: true`,
+          );
+        }
+        continue;
+      }
+      if (observed === undefined) {
+        const id = this.#add(
+          `volume:${key}`,
+          { type: "CreateVolume", key, name: volume.name, volume },
+          "not found",
+        );
+        this.#volumeNodes.set(key, id);
+      } else if (observed.project !== this.#project.name) {
+        this.#warnings.push(
+          observed.project === undefined
+            ? `volume "${volume.name}" already exists but was not created by Compose; use external: true to use an existing volume`
+            : `volume "${volume.name}" already exists but was created for project "${observed.project}"; use external: true to use an existing volume`,
+        );
+      }
+    }
+  }
+
+  /** Nodes that create what the service's containers attach to. */
+  #infrastructureDeps(service: Service): number[] {
+    const deps: number[] = [];
+    for (const key of Object.keys(service.networks).sort()) {
+      const node = this.#networkNodes.get(key);
+      if (node !== undefined) deps.push(node);
+    }
+    for (const mount of service.volumes) {
+      if (mount.type !== "volume" || mount.source === undefined) continue;
+      const node = this.#volumeNodes.get(mount.source);
+      if (node !== undefined) deps.push(node);
+    }
+    return deps;
+  }
+
+  #planService(service: Service, strategy: RecreateStrategy): void {
+    const name = service.name;
+    const hash = configHash(this.#project, service);
+    const imageId = service.image === undefined ? undefined : this.#state.images[service.image];
+    const infra = this.#infrastructureDeps(service);
+    const planned: PlannedContainer[] = [];
+    let creates = 0;
+    // Dependencies' readiness is computed once, and only if something of this service starts.
+    let readiness: number[] | undefined;
+    const ready = (): number[] => (readiness ??= this.#readinessDeps(service));
+
+    const existing = this.#state.containers
+      .filter((container) => !container.oneoff && container.service === name)
+      .sort((a, b) => a.number - b.number || a.name.localeCompare(b.name));
+    // One container per number: the one with the canonical name wins (others are left-overs of an
+    // interrupted recreate); numbers beyond the replica count are scaled down.
+    const kept = new Map<number, ObservedContainer>();
+    for (const container of existing) {
+      if (container.number < 1 || container.number > service.replicas) continue;
+      const canonical = container.name === containerName(this.#project.name, service, container.number);
+      if (!kept.has(container.number) || canonical) kept.set(container.number, container);
+    }
+    for (const container of existing) {
+      if (kept.get(container.number) === container) continue;
+      const cause =
+        container.number > service.replicas
+          ? "scale down"
+          : container.number < 1
+            ? "no container number"
+            : "duplicate container number";
+      this.#stopAndRemove(`service:${name}:${container.number}`, container, cause);
+    }
+    for (const container of [...kept.values()].sort((a, b) => a.number - b.number)) {
+      const resource = `service:${name}:${container.number}`;
+      const finalName = containerName(this.#project.name, service, container.number);
+      const recreate = recreateCause(container, { hash, imageId, finalName, strategy });
+      if (recreate !== undefined) {
+        creates++;
+        planned.push(
+          this.#recreate(service, container, finalName, hash, imageId ?? "", infra, ready, recreate),
+        );
+      } else if (
+        container.state === "running" ||
+        container.state === "restarting" ||
+        container.state === "paused"
+      ) {
+        this.#unchanged.push({ resource, name: container.name, state: container.state });
+        planned.push({ number: container.number, ref: { id: container.id, name: container.name } });
+      } else {
+        const ref = { id: container.id, name: container.name };
+        const start = this.#add(
+          resource,
+          { type: "StartContainer", service: name, container: ref },
+          "not running",
+          [...infra, ...ready()],
+        );
+        planned.push({ number: container.number, ref, startNode: start });
+      }
+    }
+
+    for (let number = 1; number <= service.replicas; number++) {
+      if (kept.has(number)) continue;
+      creates++;
+      const finalName = containerName(this.#project.name, service, number);
+      const resource = `service:${name}:${number}`;
+      const create = this.#add(
+        resource,
+        {
+          type: "CreateContainer",
+          service: name,
+          number,
+          name: finalName,
+          createAs: finalName,
+          configHash: hash,
+          imageId: imageId ?? "",
+        },
+        "no existing container",
+        infra,
+      );
+      const ref = { createdBy: create, name: finalName };
+      const start = this.#add(
+        resource,
+        { type: "StartContainer", service: name, container: ref },
+        "created",
+        [create, ...ready()],
+      );
+      planned.push({ number, ref, startNode: start });
+    }
+
+    if (creates > 0 && service.image !== undefined && (imageId === null || imageId === undefined)) {
+      this.#errors.push(
+        `service "${name}": image "${service.image}" is not present on the engine, and composec does not pull images yet; load or build it first (docker load, docker build)`,
+      );
+    }
+    this.#planned.set(name, planned);
+  }
+
+  /**
+   * Create the replacement under a temporary name first, so a failed create (bad config) leaves
+   * the old container running; then stop and remove the old one, take its name, and start.
+   */
+  #recreate(
+    service: Service,
+    old: ObservedContainer,
+    finalName: string,
+    hash: string,
+    imageId: string,
+    infra: number[],
+    ready: () => number[],
+    cause: string,
+  ): PlannedContainer {
+    const resource = `service:${service.name}:${old.number}`;
+    const oldRef = { id: old.id, name: old.name };
+    const create = this.#add(
+      resource,
+      {
+        type: "CreateContainer",
+        service: service.name,
+        number: old.number,
+        name: finalName,
+        createAs: `${old.id.slice(0, 12)}_${finalName}`,
+        configHash: hash,
+        imageId,
+        replaces: oldRef,
+      },
+      cause,
+      infra,
+    );
+    const stop = this.#add(resource, this.#stopOperation(oldRef), `replaced by #${create}`, [create]);
+    const remove = this.#add(
+      resource,
+      { type: "RemoveContainer", container: oldRef, volumes: false },
+      `replaced by #${create}`,
+      [stop],
+    );
+    const ref = { createdBy: create, name: finalName };
+    const rename = this.#add(
+      resource,
+      { type: "RenameContainer", container: ref, to: finalName },
+      "take the old name",
+      [remove],
+    );
+    const start = this.#add(
+      resource,
+      { type: "StartContainer", service: service.name, container: ref },
+      "recreated",
+      [rename, ...ready()],
+    );
+    return { number: old.number, ref, startNode: start };
+  }
+
+  #stopOperation(container: { id: string; name: string }): Operation {
+    const timeout = this.#options.timeoutSeconds;
+    return timeout === undefined
+      ? { type: "StopContainer", container }
+      : { type: "StopContainer", container, timeoutSeconds: timeout };
+  }
+
+  #stopAndRemove(resource: string, container: ObservedContainer, cause: string): number {
+    const ref = { id: container.id, name: container.name };
+    const deps: number[] = [];
+    if (container.state !== "exited" && container.state !== "created" && container.state !== "dead") {
+      deps.push(this.#add(resource, this.#stopOperation(ref), cause));
+    }
+    return this.#add(resource, { type: "RemoveContainer", container: ref, volumes: false }, cause, deps);
+  }
+
+  /** Nodes a service's containers must wait for before starting: its dependencies' conditions. */
+  #readinessDeps(service: Service): number[] {
+    const deps: number[] = [];
+    for (const dependency of Object.keys(service.dependsOn).sort()) {
+      const condition = (service.dependsOn[dependency] as Service["dependsOn"][string]).condition;
+      const containers = this.#planned.get(dependency) ?? [];
+      if (condition === "service_started") {
+        for (const container of containers)
+          if (container.startNode !== undefined) deps.push(container.startNode);
+        continue;
+      }
+      const key = `${dependency}/${condition}`;
+      let waits = this.#waits.get(key);
+      if (waits === undefined) {
+        waits = containers.map((container) =>
+          this.#add(
+            `service:${dependency}:${container.number}`,
+            {
+              type: "WaitContainer",
+              service: dependency,
+              container: container.ref,
+              condition,
+              dependent: service.name,
+            },
+            condition === "service_healthy"
+              ? `${service.name} needs it healthy`
+              : `${service.name} needs it completed`,
+            container.startNode === undefined ? [] : [container.startNode],
+          ),
+        );
+        this.#waits.set(key, waits);
+      }
+      deps.push(...waits);
+    }
+    return deps;
+  }
+
+  #planOrphans(): void {
+    const orphans = this.#state.containers.filter(
+      (container) =>
+        !container.oneoff &&
+        this.#project.services[container.service] === undefined &&
+        this.#project.disabledServices[container.service] === undefined,
+    );
+    if (orphans.length === 0) return;
+    if (!this.#options.removeOrphans) {
+      const names = orphans.map((container) => container.name).sort();
+      this.#warnings.push(
+        `Found orphan containers (${names.join(", ")}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`,
+      );
+      return;
+    }
+    for (const container of [...orphans].sort((a, b) => a.name.localeCompare(b.name))) {
+      this.#stopAndRemove(`orphan:${container.name}`, container, "orphaned container");
+    }
+  }
+}
+
+/** Why `container` must be replaced, or `undefined` when it may stay. */
+function recreateCause(
+  container: ObservedContainer,
+  expected: {
+    hash: string;
+    imageId: string | null | undefined;
+    finalName: string;
+    strategy: RecreateStrategy;
+  },
+): string | undefined {
+  if (expected.strategy === "never") return undefined;
+  if (expected.strategy === "force") return "forced (--force-recreate)";
+  if (container.configHash !== expected.hash) return "config changed";
+  if (
+    typeof expected.imageId === "string" &&
+    container.imageId !== "" &&
+    container.imageId !== expected.imageId
+  ) {
+    return "image changed";
+  }
+  if (container.state === "dead") return "dead";
+  if (container.name !== expected.finalName) return "left over from an interrupted recreate";
+  return undefined;
+}
