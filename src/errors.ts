@@ -29,10 +29,13 @@ export function formatProblem(problem: Problem): string {
 /** The user's project (files, variables, secret sources) is invalid; carries every problem found. */
 export class ProjectError extends Error {
   readonly problems: Problem[];
-  constructor(problems: Problem[]) {
+  /** Warnings found on the way, worth showing beside the problems. */
+  readonly warnings: Problem[];
+  constructor(problems: Problem[], warnings: Problem[] = []) {
     super(problems.map(formatProblem).join("\n"));
     this.name = "ProjectError";
     this.problems = problems;
+    this.warnings = warnings;
   }
 }
 

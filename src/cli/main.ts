@@ -5,12 +5,13 @@ import { formatProblem, ProjectError, UsageError } from "../errors.js";
 import { exitCodeFor, isUserFacing } from "./exit-codes.js";
 import { registerConfig } from "./commands/config.js";
 import { createOutput, type Output } from "./output.js";
+import { COMPOSEC_VERSION } from "../version.js";
 
 /** Builds the `composec` program; `output` decides where text goes (tests pass their own). */
 export function buildProgram(output: Output): Command {
   const program = new Command("composec")
     .description("Run Compose projects on a Docker Engine, with secrets done completely and safely")
-    .version(VERSION, "-v, --version")
+    .version(COMPOSEC_VERSION, "-v, --version")
     .option("-f, --file <path>", "compose file (repeatable; `-` reads standard input)", collect, [])
     .option("-p, --project-name <name>", "project name")
     .option("--project-directory <path>", "project directory (default: the first file's directory)")
@@ -34,8 +35,6 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-const VERSION = "0.1.0";
-
 /** Runs the CLI and returns the process exit code; never throws. */
 export async function run(argv: string[], output: Output = createOutput()): Promise<number> {
   const program = buildProgram(output);
@@ -55,6 +54,7 @@ function reportError(error: unknown, output: Output): number {
     return exitCodeFor(new UsageError(error.message));
   }
   if (error instanceof ProjectError) {
+    for (const warning of error.warnings) output.stderr(`warning: ${formatProblem(warning)}\n`);
     for (const problem of error.problems) output.stderr(`error: ${formatProblem(problem)}\n`);
   } else if (isUserFacing(error)) {
     output.stderr(`error: ${(error as Error).message}\n`);

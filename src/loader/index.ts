@@ -1,6 +1,21 @@
-// Placeholder replaced by the loader (being written now): the signature is the contract.
-import type { Problem } from "../errors.js";
+// The loader: compose files and environment in, a validated Project out. Each stage is a module of
+// its own, working on plain data until finalize.ts types it; all problems are collected, then thrown
+// together as one ProjectError, before anything touches the engine or the disk.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { z } from "zod";
+import { ProjectError, type Problem } from "../errors.js";
 import type { Project } from "../model/project.js";
+import { canonicalizeFile, type CanonicalFile } from "./canonicalize.js";
+import { checkSecretSources } from "./check-secret-sources.js";
+import { checkProjectName, discoverFiles, normalizeProjectName, STDIN_FILE } from "./discover.js";
+import { parseDotenv } from "./dotenv.js";
+import { finalizeProject } from "./finalize.js";
+import { interpolateData } from "./interpolate.js";
+import { mergeFiles } from "./merge.js";
+import { parseYaml } from "./parse-yaml.js";
+import { composeFileSchema, NOT_RUN_YET, type ComposeFile } from "./schema.js";
+import { Diagnostics, SourceMap } from "./source-map.js";
 
 export interface LoadOptions {
   /** `-f` paths in order; `-` reads `stdin`. Empty: discover compose.yaml & co in `cwd`. */
@@ -25,4 +40,244 @@ export interface LoadResult {
   variables: Record<string, string>;
 }
 
-export declare function loadProject(options?: LoadOptions): Promise<LoadResult>;
+/** Loads and validates a project; throws ProjectError listing every problem found. */
+export async function loadProject(options: LoadOptions = {}): Promise<LoadResult> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const shell = options.env ?? process.env;
+  const discovered = discoverFiles(options.files ?? [], cwd, shell);
+  if (discovered.problems.length > 0) throw new ProjectError(discovered.problems);
+  const files = discovered.files;
+  const first = files[0]!;
+  const workingDir = options.projectDirectory
+    ? resolve(cwd, options.projectDirectory)
+    : first === STDIN_FILE
+      ? cwd
+      : dirname(first);
+
+  const sources = new SourceMap();
+  const diagnostics = new Diagnostics(sources);
+  const variables = loadVariables(workingDir, cwd, options.envFiles ?? [], shell, diagnostics);
+  const lookup = (name: string) => variables[name];
+
+  const canonical: CanonicalFile[] = [];
+  for (const file of files) {
+    const text =
+      file === STDIN_FILE ? await (options.readStdin ?? readStandardInput)() : readFileSync(file, "utf8");
+    const displayName = file === STDIN_FILE ? "<stdin>" : file;
+    const parsed = loadFile(displayName, text, file === STDIN_FILE ? workingDir : dirname(file));
+    if (parsed) canonical.push(parsed);
+  }
+  // A file that did not parse or fit the schema cannot be merged; problems of single values (a bad
+  // mode, say) can: their entries are left out, so the checks across the project still run.
+  if (canonical.length < files.length) throw new ProjectError(diagnostics.problems, diagnostics.warnings);
+
+  const merged = mergeFiles(canonical, sources);
+  const name = projectName(options.projectName, shell, variables, merged.name, workingDir, diagnostics);
+  const profiles = options.profiles?.length
+    ? options.profiles
+    : (variables["COMPOSE_PROFILES"]
+        ?.split(",")
+        .map((p) => p.trim())
+        .filter(Boolean) ?? []);
+  const project = finalizeProject(
+    merged,
+    { name, workingDir, composeFiles: files, profiles },
+    sources,
+    diagnostics,
+  );
+  readServiceEnvFiles(project, lookup, sources, diagnostics);
+  checkSecretSources(project, variables, sources, diagnostics);
+  if (diagnostics.problems.length > 0) throw new ProjectError(diagnostics.problems, diagnostics.warnings);
+  return { project, warnings: diagnostics.warnings, variables };
+
+  function loadFile(file: string, text: string, baseDir: string): CanonicalFile | undefined {
+    const { parsed, problems } = parseYaml(file, text);
+    if (!parsed) {
+      diagnostics.problems.push(...problems);
+      return undefined;
+    }
+    sources.addFile(parsed);
+    if (parsed.data === null || typeof parsed.data !== "object" || Array.isArray(parsed.data)) {
+      diagnostics.error(
+        { file, line: 1, column: 1 },
+        "",
+        "a compose file must be a mapping with services, networks, volumes, secrets",
+      );
+      return undefined;
+    }
+    const interpolated = interpolateData(parsed.data, lookup);
+    for (const problem of interpolated.problems) {
+      diagnostics.error(sources.positionIn(file, splitPath(problem.path)), problem.path, problem.message);
+    }
+    const result = composeFileSchema.safeParse(interpolated.data, { reportInput: true });
+    if (!result.success) {
+      for (const issue of result.error.issues.flatMap((issue) => closestBranch(issue))) {
+        const path = issue.path as (string | number)[];
+        diagnostics.error(sources.positionIn(file, path), path, describeIssue(issue));
+      }
+      return undefined;
+    }
+    warnNotRunYet(result.data, file, sources, diagnostics);
+    return canonicalizeFile(result.data, file, baseDir, sources, diagnostics, lookup);
+  }
+}
+
+function splitPath(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
+  }
+  return segments;
+}
+
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Shell variables over env files: `--env-file`s in order, else `.env` of the project directory. */
+function loadVariables(
+  workingDir: string,
+  cwd: string,
+  envFiles: string[],
+  shell: Record<string, string | undefined>,
+  diagnostics: Diagnostics,
+): Record<string, string> {
+  const fromShell: Record<string, string> = {};
+  for (const [key, value] of Object.entries(shell)) if (value !== undefined) fromShell[key] = value;
+  const paths =
+    envFiles.length > 0 ? envFiles.map((file) => resolve(cwd, file)) : [resolve(workingDir, ".env")];
+  const fromFiles: Record<string, string> = {};
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+      if (envFiles.length > 0 || !missing) {
+        diagnostics.error(
+          undefined,
+          "",
+          `env file ${path} ${missing ? "not found" : `cannot be read: ${(error as Error).message}`}`,
+        );
+      }
+      continue;
+    }
+    const { values, problems } = parseDotenv(text, (name) => fromShell[name] ?? fromFiles[name]);
+    for (const problem of problems)
+      diagnostics.error({ file: path, line: problem.line, column: 1 }, "", problem.message);
+    for (const [key, value] of values) fromFiles[key] = value;
+  }
+  return { ...fromFiles, ...fromShell };
+}
+
+function projectName(
+  flag: string | undefined,
+  shell: Record<string, string | undefined>,
+  variables: Record<string, string>,
+  fromFile: string | undefined,
+  workingDir: string,
+  diagnostics: Diagnostics,
+): string {
+  for (const [value, from] of [
+    [flag, "-p"],
+    [shell["COMPOSE_PROJECT_NAME"] ?? variables["COMPOSE_PROJECT_NAME"], "COMPOSE_PROJECT_NAME"],
+  ] as const) {
+    if (value === undefined || value === "") continue;
+    const problem = checkProjectName(value, from);
+    if (problem) diagnostics.problems.push(problem);
+    return value;
+  }
+  const candidate = normalizeProjectName(fromFile ?? workingDir.split("/").pop() ?? "");
+  if (candidate === "") {
+    diagnostics.error(
+      undefined,
+      "name",
+      `cannot make a project name from "${fromFile ?? workingDir}"; pass -p NAME`,
+    );
+  }
+  return candidate;
+}
+
+/** Reads each service's `env_file`s; `environment` wins over them, as in Compose. */
+function readServiceEnvFiles(
+  project: Project,
+  lookup: (name: string) => string | undefined,
+  sources: SourceMap,
+  diagnostics: Diagnostics,
+): void {
+  for (const [name, service] of Object.entries(project.services)) {
+    const fromFiles: Record<string, string> = {};
+    for (const entry of service.envFiles) {
+      let text: string;
+      try {
+        text = readFileSync(entry.path, "utf8");
+      } catch (error) {
+        if (entry.required || (error as NodeJS.ErrnoException).code !== "ENOENT") {
+          diagnostics.error(
+            sources.locate(service, ["env_file"]),
+            ["services", name, "env_file"],
+            `env file ${entry.path} cannot be read (${(error as NodeJS.ErrnoException).code}); create it or mark it required: false`,
+          );
+        }
+        continue;
+      }
+      const { values, problems } = parseDotenv(text, lookup);
+      for (const problem of problems)
+        diagnostics.error({ file: entry.path, line: problem.line, column: 1 }, "", problem.message);
+      for (const [key, value] of values) fromFiles[key] = value;
+    }
+    service.environment = { ...fromFiles, ...service.environment };
+  }
+}
+
+function warnNotRunYet(data: ComposeFile, file: string, sources: SourceMap, diagnostics: Diagnostics): void {
+  const warn = (path: (string | number)[]) =>
+    diagnostics.warn(
+      sources.positionIn(file, path),
+      path,
+      `composec does not run "${path.at(-1)}" yet; it is ignored`,
+    );
+  for (const key of NOT_RUN_YET.top) if (key in data) warn([key]);
+  for (const [name, service] of Object.entries(data.services ?? {})) {
+    for (const key of NOT_RUN_YET.service) if (key in service) warn(["services", name, key]);
+    for (const key of NOT_RUN_YET.deploy)
+      if (service.deploy && key in service.deploy) warn(["services", name, "deploy", key]);
+    const build = service.build;
+    if (build && typeof build === "object")
+      for (const key of NOT_RUN_YET.build) if (key in build) warn(["services", name, "build", key]);
+  }
+  for (const [name, network] of Object.entries(data.networks ?? {})) {
+    for (const key of NOT_RUN_YET.network) if (network && key in network) warn(["networks", name, key]);
+  }
+}
+
+/**
+ * A value that fits no form of a union (`- name` or a mapping, say) gets zod's one "invalid union"
+ * issue. When one form matched the value's type and only its fields are wrong, those fields' issues
+ * say far more, so we report them instead.
+ */
+function closestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union") return [issue];
+  const typed = issue.errors.filter(
+    (branch) => branch.length > 0 && branch.every((inner) => inner.path.length > 0),
+  );
+  if (typed.length !== 1) return [issue];
+  return typed[0]!.flatMap((inner) => closestBranch({ ...inner, path: [...issue.path, ...inner.path] }));
+}
+
+/** One line for a schema issue: what is wrong, what would be valid, and the value found. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === "custom") return issue.message;
+  if (input === undefined) return issue.code === "invalid_type" ? "is required" : issue.message;
+  return `${issue.message}, not ${describeValue(input)}`;
+}
+
+function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  if (typeof value === "object") return "a mapping";
+  return JSON.stringify(value);
+}

@@ -1,0 +1,64 @@
+import type { Command } from "commander";
+import { stringify } from "yaml";
+import { UsageError } from "../../errors.js";
+import { toComposeDocument } from "../../model/to-compose.js";
+import { globalOptions, loadFromOptions } from "../global-options.js";
+import type { Output } from "../output.js";
+
+interface ConfigOptions {
+  format: string;
+  quiet: boolean;
+  services: boolean;
+  volumes: boolean;
+  networks: boolean;
+  secrets: boolean;
+  profiles: boolean;
+}
+
+/** `composec config`: validate the project and print it in canonical form, like `docker compose config`. */
+export function registerConfig(program: Command, output: Output): void {
+  program
+    .command("config")
+    .description("Validate the project and print it in canonical form (never secret values)")
+    .option("--format <format>", "yaml or json", "yaml")
+    .option("-q, --quiet", "only validate; print nothing", false)
+    .option("--services", "print the service names, one per line", false)
+    .option("--volumes", "print the volume names, one per line", false)
+    .option("--networks", "print the network names, one per line", false)
+    .option("--secrets", "print the secret names, one per line", false)
+    .option("--profiles", "print the profile names, one per line", false)
+    .action(async (options: ConfigOptions, command: Command) => {
+      if (options.format !== "yaml" && options.format !== "json") {
+        throw new UsageError(`--format "${options.format}" is not a format; use yaml or json`);
+      }
+      const { project } = await loadFromOptions(globalOptions(command), output);
+      if (options.quiet) return;
+      const lists: [boolean, () => string[]][] = [
+        [options.services, () => Object.keys(project.services)],
+        [options.volumes, () => Object.keys(project.volumes)],
+        [options.networks, () => Object.keys(project.networks)],
+        [options.secrets, () => Object.keys(project.secrets)],
+        [
+          options.profiles,
+          () => [
+            ...new Set(
+              [...Object.values(project.services), ...Object.values(project.disabledServices)].flatMap(
+                (s) => s.profiles,
+              ),
+            ),
+          ],
+        ],
+      ];
+      const list = lists.find(([wanted]) => wanted);
+      if (list) {
+        for (const name of list[1]().sort()) output.stdout(`${name}\n`);
+        return;
+      }
+      const document = toComposeDocument(project);
+      output.stdout(
+        options.format === "json"
+          ? `${JSON.stringify(document, null, 2)}\n`
+          : stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }),
+      );
+    });
+}

@@ -1,0 +1,711 @@
+// Stage 4: one validated file's short forms expanded to the long forms of the model, relative paths
+// made absolute against that file's directory. Still per file and partial: merging comes next.
+import { homedir } from "node:os";
+import { isAbsolute, posix, resolve } from "node:path";
+import type {
+  Build,
+  BuildSecret,
+  Dependency,
+  EnvFileRef,
+  Healthcheck,
+  PortMapping,
+  Service,
+  ServiceNetwork,
+  VolumeMount,
+} from "../model/project.js";
+import { SECRETS_DIR } from "../model/project.js";
+import type { PathSegment } from "./paths.js";
+import type { ComposeFile, RawSecretGrant, RawService } from "./schema.js";
+import { shellSplit } from "./shell-split.js";
+import type { Diagnostics, SourceMap } from "./source-map.js";
+import { parseByteSize, parseDuration } from "./units.js";
+
+/** A secret grant as one file writes it; uid, gid and mode get their defaults after merging. */
+export interface PartialGrant {
+  source: string;
+  target: string;
+  uid?: number;
+  gid?: number;
+  mode?: number;
+}
+
+/** A service as one file writes it: long forms, only the fields that file sets. */
+export type PartialService = Partial<Omit<Service, "build" | "secrets">> & {
+  name: string;
+  build?: Partial<Build>;
+  secrets?: PartialGrant[];
+};
+
+/** One file after canonicalisation. Top-level networks, volumes and secrets stay as written. */
+export interface CanonicalFile {
+  file: string;
+  /** Directory relative paths resolve against. */
+  baseDir: string;
+  name?: string;
+  services: Record<string, PartialService>;
+  networks: Record<string, Record<string, unknown> | null>;
+  volumes: Record<string, Record<string, unknown> | null>;
+  secrets: Record<string, Record<string, unknown>>;
+  extensions: Record<string, unknown>;
+}
+
+interface Context {
+  file: string;
+  baseDir: string;
+  sources: SourceMap;
+  diagnostics: Diagnostics;
+  variables: (name: string) => string | undefined;
+}
+
+/** Expands one file's short forms; problems go to `diagnostics` with their positions. */
+export function canonicalizeFile(
+  data: ComposeFile,
+  file: string,
+  baseDir: string,
+  sources: SourceMap,
+  diagnostics: Diagnostics,
+  variables: (name: string) => string | undefined,
+): CanonicalFile {
+  const context: Context = { file, baseDir, sources, diagnostics, variables };
+  const services: Record<string, PartialService> = {};
+  for (const [name, raw] of Object.entries(data.services ?? {})) {
+    services[name] = canonicalService(name, raw, ["services", name], context);
+  }
+  const extensions: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) if (key.startsWith("x-")) extensions[key] = value;
+  if (data.version !== undefined) {
+    diagnostics.warn(
+      sources.positionIn(file, ["version"]),
+      "version",
+      "the attribute is obsolete and ignored",
+    );
+  }
+  return {
+    file,
+    baseDir,
+    ...(data.name !== undefined ? { name: data.name } : {}),
+    services,
+    networks: markEach("networks", data.networks ?? {}, context),
+    volumes: markEach("volumes", data.volumes ?? {}, context),
+    secrets: markEach("secrets", topLevelSecrets(data.secrets ?? {}, baseDir), context),
+    extensions,
+  };
+}
+
+/** Top-level secrets stay as written, but a relative `file` resolves against this file's directory. */
+function topLevelSecrets(secrets: NonNullable<ComposeFile["secrets"]>, baseDir: string) {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [key, secret] of Object.entries(secrets)) {
+    out[key] =
+      typeof secret.file === "string" && secret.file !== ""
+        ? { ...secret, file: resolvePath(secret.file, baseDir) }
+        : secret;
+  }
+  return out;
+}
+
+function markEach<T extends object | null>(kind: string, definitions: Record<string, T>, context: Context) {
+  for (const [key, definition] of Object.entries(definitions)) {
+    if (definition) context.sources.mark(definition, context.file, [kind, key]);
+  }
+  return definitions as Record<string, T & Record<string, unknown>>;
+}
+
+function canonicalService(
+  name: string,
+  raw: RawService,
+  path: PathSegment[],
+  context: Context,
+): PartialService {
+  const at = (...suffix: PathSegment[]) => context.sources.positionIn(context.file, [...path, ...suffix]);
+  const fail = (suffix: PathSegment[], message: string) =>
+    context.diagnostics.error(at(...suffix), [...path, ...suffix], message);
+  const service: PartialService = { name };
+  const set = <K extends keyof PartialService>(key: K, value: PartialService[K] | undefined) => {
+    if (value !== undefined) service[key] = value;
+  };
+
+  set("image", raw.image);
+  if (raw.build !== undefined) service.build = canonicalBuild(raw.build, [...path, "build"], context);
+  if (raw.command !== undefined) set("command", raw.command === null ? null : commandList(raw.command));
+  if (raw.entrypoint !== undefined)
+    set("entrypoint", raw.entrypoint === null ? null : commandList(raw.entrypoint));
+  if (raw.environment !== undefined) set("environment", environmentMap(raw.environment, context.variables));
+  if (raw.env_file !== undefined) set("envFiles", envFiles(raw.env_file, context));
+  if (raw.user !== undefined) set("user", String(raw.user));
+  set("workingDir", raw.working_dir);
+  if (raw.ports !== undefined) {
+    const ports: PortMapping[] = [];
+    raw.ports.forEach((port, index) => {
+      const parsed = typeof port === "object" ? [longPort(port)] : parseShortPort(String(port));
+      if (typeof parsed === "string") fail(["ports", index], parsed);
+      else ports.push(...parsed);
+    });
+    service.ports = ports;
+  }
+  if (raw.expose !== undefined) set("expose", raw.expose.map(String));
+  if (raw.volumes !== undefined) {
+    const volumes: VolumeMount[] = [];
+    raw.volumes.forEach((volume, index) => {
+      const parsed =
+        typeof volume === "string" ? parseShortVolume(volume, context) : longVolume(volume, context);
+      if (typeof parsed === "string") fail(["volumes", index], parsed);
+      else {
+        context.sources.mark(parsed, context.file, [...path, "volumes", index]);
+        volumes.push(parsed);
+      }
+    });
+    service.volumes = volumes;
+  }
+  if (raw.tmpfs !== undefined) set("tmpfs", toList(raw.tmpfs));
+  if (raw.networks !== undefined) {
+    const networks: Record<string, ServiceNetwork> = {};
+    if (Array.isArray(raw.networks)) for (const network of raw.networks) networks[network] = { aliases: [] };
+    else
+      for (const [network, settings] of Object.entries(raw.networks)) {
+        networks[network] = {
+          aliases: settings?.aliases ?? [],
+          ...(settings?.ipv4_address ? { ipv4Address: settings.ipv4_address } : {}),
+          ...(settings?.ipv6_address ? { ipv6Address: settings.ipv6_address } : {}),
+        };
+      }
+    service.networks = networks;
+  }
+  set("networkMode", raw.network_mode);
+  if (raw.depends_on !== undefined) {
+    const dependencies: Record<string, Dependency> = {};
+    if (Array.isArray(raw.depends_on)) {
+      for (const dependency of raw.depends_on)
+        dependencies[dependency] = { condition: "service_started", required: true, restart: false };
+    } else {
+      for (const [dependency, settings] of Object.entries(raw.depends_on)) {
+        dependencies[dependency] = {
+          condition: settings.condition ?? "service_started",
+          required: toBoolean(settings.required) ?? true,
+          restart: toBoolean(settings.restart) ?? false,
+        };
+      }
+    }
+    service.dependsOn = dependencies;
+  }
+  if (raw.healthcheck !== undefined) {
+    const healthcheck = canonicalHealthcheck(raw.healthcheck, (suffix, message) =>
+      fail(["healthcheck", ...suffix], message),
+    );
+    service.healthcheck = healthcheck;
+  }
+  set("restart", raw.restart);
+  if (raw.labels !== undefined) set("labels", stringMap(raw.labels));
+  set("containerName", raw.container_name);
+  set("hostname", raw.hostname);
+  set("domainname", raw.domainname);
+  set("readOnly", toBoolean(raw.read_only));
+  set("init", toBoolean(raw.init));
+  set("stopSignal", raw.stop_signal);
+  if (raw.stop_grace_period !== undefined)
+    set("stopGracePeriod", durationOrFail(raw.stop_grace_period, ["stop_grace_period"], fail));
+  set("capAdd", raw.cap_add);
+  set("capDrop", raw.cap_drop);
+  set("privileged", toBoolean(raw.privileged));
+  if (raw.extra_hosts !== undefined) set("extraHosts", extraHosts(raw.extra_hosts));
+  if (raw.dns !== undefined) set("dns", toList(raw.dns));
+  if (raw.ulimits !== undefined) {
+    const ulimits: Service["ulimits"] = {};
+    for (const [key, value] of Object.entries(raw.ulimits)) {
+      ulimits[key] =
+        typeof value === "object"
+          ? { soft: Number(value.soft), hard: Number(value.hard) }
+          : { soft: Number(value), hard: Number(value) };
+    }
+    service.ulimits = ulimits;
+  }
+  if (raw.shm_size !== undefined) set("shmSize", parseByteSize(raw.shm_size));
+  if (raw.sysctls !== undefined) set("sysctls", stringMap(raw.sysctls));
+  if (raw.devices !== undefined) {
+    const devices: string[] = [];
+    raw.devices.forEach((device, index) => {
+      if (typeof device === "string") devices.push(device);
+      else
+        fail(
+          ["devices", index],
+          'the long form of devices is not run yet; write "HOST:CONTAINER[:PERMISSIONS]"',
+        );
+    });
+    service.devices = devices;
+  }
+  if (raw.mem_limit !== undefined) set("memLimit", parseByteSize(raw.mem_limit));
+  if (raw.cpus !== undefined) set("cpus", Number(raw.cpus));
+  if (raw.pid !== undefined && raw.pid !== null) set("pid", raw.pid);
+  set("ipc", raw.ipc);
+  set("tty", toBoolean(raw.tty));
+  set("stdinOpen", toBoolean(raw.stdin_open));
+  if (raw.group_add !== undefined) set("groupAdd", raw.group_add.map(String));
+  set("platform", raw.platform);
+  if (raw.pull_policy !== undefined) {
+    if (raw.pull_policy === "daily" || raw.pull_policy === "weekly") {
+      fail(["pull_policy"], `"${raw.pull_policy}" is not run yet; use always, never, missing or build`);
+    } else set("pullPolicy", raw.pull_policy);
+  }
+  const replicas = raw.deploy?.replicas ?? raw.scale;
+  if (replicas !== undefined) {
+    const count = Number(replicas);
+    if (count < 0)
+      fail(
+        [raw.scale !== undefined ? "scale" : "deploy"],
+        `"${replicas}" is not a number of containers; use 0 or more`,
+      );
+    else set("replicas", count);
+  }
+  set("profiles", raw.profiles);
+  if (raw.secrets !== undefined) {
+    const grants: PartialGrant[] = [];
+    raw.secrets.forEach((grant, index) => {
+      const parsed = runtimeGrant(grant, [...path, "secrets", index], context);
+      if (parsed) grants.push(parsed);
+    });
+    service.secrets = grants;
+  }
+  const extensions: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) if (key.startsWith("x-")) extensions[key] = value;
+  if (Object.keys(extensions).length > 0) service.extensions = extensions;
+  context.sources.mark(service, context.file, path);
+  return service;
+}
+
+function canonicalBuild(
+  raw: NonNullable<RawService["build"]>,
+  path: PathSegment[],
+  context: Context,
+): Partial<Build> {
+  if (typeof raw === "string") return { context: resolvePath(raw, context.baseDir) };
+  const build: Partial<Build> = {};
+  if (raw.context !== undefined) build.context = resolvePath(raw.context, context.baseDir);
+  if (raw.dockerfile !== undefined) build.dockerfile = raw.dockerfile;
+  if (raw.dockerfile_inline !== undefined) build.dockerfileInline = raw.dockerfile_inline;
+  if (raw.args !== undefined) build.args = environmentMap(raw.args, context.variables);
+  if (raw.target !== undefined) build.target = raw.target;
+  if (raw.labels !== undefined) build.labels = stringMap(raw.labels);
+  if (raw.tags !== undefined) build.tags = raw.tags;
+  if (raw.network !== undefined) build.network = raw.network;
+  if (raw.shm_size !== undefined) build.shmSize = parseByteSize(raw.shm_size);
+  if (raw.extra_hosts !== undefined) build.extraHosts = extraHosts(raw.extra_hosts);
+  if (raw.no_cache !== undefined) build.noCache = toBoolean(raw.no_cache) ?? false;
+  if (raw.pull !== undefined) build.pull = toBoolean(raw.pull) ?? false;
+  if (raw.cache_from !== undefined) build.cacheFrom = raw.cache_from;
+  if (raw.secrets !== undefined) {
+    const secrets: BuildSecret[] = [];
+    raw.secrets.forEach((grant, index) => {
+      const parsed = buildGrant(grant, [...path, "secrets", index], context);
+      if (parsed) secrets.push(parsed);
+    });
+    build.secrets = secrets;
+  }
+  return build;
+}
+
+/** `- name` or the long form, checked and with every default filled in (SECRETS-SPEC.md §1). */
+function runtimeGrant(raw: RawSecretGrant, path: PathSegment[], context: Context): PartialGrant | undefined {
+  const { diagnostics, sources, file } = context;
+  let ok = true;
+  const problem = (suffix: PathSegment[], message: string) => {
+    diagnostics.error(sources.positionIn(file, [...path, ...suffix]), [...path, ...suffix], message);
+    ok = false;
+  };
+  const long = typeof raw === "string" ? { source: raw } : raw;
+  if (long.source === "")
+    problem(typeof raw === "string" ? [] : ["source"], "a secret grant needs the name of a secret");
+  const target = secretTarget(long.target ?? long.source);
+  if (typeof target !== "string") {
+    problem(typeof raw === "string" ? [] : long.target !== undefined ? ["target"] : ["source"], target.error);
+  }
+  const uid = long.uid === undefined ? undefined : idNumber(long.uid, "uid");
+  const gid = long.gid === undefined ? undefined : idNumber(long.gid, "gid");
+  if (typeof uid === "string") problem(["uid"], uid);
+  if (typeof gid === "string") problem(["gid"], gid);
+  const mode =
+    long.mode === undefined
+      ? undefined
+      : secretMode(long.mode, sources.isDecimalLiteral(file, [...path, "mode"]));
+  if (mode && "error" in mode) problem(["mode"], mode.error);
+  else if (mode?.warning)
+    diagnostics.warn(sources.positionIn(file, [...path, "mode"]), [...path, "mode"], mode.warning);
+  if (
+    !ok ||
+    typeof target !== "string" ||
+    typeof uid === "string" ||
+    typeof gid === "string" ||
+    (mode && "error" in mode)
+  ) {
+    return undefined;
+  }
+  const grant: PartialGrant = { source: long.source, target };
+  if (uid !== undefined) grant.uid = uid;
+  if (gid !== undefined) grant.gid = gid;
+  if (mode !== undefined) grant.mode = mode.mode;
+  sources.mark(grant, file, path);
+  return grant;
+}
+
+/** A build secret: `target` is the BuildKit id; ownership and paths mean nothing in a build. */
+function buildGrant(raw: RawSecretGrant, path: PathSegment[], context: Context): BuildSecret | undefined {
+  const { diagnostics, sources, file } = context;
+  const problem = (suffix: PathSegment[], message: string) =>
+    diagnostics.error(sources.positionIn(file, [...path, ...suffix]), [...path, ...suffix], message);
+  if (typeof raw === "string") {
+    if (raw === "") return (problem([], "a build secret needs the name of a secret"), undefined);
+    const grant = { source: raw, target: raw };
+    sources.mark(grant, file, path);
+    return grant;
+  }
+  let ok = true;
+  for (const field of ["uid", "gid", "mode"] as const) {
+    if (raw[field] !== undefined) {
+      problem(
+        [field],
+        `"${raw[field]}": ${field} has no meaning for a build secret (BuildKit mounts it for one RUN step; set ownership with RUN --mount=type=secret,id=...,${field}=...)`,
+      );
+      ok = false;
+    }
+  }
+  const target = raw.target ?? raw.source;
+  if (target.startsWith("/")) {
+    problem(
+      ["target"],
+      `"${target}": a build secret's target is its id for RUN --mount=type=secret,id=<target>, not a path; use a name such as ${posix.basename(target) || raw.source}`,
+    );
+    ok = false;
+  } else if (target === "") {
+    problem(["target"], "a build secret's target (its id) cannot be empty");
+    ok = false;
+  }
+  if (!ok) return undefined;
+  const grant = { source: raw.source, target };
+  sources.mark(grant, file, path);
+  return grant;
+}
+
+/** Resolves a secret target: relative under /run/secrets, absolute as given; `..`, empty, NUL refused. */
+export function secretTarget(target: string): string | { error: string } {
+  if (target === "")
+    return { error: `"" is not a secret target; use a file name such as db_password or an absolute path` };
+  if (target.includes("\0")) return { error: "a secret target cannot contain a NUL byte" };
+  if (target.split("/").includes("..")) {
+    return {
+      error: `"${target}" climbs out with ".."; use a path under ${SECRETS_DIR} or an absolute path without ".."`,
+    };
+  }
+  const absolute = target.startsWith("/") ? target : posix.join(SECRETS_DIR, target);
+  const normalized = posix.normalize(absolute).replace(/\/+$/, "");
+  if (normalized === SECRETS_DIR || normalized === "" || normalized === "/") {
+    return { error: `"${target}" is a directory, not a file; name a file such as ${SECRETS_DIR}/token` };
+  }
+  return normalized;
+}
+
+const MAX_ID = 2 ** 32 - 2;
+
+/** A uid or gid: decimal digits (a string or a YAML integer), 0..2^32-2. */
+export function idNumber(value: string | number, what: "uid" | "gid"): number | string {
+  const text = String(value).trim();
+  if (!/^\d+$/.test(text) || Number(text) > MAX_ID) {
+    return `"${value}" is not a ${what}; use a number from 0 to ${MAX_ID}, such as "1000"`;
+  }
+  return Number(text);
+}
+
+/**
+ * A secret's mode. Strings are octal (`"0400"`, `"400"`, `"0o400"`); YAML integers are as go-yaml
+ * reads them (`0400` octal, `256` decimal). Write bits are dropped with a warning, because a secret
+ * is read-only for everyone in the container.
+ */
+export function secretMode(
+  value: string | number,
+  writtenAsDecimal: boolean,
+): { mode: number; warning?: string } | { error: string } {
+  let mode: number;
+  let warning: string | undefined;
+  if (typeof value === "number") {
+    if (!Number.isInteger(value))
+      return { error: `${value} is not a file mode; use an octal mode such as 0400` };
+    mode = value;
+    const digits = String(value);
+    if (writtenAsDecimal && value > 7 && /^[0-7]+$/.test(digits)) {
+      warning = `${digits} is read as a decimal number (octal 0${value.toString(8)}); write 0${digits} for octal ${digits}`;
+    }
+  } else {
+    const match = /^(?:0o|0)?([0-7]+)$/i.exec(value.trim());
+    if (!match) return { error: `"${value}" is not a file mode; use an octal mode such as 0400 or "0440"` };
+    mode = parseInt(match[1]!, 8);
+  }
+  if (mode < 0 || mode > 0o777) {
+    return { error: `"${value}" is not a file mode (it is beyond 0777); use an octal mode such as 0400` };
+  }
+  if (mode & 0o222) {
+    const readOnly = mode & ~0o222;
+    const note = `mode 0${mode.toString(8)} has write bits, but secrets are read-only; applying 0${readOnly.toString(8)}`;
+    warning = warning ? `${warning}; ${note}` : note;
+    mode = readOnly;
+  }
+  return warning ? { mode, warning } : { mode };
+}
+
+function canonicalHealthcheck(
+  raw: NonNullable<RawService["healthcheck"]>,
+  fail: (suffix: PathSegment[], message: string) => void,
+): Healthcheck {
+  const healthcheck: Healthcheck = { disable: toBoolean(raw.disable) ?? false };
+  if (raw.test !== undefined) {
+    healthcheck.test = typeof raw.test === "string" ? ["CMD-SHELL", raw.test] : raw.test;
+    if (healthcheck.test[0] === "NONE") healthcheck.disable = true;
+    else if (!["CMD", "CMD-SHELL"].includes(healthcheck.test[0] ?? "")) {
+      fail(
+        ["test"],
+        `${JSON.stringify(raw.test)} must start with "CMD", "CMD-SHELL" or "NONE", or be a shell command string`,
+      );
+    }
+  }
+  for (const [key, field] of [
+    ["interval", "interval"],
+    ["timeout", "timeout"],
+    ["start_period", "startPeriod"],
+  ] as const) {
+    const value = raw[key];
+    if (value !== undefined) {
+      const parsed = durationOrFail(value, [key], fail);
+      if (parsed !== undefined) healthcheck[field] = parsed;
+    }
+  }
+  if (raw.retries !== undefined) healthcheck.retries = Number(raw.retries);
+  return healthcheck;
+}
+
+function durationOrFail(
+  value: string | number,
+  path: PathSegment[],
+  fail: (suffix: PathSegment[], message: string) => void,
+): number | undefined {
+  const parsed = parseDuration(value);
+  if (parsed === undefined)
+    fail(path, `"${value}" is not a duration; use a value such as 10s, 1m30s or 500ms`);
+  return parsed;
+}
+
+function commandList(value: string | string[]): string[] {
+  return typeof value === "string" ? shellSplit(value) : value;
+}
+
+function toList(value: string | string[]): string[] {
+  return typeof value === "string" ? [value] : value;
+}
+
+export function toBoolean(value: boolean | string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === "boolean" ? value : value.toLowerCase() === "true";
+}
+
+type ListOrDict = string[] | Record<string, string | number | boolean | null>;
+
+/** `KEY=value` list or mapping to a mapping; a bare `KEY` takes its value from the variables. */
+function environmentMap(
+  value: ListOrDict,
+  variables: (name: string) => string | undefined,
+): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  if (Array.isArray(value)) {
+    for (const entry of value) {
+      const equals = entry.indexOf("=");
+      if (equals < 0) out[entry] = variables(entry) ?? null;
+      else out[entry.slice(0, equals)] = entry.slice(equals + 1);
+    }
+  } else {
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = item === null ? (variables(key) ?? null) : String(item);
+    }
+  }
+  return out;
+}
+
+function stringMap(value: ListOrDict): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(value)) {
+    for (const entry of value) {
+      const equals = entry.indexOf("=");
+      if (equals < 0) out[entry] = "";
+      else out[entry.slice(0, equals)] = entry.slice(equals + 1);
+    }
+  } else for (const [key, item] of Object.entries(value)) out[key] = item === null ? "" : String(item);
+  return out;
+}
+
+/** `extra_hosts` as `host:ip` strings, from either form (`host=ip` is also accepted in lists). */
+function extraHosts(value: ListOrDict): string[] {
+  if (Array.isArray(value)) return value.map((entry) => entry.replace(/^([^=:]+)=/, "$1:"));
+  return Object.entries(value).map(([host, ip]) => `${host}:${ip}`);
+}
+
+function envFiles(value: NonNullable<RawService["env_file"]>, context: Context): EnvFileRef[] {
+  const entries = typeof value === "string" ? [value] : value;
+  return entries.map((entry) =>
+    typeof entry === "string"
+      ? { path: resolvePath(entry, context.baseDir), required: true }
+      : { path: resolvePath(entry.path, context.baseDir), required: toBoolean(entry.required) ?? true },
+  );
+}
+
+/** Resolves a path from a compose file: `~` is the home directory, relative is against `baseDir`. */
+export function resolvePath(path: string, baseDir: string): string {
+  if (path === "~" || path.startsWith("~/")) return resolve(homedir(), path.slice(2));
+  return isAbsolute(path) ? resolve(path) : resolve(baseDir, path);
+}
+
+function longPort(raw: {
+  target: string | number;
+  published?: string | number | undefined;
+  host_ip?: string | undefined;
+  protocol?: "tcp" | "udp" | "sctp" | undefined;
+  mode?: "host" | "ingress" | undefined;
+}): PortMapping {
+  return {
+    target: Number(raw.target),
+    ...(raw.published !== undefined && raw.published !== "" ? { published: String(raw.published) } : {}),
+    ...(raw.host_ip ? { hostIp: raw.host_ip } : {}),
+    protocol: raw.protocol ?? "tcp",
+    mode: raw.mode ?? "ingress",
+  };
+}
+
+/** `[HOST_IP:][HOST[-HOST]:]CONTAINER[-CONTAINER][/PROTOCOL]`; a range pair expands to one entry each. */
+export function parseShortPort(text: string): PortMapping[] | string {
+  const invalid = `"${text}" is not a port mapping; use CONTAINER, HOST:CONTAINER or IP:HOST:CONTAINER, optionally /tcp or /udp (e.g. "127.0.0.1:8080:80")`;
+  let rest = text.trim();
+  let protocol: PortMapping["protocol"] = "tcp";
+  const slash = rest.lastIndexOf("/");
+  if (slash >= 0) {
+    const proto = rest.slice(slash + 1);
+    if (proto !== "tcp" && proto !== "udp" && proto !== "sctp") return invalid;
+    protocol = proto;
+    rest = rest.slice(0, slash);
+  }
+  let hostIp: string | undefined;
+  const ipv6 = /^\[([0-9a-fA-F:.]+)\]:(.*)$/.exec(rest);
+  if (ipv6) {
+    hostIp = ipv6[1];
+    rest = ipv6[2]!;
+  }
+  const parts = rest.split(":");
+  if (!ipv6 && parts.length === 3) hostIp = parts.shift();
+  if (parts.length > 2 || (ipv6 && parts.length !== 2)) return invalid;
+  const container = parts.pop()!;
+  const host = parts[0];
+  const range = /^(\d+)(?:-(\d+))?$/;
+  const containerRange = range.exec(container);
+  const hostRange = host === undefined || host === "" ? undefined : range.exec(host);
+  if (!containerRange || (host !== undefined && host !== "" && !hostRange)) return invalid;
+  const numbers = [containerRange[1], containerRange[2], hostRange?.[1], hostRange?.[2]]
+    .filter((value) => value !== undefined)
+    .map(Number);
+  if (numbers.some((port) => port < 0 || port > 65535)) return `${invalid}; ports are 0 to 65535`;
+  const first = Number(containerRange[1]);
+  const last = Number(containerRange[2] ?? containerRange[1]);
+  const base = { protocol, mode: "ingress" as const, ...(hostIp ? { hostIp } : {}) };
+  if (last === first) {
+    return [{ target: first, ...(hostRange ? { published: host! } : {}), ...base }];
+  }
+  const hostFirst = hostRange ? Number(hostRange[1]) : undefined;
+  const hostLast = hostRange ? Number(hostRange[2] ?? hostRange[1]) : undefined;
+  if (hostFirst !== undefined && hostLast! - hostFirst !== last - first) {
+    return `"${text}": the host range and the container range must have the same length`;
+  }
+  const out: PortMapping[] = [];
+  for (let port = first; port <= last; port++) {
+    out.push({
+      target: port,
+      ...(hostFirst !== undefined ? { published: String(hostFirst + port - first) } : {}),
+      ...base,
+    });
+  }
+  return out;
+}
+
+/** `[SOURCE:]TARGET[:OPTIONS]`: a source that looks like a path is a bind, else a named volume. */
+function parseShortVolume(text: string, context: Context): VolumeMount | string {
+  const parts = text.split(":");
+  if (parts.length > 3 || parts.some((part, index) => part === "" && index < parts.length)) {
+    return `"${text}" is not a volume; use TARGET, SOURCE:TARGET or SOURCE:TARGET:ro (e.g. "./data:/data:ro")`;
+  }
+  if (parts.length === 1) return { type: "volume", target: parts[0]!, readOnly: false, nocopy: false };
+  const [source, target, options = ""] = parts as [string, string, string?];
+  if (!target.startsWith("/"))
+    return `"${text}": the target "${target}" must be an absolute path in the container`;
+  const flags = options.split(",").filter(Boolean);
+  const unknown = flags.find(
+    (flag) =>
+      ![
+        "ro",
+        "rw",
+        "z",
+        "Z",
+        "nocopy",
+        "consistent",
+        "cached",
+        "delegated",
+        "shared",
+        "rshared",
+        "slave",
+        "rslave",
+        "private",
+        "rprivate",
+      ].includes(flag),
+  );
+  if (unknown) return `"${text}": "${unknown}" is not a volume option; use ro or rw (and z, Z, nocopy)`;
+  const readOnly = flags.includes("ro");
+  if (/^[./~]/.test(source)) {
+    return {
+      type: "bind",
+      source: resolvePath(source, context.baseDir),
+      target,
+      readOnly,
+      createHostPath: true,
+    };
+  }
+  return { type: "volume", source, target, readOnly, nocopy: flags.includes("nocopy") };
+}
+
+function longVolume(
+  raw: Extract<NonNullable<RawService["volumes"]>[number], object>,
+  context: Context,
+): VolumeMount | string {
+  if (!raw.target) return "a volume needs a target, the absolute path in the container";
+  if (!raw.target.startsWith("/"))
+    return `the target "${raw.target}" must be an absolute path in the container`;
+  const readOnly = toBoolean(raw.read_only) ?? false;
+  switch (raw.type) {
+    case "bind":
+      if (!raw.source) return "a bind mount needs a source path on the host";
+      return {
+        type: "bind",
+        source: resolvePath(raw.source, context.baseDir),
+        target: raw.target,
+        readOnly,
+        createHostPath: toBoolean(raw.bind?.create_host_path) ?? true,
+      };
+    case "volume":
+      return {
+        type: "volume",
+        ...(raw.source ? { source: raw.source } : {}),
+        target: raw.target,
+        readOnly,
+        nocopy: toBoolean(raw.volume?.nocopy) ?? false,
+      };
+    case "tmpfs":
+      return {
+        type: "tmpfs",
+        target: raw.target,
+        readOnly,
+        ...(raw.tmpfs?.size !== undefined ? { size: parseByteSize(raw.tmpfs.size) } : {}),
+        ...(raw.tmpfs?.mode !== undefined ? { mode: Number(raw.tmpfs.mode) } : {}),
+      };
+    default:
+      return `volume type "${raw.type}" is not run yet; use bind, volume or tmpfs`;
+  }
+}

@@ -1,0 +1,84 @@
+// Stage 7: every secret a service will receive can be read as `up` will read it. Nothing is read
+// here: a file is only stat'ed (a FIFO must not block us), a variable only looked up.
+import { accessSync, constants, lstatSync, statSync, type Stats } from "node:fs";
+import type { Project } from "../model/project.js";
+import type { Diagnostics, SourceMap } from "./source-map.js";
+
+/** The largest secret composec delivers, from any source (Swarm's own cap is 500 KiB). */
+export const MAX_SECRET_BYTES = 1024 * 1024;
+
+/**
+ * Checks the source of every secret that an enabled service (or its build) asks for. External
+ * secrets are checked by the store when it opens; here they only need to be named.
+ */
+export function checkSecretSources(
+  project: Project,
+  variables: Record<string, string>,
+  sources: SourceMap,
+  diagnostics: Diagnostics,
+): void {
+  const usedBy = (services: Record<string, Project["services"][string]>) =>
+    new Set(
+      Object.values(services).flatMap((s) =>
+        [...s.secrets, ...(s.build?.secrets ?? [])].map((g) => g.source),
+      ),
+    );
+  const enabled = usedBy(project.services);
+  const disabled = usedBy(project.disabledServices);
+  for (const [key, definition] of Object.entries(project.secrets)) {
+    // A secret only a disabled profile asks for is not needed by this run, as `up` would see it.
+    if (disabled.has(key) && !enabled.has(key)) continue;
+    const fail = (field: string, message: string) =>
+      diagnostics.error(sources.locate(definition, [field]), ["secrets", key, field], message);
+    const { source } = definition;
+    if (source.kind === "file") {
+      const problem = describeFileProblem(source.path);
+      if (problem) fail("file", problem);
+    } else if (source.kind === "environment") {
+      const value = variables[source.variable];
+      if (value === undefined) {
+        fail(
+          "environment",
+          `variable ${source.variable} is not set; set it in the shell or in .env (an empty value is a 0-byte secret)`,
+        );
+      } else if (Buffer.byteLength(value) > MAX_SECRET_BYTES) {
+        fail(
+          "environment",
+          `variable ${source.variable} holds ${Buffer.byteLength(value)} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a secret`,
+        );
+      }
+    }
+  }
+}
+
+/** Why `path` cannot be a secret's source, or undefined when it can. */
+export function describeFileProblem(path: string): string | undefined {
+  let link: Stats;
+  try {
+    link = lstatSync(path);
+  } catch {
+    return `"${path}" does not exist; create the file holding the secret (composec never creates it for you)`;
+  }
+  let target: Stats;
+  try {
+    target = statSync(path);
+  } catch {
+    return `"${path}" is a symbolic link to a file that does not exist`;
+  }
+  if (target.isDirectory()) return `"${path}" is a directory; give the path of a file`;
+  if (target.isFIFO()) return `"${path}" is a named pipe (FIFO); a secret must be a regular file`;
+  if (target.isSocket()) return `"${path}" is a socket; a secret must be a regular file`;
+  if (target.isBlockDevice() || target.isCharacterDevice())
+    return `"${path}" is a device; a secret must be a regular file`;
+  if (!target.isFile()) return `"${path}" is not a regular file`;
+  if (target.size > MAX_SECRET_BYTES) {
+    return `"${path}" holds ${target.size} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a secret`;
+  }
+  void link;
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    return `"${path}" is not readable by this user (uid ${process.getuid?.() ?? "?"}); fix its permissions or run as its owner`;
+  }
+  return undefined;
+}

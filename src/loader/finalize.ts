@@ -1,0 +1,449 @@
+// Stage 6: the merged files become the typed Project: profiles applied, defaults filled in,
+// engine names given, and every rule between parts checked (references, cycles, secret targets).
+import type {
+  Network,
+  Project,
+  SecretDefinition,
+  SecretSource,
+  Service,
+  ServiceSecret,
+  Volume,
+} from "../model/project.js";
+import { DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/project.js";
+import { toBoolean, type PartialGrant, type PartialService } from "./canonicalize.js";
+import type { MergedProject } from "./merge.js";
+import { formatPath, type PathSegment } from "./paths.js";
+import type { Diagnostics, SourceMap } from "./source-map.js";
+import { closest } from "./suggest.js";
+
+export const SECRET_KEY = /^[a-zA-Z0-9._-]+$/;
+
+interface Context {
+  projectName: string;
+  sources: SourceMap;
+  diagnostics: Diagnostics;
+}
+
+/** Builds the Project from merged data; problems go to `diagnostics`. */
+export function finalizeProject(
+  merged: MergedProject,
+  base: { name: string; workingDir: string; composeFiles: string[]; profiles: string[] },
+  sources: SourceMap,
+  diagnostics: Diagnostics,
+): Project {
+  const context: Context = { projectName: base.name, sources, diagnostics };
+  const services: Record<string, Service> = {};
+  const disabledServices: Record<string, Service> = {};
+  const allProfiles = base.profiles.includes("*");
+  for (const [name, partial] of Object.entries(merged.services)) {
+    const service = withDefaults(partial);
+    sources.inherit(service, partial);
+    service.secrets.forEach((grant, index) => sources.inherit(grant, partial.secrets![index]));
+    const active =
+      service.profiles.length === 0 || allProfiles || service.profiles.some((p) => base.profiles.includes(p));
+    (active ? services : disabledServices)[name] = service;
+  }
+
+  const networks = definitions(merged.networks, "networks", context, network);
+  const volumes = definitions(merged.volumes, "volumes", context, volume);
+  const secrets: Record<string, SecretDefinition> = {};
+  for (const [key, raw] of Object.entries(merged.secrets)) {
+    const definition = secretDefinition(key, raw, context);
+    if (definition) secrets[key] = definition;
+  }
+
+  // Like Compose: a service that names no network joins `default`, which exists only when used.
+  for (const service of Object.values(services)) {
+    if (service.networkMode === undefined && Object.keys(service.networks).length === 0) {
+      service.networks = { default: { aliases: [] } };
+    }
+  }
+  if (Object.values(services).some((service) => "default" in service.networks) && !networks["default"]) {
+    networks["default"] = network("default", {}, context);
+  }
+
+  for (const [name, service] of Object.entries(services)) {
+    checkService(name, service, { networks, volumes, secrets, services, disabledServices }, context);
+  }
+  checkCycles(services, context);
+
+  const extensions = merged.extensions;
+  return {
+    name: base.name,
+    workingDir: base.workingDir,
+    composeFiles: base.composeFiles,
+    services,
+    networks,
+    volumes,
+    secrets,
+    disabledServices,
+    extensions,
+  };
+}
+
+function withDefaults(partial: PartialService): Service {
+  const { build, secrets, ...rest } = partial;
+  const service: Service = {
+    environment: {},
+    envFiles: [],
+    ports: [],
+    expose: [],
+    volumes: [],
+    tmpfs: [],
+    networks: {},
+    dependsOn: {},
+    labels: {},
+    readOnly: false,
+    capAdd: [],
+    capDrop: [],
+    privileged: false,
+    extraHosts: [],
+    dns: [],
+    ulimits: {},
+    sysctls: {},
+    devices: [],
+    tty: false,
+    stdinOpen: false,
+    groupAdd: [],
+    replicas: 1,
+    profiles: [],
+    extensions: {},
+    ...rest,
+    secrets: (secrets ?? []).map((grant: PartialGrant): ServiceSecret => ({
+      source: grant.source,
+      target: grant.target,
+      uid: grant.uid ?? 0,
+      gid: grant.gid ?? 0,
+      mode: grant.mode ?? DEFAULT_SECRET_MODE,
+    })),
+  };
+  if (build) {
+    service.build = {
+      context: build.context ?? "",
+      args: {},
+      labels: {},
+      tags: [],
+      extraHosts: [],
+      noCache: false,
+      pull: false,
+      cacheFrom: [],
+      secrets: [],
+      ...build,
+    };
+  }
+  return service;
+}
+
+function definitions<T>(
+  raw: Record<string, Record<string, unknown> | null>,
+  kind: "networks" | "volumes",
+  context: Context,
+  make: (key: string, raw: Record<string, unknown>, context: Context) => T,
+): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [key, definition] of Object.entries(raw)) out[key] = make(key, definition ?? {}, context);
+  void kind;
+  return out;
+}
+
+function externalName(raw: Record<string, unknown>): { external: boolean; name?: string } {
+  const external = raw["external"];
+  if (external !== null && typeof external === "object") {
+    const name = (external as { name?: string }).name;
+    return name !== undefined ? { external: true, name } : { external: true };
+  }
+  return { external: toBoolean(external as boolean | string | undefined) ?? false };
+}
+
+function stringRecord(value: unknown): Record<string, string> {
+  if (Array.isArray(value)) {
+    return Object.fromEntries(
+      value.map((entry: string) => {
+        const equals = entry.indexOf("=");
+        return equals < 0 ? [entry, ""] : [entry.slice(0, equals), entry.slice(equals + 1)];
+      }),
+    );
+  }
+  if (!value || typeof value !== "object") return {};
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === null ? "" : String(v)]));
+}
+
+function network(key: string, raw: Record<string, unknown>, context: Context): Network {
+  const { external, name: oldName } = externalName(raw);
+  const explicit = (raw["name"] as string | undefined) ?? oldName;
+  return {
+    name: explicit ?? (external ? key : `${context.projectName}_${key}`),
+    external,
+    ...(raw["driver"] !== undefined ? { driver: raw["driver"] as string } : {}),
+    driverOpts: stringRecord(raw["driver_opts"]),
+    labels: stringRecord(raw["labels"]),
+    internal: toBoolean(raw["internal"] as boolean | undefined) ?? false,
+    attachable: toBoolean(raw["attachable"] as boolean | undefined) ?? false,
+    enableIpv6: toBoolean(raw["enable_ipv6"] as boolean | undefined) ?? false,
+  };
+}
+
+function volume(key: string, raw: Record<string, unknown>, context: Context): Volume {
+  const { external, name: oldName } = externalName(raw);
+  const explicit = (raw["name"] as string | undefined) ?? oldName;
+  return {
+    name: explicit ?? (external ? key : `${context.projectName}_${key}`),
+    external,
+    ...(raw["driver"] !== undefined ? { driver: raw["driver"] as string } : {}),
+    driverOpts: stringRecord(raw["driver_opts"]),
+    labels: stringRecord(raw["labels"]),
+  };
+}
+
+/** A top-level secret, with the rules of SECRETS-SPEC.md §1 between its fields. */
+function secretDefinition(
+  key: string,
+  raw: Record<string, unknown>,
+  context: Context,
+): SecretDefinition | undefined {
+  const { diagnostics, sources } = context;
+  const path: PathSegment[] = ["secrets", key];
+  const at = (...suffix: PathSegment[]) => sources.locate(raw, suffix);
+  const fail = (suffix: PathSegment[], message: string) =>
+    diagnostics.error(at(...suffix), [...path, ...suffix], message);
+  let ok = true;
+  if (!SECRET_KEY.test(key)) {
+    fail([], `"${key}" is not a valid secret name; use letters, digits, ".", "_" and "-"`);
+    ok = false;
+  }
+  if ("content" in raw) {
+    fail(
+      ["content"],
+      'secrets have no "content" (configs do); put the value in a file and use file:, or use environment:',
+    );
+    ok = false;
+  }
+  const { external, name: oldName } = externalName(raw);
+  const file = raw["file"] as string | undefined;
+  const environment = raw["environment"] as string | undefined;
+  const name = raw["name"] as string | undefined;
+  if (oldName !== undefined) {
+    if (name !== undefined && name !== oldName) {
+      fail(
+        ["external", "name"],
+        `"${oldName}" differs from name "${name}"; external.name is the old spelling of name, keep only name`,
+      );
+      ok = false;
+    } else
+      diagnostics.warn(
+        at("external", "name"),
+        [...path, "external", "name"],
+        `external.name is deprecated; write name: ${oldName} and external: true`,
+      );
+  }
+  let source: SecretSource | undefined;
+  if (external) {
+    const extra = ["file", "environment", "driver", "driver_opts", "template_driver"].filter(
+      (field) => field in raw,
+    );
+    for (const field of extra) {
+      fail(
+        [field],
+        `an external secret takes its value from the secret store; remove ${field} (only name and labels go with external)`,
+      );
+      ok = false;
+    }
+    source = { kind: "external", name: name ?? oldName ?? key };
+  } else if (file !== undefined && environment !== undefined) {
+    fail([], `secret "${key}" has both file and environment; give exactly one source`);
+    ok = false;
+  } else if (file !== undefined) {
+    if (file === "") {
+      fail(["file"], `"" is not a path; give the file that holds the secret, e.g. ./${key}.txt`);
+      ok = false;
+    } else source = { kind: "file", path: file };
+  } else if (environment !== undefined) {
+    if (environment === "") {
+      fail(
+        ["environment"],
+        `"" is not a variable name; give the variable that holds the secret, e.g. ${key.toUpperCase().replace(/[^A-Z0-9_]/g, "_")}`,
+      );
+      ok = false;
+    } else source = { kind: "environment", variable: environment };
+  } else {
+    fail(
+      [],
+      `secret "${key}" has no source; give file: (a path), environment: (a variable name) or external: true`,
+    );
+    ok = false;
+  }
+  if (!ok || !source) return undefined;
+  const extensions: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(raw)) if (field.startsWith("x-")) extensions[field] = value;
+  const definition: SecretDefinition = {
+    key,
+    name: name ?? oldName ?? (external ? key : `${context.projectName}_${key}`),
+    source,
+    labels: stringRecord(raw["labels"]),
+    driverOpts: stringRecord(raw["driver_opts"]),
+    extensions,
+    ...(raw["driver"] !== undefined ? { driver: raw["driver"] as string } : {}),
+    ...(raw["template_driver"] !== undefined ? { templateDriver: raw["template_driver"] as string } : {}),
+  };
+  sources.inherit(definition, raw);
+  return definition;
+}
+
+interface Definitions {
+  networks: Record<string, Network>;
+  volumes: Record<string, Volume>;
+  secrets: Record<string, SecretDefinition>;
+  services: Record<string, Service>;
+  disabledServices: Record<string, Service>;
+}
+
+function checkService(name: string, service: Service & object, defs: Definitions, context: Context): void {
+  const { diagnostics } = context;
+  const fail = (object: object, suffix: PathSegment[], message: string) =>
+    diagnostics.errorIn(object, suffix, message);
+  const here = (suffix: PathSegment[], message: string) => fail(service, suffix, message);
+  const suggest = (word: string, candidates: string[]) => {
+    const match = closest(word, candidates);
+    return match
+      ? `; did you mean "${match}"?`
+      : candidates.length
+        ? `; defined: ${candidates.join(", ")}`
+        : "";
+  };
+
+  if (service.image === undefined && service.build === undefined) {
+    here([], `service "${name}" has neither image nor build; give an image to run or a build context`);
+  }
+  if (service.containerName !== undefined && service.replicas > 1) {
+    here(
+      ["container_name"],
+      `"${service.containerName}" cannot name ${service.replicas} containers; remove container_name or set one replica`,
+    );
+  }
+  if (service.networkMode !== undefined && Object.keys(service.networks).length > 0) {
+    here(
+      ["network_mode"],
+      `network_mode "${service.networkMode}" cannot be combined with networks; use one of them`,
+    );
+  }
+  for (const key of Object.keys(service.networks)) {
+    if (!defs.networks[key]) {
+      here(
+        ["networks", key],
+        `network "${key}" is not defined under top-level networks${suggest(key, Object.keys(defs.networks))}`,
+      );
+    }
+  }
+  service.volumes.forEach((mount) => {
+    if (mount.type === "volume" && mount.source !== undefined && !defs.volumes[mount.source]) {
+      fail(
+        mount,
+        [],
+        `volume "${mount.source}" is not defined under top-level volumes${suggest(mount.source, Object.keys(defs.volumes))}; a host path starts with ./ or /`,
+      );
+    }
+  });
+  for (const [dependency, settings] of Object.entries(service.dependsOn)) {
+    if (dependency === name) here(["depends_on", dependency], `service "${name}" depends on itself`);
+    else if (!defs.services[dependency]) {
+      if (defs.disabledServices[dependency]) {
+        if (settings.required) {
+          here(
+            ["depends_on", dependency],
+            `service "${dependency}" is not enabled (its profiles are ${defs.disabledServices[dependency]!.profiles.join(", ")}); enable one with --profile`,
+          );
+        }
+      } else {
+        here(
+          ["depends_on", dependency],
+          `service "${dependency}" is not defined${suggest(dependency, Object.keys(defs.services))}`,
+        );
+      }
+    }
+  }
+
+  const mountTargets = new Map<string, string>();
+  for (const mount of service.volumes) {
+    const what = mount.type === "tmpfs" ? "tmpfs" : `${mount.type} ${mount.source ?? "(anonymous)"}`;
+    mountTargets.set(normalizeTarget(mount.target), what);
+  }
+  for (const tmpfs of service.tmpfs) mountTargets.set(normalizeTarget(tmpfs.split(":")[0]!), "tmpfs");
+  const seenTargets = new Map<string, number>();
+  service.secrets.forEach((grant, index) => {
+    const at = (suffix: PathSegment[], message: string) => fail(grant, suffix, message);
+    if (!defs.secrets[grant.source]) {
+      at(
+        ["source"],
+        `secret "${grant.source}" is not defined under top-level secrets${suggest(grant.source, Object.keys(defs.secrets))}`,
+      );
+    }
+    const previous = seenTargets.get(grant.target);
+    if (previous !== undefined) {
+      const other = context.sources.pathOf(service.secrets[previous]!, [], []);
+      at(
+        ["target"],
+        `"${grant.target}" is also the target of ${other.length ? formatPath(other) : `secrets[${previous}]`}; give each secret its own target`,
+      );
+    } else seenTargets.set(grant.target, index);
+    const clash = mountTargets.get(grant.target);
+    if (clash)
+      at(
+        ["target"],
+        `"${grant.target}" is also the target of a ${clash} mount of this service; choose another target`,
+      );
+  });
+  const delivered = service.secrets.some((grant) => isUnderSecretsDir(grant.target));
+  const atSecretsDir = mountTargets.get(SECRETS_DIR);
+  if (delivered && atSecretsDir) {
+    here(
+      ["volumes"],
+      `a ${atSecretsDir} mount at ${SECRETS_DIR} would hide this service's secrets; mount it elsewhere (a parent such as /run is fine)`,
+    );
+  }
+  service.build?.secrets.forEach((grant) => {
+    if (!defs.secrets[grant.source]) {
+      fail(
+        grant,
+        ["source"],
+        `secret "${grant.source}" is not defined under top-level secrets${suggest(grant.source, Object.keys(defs.secrets))}`,
+      );
+    }
+  });
+}
+
+export function isUnderSecretsDir(target: string): boolean {
+  return target.startsWith(`${SECRETS_DIR}/`);
+}
+
+function normalizeTarget(target: string): string {
+  return target.replace(/\/+$/, "") || "/";
+}
+
+/** Reports each `depends_on` cycle once, naming the services in order. */
+function checkCycles(services: Record<string, Service>, context: Context): void {
+  const state = new Map<string, "visiting" | "done">();
+  const reported = new Set<string>();
+  const visit = (name: string, stack: string[]): void => {
+    if (state.get(name) === "done") return;
+    if (state.get(name) === "visiting") {
+      const cycle = [...stack.slice(stack.indexOf(name)), name];
+      const key = [...cycle].sort().join(",");
+      if (!reported.has(key)) {
+        reported.add(key);
+        const service = services[name]!;
+        context.diagnostics.errorIn(
+          service,
+          ["depends_on"],
+          `dependency cycle: ${cycle.join(" -> ")}; remove one of these depends_on entries`,
+        );
+      }
+      return;
+    }
+    state.set(name, "visiting");
+    for (const dependency of Object.keys(services[name]?.dependsOn ?? {})) {
+      if (services[dependency]) visit(dependency, [...stack, name]);
+    }
+    state.set(name, "done");
+  };
+  for (const name of Object.keys(services)) visit(name, []);
+}

@@ -1,0 +1,157 @@
+// Stage 5: several files become one, in `-f` order, with Compose's override rules: scalars are
+// replaced, mappings merge key by key, and lists merge by what identifies an entry (a port by
+// `host_ip:published:target/protocol`, a volume or a secret by its target) or append unique values.
+import type { Build, PortMapping, VolumeMount } from "../model/project.js";
+import type { CanonicalFile, PartialGrant, PartialService } from "./canonicalize.js";
+import type { SourceMap } from "./source-map.js";
+
+/** The merged project before defaults: services partial, top-level definitions as written. */
+export interface MergedProject {
+  name?: string;
+  services: Record<string, PartialService>;
+  networks: Record<string, Record<string, unknown> | null>;
+  volumes: Record<string, Record<string, unknown> | null>;
+  secrets: Record<string, Record<string, unknown>>;
+  extensions: Record<string, unknown>;
+}
+
+/** Merges canonical files in order; later files win. */
+export function mergeFiles(files: CanonicalFile[], sources: SourceMap): MergedProject {
+  const merged: MergedProject = { services: {}, networks: {}, volumes: {}, secrets: {}, extensions: {} };
+  for (const file of files) {
+    if (file.name !== undefined) merged.name = file.name;
+    for (const [name, service] of Object.entries(file.services)) {
+      const base = merged.services[name];
+      merged.services[name] = base ? mergeService(base, service, sources) : service;
+    }
+    mergeDefinitions(merged.networks, file.networks, sources);
+    mergeDefinitions(merged.volumes, file.volumes, sources);
+    mergeDefinitions(merged.secrets, file.secrets, sources);
+    Object.assign(merged.extensions, file.extensions);
+  }
+  return merged;
+}
+
+function mergeDefinitions<T extends Record<string, unknown> | null>(
+  into: Record<string, T>,
+  from: Record<string, T>,
+  sources: SourceMap,
+) {
+  for (const [key, definition] of Object.entries(from)) {
+    const base = into[key];
+    if (base && definition) {
+      const labels = mergeMaps(
+        base["labels"] as Labels | undefined,
+        definition["labels"] as Labels | undefined,
+      );
+      const merged = { ...base, ...definition, ...(labels ? { labels } : {}) };
+      sources.inherit(merged, definition, base);
+      into[key] = merged;
+    } else if (definition || !(key in into)) into[key] = definition;
+  }
+}
+
+type Labels = Record<string, unknown> | unknown[];
+
+function mergeMaps<V>(base: Record<string, V> | unknown, override: Record<string, V> | unknown) {
+  // Lists of KEY=value stay as the override wrote them; the canonical maps below merge per key.
+  if (Array.isArray(base) || Array.isArray(override)) return override ?? base;
+  if (!base) return override;
+  if (!override) return base;
+  return { ...(base as Record<string, V>), ...(override as Record<string, V>) };
+}
+
+const MAP_FIELDS = [
+  "environment",
+  "labels",
+  "sysctls",
+  "ulimits",
+  "extensions",
+  "dependsOn",
+  "networks",
+] as const;
+const APPEND_UNIQUE_FIELDS = [
+  "expose",
+  "dns",
+  "capAdd",
+  "capDrop",
+  "extraHosts",
+  "tmpfs",
+  "devices",
+  "profiles",
+  "groupAdd",
+] as const;
+
+function mergeService(base: PartialService, override: PartialService, sources: SourceMap): PartialService {
+  const merged: PartialService = { ...base, ...override };
+  for (const field of MAP_FIELDS) {
+    if (base[field] && override[field]) {
+      (merged as Record<string, unknown>)[field] = { ...base[field], ...override[field] };
+    }
+  }
+  for (const field of APPEND_UNIQUE_FIELDS) {
+    if (base[field] && override[field]) merged[field] = [...new Set([...base[field]!, ...override[field]!])];
+  }
+  if (base.envFiles && override.envFiles) {
+    const paths = new Set(base.envFiles.map((entry) => entry.path));
+    merged.envFiles = [...base.envFiles, ...override.envFiles.filter((entry) => !paths.has(entry.path))];
+  }
+  if (base.ports && override.ports) merged.ports = mergeBy(base.ports, override.ports, portKey, sources);
+  if (base.volumes && override.volumes) {
+    merged.volumes = mergeBy(base.volumes, override.volumes, (volume: VolumeMount) => volume.target, sources);
+  }
+  if (base.secrets && override.secrets) {
+    merged.secrets = mergeBy(
+      base.secrets,
+      override.secrets,
+      (grant: PartialGrant) => grant.target,
+      sources,
+      true,
+    );
+  }
+  if (base.healthcheck && override.healthcheck)
+    merged.healthcheck = { ...base.healthcheck, ...override.healthcheck };
+  if (base.build && override.build) merged.build = mergeBuild(base.build, override.build, sources);
+  sources.inherit(merged, override, base);
+  return merged;
+}
+
+function mergeBuild(base: Partial<Build>, override: Partial<Build>, sources: SourceMap): Partial<Build> {
+  const merged: Partial<Build> = { ...base, ...override };
+  if (base.args && override.args) merged.args = { ...base.args, ...override.args };
+  if (base.labels && override.labels) merged.labels = { ...base.labels, ...override.labels };
+  if (base.secrets && override.secrets) {
+    merged.secrets = mergeBy(base.secrets, override.secrets, (grant) => grant.target, sources, true);
+  }
+  return merged;
+}
+
+export function portKey(port: PortMapping): string {
+  return `${port.hostIp ?? ""}:${port.published ?? ""}:${port.target}/${port.protocol}`;
+}
+
+/**
+ * Merges two lists by key: an override entry replaces the base entry with the same key (or, with
+ * `perField`, overrides it field by field) in place; new keys are appended.
+ */
+function mergeBy<T extends object>(
+  base: T[],
+  override: T[],
+  key: (item: T) => string,
+  sources: SourceMap,
+  perField = false,
+): T[] {
+  const out = [...base];
+  for (const item of override) {
+    const index = out.findIndex((existing) => key(existing) === key(item));
+    if (index < 0) {
+      out.push(item);
+      continue;
+    }
+    const previous = out[index]!;
+    const replacement = perField ? { ...previous, ...item } : item;
+    if (perField) sources.inherit(replacement, item, previous);
+    out[index] = replacement;
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+// Where each part of the merged project was written, so problems found after merging still point
+// at a file, line and column.
+import type { Location, Problem } from "../errors.js";
+import type { ParsedFile } from "./parse-yaml.js";
+import { formatPath, type PathSegment } from "./paths.js";
+
+interface Origin {
+  file: string;
+  path: PathSegment[];
+}
+
+/**
+ * Positions of every parsed file, plus the origin of each object built from them. Merging makes new
+ * objects from several files' objects; an object remembers all of its origins, latest file first.
+ */
+export class SourceMap {
+  readonly #files = new Map<string, ParsedFile>();
+  readonly #origins = new WeakMap<object, Origin[]>();
+
+  addFile(parsed: ParsedFile): void {
+    this.#files.set(parsed.file, parsed);
+  }
+
+  /** Records that `object` was written at `path` in `file`. */
+  mark(object: object, file: string, path: PathSegment[]): void {
+    this.#origins.set(object, [{ file, path }]);
+  }
+
+  /** Gives `merged` the origins of `later` (first) and `earlier`. */
+  inherit(merged: object, later: object | undefined, earlier?: object): void {
+    const origins = [...(later ? this.originsOf(later) : []), ...(earlier ? this.originsOf(earlier) : [])];
+    if (origins.length > 0) this.#origins.set(merged, origins);
+  }
+
+  originsOf(object: object): Origin[] {
+    return this.#origins.get(object) ?? [];
+  }
+
+  /** Position of `path` in `file`, or of its nearest written ancestor. */
+  positionIn(file: string, path: PathSegment[]): Location | undefined {
+    const parsed = this.#files.get(file);
+    if (!parsed) return undefined;
+    for (let length = path.length; length >= 0; length--) {
+      const found = parsed.positions.get(formatPath(path.slice(0, length)));
+      if (found) return found;
+    }
+    return { file, line: 1, column: 1 };
+  }
+
+  /** Where `suffix` inside `object` was written: the first origin that wrote it, else the object. */
+  locate(object: object, suffix: PathSegment[] = []): Location | undefined {
+    const origins = this.originsOf(object);
+    for (const origin of origins) {
+      const exact = this.#files.get(origin.file)?.positions.get(formatPath([...origin.path, ...suffix]));
+      if (exact) return exact;
+    }
+    const first = origins[0];
+    return first ? this.positionIn(first.file, first.path) : undefined;
+  }
+
+  /** The path `object` was written at (latest file), plus `suffix`; else `fallback`. */
+  pathOf(object: object, suffix: PathSegment[], fallback: PathSegment[]): PathSegment[] {
+    const origin = this.originsOf(object)[0];
+    return origin ? [...origin.path, ...suffix] : fallback;
+  }
+
+  /** Whether the value at `path` in `file` was written as a plain decimal integer. */
+  isDecimalLiteral(file: string, path: PathSegment[]): boolean {
+    return this.#files.get(file)?.decimalIntegers.has(formatPath(path)) ?? false;
+  }
+}
+
+/** Collects problems and warnings of one load, each with its location. */
+export class Diagnostics {
+  readonly problems: Problem[] = [];
+  readonly warnings: Problem[] = [];
+
+  constructor(private readonly sources: SourceMap) {}
+
+  /** A problem with `suffix` of `object`, located and named by where the object was written. */
+  errorIn(object: object, suffix: PathSegment[], message: string): void {
+    this.error(this.sources.locate(object, suffix), this.sources.pathOf(object, suffix, suffix), message);
+  }
+
+  error(location: Location | undefined, path: PathSegment[] | string, message: string): void {
+    this.problems.push({ location, path: typeof path === "string" ? path : formatPath(path), message });
+  }
+
+  warn(location: Location | undefined, path: PathSegment[] | string, message: string): void {
+    this.warnings.push({ location, path: typeof path === "string" ? path : formatPath(path), message });
+  }
+}
