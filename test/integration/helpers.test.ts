@@ -44,6 +44,17 @@ describe("integration helpers", () => {
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it("cli feeds input to the CLI's stdin and keeps stdout and stderr apart", async () => {
+    const input = `services:\n  web:\n    image: ${images.busybox}\n`;
+    const ok = await cli(["-p", uniqueProjectName("stdin"), "-f", "-", "config"], { input });
+    expect(ok).toMatchObject({ code: 0, stderr: "" });
+    expect(ok.stdout).toContain(images.busybox);
+    const usage = await cli(["--no-such-flag"]);
+    expect(usage.code).toBe(2);
+    expect(usage.stdout).toBe("");
+    expect(usage.stderr).toContain("--no-such-flag");
+  });
+
   it("removeProjectResources removes the project's containers, networks and volumes only", async () => {
     const project = uniqueProjectName("helpers");
     const other = uniqueProjectName("helpers-other");
