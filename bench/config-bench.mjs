@@ -95,8 +95,8 @@ function stats(samples) {
   return { median, min: sorted[0], p90: at(0.9), runs: sorted.length };
 }
 
-function version(argv) {
-  const result = spawnSync(argv[0], argv.slice(1), { env, encoding: "utf8" });
+function version(argv, cwd) {
+  const result = spawnSync(argv[0], argv.slice(1), { env, encoding: "utf8", cwd });
   return (result.stdout || result.stderr || "").split("\n")[0].trim() || "unknown";
 }
 
@@ -161,7 +161,8 @@ async function main() {
         `- Method: ${rounds} rounds after ${warmup} warm-up round(s), tools alternating within each ` +
           "round and swapping order every round; wall-clock time of the whole process, stdout to /dev/null",
         `- Machine: ${cpus.length} x ${cpus[0]?.model ?? "unknown CPU"}, ${os.type()} ${os.release()}`,
-        `- Node.js: ${process.version}; docker-compose: ${version([composeBin, "version", "--short"])}`,
+        `- composec: commit ${version(["git", "describe", "--always", "--dirty"], repoRoot)} (as built in dist/); ` +
+          `Node.js: ${process.version}; docker-compose: ${version([composeBin, "version", "--short"])}`,
         "- Rerun: `npm run build && npm run bench:config`",
         "",
         ...table,
