@@ -6,11 +6,12 @@
 // `up --dry-run` prints it, and planner tests assert it.
 import type { Plan, PlanNode } from "./types.js";
 
-/** One line per node: `[deps] -> #id resource, Operation, cause`; empty for an empty plan. */
+/** One line per node: `[deps] -> #id resource, Operation, cause [group]`; empty for an empty plan. */
 export function formatPlan(plan: Pick<Plan, "nodes">): string {
   return plan.nodes.map((node) => `${formatNode(node)}\n`).join("");
 }
 
 export function formatNode(node: PlanNode): string {
-  return `[${node.dependsOn.join(",")}] -> #${node.id} ${node.resource}, ${node.operation.type}, ${node.cause}`;
+  const line = `[${node.dependsOn.join(",")}] -> #${node.id} ${node.resource}, ${node.operation.type}, ${node.cause}`;
+  return node.group === undefined ? line : `${line} [${node.group}]`;
 }

@@ -50,6 +50,8 @@ export interface PlanNode {
   cause: string;
   /** Ids of nodes that must be done first. */
   dependsOn: number[];
+  /** Nodes that together make one step the user sees (`recreate:web:1`): progress is reported once. */
+  group?: string;
 }
 
 /** A container the plan leaves as it is, with the reason (shown as `Running` progress). */

@@ -153,10 +153,10 @@ describe("planUp on an existing project", () => {
     const observed = state(project, [running(project, db), old], { networks });
     expect(text(project, observed)).toBe(
       [
-        "[] -> #1 service:web:1, CreateContainer, config changed",
-        "[1] -> #2 service:web:1, StopContainer, replaced by #1",
-        "[2] -> #3 service:web:1, RemoveContainer, replaced by #1",
-        "[3] -> #4 service:web:1, RenameContainer, take the old name",
+        "[] -> #1 service:web:1, CreateContainer, config changed [recreate:web:1]",
+        "[1] -> #2 service:web:1, StopContainer, replaced by #1 [recreate:web:1]",
+        "[2] -> #3 service:web:1, RemoveContainer, replaced by #1 [recreate:web:1]",
+        "[3] -> #4 service:web:1, RenameContainer, take the old name [recreate:web:1]",
         "[4] -> #5 service:web:1, StartContainer, recreated",
         "",
       ].join("\n"),

@@ -81,15 +81,23 @@ class UpPlanner {
     return "diverged";
   }
 
-  #add(resource: string, operation: Operation, cause: string, dependsOn: number[] = []): number {
+  #add(
+    resource: string,
+    operation: Operation,
+    cause: string,
+    dependsOn: number[] = [],
+    group?: string,
+  ): number {
     const id = this.#nodes.length + 1;
-    this.#nodes.push({
+    const node: PlanNode = {
       id,
       resource,
       operation,
       cause,
       dependsOn: [...new Set(dependsOn)].sort((a, b) => a - b),
-    });
+    };
+    if (group !== undefined) node.group = group;
+    this.#nodes.push(node);
     return id;
   }
 
@@ -318,6 +326,7 @@ class UpPlanner {
     cause: string,
   ): PlannedContainer {
     const resource = `service:${service.name}:${old.number}`;
+    const group = `recreate:${service.name}:${old.number}`;
     const oldRef = { id: old.id, name: old.name };
     const create = this.#add(
       resource,
@@ -333,21 +342,15 @@ class UpPlanner {
       },
       cause,
       infra,
+      group,
     );
-    const stop = this.#add(resource, this.#stopOperation(oldRef), `replaced by #${create}`, [create]);
-    const remove = this.#add(
-      resource,
-      { type: "RemoveContainer", container: oldRef, volumes: false },
-      `replaced by #${create}`,
-      [stop],
-    );
+    const replaced = `replaced by #${create}`;
+    const stop = this.#add(resource, this.#stopOperation(oldRef), replaced, [create], group);
+    const removal = { type: "RemoveContainer", container: oldRef, volumes: false } as const;
+    const remove = this.#add(resource, removal, replaced, [stop], group);
     const ref = { createdBy: create, name: finalName };
-    const rename = this.#add(
-      resource,
-      { type: "RenameContainer", container: ref, to: finalName },
-      "take the old name",
-      [remove],
-    );
+    const renaming = { type: "RenameContainer", container: ref, to: finalName } as const;
+    const rename = this.#add(resource, renaming, "take the old name", [remove], group);
     const start = this.#add(
       resource,
       { type: "StartContainer", service: service.name, container: ref },

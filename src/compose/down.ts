@@ -1,0 +1,53 @@
+// `down` as a library function: works from a loaded project, or from a project name alone (then
+// everything labelled with it goes), so a project whose files are gone can still be removed.
+import type { Engine } from "../engine/client.js";
+import { execute } from "../engine/execute.js";
+import { observe } from "../engine/observe.js";
+import type { ProgressListener } from "../engine/progress.js";
+import type { Project } from "../model/project.js";
+import { planDown } from "../plan/down-plan.js";
+import type { Plan } from "../plan/types.js";
+
+export interface DownOptions {
+  /** `--remove-orphans`: also containers of services the project no longer has. */
+  removeOrphans?: boolean;
+  /** `-v`: named volumes of the project and anonymous volumes of its containers. */
+  volumes?: boolean;
+  /** `-t`: seconds each container gets to stop before it is killed. */
+  timeoutSeconds?: number;
+  dryRun?: boolean;
+  onProgress?: ProgressListener;
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface DownResult {
+  plan: Plan;
+  /** Nothing of the project existed. */
+  nothingToDo: boolean;
+}
+
+/** Stops and removes a project's containers, then its networks (and volumes with `volumes`). */
+export async function down(
+  target: Project | string,
+  engine: Engine,
+  options: DownOptions = {},
+): Promise<DownResult> {
+  const project = typeof target === "string" ? undefined : target;
+  const name = typeof target === "string" ? target : target.name;
+  const state = await observe(engine, name, project === undefined ? {} : { project, services: [] });
+  const plan = planDown(state, {
+    ...(project === undefined ? {} : { project }),
+    ...(options.removeOrphans === undefined ? {} : { removeOrphans: options.removeOrphans }),
+    ...(options.volumes === undefined ? {} : { volumes: options.volumes }),
+    ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+  });
+  for (const warning of plan.warnings) options.onWarning?.(warning);
+  if (plan.nodes.length === 0 || options.dryRun) return { plan, nothingToDo: plan.nodes.length === 0 };
+  await execute(plan, engine, {
+    ...(project === undefined ? {} : { project }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  return { plan, nothingToDo: false };
+}

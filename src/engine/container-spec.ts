@@ -1,0 +1,253 @@
+// Project Service -> the Engine's container create body, as Compose v2 builds it. Pure: every
+// value comes from the project and the plan operation. Engine API 1.41 takes one network at create
+// time, so further networks are returned separately, to be connected before the container starts.
+import type Docker from "dockerode";
+import { containerLabels } from "../model/names.js";
+import type { Healthcheck, PortMapping, Project, Service, VolumeMount } from "../model/project.js";
+
+export interface ContainerSpecInput {
+  project: Project;
+  service: Service;
+  number: number;
+  /** The container's final name (its network alias even while it is created under another). */
+  name: string;
+  /** The name to create it under (a temporary one while it replaces an old container). */
+  createAs: string;
+  configHash: string;
+  imageId: string;
+}
+
+export interface ContainerSpec {
+  create: Docker.ContainerCreateOptions & { name: string };
+  /** Networks beyond the first, each with its endpoint settings, in priority order. */
+  connect: { network: string; endpoint: Docker.EndpointSettings }[];
+}
+
+/** The create body and the extra network connections of one service container. */
+export function containerSpec(input: ContainerSpecInput): ContainerSpec {
+  const { project, service } = input;
+  const networking = networkSettings(input);
+  const hostConfig: Docker.HostConfig = {
+    NetworkMode: networking.mode,
+    // @types/dockerode requires members the API leaves optional; EngineMount is the API's shape.
+    Mounts: service.volumes
+      .filter((mount) => !usesBind(mount))
+      .map((mount) => toMount(project, mount)) as unknown as Docker.MountConfig,
+    Binds: service.volumes.filter(usesBind).map(toBind),
+    Tmpfs: tmpfsOptions(service.tmpfs),
+    PortBindings: portBindings(service.ports),
+    RestartPolicy: restartPolicy(service.restart),
+    ReadonlyRootfs: service.readOnly,
+    Privileged: service.privileged,
+    CapAdd: service.capAdd,
+    CapDrop: service.capDrop,
+    ExtraHosts: service.extraHosts,
+    Dns: service.dns,
+    Ulimits: Object.entries(service.ulimits).map(([Name, limit]) => ({
+      Name,
+      Soft: limit.soft,
+      Hard: limit.hard,
+    })),
+    Sysctls: service.sysctls,
+    Devices: service.devices.map(toDevice),
+    GroupAdd: service.groupAdd,
+  };
+  setDefined(hostConfig, {
+    Init: service.init,
+    ShmSize: service.shmSize,
+    Memory: service.memLimit,
+    NanoCpus: service.cpus === undefined ? undefined : Math.round(service.cpus * 1e9),
+    PidMode: service.pid,
+    IpcMode: service.ipc,
+  });
+
+  const create: Docker.ContainerCreateOptions & { name: string } = {
+    name: input.createAs,
+    Image: service.image,
+    Labels: containerLabels({
+      project,
+      service,
+      number: input.number,
+      configHash: input.configHash,
+      ...(input.imageId === "" ? {} : { imageId: input.imageId }),
+    }),
+    Env: Object.entries(service.environment)
+      .filter((entry): entry is [string, string] => entry[1] !== null)
+      .map(([key, value]) => `${key}=${value}`),
+    ExposedPorts: exposedPorts(service),
+    Tty: service.tty,
+    OpenStdin: service.stdinOpen,
+    AttachStdout: true,
+    AttachStderr: true,
+    HostConfig: hostConfig,
+  };
+  setDefined(create, {
+    Cmd: service.command ?? undefined,
+    Entrypoint: service.entrypoint ?? undefined,
+    User: service.user,
+    WorkingDir: service.workingDir,
+    Hostname: service.hostname,
+    Domainname: service.domainname,
+    StopSignal: service.stopSignal,
+    // The engine counts the stop timeout in whole seconds; the project in nanoseconds.
+    StopTimeout: service.stopGracePeriod === undefined ? undefined : Math.ceil(service.stopGracePeriod / 1e9),
+    Healthcheck: service.healthcheck === undefined ? undefined : healthConfig(service.healthcheck),
+    platform: service.platform,
+    NetworkingConfig: networking.first,
+  });
+  if (service.networkMode === "none") create.NetworkDisabled = true;
+  return { create, connect: networking.rest };
+}
+
+/** Sets the members of `values` that are defined: the engine reads absent and empty differently. */
+function setDefined<T extends object>(target: T, values: Partial<T>): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) (target as Record<string, unknown>)[key] = value;
+  }
+}
+
+interface Networking {
+  mode: string;
+  first?: { EndpointsConfig: Record<string, Docker.EndpointSettings> };
+  rest: { network: string; endpoint: Docker.EndpointSettings }[];
+}
+
+/**
+ * The primary network goes in the create body, the others are connected afterwards (API < 1.44).
+ * Aliases as Compose sets them: the container name, the service name, then the service's own.
+ */
+function networkSettings(input: ContainerSpecInput): Networking {
+  const { project, service } = input;
+  if (service.networkMode !== undefined) return { mode: service.networkMode, rest: [] };
+  const keys = Object.keys(service.networks).sort();
+  if (keys.length === 0) return { mode: "none", rest: [] };
+  const endpoint = (key: string): Docker.EndpointSettings => {
+    const settings = service.networks[key];
+    const ipam: Record<string, string> = {};
+    if (settings?.ipv4Address !== undefined) ipam.IPv4Address = settings.ipv4Address;
+    if (settings?.ipv6Address !== undefined) ipam.IPv6Address = settings.ipv6Address;
+    return {
+      Aliases: [input.name, service.name, ...(settings?.aliases ?? [])],
+      ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam } : {}),
+    };
+  };
+  const engineName = (key: string): string => project.networks[key]?.name ?? `${project.name}_${key}`;
+  const [primary, ...others] = keys as [string, ...string[]];
+  return {
+    mode: engineName(primary),
+    first: { EndpointsConfig: { [engineName(primary)]: endpoint(primary) } },
+    rest: others.map((key) => ({ network: engineName(key), endpoint: endpoint(key) })),
+  };
+}
+
+/**
+ * Short-syntax binds that may create their source go through `Binds`, which makes a missing host
+ * directory as Compose does; every other mount through `Mounts`, where a missing source is an
+ * error instead of an empty directory (CLARIFICATIONS.md 13).
+ */
+function usesBind(mount: VolumeMount): mount is Extract<VolumeMount, { type: "bind" }> {
+  return mount.type === "bind" && mount.createHostPath && !mount.source.includes(":");
+}
+
+function toBind(mount: Extract<VolumeMount, { type: "bind" }>): string {
+  return `${mount.source}:${mount.target}${mount.readOnly ? ":ro" : ""}`;
+}
+
+/** A `HostConfig.Mounts` entry as Engine API 1.41 defines it. */
+interface EngineMount {
+  Type: "bind" | "volume" | "tmpfs";
+  Source?: string;
+  Target: string;
+  ReadOnly: boolean;
+  VolumeOptions?: { NoCopy: boolean };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
+
+function toMount(project: Project, mount: VolumeMount): EngineMount {
+  switch (mount.type) {
+    case "bind":
+      return { Type: "bind", Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly };
+    case "volume": {
+      const settings: EngineMount = {
+        Type: "volume",
+        Target: mount.target,
+        ReadOnly: mount.readOnly,
+      };
+      // No source: an anonymous volume, named by the engine.
+      if (mount.source !== undefined) settings.Source = project.volumes[mount.source]?.name ?? mount.source;
+      if (mount.nocopy) settings.VolumeOptions = { NoCopy: true };
+      return settings;
+    }
+    case "tmpfs": {
+      const settings: EngineMount = {
+        Type: "tmpfs",
+        Target: mount.target,
+        ReadOnly: mount.readOnly,
+      };
+      const options: { SizeBytes?: number; Mode?: number } = {};
+      if (mount.size !== undefined) options.SizeBytes = mount.size;
+      if (mount.mode !== undefined) options.Mode = mount.mode;
+      if (Object.keys(options).length > 0) settings.TmpfsOptions = options;
+      return settings;
+    }
+  }
+}
+
+/** `tmpfs:` entries (`/path` or `/path:options`) as the engine's path -> options map. */
+function tmpfsOptions(entries: string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const entry of entries) {
+    const colon = entry.indexOf(":");
+    if (colon === -1) result[entry] = "";
+    else result[entry.slice(0, colon)] = entry.slice(colon + 1);
+  }
+  return result;
+}
+
+function portBindings(ports: PortMapping[]): Record<string, { HostIp: string; HostPort: string }[]> {
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const port of ports) {
+    const key = `${port.target}/${port.protocol}`;
+    (bindings[key] ??= []).push({ HostIp: port.hostIp ?? "", HostPort: port.published ?? "" });
+  }
+  return bindings;
+}
+
+/** Ports the container listens on: published targets and `expose` entries (ranges expanded). */
+function exposedPorts(service: Service): Record<string, object> {
+  const exposed: Record<string, object> = {};
+  for (const port of service.ports) exposed[`${port.target}/${port.protocol}`] = {};
+  for (const entry of service.expose) {
+    const [range = "", protocol = "tcp"] = entry.split("/");
+    const [first, last = first] = range.split("-").map(Number);
+    if (first === undefined || !Number.isInteger(first) || last === undefined || !Number.isInteger(last))
+      continue;
+    for (let port = first; port <= last; port++) exposed[`${port}/${protocol}`] = {};
+  }
+  return exposed;
+}
+
+function restartPolicy(restart: string | undefined): Docker.HostRestartPolicy {
+  if (restart === undefined || restart === "" || restart === "no") return { Name: "" };
+  const [name = "", count] = restart.split(":");
+  return count === undefined ? { Name: name } : { Name: name, MaximumRetryCount: Number(count) };
+}
+
+/** `/dev/host[:/dev/container[:permissions]]`. */
+function toDevice(entry: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
+  const [host = entry, container = host, permissions = "rwm"] = entry.split(":");
+  return { PathOnHost: host, PathInContainer: container, CgroupPermissions: permissions };
+}
+
+function healthConfig(healthcheck: Healthcheck): Docker.HealthConfig {
+  if (healthcheck.disable) return { Test: ["NONE"] };
+  const config: Docker.HealthConfig = {};
+  setDefined(config, {
+    Test: healthcheck.test,
+    Interval: healthcheck.interval,
+    Timeout: healthcheck.timeout,
+    StartPeriod: healthcheck.startPeriod,
+    Retries: healthcheck.retries,
+  });
+  return config;
+}

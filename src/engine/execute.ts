@@ -1,0 +1,274 @@
+// Carries out a plan with no decisions of its own: each node runs as soon as the nodes it depends
+// on are done, so independent services proceed in parallel. The first failure stops new nodes
+// from starting (those already running finish), and the result says what was done and what failed.
+import { EngineError, InternalError, InterruptedError } from "../errors.js";
+import { networkLabels, resourceTitle, volumeLabels } from "../model/names.js";
+import type { Project, Service } from "../model/project.js";
+import type { ContainerRef, Plan, PlanNode } from "../plan/types.js";
+import type { Engine } from "./client.js";
+import { containerSpec } from "./container-spec.js";
+import type { ProgressListener, ProgressStatus } from "./progress.js";
+import { systemClock, waitCompleted, waitHealthy, type Clock } from "./wait.js";
+
+export interface ExecuteOptions {
+  /** The project the plan was made for; needed when the plan creates containers or networks. */
+  project?: Project;
+  onProgress?: ProgressListener;
+  /** Aborting stops new nodes from starting; the result then fails with InterruptedError. */
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+export interface ExecuteResult {
+  /** Ids of the nodes that completed. */
+  done: number[];
+  /** Container ids made by CreateContainer nodes, by node id. */
+  created: Map<number, string>;
+}
+
+/** Runs `plan` against `engine`; throws the first failure (an EngineError) once in-flight work ends. */
+export async function execute(
+  plan: Plan,
+  engine: Engine,
+  options: ExecuteOptions = {},
+): Promise<ExecuteResult> {
+  return new Executor(plan, engine, options).run();
+}
+
+class Executor {
+  readonly #plan: Plan;
+  readonly #engine: Engine;
+  readonly #options: ExecuteOptions;
+  readonly #created = new Map<number, string>();
+  readonly #done: number[] = [];
+  readonly #failures: { node: PlanNode; error: unknown }[] = [];
+  /** Groups whose first node has announced the step, so it is announced once. */
+  readonly #announced = new Set<string>();
+
+  constructor(plan: Plan, engine: Engine, options: ExecuteOptions) {
+    this.#plan = plan;
+    this.#engine = engine;
+    this.#options = options;
+  }
+
+  async run(): Promise<ExecuteResult> {
+    const finished = new Map<number, Promise<boolean>>();
+    for (const node of this.#plan.nodes) {
+      const deps = node.dependsOn.map((id) => {
+        const dep = finished.get(id);
+        // The planner lists dependencies first; anything else is a planner bug.
+        if (dep === undefined)
+          throw new InternalError(`plan node #${node.id} depends on #${id}, which comes later`);
+        return dep;
+      });
+      finished.set(node.id, this.#runAfter(node, deps));
+    }
+    await Promise.all(finished.values());
+    if (this.#options.signal?.aborted)
+      throw new InterruptedError("interrupted; run the command again to finish, or down to remove");
+    const failure = this.#failures[0];
+    if (failure !== undefined) throw failure.error;
+    return { done: this.#done, created: this.#created };
+  }
+
+  /** Runs `node` once all `deps` succeeded; resolves to whether it ran and succeeded. */
+  async #runAfter(node: PlanNode, deps: Promise<boolean>[]): Promise<boolean> {
+    const results = await Promise.all(deps);
+    if (results.includes(false) || this.#failures.length > 0 || this.#options.signal?.aborted) return false;
+    try {
+      await this.#perform(node);
+      this.#done.push(node.id);
+      return true;
+    } catch (error) {
+      this.#failures.push({ node, error: contextualise(node, error, this.#options.project) });
+      this.#emit(titleOf(node), "Error", error instanceof Error ? error.message : String(error));
+      return false;
+    }
+  }
+
+  #emit(resource: string, status: ProgressStatus, detail?: string): void {
+    this.#options.onProgress?.(detail === undefined ? { resource, status } : { resource, status, detail });
+  }
+
+  #container(ref: ContainerRef): { id: string; name: string } {
+    if ("id" in ref) return ref;
+    const id = this.#created.get(ref.createdBy);
+    if (id === undefined)
+      throw new InternalError(
+        `container ${ref.name} was to be created by #${ref.createdBy}, which did not run`,
+      );
+    return { id, name: ref.name };
+  }
+
+  #project(): Project {
+    if (this.#options.project === undefined)
+      throw new InternalError("this plan creates resources but no project was given");
+    return this.#options.project;
+  }
+
+  async #perform(node: PlanNode): Promise<void> {
+    const op = node.operation;
+    const grouped = node.group !== undefined;
+    switch (op.type) {
+      case "CreateNetwork": {
+        const title = resourceTitle.network(op.name);
+        this.#emit(title, "Creating");
+        const network = op.network;
+        await this.#engine.createNetwork({
+          Name: op.name,
+          CheckDuplicate: true,
+          Driver: network.driver,
+          Options: network.driverOpts,
+          Labels: networkLabels(this.#project().name, op.key, network.labels),
+          Internal: network.internal,
+          Attachable: network.attachable,
+          EnableIPv6: network.enableIpv6,
+        });
+        this.#emit(title, "Created");
+        return;
+      }
+      case "RemoveNetwork": {
+        const title = resourceTitle.network(op.name);
+        this.#emit(title, "Removing");
+        await this.#engine.removeNetwork(op.name);
+        this.#emit(title, "Removed");
+        return;
+      }
+      case "CreateVolume": {
+        const title = resourceTitle.volume(op.name);
+        this.#emit(title, "Creating");
+        const volume = op.volume;
+        await this.#engine.createVolume({
+          Name: op.name,
+          Driver: volume.driver,
+          DriverOpts: volume.driverOpts,
+          Labels: volumeLabels(this.#project().name, op.key, volume.labels),
+        });
+        this.#emit(title, "Created");
+        return;
+      }
+      case "RemoveVolume": {
+        const title = resourceTitle.volume(op.name);
+        this.#emit(title, "Removing");
+        await this.#engine.removeVolume(op.name);
+        this.#emit(title, "Removed");
+        return;
+      }
+      case "CreateContainer": {
+        const project = this.#project();
+        const service = project.services[op.service] as Service | undefined;
+        if (service === undefined)
+          throw new InternalError(`plan creates a container of unknown service ${op.service}`);
+        const title = resourceTitle.container(op.name);
+        this.#announce(node, title, op.replaces === undefined ? "Creating" : "Recreate");
+        const spec = containerSpec({
+          project,
+          service,
+          number: op.number,
+          name: op.name,
+          createAs: op.createAs,
+          configHash: op.configHash,
+          imageId: op.imageId,
+        });
+        const id = await this.#engine.createContainer(spec.create);
+        this.#created.set(node.id, id);
+        // Engine API 1.41 takes one network at create time: join the others before the start.
+        for (const extra of spec.connect) {
+          await this.#engine.connectNetwork(extra.network, { id, name: op.createAs }, extra.endpoint);
+        }
+        if (!grouped) this.#emit(title, "Created");
+        return;
+      }
+      case "RenameContainer": {
+        await this.#engine.renameContainer(this.#container(op.container), op.to);
+        this.#emit(resourceTitle.container(op.to), "Recreated");
+        return;
+      }
+      case "StartContainer": {
+        const container = this.#container(op.container);
+        const title = resourceTitle.container(container.name);
+        this.#emit(title, "Starting");
+        await this.#engine.startContainer(container);
+        this.#emit(title, "Started");
+        return;
+      }
+      case "StopContainer": {
+        const title = resourceTitle.container(op.container.name);
+        if (!grouped) this.#emit(title, "Stopping");
+        await this.#engine.stopContainer(op.container, op.timeoutSeconds);
+        if (!grouped) this.#emit(title, "Stopped");
+        return;
+      }
+      case "RemoveContainer": {
+        const title = resourceTitle.container(op.container.name);
+        if (!grouped) this.#emit(title, "Removing");
+        await this.#engine.removeContainer(op.container, { volumes: op.volumes });
+        if (!grouped) this.#emit(title, "Removed");
+        return;
+      }
+      case "WaitContainer": {
+        const container = this.#container(op.container);
+        const title = resourceTitle.container(container.name);
+        this.#emit(title, "Waiting");
+        if (op.condition === "service_healthy") {
+          const signal = this.#options.signal;
+          await waitHealthy(this.#engine, container, {
+            clock: this.#options.clock ?? systemClock,
+            ...(signal === undefined ? {} : { signal }),
+          });
+          this.#emit(title, "Healthy");
+        } else {
+          await waitCompleted(this.#engine, container, op.service);
+          this.#emit(title, "Exited");
+        }
+        return;
+      }
+    }
+  }
+
+  /** Announces a grouped step once (its first node), an ungrouped node always. */
+  #announce(node: PlanNode, title: string, status: ProgressStatus): void {
+    if (node.group !== undefined) {
+      if (this.#announced.has(node.group)) return;
+      this.#announced.add(node.group);
+    }
+    this.#emit(title, status);
+  }
+}
+
+/** The title progress lines use for a node's resource. */
+function titleOf(node: PlanNode): string {
+  const op = node.operation;
+  switch (op.type) {
+    case "CreateNetwork":
+    case "RemoveNetwork":
+      return resourceTitle.network(op.name);
+    case "CreateVolume":
+    case "RemoveVolume":
+      return resourceTitle.volume(op.name);
+    case "CreateContainer":
+      return resourceTitle.container(op.name);
+    case "RenameContainer":
+      return resourceTitle.container(op.to);
+    default:
+      return resourceTitle.container(op.container.name);
+  }
+}
+
+/** Adds what the user needs to act on an engine failure: which service, which ports. */
+function contextualise(node: PlanNode, error: unknown, project: Project | undefined): unknown {
+  if (!(error instanceof EngineError) || node.operation.type !== "StartContainer") return error;
+  const service = project?.services[node.operation.service];
+  if (service === undefined || !/port is already allocated|address already in use/i.test(error.message))
+    return error;
+  const ports = service.ports
+    .map(
+      (port) =>
+        `${port.hostIp ? `${port.hostIp}:` : ""}${port.published ?? ""}:${port.target}/${port.protocol}`,
+    )
+    .join(", ");
+  return new EngineError(`service "${service.name}" cannot publish its ports (${ports}): ${error.message}`, {
+    ...(error.resource === undefined ? {} : { resource: error.resource }),
+    cause: error,
+  });
+}

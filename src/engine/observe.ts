@@ -1,0 +1,112 @@
+// Reads what exists on the engine for a project (by the project label, and by name for the
+// networks and volumes the files declare) into the planner's plain ObservedState.
+import type Docker from "dockerode";
+import { LABEL } from "../model/names.js";
+import type { Project } from "../model/project.js";
+import type {
+  ContainerState,
+  ObservedContainer,
+  ObservedNetwork,
+  ObservedState,
+  ObservedVolume,
+} from "../plan/state.js";
+import type { Engine } from "./client.js";
+
+export interface ObserveOptions {
+  /** The loaded project: its networks and volumes are also looked up by name, its images inspected. */
+  project?: Project;
+  /** Only these services' images are inspected (default: every service's). */
+  services?: Iterable<string>;
+}
+
+/** Observes the project's containers, networks, volumes and images, in parallel. */
+export async function observe(
+  engine: Engine,
+  projectName: string,
+  options: ObserveOptions = {},
+): Promise<ObservedState> {
+  const project = options.project;
+  const declaredVolumes = Object.values(project?.volumes ?? {}).map((volume) => volume.name);
+  const imageRefs = new Set<string>();
+  for (const name of options.services ?? Object.keys(project?.services ?? {})) {
+    const image = project?.services[name]?.image;
+    if (image !== undefined) imageRefs.add(image);
+  }
+
+  const [containers, networks, labelledVolumes, namedVolumes, images] = await Promise.all([
+    engine.listProjectContainers(projectName, { all: true }),
+    // Networks are few: one unfiltered list finds both labelled ones and same-named strangers.
+    engine.listNetworks(),
+    engine.listVolumes({ label: [`${LABEL.project}=${projectName}`] }),
+    // The `name` filter matches substrings; exact names are picked below.
+    declaredVolumes.length > 0 ? engine.listVolumes({ name: declaredVolumes }) : Promise.resolve([]),
+    Promise.all(
+      [...imageRefs].map(async (ref) => [ref, (await engine.inspectImage(ref))?.Id ?? null] as const),
+    ),
+  ]);
+
+  const declaredNetworks = new Set(Object.values(project?.networks ?? {}).map((network) => network.name));
+  const observedNetworks: Record<string, ObservedNetwork> = {};
+  for (const network of networks) {
+    const labels = network.Labels ?? {};
+    if (labels[LABEL.project] !== projectName && !declaredNetworks.has(network.Name)) continue;
+    observedNetworks[network.Name] = withOptional(
+      { id: network.Id, name: network.Name },
+      { project: labels[LABEL.project], key: labels[LABEL.network] },
+    );
+  }
+
+  const declared = new Set(declaredVolumes);
+  const observedVolumes: Record<string, ObservedVolume> = {};
+  for (const volume of [...labelledVolumes, ...namedVolumes]) {
+    const labels = volume.Labels ?? {};
+    if (labels[LABEL.project] !== projectName && !declared.has(volume.Name)) continue;
+    observedVolumes[volume.Name] = withOptional(
+      { name: volume.Name },
+      { project: labels[LABEL.project], key: labels[LABEL.volume] },
+    );
+  }
+
+  return {
+    projectName,
+    containers: containers.map(toObservedContainer),
+    networks: observedNetworks,
+    volumes: observedVolumes,
+    images: Object.fromEntries(images),
+  };
+}
+
+/** Maps a container listing entry to the planner's view. */
+export function toObservedContainer(info: Docker.ContainerInfo): ObservedContainer {
+  const labels = info.Labels ?? {};
+  const number = Number.parseInt(labels[LABEL.containerNumber] ?? "", 10);
+  const dependsOn = (labels[LABEL.dependsOn] ?? "")
+    .split(",")
+    .filter((entry) => entry !== "")
+    .map((entry) => entry.split(":")[0] as string);
+  return withOptional(
+    {
+      id: info.Id,
+      // The engine lists names with a leading slash.
+      name: (info.Names[0] ?? info.Id).replace(/^\//, ""),
+      service: labels[LABEL.service] ?? "",
+      number: Number.isFinite(number) ? number : 0,
+      oneoff: labels[LABEL.oneoff] === "True",
+      state: info.State as ContainerState,
+      imageId: info.ImageID ?? "",
+      dependsOn,
+      labels,
+    },
+    { configHash: labels[LABEL.configHash] },
+  );
+}
+
+/** `base` plus the members of `optional` that are defined (optional fields stay absent, not undefined). */
+function withOptional<T extends object, O extends Record<string, string | undefined>>(
+  base: T,
+  optional: O,
+): T & Partial<Record<keyof O, string>> {
+  const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(optional)) if (value !== undefined) result[key] = value;
+  return result as T & Partial<Record<keyof O, string>>;
+}

@@ -1,0 +1,35 @@
+// Progress events: what the engine work reports as it goes, for the CLI (or a library user) to
+// render. Wording follows Compose: `Container demo-web-1  Started`.
+
+export type ProgressStatus =
+  | "Creating"
+  | "Created"
+  | "Recreate"
+  | "Recreated"
+  | "Starting"
+  | "Started"
+  | "Running"
+  | "Stopping"
+  | "Stopped"
+  | "Removing"
+  | "Removed"
+  | "Waiting"
+  | "Healthy"
+  | "Exited"
+  | "Error"
+  | "Warning";
+
+export interface ProgressEvent {
+  /** `Container demo-web-1`, `Network demo_default`, `Volume demo_data`. */
+  resource: string;
+  status: ProgressStatus;
+  /** Extra text (an error message). */
+  detail?: string;
+}
+
+export type ProgressListener = (event: ProgressEvent) => void;
+
+/** Whether the status ends the resource's work (as opposed to announcing it). */
+export function isFinal(status: ProgressStatus): boolean {
+  return !["Creating", "Recreate", "Starting", "Stopping", "Removing", "Waiting"].includes(status);
+}
