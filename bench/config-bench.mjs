@@ -103,6 +103,8 @@ function version(argv, cwd) {
 const ms = (x) => x.toFixed(0);
 
 async function main() {
+  // Other work on the machine shows up as noise; record how busy it was.
+  const loadBefore = os.loadavg()[0];
   const dir = await mkdtemp(path.join(os.tmpdir(), "composec-bench-"));
   try {
     const { file } = await generateProject(dir, { services, secrets });
@@ -160,7 +162,8 @@ async function main() {
           "(`bench/gen-project.mjs`)",
         `- Method: ${rounds} rounds after ${warmup} warm-up round(s), tools alternating within each ` +
           "round and swapping order every round; wall-clock time of the whole process, stdout to /dev/null",
-        `- Machine: ${cpus.length} x ${cpus[0]?.model ?? "unknown CPU"}, ${os.type()} ${os.release()}`,
+        `- Machine: ${cpus.length} x ${cpus[0]?.model ?? "unknown CPU"}, ${os.type()} ${os.release()}; ` +
+          `1-minute load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after`,
         `- composec: commit ${version(["git", "describe", "--always", "--dirty"], repoRoot)} (as built in dist/); ` +
           `Node.js: ${process.version}; docker-compose: ${version([composeBin, "version", "--short"])}`,
         "- Rerun: `npm run build && npm run bench:config`",
