@@ -4,6 +4,9 @@ import { Command, CommanderError } from "commander";
 import { formatProblem, ProjectError, UsageError } from "../errors.js";
 import { exitCodeFor, isUserFacing } from "./exit-codes.js";
 import { registerConfig } from "./commands/config.js";
+import { registerDown } from "./commands/down.js";
+import { registerPs } from "./commands/ps.js";
+import { registerUp } from "./commands/up.js";
 import { createOutput, type Output } from "./output.js";
 import { COMPOSEC_VERSION } from "../version.js";
 
@@ -28,6 +31,9 @@ export function buildProgram(output: Output): Command {
       writeErr: (text) => output.stderr(text),
     });
   registerConfig(program, output);
+  registerUp(program, output);
+  registerDown(program, output);
+  registerPs(program, output);
   return program;
 }
 

@@ -325,7 +325,7 @@ function runtimeGrant(raw: RawSecretGrant, path: PathSegment[], context: Context
   const mode =
     long.mode === undefined
       ? undefined
-      : secretMode(long.mode, sources.isDecimalLiteral(file, [...path, "mode"]));
+      : secretMode(long.mode, () => sources.isDecimalLiteral(file, [...path, "mode"]));
   if (mode && "error" in mode) problem(["mode"], mode.error);
   else if (mode?.warning)
     diagnostics.warn(sources.positionIn(file, [...path, "mode"]), [...path, "mode"], mode.warning);
@@ -420,7 +420,8 @@ export function idNumber(value: string | number, what: "uid" | "gid"): number | 
  */
 export function secretMode(
   value: string | number,
-  writtenAsDecimal: boolean,
+  /** Whether the integer was written in decimal digits (asked only when that changes the outcome). */
+  writtenAsDecimal: () => boolean,
 ): { mode: number; warning?: string } | { error: string } {
   let mode: number;
   let warning: string | undefined;
@@ -429,7 +430,7 @@ export function secretMode(
       return { error: `${value} is not a file mode; use an octal mode such as 0400` };
     mode = value;
     const digits = String(value);
-    if (writtenAsDecimal && value > 7 && /^[0-7]+$/.test(digits)) {
+    if (value > 7 && /^[0-7]+$/.test(digits) && writtenAsDecimal()) {
       warning = `${digits} is read as a decimal number (octal 0${value.toString(8)}); write 0${digits} for octal ${digits}`;
     }
   } else {

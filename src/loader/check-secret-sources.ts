@@ -53,17 +53,17 @@ export function checkSecretSources(
 
 /** Why `path` cannot be a secret's source, or undefined when it can. */
 export function describeFileProblem(path: string): string | undefined {
-  let link: Stats;
-  try {
-    link = lstatSync(path);
-  } catch {
-    return `"${path}" does not exist; create the file holding the secret (composec never creates it for you)`;
-  }
   let target: Stats;
   try {
     target = statSync(path);
   } catch {
-    return `"${path}" is a symbolic link to a file that does not exist`;
+    // Only now tell a dangling symbolic link from a missing file: the common case costs one stat.
+    try {
+      lstatSync(path);
+      return `"${path}" is a symbolic link to a file that does not exist`;
+    } catch {
+      return `"${path}" does not exist; create the file holding the secret (composec never creates it for you)`;
+    }
   }
   if (target.isDirectory()) return `"${path}" is a directory; give the path of a file`;
   if (target.isFIFO()) return `"${path}" is a named pipe (FIFO); a secret must be a regular file`;
@@ -74,7 +74,7 @@ export function describeFileProblem(path: string): string | undefined {
   if (target.size > MAX_SECRET_BYTES) {
     return `"${path}" holds ${target.size} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a secret`;
   }
-  void link;
+  if (process.getuid?.() === 0) return undefined;
   try {
     accessSync(path, constants.R_OK);
   } catch {

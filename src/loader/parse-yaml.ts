@@ -1,7 +1,11 @@
 // Stage 1: YAML text to plain data, remembering where every value was written.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+//
+// js-yaml does the parsing: on a cold start it is several times faster than the `yaml` package
+// (which also keeps a whole document model we do not need), and `config` on a large project is
+// mostly start-up. Its listener reports where each node opens and closes; from those events we
+// rebuild the tree of positions.
+import jsYaml from "js-yaml";
 import type { Location, Problem } from "../errors.js";
-import { formatPath, type PathSegment } from "./paths.js";
 
 /** Plain data of one compose file and the position of every value in it, by path. */
 export interface ParsedFile {
@@ -13,92 +17,191 @@ export interface ParsedFile {
 }
 
 // Compose reads YAML with go-yaml, where a plain integer with a leading zero is octal (`mode: 0400`
-// is 256). The `yaml` package's core schema would read it as decimal 400, and its YAML 1.1 schema
-// would also turn `no` into false and `22:22` into a base-60 number (CLARIFICATIONS.md 5); so we keep
-// the core schema and add just this one resolver ahead of its own integer rule.
-const goStyleOctal = {
-  identify: () => false,
-  default: true,
-  tag: "tag:yaml.org,2002:int",
-  test: /^[-+]?0[0-7]+$/,
-  resolve: (text: string) => parseInt(text, 8),
-};
+// is 256), as is `0o400`. The YAML 1.2 core schema would read `0400` as decimal 400; YAML 1.1 would
+// also turn `no` into false and `22:22` into a base-60 number (CLARIFICATIONS.md 5). So: the core
+// schema, merge keys, and this integer rule in place of the core one.
+const goStyleInteger = new jsYaml.Type("tag:yaml.org,2002:int", {
+  kind: "scalar",
+  resolve: (text: string | null) => text !== null && parseInteger(text) !== undefined,
+  construct: (text: string) => parseInteger(text)!,
+  predicate: (value: unknown) => Number.isInteger(value),
+  represent: (value: object) => String(value),
+});
+
+function parseInteger(text: string): number | undefined {
+  const match = /^([-+]?)(?:(0|[1-9][0-9_]*)|0o?([0-7_]+)|0x([0-9a-fA-F_]+))$/.exec(text);
+  if (!match) return undefined;
+  const [, sign, decimal, octal, hex] = match;
+  const magnitude =
+    decimal !== undefined
+      ? parseInt(decimal.replace(/_/g, ""), 10)
+      : octal !== undefined
+        ? parseInt(octal.replace(/_/g, ""), 8)
+        : parseInt(hex!.replace(/_/g, ""), 16);
+  return sign === "-" ? -magnitude : magnitude;
+}
+
+// `types` is part of js-yaml 4's API but missing from its type definitions.
+const { merge } = (jsYaml as unknown as { types: { merge: jsYaml.Type } }).types;
+export const COMPOSE_YAML_SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [goStyleInteger, merge] });
+
+/** A node as the listener saw it: where it opened, what it became, and the nodes inside it. */
+interface NodeEvent {
+  offset: number;
+  kind: string | null;
+  result: unknown;
+  children: NodeEvent[];
+}
 
 /** Parses one compose file; YAML errors come back as problems with line and column. */
 export function parseYaml(file: string, text: string): { parsed?: ParsedFile; problems: Problem[] } {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, {
-    lineCounter,
-    schema: "core",
-    merge: true,
-    uniqueKeys: true,
-    prettyErrors: false,
-    customTags: (tags) => [goStyleOctal, ...tags],
-  });
-  const locate = (offset: number): Location => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { file, line, column: col };
-  };
-  if (document.errors.length > 0) {
-    return {
-      problems: document.errors.map((error) => ({
-        location: locate(error.pos[0]),
-        message: describeYamlError(error.code, error.message),
-      })),
-    };
+  let data: unknown;
+  try {
+    data = jsYaml.load(text, { filename: file, schema: COMPOSE_YAML_SCHEMA, json: false });
+  } catch (error) {
+    if (!(error instanceof jsYaml.YAMLException)) throw error;
+    return { problems: [yamlProblem(file, error)] };
   }
-  const positions = new Map<string, Location>();
-  const decimalIntegers = new Set<string>();
-  recordPositions(document.contents, [], { positions, decimalIntegers, locate });
-  const data = document.toJS({ maxAliasCount: 10_000 }) as unknown;
-  return { parsed: { file, data: data ?? {}, positions, decimalIntegers }, problems: [] };
+  // Positions are needed only to report a problem or a warning, so they are worked out on first use
+  // by parsing again with js-yaml's listener: a valid project never pays for them.
+  let located: Pick<ParsedFile, "positions" | "decimalIntegers"> | undefined;
+  const locate = () => (located ??= positionsOf(file, text));
+  return {
+    parsed: {
+      file,
+      data: data ?? {},
+      get positions() {
+        return locate().positions;
+      },
+      get decimalIntegers() {
+        return locate().decimalIntegers;
+      },
+    },
+    problems: [],
+  };
 }
 
-function describeYamlError(code: string, message: string): string {
-  // The yaml package appends a code excerpt after the first line; our caller prints the position.
-  const first = message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-  if (code === "DUPLICATE_KEY") return `${first}; each key may appear once in a mapping`;
-  return `invalid YAML: ${first}`;
+function positionsOf(file: string, text: string): Pick<ParsedFile, "positions" | "decimalIntegers"> {
+  const stack: NodeEvent[] = [];
+  let root: NodeEvent | undefined;
+  jsYaml.load(text, {
+    schema: COMPOSE_YAML_SCHEMA,
+    json: false,
+    listener(event, state) {
+      if (event === "open") {
+        stack.push({ offset: state.position, kind: null, result: undefined, children: [] });
+        return;
+      }
+      const node = stack.pop()!;
+      node.kind = state.kind;
+      node.result = state.result;
+      const parent = stack.at(-1);
+      if (parent) parent.children.push(node);
+      else root = node;
+    },
+  });
+  const lines = lineStarts(text);
+  const locate = (offset: number): Location => {
+    const at = firstNonBlank(text, offset);
+    const line = lineOf(lines, at);
+    return { file, line: line + 1, column: at - lines[line]! + 1 };
+  };
+  const positions = new Map<string, Location>();
+  const decimalIntegers = new Set<string>();
+  if (root) record(collapse(root), "", undefined, { text, positions, decimalIntegers, locate });
+  return { positions, decimalIntegers };
+}
+
+function yamlProblem(file: string, error: jsYaml.YAMLException): Problem {
+  const mark = error.mark;
+  const reason = error.reason ?? "invalid YAML";
+  const message = /duplicated mapping key/.test(reason)
+    ? "duplicate key: each key may appear once in a mapping"
+    : `invalid YAML: ${reason}`;
+  return {
+    location: mark ? { file, line: mark.line + 1, column: mark.column + 1 } : { file, line: 1, column: 1 },
+    message,
+  };
+}
+
+// js-yaml reports a block sequence entry (and some values) twice: an outer node wrapping the inner
+// one with the same result. Keep the inner one, whose offset is where the value is written.
+function collapse(node: NodeEvent): NodeEvent {
+  let current = node;
+  while (
+    current.children.length === 1 &&
+    current.children[0]!.result === current.result &&
+    current.children[0]!.kind === current.kind
+  ) {
+    current = current.children[0]!;
+  }
+  return current;
 }
 
 interface Recorder {
+  text: string;
   positions: Map<string, Location>;
   decimalIntegers: Set<string>;
   locate: (offset: number) => Location;
 }
 
-function recordPositions(
-  node: Node | null | undefined,
-  path: PathSegment[],
-  recorder: Recorder,
-  keyOffset?: number,
-): void {
-  if (!node) return;
-  const { positions, locate } = recorder;
-  // A collection is easiest to find by its key; a scalar by its value.
-  const collection = isMap(node) || isSeq(node);
-  const offset = collection && keyOffset !== undefined ? keyOffset : node.range?.[0];
-  if (offset !== undefined) positions.set(formatPath(path), locate(offset));
-  if (isScalar(node) && node.type === "PLAIN" && /^[1-9][0-9]*$/.test(node.source ?? "")) {
-    recorder.decimalIntegers.add(formatPath(path));
+/** Records `node` at `key` (a path as formatPath writes it, built as we descend: this runs per node). */
+function record(node: NodeEvent, key: string, keyOffset: number | undefined, recorder: Recorder): void {
+  // A collection is easiest to find by its key, and so is an empty value (js-yaml places it where
+  // the next line starts); a scalar by its value.
+  const byKey = node.kind === "mapping" || node.kind === "sequence" || node.result === null;
+  recorder.positions.set(key, recorder.locate(byKey && keyOffset !== undefined ? keyOffset : node.offset));
+  if (node.kind === "scalar" && typeof node.result === "number") {
+    const at = firstNonBlank(recorder.text, node.offset);
+    if (/^[1-9][0-9]*(?![0-9_.eExXoO])/.test(recorder.text.slice(at, at + 24)))
+      recorder.decimalIntegers.add(key);
   }
-  if (isAlias(node) || isScalar(node)) return;
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (key === undefined || key === "<<") continue;
-      const keyNode = pair.key as Node;
-      const value = pair.value as Node | null;
-      if (value === null || value === undefined) {
-        if (keyNode.range) positions.set(formatPath([...path, key]), locate(keyNode.range[0]));
-        continue;
-      }
-      recordPositions(value, [...path, key], recorder, keyNode.range?.[0]);
+  if (node.kind === "mapping") {
+    const children = node.children.map(collapse);
+    for (let i = 0; i + 1 < children.length; i += 2) {
+      const keyNode = children[i]!;
+      const name = keyNode.result;
+      if (name === "<<" || (typeof name !== "string" && typeof name !== "number")) continue;
+      record(children[i + 1]!, key === "" ? String(name) : `${key}.${name}`, keyNode.offset, recorder);
     }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, index) => {
-      recordPositions(item as Node, [...path, index], recorder);
-    });
+  } else if (node.kind === "sequence") {
+    node.children
+      .map(collapse)
+      .forEach((child, index) => record(child, `${key}[${index}]`, undefined, recorder));
   }
+}
+
+function lineStarts(text: string): number[] {
+  const starts: number[] = [];
+  let offset = 0;
+  for (const line of text.split("\n")) {
+    starts.push(offset);
+    offset += line.length + 1;
+  }
+  return starts;
+}
+
+function lineOf(starts: number[], offset: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (starts[middle]! <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/** Skips the spaces, tabs, `- `, `: ` and comments js-yaml reports before a node's content. */
+function firstNonBlank(text: string, offset: number): number {
+  let i = offset;
+  while (i < text.length) {
+    const char = text[i];
+    if (char === " " || char === "\t" || char === "\n" || char === "\r") i++;
+    else if (char === "#") {
+      const end = text.indexOf("\n", i);
+      i = end < 0 ? text.length : end;
+    } else break;
+  }
+  return i;
 }

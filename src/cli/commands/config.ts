@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { stringify } from "yaml";
+import jsYaml from "js-yaml";
 import { UsageError } from "../../errors.js";
+import { COMPOSE_YAML_SCHEMA } from "../../loader/parse-yaml.js";
 import { toComposeDocument } from "../../model/to-compose.js";
 import { globalOptions, loadFromOptions } from "../global-options.js";
 import type { Output } from "../output.js";
@@ -58,7 +59,9 @@ export function registerConfig(program: Command, output: Output): void {
       output.stdout(
         options.format === "json"
           ? `${JSON.stringify(document, null, 2)}\n`
-          : stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }),
+          : jsYaml
+              .dump(document, { schema: COMPOSE_YAML_SCHEMA, lineWidth: -1, noRefs: true, quotingType: '"' })
+              .replace(/\n?$/, "\n"),
       );
     });
 }
