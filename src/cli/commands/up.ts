@@ -1,0 +1,93 @@
+import type { Command } from "commander";
+import { InterruptedError, UsageError } from "../../errors.js";
+import { formatPlan } from "../../plan/format.js";
+import { up } from "../../compose/up.js";
+import { followAndStop } from "../attach.js";
+import type { Output } from "../output.js";
+import { createProgress } from "../progress.js";
+import { projectContext } from "../project-context.js";
+import { parseSeconds } from "../parse.js";
+
+interface UpFlags {
+  detach: boolean;
+  forceRecreate: boolean;
+  recreate: boolean;
+  removeOrphans: boolean;
+  wait: boolean;
+  waitTimeout?: string;
+  timeout?: string;
+}
+
+/** `composec up [services...]`: create and start the project's containers, as `docker compose up`. */
+export function registerUp(program: Command, output: Output): void {
+  program
+    .command("up")
+    .description("Create and start the project's containers (attached to their logs unless -d)")
+    .argument("[services...]", "services to start, with their dependencies (default: all)")
+    .option("-d, --detach", "run in the background and return", false)
+    .option("--force-recreate", "recreate containers even if their configuration is unchanged", false)
+    .option("--no-recreate", "never recreate existing containers, even if their configuration changed")
+    .option("--remove-orphans", "remove containers of services no longer in the project", false)
+    .option(
+      "--wait",
+      "wait until services are running (healthy, if they have a healthcheck); implies -d",
+      false,
+    )
+    .option("--wait-timeout <seconds>", "give up waiting after this many seconds")
+    .option("-t, --timeout <seconds>", "seconds to wait for a container to stop when it is replaced")
+    .action(async (services: string[], flags: UpFlags, command: Command) => {
+      if (flags.forceRecreate && !flags.recreate) {
+        throw new UsageError("--force-recreate and --no-recreate contradict each other; use one");
+      }
+      const waitTimeout = parseSeconds("--wait-timeout", flags.waitTimeout);
+      const timeout = parseSeconds("-t/--timeout", flags.timeout);
+      const { options, project, engine } = await projectContext(command, output);
+      const progress = createProgress(output, options.progress, "Running");
+      const detach = flags.detach || flags.wait || options.dryRun;
+
+      // Ctrl-C stops the plan between operations; the next `up` or `down` converges from there.
+      const controller = new AbortController();
+      const interrupt = (): void => controller.abort();
+      process.once("SIGINT", interrupt);
+      const startedAt = Math.floor(Date.now() / 1000);
+      try {
+        const result = await up(project, engine, {
+          services,
+          forceRecreate: flags.forceRecreate,
+          noRecreate: !flags.recreate,
+          removeOrphans: flags.removeOrphans,
+          dryRun: options.dryRun,
+          wait: flags.wait,
+          ...(waitTimeout === undefined ? {} : { waitTimeoutSeconds: waitTimeout }),
+          ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
+          onProgress: progress.onProgress,
+          onWarning: progress.onWarning,
+          signal: controller.signal,
+        });
+        progress.finish();
+        if (options.dryRun) {
+          const text = formatPlan(result.plan);
+          if (text === "")
+            output.stderr(`Project ${project.name}: nothing to do, everything is up to date\n`);
+          output.stdout(text);
+          return;
+        }
+      } catch (error) {
+        progress.finish();
+        if (controller.signal.aborted) {
+          throw new InterruptedError(
+            "interrupted: run `composec up` again to finish, or `composec down` to remove",
+          );
+        }
+        throw error;
+      } finally {
+        process.removeListener("SIGINT", interrupt);
+      }
+      if (detach) return;
+      await followAndStop(project, engine, output, {
+        services,
+        since: startedAt,
+        progressMode: options.progress,
+      });
+    });
+}

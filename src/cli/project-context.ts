@@ -1,0 +1,51 @@
+// What the engine commands share: the project the global options describe, and the engine client
+// for `-H/--host` or DOCKER_HOST. Loading itself is global-options.ts's (shared with `config`).
+import type { Command } from "commander";
+import { ProjectError } from "../errors.js";
+import { createEngine, type Engine } from "../engine/client.js";
+import type { Project } from "../model/project.js";
+import { globalOptions, loadFromOptions, type GlobalOptions } from "./global-options.js";
+import type { Output } from "./output.js";
+
+export interface ProjectContext {
+  options: GlobalOptions;
+  project: Project;
+  engine: Engine;
+}
+
+/** The engine client the global options (or DOCKER_HOST) point at. */
+export function engineFromOptions(options: GlobalOptions): Engine {
+  return createEngine(options.host === undefined ? {} : { host: options.host });
+}
+
+/** Loads the project and creates the engine client, for a command that needs both. */
+export async function projectContext(command: Command, output: Output): Promise<ProjectContext> {
+  const options = globalOptions(command);
+  const { project } = await loadFromOptions(options, output);
+  return { options, project, engine: engineFromOptions(options) };
+}
+
+/**
+ * For commands that also work on a project whose files are gone (`down`, `ps`): the loaded
+ * project, or only its name when no compose file exists and `-p` / COMPOSE_PROJECT_NAME names it.
+ */
+export async function projectOrName(
+  command: Command,
+  output: Output,
+): Promise<{ options: GlobalOptions; project?: Project; name: string; engine: Engine }> {
+  const options = globalOptions(command);
+  const engine = engineFromOptions(options);
+  try {
+    const { project } = await loadFromOptions(options, output);
+    return { options, project, name: project.name, engine };
+  } catch (error) {
+    const name = options.projectName ?? process.env.COMPOSE_PROJECT_NAME;
+    const noFile =
+      error instanceof ProjectError &&
+      options.file.length === 0 &&
+      error.problems.length === 1 &&
+      error.problems[0]!.message.startsWith("no compose file found");
+    if (name === undefined || !noFile) throw error;
+    return { options, name, engine };
+  }
+}
