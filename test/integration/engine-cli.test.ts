@@ -1,0 +1,261 @@
+// Intent: `up`, `down` and `ps` as a user runs them (the built CLI, its exit code and output)
+// against the real engine: Compose's names and labels, idempotence, recreation on change,
+// depends_on order, clean failures that create nothing, and `down` of a project that is not there.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  cleanupTempProjects,
+  cli,
+  docker,
+  images,
+  removeProjectResources,
+  tempProject,
+  uniqueProjectName,
+} from "./helpers.js";
+
+const LABEL = "com.docker.compose.project";
+
+let name: string;
+beforeEach(async () => {
+  name = uniqueProjectName("cli");
+  await removeProjectResources(name);
+});
+afterEach(async () => {
+  await removeProjectResources(name);
+  await cleanupTempProjects();
+});
+
+async function projectContainers(all = true) {
+  return docker.listContainers({ all, filters: { label: [`${LABEL}=${name}`] } });
+}
+
+// `init: true`: busybox's sleep ignores SIGTERM as PID 1; under the init it stops at once.
+const twoServices = (webCommand = "sleep 600") => `
+services:
+  web:
+    image: ${images.busybox}
+    command: ${webCommand}
+    init: true
+    labels:
+      team: docs
+    depends_on:
+      db:
+        condition: service_healthy
+  db:
+    image: ${images.busybox}
+    command: sleep 600
+    init: true
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 200ms
+`;
+
+describe("composec up / down / ps", () => {
+  it("up -d creates the network and containers with Compose's names and labels; a second up changes nothing", async () => {
+    const dir = await tempProject({ "compose.yaml": twoServices() });
+    const first = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(first.stderr).toContain(`Network ${name}_default  Created`);
+    expect(first.stderr).toContain(`Container ${name}-web-1  Started`);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toBe("");
+
+    const web = await docker.getContainer(`${name}-web-1`).inspect();
+    expect(web.State.Running).toBe(true);
+    expect(web.Config.Labels).toMatchObject({
+      [LABEL]: name,
+      "com.docker.compose.service": "web",
+      "com.docker.compose.container-number": "1",
+      "com.docker.compose.oneoff": "False",
+      "com.docker.compose.depends_on": "db:service_healthy:false",
+      "com.docker.compose.project.working_dir": dir,
+      team: "docs",
+    });
+    expect(web.Config.Labels["com.docker.compose.config-hash"]).toMatch(/^[0-9a-f]{64}$/);
+    const network = await docker.getNetwork(`${name}_default`).inspect();
+    expect(network.Labels).toMatchObject({ [LABEL]: name, "com.docker.compose.network": "default" });
+
+    // depends_on service_healthy: web started only once db was healthy.
+    const order = first.stderr.split("\n");
+    expect(order.indexOf(`Container ${name}-db-1  Healthy`)).toBeLessThan(
+      order.indexOf(`Container ${name}-web-1  Starting`),
+    );
+
+    const second = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain(`Container ${name}-web-1  Running`);
+    expect(second.stderr).not.toContain("Created");
+    expect((await docker.getContainer(`${name}-web-1`).inspect()).Id).toBe(web.Id);
+  });
+
+  it("recreates a changed service and leaves the unchanged one alone", async () => {
+    const dir = await tempProject({ "compose.yaml": twoServices() });
+    expect((await cli(["-p", name, "up", "-d"], { cwd: dir })).code).toBe(0);
+    const web = await docker.getContainer(`${name}-web-1`).inspect();
+    const db = await docker.getContainer(`${name}-db-1`).inspect();
+
+    const changed = await tempProject({ "compose.yaml": twoServices("sleep 601") });
+    const result = await cli([
+      "-p",
+      name,
+      "--project-directory",
+      dir,
+      "-f",
+      `${changed}/compose.yaml`,
+      "up",
+      "-d",
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`Container ${name}-web-1  Recreate`);
+    expect(result.stderr).toContain(`Container ${name}-web-1  Recreated`);
+    const after = await docker.getContainer(`${name}-web-1`).inspect();
+    expect(after.Id).not.toBe(web.Id);
+    expect(after.Config.Cmd).toEqual(["sleep", "601"]);
+    expect(after.State.Running).toBe(true);
+    expect((await docker.getContainer(`${name}-db-1`).inspect()).Id).toBe(db.Id);
+  });
+
+  it("--dry-run prints the plan and creates nothing", async () => {
+    const dir = await tempProject({ "compose.yaml": twoServices() });
+    const result = await cli(["-p", name, "--dry-run", "up", "-d"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        "[] -> #1 network:default, CreateNetwork, not found",
+        "[1] -> #2 service:db:1, CreateContainer, no existing container",
+        "[2] -> #3 service:db:1, StartContainer, created",
+        "[1] -> #4 service:web:1, CreateContainer, no existing container",
+        "[3] -> #5 service:db:1, WaitContainer, web needs it healthy",
+        "[4,5] -> #6 service:web:1, StartContainer, created",
+        "",
+      ].join("\n"),
+    );
+    expect(await projectContainers()).toEqual([]);
+  });
+
+  it("ps lists containers as a table, as JSON lines, as ids and as services", async () => {
+    const dir = await tempProject({ "compose.yaml": twoServices() });
+    expect((await cli(["-p", name, "up", "-d"], { cwd: dir })).code).toBe(0);
+
+    const table = await cli(["-p", name, "ps"], { cwd: dir });
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/);
+    expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual([`${name}-db-1`, `${name}-web-1`]);
+    expect(lines[1]).toContain('"sleep 600"');
+
+    const json = await cli(["-p", name, "ps", "--format", "json"], { cwd: dir });
+    const rows = json.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { Name: string; Service: string; State: string; Project: string });
+    expect(rows.map((row) => [row.Name, row.Service, row.State, row.Project])).toEqual([
+      [`${name}-db-1`, "db", "running", name],
+      [`${name}-web-1`, "web", "running", name],
+    ]);
+
+    const ids = await cli(["-p", name, "ps", "-q"], { cwd: dir });
+    expect(ids.stdout.trimEnd().split("\n")).toHaveLength(2);
+    expect((await cli(["-p", name, "ps", "--services"], { cwd: dir })).stdout).toBe("db\nweb\n");
+
+    await docker.getContainer(`${name}-web-1`).stop({ t: 0 });
+    expect((await cli(["-p", name, "ps", "--services"], { cwd: dir })).stdout).toBe("db\n");
+    expect((await cli(["-p", name, "ps", "-a", "--services"], { cwd: dir })).stdout).toBe("db\nweb\n");
+  });
+
+  it("down removes containers and network; down again, and down of an unknown project, say nothing to do", async () => {
+    const dir = await tempProject({ "compose.yaml": twoServices() });
+    expect((await cli(["-p", name, "up", "-d"], { cwd: dir })).code).toBe(0);
+    const result = await cli(["-p", name, "down"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`Container ${name}-web-1  Removed`);
+    expect(result.stderr).toContain(`Network ${name}_default  Removed`);
+    // Dependents stop before what they depend on.
+    const order = result.stderr.split("\n");
+    expect(order.indexOf(`Container ${name}-web-1  Stopped`)).toBeLessThan(
+      order.indexOf(`Container ${name}-db-1  Stopping`),
+    );
+    expect(await projectContainers()).toEqual([]);
+    expect(await docker.listNetworks({ filters: { label: [`${LABEL}=${name}`] } })).toEqual([]);
+
+    const again = await cli(["-p", name, "down"], { cwd: dir });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("nothing to do");
+
+    // No compose file at all: -p alone names the project.
+    const empty = await tempProject({ "README.md": "no compose file here\n" });
+    const unknown = await cli(["-p", name, "down"], { cwd: empty });
+    expect(unknown.code).toBe(0);
+    expect(unknown.stderr).toContain("nothing to do");
+  });
+
+  it("a missing image is one clear error and nothing is created", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  web:
+    image: ${images.busybox}
+    command: sleep 600
+  ghost:
+    image: composec-test/does-not-exist:1
+`,
+    });
+    const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'error: service "ghost": image "composec-test/does-not-exist:1" is not present on the engine',
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(await projectContainers()).toEqual([]);
+    expect(await docker.listNetworks({ filters: { label: [`${LABEL}=${name}`] } })).toEqual([]);
+  });
+
+  it("a service with secrets is refused before anything is created", async () => {
+    const dir = await tempProject({
+      "token.txt": "s3cret\n",
+      "compose.yaml": `
+services:
+  web:
+    image: ${images.busybox}
+    secrets: [token]
+secrets:
+  token:
+    file: ./token.txt
+`,
+    });
+    const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('service "web" uses secrets (token)');
+    expect(result.stderr).not.toContain("s3cret");
+    expect(await docker.listNetworks({ filters: { label: [`${LABEL}=${name}`] } })).toEqual([]);
+  });
+
+  it("an engine that is not there is an error saying how to start one", async () => {
+    const dir = await tempProject({ "compose.yaml": twoServices() });
+    const result = await cli(["-p", name, "-H", "unix:///tmp/composec-absent.sock", "up", "-d"], {
+      cwd: dir,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      "error: cannot reach the Docker Engine: no socket at /tmp/composec-absent.sock; start it (as root: `bash scripts/engine.sh`, or `sudo dockerd`), or point DOCKER_HOST or -H at a running engine\n",
+    );
+  });
+
+  it("up with a service name starts it and its dependencies only", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `${twoServices()}
+  other:
+    image: ${images.busybox}
+    command: sleep 600
+    init: true
+`,
+    });
+    const result = await cli(["-p", name, "up", "-d", "web"], { cwd: dir });
+    expect(result.code).toBe(0);
+    const services = (await projectContainers()).map(
+      (container) => container.Labels["com.docker.compose.service"],
+    );
+    expect(services.sort()).toEqual(["db", "web"]);
+    const unknown = await cli(["-p", name, "up", "-d", "nope"], { cwd: dir });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`no such service: "nope"; the project's services are: db, other, web`);
+  });
+});
