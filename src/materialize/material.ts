@@ -1,0 +1,253 @@
+// A project's secret material on its tmpfs: one directory per service holding exactly the secrets
+// that service lists (mounted read-only at /run/secrets), single files for absolute targets, and the
+// keyed digests of what was delivered, so the next `up` can tell what changed without ever keeping
+// a plain hash of a secret anywhere.
+//
+//   <dir>/.key              32 random bytes, the HMAC key for the digests (0600)
+//   <dir>/.digests.json     { "<service>": { "<target>": "<hmac>" } } of what is in place (0600)
+//   <dir>/.staging/         new files are written here, then renamed into place (0700)
+//   <dir>/services/<name>/  /run/secrets of service <name> (0755, root)
+//   <dir>/files/<name>/     absolute targets of service <name>, one file each
+//
+// Everything lives on the project's tmpfs: the key and digests vanish with the bytes they describe.
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, posix } from "node:path";
+import { EngineError } from "../errors.js";
+import { isUnderSecretsDir } from "../loader/finalize.js";
+import { SECRETS_DIR, type Service, type ServiceSecret } from "../model/project.js";
+import type { SecretValue } from "../secrets/secret-value.js";
+
+/** A read-only bind mount the container needs for its secrets. */
+export interface SecretMount {
+  source: string;
+  target: string;
+}
+
+/** What delivering a service's secrets means now, compared with what is in place. */
+export interface ServiceMaterial {
+  service: string;
+  mounts: SecretMount[];
+  /** Targets under /run/secrets whose content (or owner, mode) differs from what is in place. */
+  changedLive: string[];
+  /** Absolute targets that differ: a single-file bind keeps the old file, so recreate. */
+  changedAbsolute: string[];
+  /** Nothing was delivered for this service yet (first `up`, or after a reboot emptied the tmpfs). */
+  firstDelivery: boolean;
+}
+
+type Digests = Record<string, Record<string, string>>;
+
+const KEY_FILE = ".key";
+const DIGESTS_FILE = ".digests.json";
+const STAGING_DIR = ".staging";
+
+export class ProjectMaterial {
+  private constructor(
+    readonly dir: string,
+    private readonly key: Buffer,
+    private readonly delivered: Digests,
+  ) {}
+
+  /** Opens the material in `dir` (a tmpfs), creating the key on first use. */
+  static async open(dir: string): Promise<ProjectMaterial> {
+    const uid = process.getuid?.() ?? 0;
+    await mkdir(join(dir, STAGING_DIR), { recursive: true, mode: 0o700 });
+    // Staging from a crashed run is garbage: nothing in it was ever renamed into place.
+    await rm(join(dir, STAGING_DIR), { recursive: true, force: true });
+    await mkdir(join(dir, STAGING_DIR), { mode: 0o700 });
+    for (const sub of ["services", "files"]) await ensureDir(dir, join(dir, sub));
+    let key: Buffer;
+    try {
+      key = await readFile(join(dir, KEY_FILE));
+      if (key.length !== 32) throw new Error("wrong length");
+    } catch {
+      key = randomBytes(32);
+      await writeAtomically(dir, join(dir, KEY_FILE), key, {
+        uid,
+        gid: process.getgid?.() ?? 0,
+        mode: 0o600,
+      });
+    }
+    let delivered: Digests = {};
+    try {
+      delivered = JSON.parse(await readFile(join(dir, DIGESTS_FILE), "utf8")) as Digests;
+    } catch {
+      delivered = {};
+    }
+    return new ProjectMaterial(dir, key, delivered);
+  }
+
+  /** The service's mounts and what differs from the material in place. Reads nothing from disk. */
+  compare(service: Service, values: Map<string, SecretValue>): ServiceMaterial {
+    const before = this.delivered[service.name];
+    const changedLive: string[] = [];
+    const changedAbsolute: string[] = [];
+    for (const grant of service.secrets) {
+      const value = values.get(grant.source);
+      if (!value)
+        throw new EngineError(`secret "${grant.source}" of service ${service.name} was not resolved`);
+      if (before?.[grant.target] === this.digest(grant, value)) continue;
+      (isUnderSecretsDir(grant.target) ? changedLive : changedAbsolute).push(grant.target);
+    }
+    return {
+      service: service.name,
+      mounts: this.mounts(service),
+      changedLive,
+      changedAbsolute,
+      firstDelivery: !before,
+    };
+  }
+
+  /** Bind mounts for the service: its directory at /run/secrets, and one per absolute target. */
+  mounts(service: Service): SecretMount[] {
+    const mounts: SecretMount[] = [];
+    if (service.secrets.some((grant) => isUnderSecretsDir(grant.target))) {
+      mounts.push({ source: this.serviceDir(service.name), target: SECRETS_DIR });
+    }
+    for (const grant of service.secrets) {
+      if (!isUnderSecretsDir(grant.target))
+        mounts.push({ source: this.absoluteFile(service.name, grant.target), target: grant.target });
+    }
+    return mounts;
+  }
+
+  /**
+   * Puts the service's secrets in place: changed files are written in staging with their final
+   * owner and mode, then renamed over the old ones, so a running container sees either the old or
+   * the new bytes, never a partial file. Files of secrets the service no longer lists are removed.
+   */
+  async deliver(service: Service, values: Map<string, SecretValue>): Promise<void> {
+    const before = this.delivered[service.name] ?? {};
+    const after: Record<string, string> = {};
+    const serviceDir = this.serviceDir(service.name);
+    await ensureDir(this.dir, serviceDir);
+    await ensureDir(this.dir, join(this.dir, "files", service.name));
+    const wanted = new Set<string>();
+    for (const grant of service.secrets) {
+      const value = values.get(grant.source)!;
+      const digest = this.digest(grant, value);
+      const path = this.pathFor(service.name, grant.target);
+      wanted.add(path);
+      after[grant.target] = digest;
+      if (before[grant.target] === digest && (await exists(path))) continue;
+      await ensureDir(this.dir, dirname(path));
+      await writeAtomically(this.dir, path, value.bytes(), grant);
+    }
+    await removeExcept(serviceDir, wanted);
+    await removeExcept(join(this.dir, "files", service.name), wanted);
+    this.delivered[service.name] = after;
+    await this.saveDigests();
+  }
+
+  /** Removes the material of services not in `keep` (services gone from the project). */
+  async removeServicesExcept(keep: Set<string>): Promise<void> {
+    for (const sub of ["services", "files"]) {
+      for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
+        if (!keep.has(name)) await rm(join(this.dir, sub, name), { recursive: true, force: true });
+      }
+    }
+    for (const name of Object.keys(this.delivered)) if (!keep.has(name)) delete this.delivered[name];
+    await this.saveDigests();
+  }
+
+  /** The bytes in place for every service, read back from the tmpfs (for masking logs). */
+  async deliveredValues(): Promise<Buffer[]> {
+    const out: Buffer[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(path);
+        else if (entry.isFile()) out.push(await readFile(path));
+      }
+    };
+    await walk(join(this.dir, "services"));
+    await walk(join(this.dir, "files"));
+    return out;
+  }
+
+  private digest(grant: ServiceSecret, value: SecretValue): string {
+    return createHmac("sha256", this.key)
+      .update(`${grant.uid}:${grant.gid}:${grant.mode}\0`)
+      .update(value.bytes())
+      .digest("hex");
+  }
+
+  private serviceDir(service: string): string {
+    return join(this.dir, "services", service);
+  }
+
+  private absoluteFile(service: string, target: string): string {
+    // The file's name only has to be unique per target; the target itself is not secret.
+    return join(this.dir, "files", service, createHash("sha256").update(target).digest("hex").slice(0, 24));
+  }
+
+  private pathFor(service: string, target: string): string {
+    return isUnderSecretsDir(target)
+      ? join(this.serviceDir(service), posix.relative(SECRETS_DIR, target))
+      : this.absoluteFile(service, target);
+  }
+
+  private async saveDigests(): Promise<void> {
+    const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: 0o600 };
+    await writeAtomically(
+      this.dir,
+      join(this.dir, DIGESTS_FILE),
+      Buffer.from(JSON.stringify(this.delivered)),
+      owner,
+    );
+  }
+}
+
+/** Writes `bytes` to a new file in the staging directory with its final owner and mode, then renames it to `path`. */
+async function writeAtomically(
+  dir: string,
+  path: string,
+  bytes: Buffer,
+  owner: { uid: number; gid: number; mode: number },
+): Promise<void> {
+  const staging = join(dir, STAGING_DIR, randomBytes(12).toString("hex"));
+  const handle = await open(staging, "wx", 0o600);
+  try {
+    await handle.writeFile(bytes);
+    if (process.getuid?.() === 0) await handle.chown(owner.uid, owner.gid);
+    else if (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.()) {
+      throw new EngineError(
+        `giving a secret to uid ${owner.uid}, gid ${owner.gid} needs root; run composec as root or drop uid/gid`,
+      );
+    }
+    await handle.chmod(owner.mode);
+  } catch (error) {
+    await handle.close();
+    await rm(staging, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(staging, path);
+}
+
+async function removeExcept(dir: string, keep: Set<string>): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      await removeExcept(path, keep);
+      if ((await readdir(path)).length === 0) await rm(path, { recursive: true, force: true });
+    } else if (!keep.has(path)) await rm(path, { force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Creates `path` (and its parents up to `root`) traversable by every uid, whatever the umask: the
+ * container's user may be anyone, and the files' own modes decide who reads them.
+ */
+async function ensureDir(root: string, path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+  for (let dir = path; dir.startsWith(root) && dir !== root; dir = dirname(dir)) await chmod(dir, 0o755);
+}
