@@ -30,7 +30,7 @@ export async function followAndStop(
   options: AttachOptions,
 ): Promise<void> {
   const wanted = new Set(options.services.length > 0 ? options.services : Object.keys(project.services));
-  const containers = (await engine.listProjectContainers(project.name, { all: false }))
+  const containers = (await engine.listProjectContainers(project.name, { all: true }))
     .map(toObservedContainer)
     .filter((container) => !container.oneoff && wanted.has(container.service))
     .sort((a, b) => a.name.localeCompare(b.name));

@@ -45,12 +45,20 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     options.onProgress?.({ resource: resourceTitle.container(entry.name), status: "Running" });
   }
   const signal = options.signal;
-  await execute(plan, engine, {
-    project,
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    ...(signal === undefined ? {} : { signal }),
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-  });
+  try {
+    await execute(plan, engine, {
+      project,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(signal === undefined ? {} : { signal }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    throw new EngineError(
+      `${error.message}\nRun \`composec up\` again once the cause is fixed, or \`composec down\` to remove what was made.`,
+      { ...(error.resource === undefined ? {} : { resource: error.resource }), cause: error },
+    );
+  }
   if (options.wait) await waitForServices(project, engine, selected, options);
   return { plan };
 }

@@ -67,8 +67,26 @@ class Executor {
     if (this.#options.signal?.aborted)
       throw new InterruptedError("interrupted; run the command again to finish, or down to remove");
     const failure = this.#failures[0];
-    if (failure !== undefined) throw failure.error;
+    if (failure !== undefined) throw this.#withProgress(failure.error);
     return { done: this.#done, created: this.#created };
+  }
+
+  /**
+   * The failure, followed by what the plan had already done, so the user knows what exists
+   * (CLARIFICATIONS.md 8); the caller adds how to go on.
+   */
+  #withProgress(error: unknown): unknown {
+    if (!(error instanceof EngineError)) return error;
+    const steps = this.#plan.nodes
+      .filter((node) => this.#done.includes(node.id))
+      .map((node) => describeDone(node))
+      .filter((text): text is string => text !== undefined);
+    const before =
+      steps.length === 0 ? "nothing had been changed before it" : `done before it: ${steps.join(", ")}`;
+    return new EngineError(`${error.message}\n${before}; the rest of the plan was not run`, {
+      ...(error.resource === undefined ? {} : { resource: error.resource }),
+      cause: error,
+    });
   }
 
   /** Runs `node` once all `deps` succeeded; resolves to whether it ran and succeeded. */
@@ -236,6 +254,33 @@ class Executor {
   }
 }
 
+/** A completed node in words (`network demo_default created`), or undefined for waits. */
+function describeDone(node: PlanNode): string | undefined {
+  const op = node.operation;
+  switch (op.type) {
+    case "CreateNetwork":
+      return `network ${op.name} created`;
+    case "RemoveNetwork":
+      return `network ${op.name} removed`;
+    case "CreateVolume":
+      return `volume ${op.name} created`;
+    case "RemoveVolume":
+      return `volume ${op.name} removed`;
+    case "CreateContainer":
+      return `container ${op.createAs} created`;
+    case "RenameContainer":
+      return `container ${op.to} replaced`;
+    case "StartContainer":
+      return `container ${op.container.name} started`;
+    case "StopContainer":
+      return `container ${op.container.name} stopped`;
+    case "RemoveContainer":
+      return `container ${op.container.name} removed`;
+    case "WaitContainer":
+      return undefined;
+  }
+}
+
 /** The title progress lines use for a node's resource. */
 function titleOf(node: PlanNode): string {
   const op = node.operation;
@@ -259,8 +304,8 @@ function titleOf(node: PlanNode): string {
 function contextualise(node: PlanNode, error: unknown, project: Project | undefined): unknown {
   if (!(error instanceof EngineError) || node.operation.type !== "StartContainer") return error;
   const service = project?.services[node.operation.service];
-  if (service === undefined || !/port is already allocated|address already in use/i.test(error.message))
-    return error;
+  if (service === undefined || service.ports.length === 0) return error;
+  if (!/port is already allocated|address already in use/i.test(error.message)) return error;
   const ports = service.ports
     .map(
       (port) =>

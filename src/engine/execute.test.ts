@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { EngineError } from "../errors.js";
+import { makeProject, makeService } from "../model/project-builder.js";
+import { emptyState } from "../plan/state.js";
+import { planUp } from "../plan/up-plan.js";
+import type { Engine } from "./client.js";
+import { execute } from "./execute.js";
+
+/** An engine that records calls and lets the test decide when each container create finishes. */
+function fakeEngine(options: { failStart?: string } = {}) {
+  const calls: string[] = [];
+  const pending = new Map<string, () => void>();
+  let ids = 0;
+  const engine = {
+    endpoint: { kind: "unix", socketPath: "/fake" },
+    createNetwork: async (body: { Name: string }) => {
+      calls.push(`createNetwork ${body.Name}`);
+      return "net";
+    },
+    createContainer: (body: { name: string }) => {
+      calls.push(`create ${body.name}`);
+      return new Promise<string>((resolve) => pending.set(body.name, () => resolve(`id${++ids}`)));
+    },
+    connectNetwork: async () => {},
+    startContainer: async (container: { name: string }) => {
+      if (container.name === options.failStart) {
+        throw new EngineError(`container ${container.name}: no such file or directory`);
+      }
+      calls.push(`start ${container.name}`);
+    },
+  } as unknown as Engine;
+  return { engine, calls, release: (name: string) => pending.get(name)?.() };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("execute", () => {
+  const project = makeProject("demo", [
+    makeService("a", { image: "busybox" }),
+    makeService("b", { image: "busybox" }),
+    makeService("c", {
+      image: "busybox",
+      dependsOn: { a: { condition: "service_started", required: true, restart: false } },
+    }),
+  ]);
+  const plan = planUp(project, { ...emptyState("demo"), images: { busybox: "sha256:b" } });
+
+  it("runs independent services in parallel and a dependent after its dependency started", async () => {
+    const fake = fakeEngine();
+    const run = execute(plan, fake.engine, { project });
+    await tick();
+    // All three creates are under way at once: they depend only on the network.
+    expect(fake.calls).toEqual([
+      "createNetwork demo_default",
+      "create demo-a-1",
+      "create demo-b-1",
+      "create demo-c-1",
+    ]);
+    fake.release("demo-c-1");
+    await tick();
+    expect(fake.calls).not.toContain("start demo-c-1");
+    fake.release("demo-a-1");
+    await tick();
+    expect(fake.calls.slice(-2)).toEqual(["start demo-a-1", "start demo-c-1"]);
+    fake.release("demo-b-1");
+    await run;
+    expect(fake.calls).toContain("start demo-b-1");
+  });
+
+  it("stops at the first failure and says what had been done", async () => {
+    const fake = fakeEngine({ failStart: "demo-a-1" });
+    const run = execute(plan, fake.engine, { project });
+    for (const name of ["demo-a-1", "demo-b-1", "demo-c-1"]) fake.release(name);
+    await tick();
+    for (const name of ["demo-a-1", "demo-b-1", "demo-c-1"]) fake.release(name);
+    const error = await run.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as Error).message).toMatch(
+      /^container demo-a-1: no such file or directory\ndone before it: /,
+    );
+    expect((error as Error).message).toContain("network demo_default created");
+    expect(fake.calls).not.toContain("start demo-c-1");
+  });
+});
