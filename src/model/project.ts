@@ -123,10 +123,7 @@ export interface ServiceNetwork {
   ipv6Address?: string;
 }
 
-export type DependencyCondition =
-  | "service_started"
-  | "service_healthy"
-  | "service_completed_successfully";
+export type DependencyCondition = "service_started" | "service_healthy" | "service_completed_successfully";
 
 export interface Dependency {
   condition: DependencyCondition;
