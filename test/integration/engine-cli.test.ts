@@ -1,15 +1,19 @@
 // Intent: `up`, `down` and `ps` as a user runs them (the built CLI, its exit code and output)
 // against the real engine: Compose's names and labels, idempotence, recreation on change,
-// depends_on order, clean failures that create nothing, and `down` of a project that is not there.
+// depends_on order, clean failures that create nothing, `down` of a project that is not there,
+// attached mode and Ctrl-C.
+import { spawn } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   cleanupTempProjects,
   cli,
+  cliPath,
   docker,
   images,
   removeProjectResources,
   tempProject,
   uniqueProjectName,
+  waitFor,
 } from "./helpers.js";
 
 const LABEL = "com.docker.compose.project";
@@ -258,4 +262,98 @@ secrets:
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain(`no such service: "nope"; the project's services are: db, other, web`);
   });
+
+  it("attached up prints each container's output with its prefix and returns when they exit", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  hello:
+    image: ${images.busybox}
+    command: ["sh", "-c", "echo one; echo two >&2"]
+  other:
+    image: ${images.busybox}
+    command: ["sh", "-c", "sleep 0.5; echo three"]
+`,
+    });
+    const result = await cli(["-p", name, "up"], { cwd: dir });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split("\n");
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        "hello-1  | one",
+        "hello-1  | two",
+        "other-1  | three",
+        "hello-1 exited with code 0",
+        "other-1 exited with code 0",
+      ]),
+    );
+  });
+
+  it("Ctrl-C during attached up stops the containers and exits 130", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  loop:
+    image: ${images.busybox}
+    command: ["sh", "-c", "trap 'echo stopping; exit 0' TERM; echo ready; while true; do sleep 0.1; done"]
+`,
+    });
+    const { code, stdout } = await interruptWhen(["-p", name, "up"], dir, (out) => out.includes("ready"));
+    expect(code).toBe(130);
+    expect(stdout).toContain("loop-1  | stopping");
+    const info = await docker.getContainer(`${name}-loop-1`).inspect();
+    expect(info.State.Running).toBe(false);
+  });
+
+  it("Ctrl-C during up -d stops the plan cleanly, and the next up finishes it", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  slow:
+    image: ${images.busybox}
+    command: ["sh", "-c", "sleep 3; touch /tmp/ready; exec sleep 600"]
+    init: true
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 200ms
+      # Failures in the start period do not count: it turns healthy, not unhealthy, after 3 s.
+      start_period: 30s
+  app:
+    image: ${images.busybox}
+    command: ["sleep", "600"]
+    init: true
+    depends_on:
+      slow:
+        condition: service_healthy
+`,
+    });
+    const interrupted = await interruptWhen(["-p", name, "up", "-d"], dir, (_out, err) =>
+      err.includes("Waiting"),
+    );
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain("interrupted");
+    expect((await docker.getContainer(`${name}-app-1`).inspect()).State.Status).toBe("created");
+
+    const rerun = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(rerun.code).toBe(0);
+    expect((await docker.getContainer(`${name}-app-1`).inspect()).State.Running).toBe(true);
+  });
 });
+
+/** Runs the CLI, sends SIGINT once `ready(stdout, stderr)` holds, and resolves with how it ended. */
+async function interruptWhen(
+  args: string[],
+  cwd: string,
+  ready: (stdout: string, stderr: string) => boolean,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  await waitFor(() => ready(stdout, stderr), { what: "the CLI to get going", timeoutMs: 30_000 });
+  child.kill("SIGINT");
+  const code = await exited;
+  return { code, stdout, stderr };
+}
