@@ -1,6 +1,7 @@
 // Secret sources resolved as `up` will resolve them, before anything is created (SECRETS-SPEC.md §3):
 // a file must be a regular file (or a symlink to one) no larger than MAX_SECRET_BYTES; a FIFO must
 // not hang the loader; nothing is ever created in place of a missing file.
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -135,5 +136,48 @@ describe("environment sources", () => {
       { "compose.yaml": compose.replace("file: ./source", "environment: BIG") },
       { env: { BIG: "v".repeat(MAX_SECRET_BYTES) } },
     );
+  });
+});
+
+describe("values are never kept", () => {
+  it("neither the project nor any problem or warning holds a secret's value", async () => {
+    // Compared as booleans so that a failure never prints the value.
+    const fileValue = `file-${randomBytes(12).toString("hex")}`;
+    const envValue = `env-${randomBytes(12).toString("hex")}`;
+    const files = {
+      "compose.yaml": `
+        services:
+          web:
+            image: busybox
+            secrets:
+              - f
+              - source: e
+                mode: 0644
+        secrets:
+          f:
+            file: ./f.txt
+          e:
+            environment: TOKEN
+      `,
+      "f.txt": fileValue,
+    };
+    const ok = await loadOk(files, { env: { TOKEN: envValue } });
+    const text = JSON.stringify({ project: ok.project, warnings: ok.warnings });
+    expect(text.includes(fileValue)).toBe(false);
+    expect(text.includes(envValue)).toBe(false);
+    const failed = await loadFail(
+      {
+        ...files,
+        "compose.override.yaml": "services:\n  web:\n    secrets:\n      - source: f\n        mode: 9999\n",
+      },
+      { env: { TOKEN: envValue } },
+    );
+    const errors = JSON.stringify({
+      errors: failed.errors,
+      warnings: failed.warnings,
+      problems: failed.problems,
+    });
+    expect(errors.includes(fileValue)).toBe(false);
+    expect(errors.includes(envValue)).toBe(false);
   });
 });
