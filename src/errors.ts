@@ -54,6 +54,11 @@ export class EngineError extends Error {
   }
 }
 
+/** The local secret store cannot do what was asked (missing, locked, corrupted, wrong key, bad input). */
+export class StoreError extends Error {
+  override name = "StoreError";
+}
+
 /** The user interrupted the run (Ctrl-C). */
 export class InterruptedError extends Error {
   override name = "InterruptedError";

@@ -1,10 +1,10 @@
-import { EngineError, InterruptedError, ProjectError, UsageError } from "../errors.js";
+import { EngineError, InterruptedError, ProjectError, StoreError, UsageError } from "../errors.js";
 
 /** The one mapping from error class to process exit code (CLARIFICATIONS.md 7). */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return 2;
   if (error instanceof InterruptedError) return 130;
-  if (error instanceof ProjectError || error instanceof EngineError) return 1;
+  if (error instanceof ProjectError || error instanceof EngineError || error instanceof StoreError) return 1;
   return 1;
 }
 
@@ -14,6 +14,7 @@ export function isUserFacing(error: unknown): boolean {
     error instanceof UsageError ||
     error instanceof InterruptedError ||
     error instanceof ProjectError ||
-    error instanceof EngineError
+    error instanceof EngineError ||
+    error instanceof StoreError
   );
 }
