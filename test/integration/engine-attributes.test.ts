@@ -16,6 +16,7 @@ import {
   removeProjectResources,
   tempProject,
   uniqueProjectName,
+  waitFor,
 } from "./helpers.js";
 
 const LABEL = "com.docker.compose.project";
@@ -193,6 +194,160 @@ services:
     expect(info.Config.Labels["app.tier"]).toBe("frontend");
     const ps = await cli(["-p", name, "ps"], { cwd: dir });
     expect(ps.stdout).toContain(`127.0.0.1:${port}->8080/tcp`);
+  });
+});
+
+describe("host settings, replicas, and top-level networks and volumes", () => {
+  it("passes the host settings to the engine and the container sees them", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  box:
+    image: ${images.busybox}
+    command: ["sh", "-c", "grep -c myhost /etc/hosts; ulimit -n; df -k /dev/shm | tail -1 | tr -s ' ' | cut -d' ' -f2; cat /proc/sys/net/core/somaxconn; exec sleep 600"]
+    init: true
+    stop_signal: SIGUSR1
+    stop_grace_period: 3s
+    cap_add: [NET_ADMIN]
+    cap_drop: [MKNOD]
+    extra_hosts: ["myhost:10.1.2.3"]
+    dns: [10.9.9.9]
+    ulimits:
+      nofile: { soft: 1024, hard: 2048 }
+    shm_size: 8m
+    sysctls:
+      net.core.somaxconn: 1024
+    mem_limit: 64m
+    cpus: 0.5
+    group_add: ["100"]
+`,
+    });
+    await upOk(dir);
+    const container = docker.getContainer(`${name}-box-1`);
+    const info = await container.inspect();
+    expect(info.HostConfig).toMatchObject({
+      Init: true,
+      CapAdd: ["NET_ADMIN"],
+      CapDrop: ["MKNOD"],
+      ExtraHosts: ["myhost:10.1.2.3"],
+      Dns: ["10.9.9.9"],
+      Ulimits: [{ Name: "nofile", Soft: 1024, Hard: 2048 }],
+      ShmSize: 8 * 1024 * 1024,
+      Memory: 64 * 1024 * 1024,
+      NanoCpus: 500_000_000,
+      GroupAdd: ["100"],
+    });
+    expect(info.Config.StopSignal).toBe("SIGUSR1");
+    expect((info.Config as { StopTimeout?: number }).StopTimeout).toBe(3);
+    const output = await waitFor(
+      async () => {
+        const { stdout } = demux(await container.logs({ stdout: true, stderr: true, follow: false }));
+        return stdout.split("\n").length > 4 && stdout;
+      },
+      { what: "the container's four lines" },
+    );
+    expect(output).toBe("1\n1024\n8192\n1024\n");
+  });
+
+  it("runs deploy.replicas containers and scales down when the count drops", async () => {
+    const compose = (replicas: number) => `
+services:
+  worker:
+    image: ${images.busybox}
+    command: ["sleep", "600"]
+    init: true
+    deploy:
+      replicas: ${replicas}
+`;
+    const dir = await tempProject({ "compose.yaml": compose(3) });
+    await upOk(dir);
+    const names = async () =>
+      (await docker.listContainers({ all: true, filters: { label: [`${LABEL}=${name}`] } }))
+        .map((container) => container.Names[0]!.slice(1))
+        .sort();
+    expect(await names()).toEqual([`${name}-worker-1`, `${name}-worker-2`, `${name}-worker-3`]);
+    await writeFile(path.join(dir, "compose.yaml"), compose(1));
+    await upOk(dir);
+    expect(await names()).toEqual([`${name}-worker-1`]);
+  });
+
+  it("uses external networks and volumes as they are, and names, drivers and labels of its own", async () => {
+    const external = `${name}-shared`;
+    await docker.createNetwork({ Name: external, Labels: { [LABEL]: name } });
+    await docker.createVolume({ Name: external, Labels: { [LABEL]: name } });
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  app:
+    image: ${images.busybox}
+    command: ["sleep", "600"]
+    init: true
+    networks: [outside, own]
+    volumes:
+      - shared:/shared
+      - mine:/mine
+networks:
+  outside:
+    external: true
+    name: ${external}
+  own:
+    name: ${name}-custom-net
+    driver: bridge
+    labels:
+      purpose: testing
+volumes:
+  shared:
+    external: true
+    name: ${external}
+  mine:
+    name: ${name}-custom-vol
+    driver: local
+    driver_opts:
+      type: tmpfs
+      device: tmpfs
+    labels:
+      purpose: testing
+`,
+    });
+    const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain(`Network ${external}  Created`);
+    const info = await docker.getContainer(`${name}-app-1`).inspect();
+    expect(Object.keys(info.NetworkSettings.Networks).sort()).toEqual(
+      [`${name}-custom-net`, external].sort(),
+    );
+    expect(info.Mounts.map((mount) => mount.Name).sort()).toEqual([`${name}-custom-vol`, external].sort());
+    const own = await docker.getNetwork(`${name}-custom-net`).inspect();
+    expect(own.Labels).toMatchObject({ purpose: "testing", "com.docker.compose.network": "own" });
+    const volume = await docker.getVolume(`${name}-custom-vol`).inspect();
+    expect(volume.Options).toEqual({ type: "tmpfs", device: "tmpfs" });
+
+    // down -v removes the project's own volume, never the external one.
+    expect((await cli(["-p", name, "down", "-v"], { cwd: dir })).code).toBe(0);
+    expect((await docker.getVolume(external).inspect()).Name).toBe(external);
+    expect((await docker.getNetwork(external).inspect()).Name).toBe(external);
+    await expect(docker.getVolume(`${name}-custom-vol`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it("refuses a missing external network before creating anything", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  app:
+    image: ${images.busybox}
+    networks: [outside]
+networks:
+  outside:
+    external: true
+    name: ${name}-absent
+`,
+    });
+    const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `error: network "${name}-absent" is declared external but does not exist`,
+    );
+    expect(await docker.listContainers({ all: true, filters: { label: [`${LABEL}=${name}`] } })).toEqual([]);
   });
 });
 
