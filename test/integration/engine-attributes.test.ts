@@ -237,8 +237,10 @@ services:
       NanoCpus: 500_000_000,
       GroupAdd: ["100"],
     });
-    expect(info.Config.StopSignal).toBe("SIGUSR1");
-    expect((info.Config as { StopTimeout?: number }).StopTimeout).toBe(3);
+    // @types/dockerode's inspect type lacks these two Config members.
+    const config = info.Config as unknown as { StopSignal?: string; StopTimeout?: number };
+    expect(config.StopSignal).toBe("SIGUSR1");
+    expect(config.StopTimeout).toBe(3);
     const output = await waitFor(
       async () => {
         const { stdout } = demux(await container.logs({ stdout: true, stderr: true, follow: false }));
