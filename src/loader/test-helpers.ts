@@ -123,15 +123,3 @@ export function expectFail(result: Loaded | Failed): Failed {
   if (result.ok) throw new Error("expected the project to be refused, but it loaded");
   return result;
 }
-
-/** A compose file with one service `web` (busybox) and whatever else `extra` adds, as YAML text. */
-export function webWith(serviceLines: string, topLevel = ""): string {
-  const indent = (text: string, spaces: number) =>
-    dedent(text)
-      .split("\n")
-      .map((line) => (line.trim() ? " ".repeat(spaces) + line : line))
-      .join("\n");
-  return `services:\n  web:\n    image: busybox\n${serviceLines ? indent(serviceLines, 4) + "\n" : ""}${
-    topLevel ? dedent(topLevel) + "\n" : ""
-  }`;
-}
