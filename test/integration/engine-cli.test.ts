@@ -117,6 +117,35 @@ describe("composec up / down / ps", () => {
     expect((await docker.getContainer(`${name}-db-1`).inspect()).Id).toBe(db.Id);
   });
 
+  it("--force-recreate replaces unchanged containers; --no-recreate keeps changed ones", async () => {
+    const dir = await tempProject({ "compose.yaml": twoServices() });
+    expect((await cli(["-p", name, "up", "-d"], { cwd: dir })).code).toBe(0);
+    const before = await docker.getContainer(`${name}-db-1`).inspect();
+    const forced = await cli(["-p", name, "up", "-d", "--force-recreate", "db"], { cwd: dir });
+    expect(forced.code).toBe(0);
+    const after = await docker.getContainer(`${name}-db-1`).inspect();
+    expect(after.Id).not.toBe(before.Id);
+
+    const changed = await tempProject({ "compose.yaml": twoServices("sleep 601") });
+    const kept = await cli([
+      "-p",
+      name,
+      "--project-directory",
+      dir,
+      "-f",
+      `${changed}/compose.yaml`,
+      "up",
+      "-d",
+      "--no-recreate",
+    ]);
+    expect(kept.code).toBe(0);
+    expect((await docker.getContainer(`${name}-web-1`).inspect()).Config.Cmd).toEqual(["sleep", "600"]);
+
+    const both = await cli(["-p", name, "up", "-d", "--force-recreate", "--no-recreate"], { cwd: dir });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--force-recreate and --no-recreate contradict each other");
+  });
+
   it("--dry-run prints the plan and creates nothing", async () => {
     const dir = await tempProject({ "compose.yaml": twoServices() });
     const result = await cli(["-p", name, "--dry-run", "up", "-d"], { cwd: dir });
