@@ -6,6 +6,7 @@ import { exitCodeFor, isUserFacing } from "./exit-codes.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDown } from "./commands/down.js";
 import { registerPs } from "./commands/ps.js";
+import { registerSecret } from "./commands/secret.js";
 import { registerUp } from "./commands/up.js";
 import { createOutput, type Output } from "./output.js";
 import { COMPOSEC_VERSION } from "../version.js";
@@ -34,6 +35,7 @@ export function buildProgram(output: Output): Command {
   registerUp(program, output);
   registerDown(program, output);
   registerPs(program, output);
+  registerSecret(program, output);
   return program;
 }
 
