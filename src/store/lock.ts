@@ -8,12 +8,11 @@
 // Staleness: on the same host an owner whose pid is gone, or belongs to a process started at
 // another time, is dead, and its lock is broken at once (no waiting out a timeout after kill -9).
 // An owner on another host (a store on a shared disk) cannot be checked; its lock is stale after
-// `foreignStaleMs`. Breaking renames the lock to a name of our own first and checks that what was
-// renamed is still the dead owner's lock: two processes breaking the same stale lock cannot both
-// win, and a lock taken in between is put back.
+// `foreignStaleMs`. Breakers take turns (see breakLock), so two processes breaking the same stale
+// lock cannot both win, nor remove a lock taken in between.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { link, open, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { StoreError } from "../errors.js";
@@ -75,7 +74,7 @@ async function acquire(lockFile: string, options: LockOptions): Promise<string> 
       const holder = await readOwner(lockFile);
       if (holder === "gone") continue;
       if (await isStale(lockFile, holder, options)) {
-        await breakLock(lockFile, holder, token);
+        await breakLock(lockFile, holder, options);
         continue;
       }
       if (Date.now() > deadline) {
@@ -134,25 +133,37 @@ async function isStale(
   }
 }
 
-async function breakLock(lockFile: string, holder: LockOwner | "unreadable", token: string): Promise<void> {
-  const aside = `${lockFile}.stale.${token}`;
+async function breakLock(
+  lockFile: string,
+  holder: LockOwner | "unreadable",
+  options: LockOptions,
+): Promise<void> {
+  // Breakers take turns through a second lock, so that between "it is still the dead owner's"
+  // and the unlink nobody else can remove it and take the name (the owner itself is dead, and
+  // only a breaker removes another's lock). The guard is held for microseconds; one older than
+  // GUARD_STALE_MS belongs to a breaker that died mid-way and is removed.
+  const guard = `${lockFile}.break`;
   try {
-    await rename(lockFile, aside);
+    await (await open(guard, "wx", 0o600)).close();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // someone else broke it
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const age = await stat(guard).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (age > GUARD_STALE_MS) await unlink(guard).catch(() => {});
+    return;
   }
-  const moved = await readOwner(aside);
-  const same =
-    holder === "unreadable"
-      ? moved === "unreadable"
-      : typeof moved === "object" && moved.token === holder.token;
-  if (!same) {
-    // Between our look and our rename a live process took the lock: give it back, unless yet
-    // another process has taken the name meanwhile.
-    await link(aside, lockFile).catch(() => {});
+  try {
+    const now = await readOwner(lockFile);
+    const same =
+      holder === "unreadable"
+        ? now === "unreadable" && (await isStale(lockFile, now, options))
+        : typeof now === "object" && now.token === holder.token;
+    if (same) await unlink(lockFile).catch(() => {});
+  } finally {
+    await unlink(guard).catch(() => {});
   }
-  await unlink(aside).catch(() => {});
 }
 
 /** Whether the lock's owner still runs: its pid exists and, where /proc tells, started when it did. */
@@ -186,6 +197,8 @@ function processStat(pid: number): { state: string; start: string } | undefined 
 function processStart(pid: number): string | undefined {
   return processStat(pid)?.start;
 }
+
+const GUARD_STALE_MS = 5000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
