@@ -3,6 +3,7 @@
 import { Command, CommanderError } from "commander";
 import { formatProblem, ProjectError, UsageError } from "../errors.js";
 import { exitCodeFor, isUserFacing } from "./exit-codes.js";
+import { registerBuild } from "./commands/build.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDown } from "./commands/down.js";
 import { registerPs } from "./commands/ps.js";
@@ -36,6 +37,7 @@ export function buildProgram(output: Output): Command {
   registerDown(program, output);
   registerPs(program, output);
   registerSecret(program, output);
+  registerBuild(program, output);
   return program;
 }
 

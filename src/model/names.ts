@@ -7,6 +7,7 @@
 //   one-off     <project>-<service>-run-<slug>
 //   network     <project>_<key>                (the loader already resolved it: Network.name)
 //   volume      <project>_<key>                (likewise: Volume.name)
+//   image       <project>-<service>            (what `build:` makes, unless `image:` names it)
 //
 // Labels on a service container:
 //   com.docker.compose.project                  project name: what every lookup filters on
@@ -20,6 +21,7 @@
 //   com.docker.compose.project.working_dir      absolute project directory
 //   com.docker.compose.project.config_files     compose files, comma-separated
 // On networks and volumes: project, version, and com.docker.compose.network / .volume (the key).
+// On built images: project, service and version, as Compose v2 labels them.
 // Our own labels live under io.composec. and never carry a secret value.
 import { COMPOSEC_VERSION } from "../version.js";
 import type { Dependency, Project, Service } from "./project.js";
@@ -57,6 +59,25 @@ export function containerName(
 /** Name of a one-off (`run`) container; `slug` is random hex from the caller (names stay testable). */
 export function oneoffContainerName(projectName: string, serviceName: string, slug: string): string {
   return `${projectName}-${serviceName}-run-${slug.slice(0, 12)}`;
+}
+
+/** Name of the image `build:` makes for a service: its `image:`, else `<project>-<service>`. */
+export function imageName(projectName: string, service: Pick<Service, "name" | "image">): string {
+  return service.image ?? `${projectName}-${service.name}`;
+}
+
+/** Labels of an image built for a service (the build's own labels first, ours on top). */
+export function imageLabels(
+  projectName: string,
+  serviceName: string,
+  own: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...own,
+    [LABEL.project]: projectName,
+    [LABEL.service]: serviceName,
+    [LABEL.version]: COMPOSEC_VERSION,
+  };
 }
 
 /** The `label=` filter value that finds every resource of a project. */

@@ -1,0 +1,206 @@
+// The Engine calls a build makes, over one dockerode client: open a BuildKit session, post the
+// build, cancel it, look at an image. Same shape as src/engine/client.ts: call, and on failure
+// rethrow an EngineError that names the resource.
+import http from "node:http";
+import https from "node:https";
+import type { Duplex, Readable } from "node:stream";
+import type Docker from "dockerode";
+import { EngineError } from "../errors.js";
+import { toEngineError, type EngineEndpoint } from "../engine/client.js";
+
+/** Query parameters of `POST /build` (Engine API 1.41), as the engine spells them. */
+export interface BuildQuery {
+  version: "2";
+  session: string;
+  buildid: string;
+  t: string[];
+  dockerfile: string;
+  buildargs?: Record<string, string>;
+  labels?: Record<string, string>;
+  target?: string;
+  networkmode?: string;
+  shmsize?: number;
+  extrahosts?: string[];
+  nocache?: boolean;
+  pull?: boolean;
+  /** JSON array of image references. */
+  cachefrom?: string;
+}
+
+/** The Engine operations of a build. */
+export interface BuildApi {
+  readonly endpoint: EngineEndpoint;
+  /** `POST /session`, upgraded to h2c: the connection on which we serve the session's gRPC. */
+  openSession(headers: Record<string, string | string[]>): Promise<Duplex>;
+  /** `POST /build` with the context tar as the body; resolves to the JSON message stream. */
+  build(context: Readable, query: BuildQuery, signal?: AbortSignal): Promise<Readable>;
+  /** `POST /build/cancel`: stops a running build (BuildKit only). */
+  cancelBuild(buildId: string): Promise<void>;
+  /** The image, or undefined when the engine does not have it. */
+  inspectImage(reference: string): Promise<Docker.ImageInspectInfo | undefined>;
+}
+
+/** What docker-modem keeps of its connection settings (its typings leave them out). */
+interface ModemSettings {
+  socketPath?: string | (() => string | Promise<string>);
+  host?: string;
+  port?: number | string;
+  protocol?: "http" | "https" | "ssh";
+  version?: string;
+  ca?: https.RequestOptions["ca"];
+  cert?: https.RequestOptions["cert"];
+  key?: https.RequestOptions["key"];
+}
+
+/** How long the engine may take to accept a session before we give up (it answers in milliseconds). */
+const SESSION_TIMEOUT_MS = 30_000;
+
+/** The build operations over a dockerode client. */
+export function dockerBuildApi(docker: Docker): BuildApi {
+  const modem = docker.modem as unknown as ModemSettings;
+  const endpoint = endpointOf(modem);
+  const fail = (resource: string, error: unknown): EngineError =>
+    error instanceof EngineError ? error : toEngineError(resource, error, endpoint);
+  return {
+    endpoint,
+    async openSession(headers) {
+      try {
+        return await upgradeSession(modem, headers);
+      } catch (error) {
+        throw fail("build session", error);
+      }
+    },
+    async build(context, query, signal) {
+      try {
+        return await new Promise<Readable>((resolve, reject) => {
+          docker.modem.dial(
+            {
+              path: "/build?",
+              method: "POST",
+              options: { ...query },
+              file: context,
+              isStream: true,
+              headers: { "Content-Type": "application/x-tar" },
+              statusCodes: { 200: true, 400: "bad parameter", 500: "server error" },
+              ...(signal ? { abortSignal: signal } : {}),
+            },
+            (error, stream) => (error ? reject(error) : resolve(stream as Readable)),
+          );
+        });
+      } catch (error) {
+        throw fail("build", error);
+      }
+    },
+    async cancelBuild(buildId) {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          docker.modem.dial(
+            { path: `/build/cancel?`, method: "POST", options: { id: buildId }, statusCodes: { 200: true } },
+            (error) => (error ? reject(error) : resolve()),
+          );
+        });
+      } catch (error) {
+        throw fail("build", error);
+      }
+    },
+    async inspectImage(reference) {
+      try {
+        return await docker.getImage(reference).inspect();
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw fail(`image ${reference}`, error);
+      }
+    },
+  };
+}
+
+function endpointOf(modem: ModemSettings): EngineEndpoint {
+  if (modem.socketPath !== undefined && typeof modem.socketPath === "string") {
+    return { kind: "unix", socketPath: modem.socketPath };
+  }
+  if (modem.socketPath !== undefined) return { kind: "unix", socketPath: "(socket)" };
+  return {
+    kind: "tcp",
+    host: modem.host ?? "localhost",
+    port: Number(modem.port ?? 2375),
+    protocol: modem.protocol === "https" ? "https" : "http",
+  };
+}
+
+/**
+ * `POST /session` with `Upgrade: h2c`. Not through docker-modem: its hijack mode sends the request
+ * with a chunked body, and the body's terminating chunk would reach the engine after the upgrade,
+ * as garbage at the start of the HTTP/2 connection.
+ */
+async function upgradeSession(
+  modem: ModemSettings,
+  headers: Record<string, string | string[]>,
+): Promise<Duplex> {
+  if (modem.protocol === "ssh") {
+    throw new EngineError(
+      "builds over ssh:// are not supported yet; use a unix socket or tcp:// engine address",
+    );
+  }
+  const path = `${modem.version ? `/${modem.version.replace(/^\/?/, "")}` : ""}/session`;
+  const socketPath = typeof modem.socketPath === "function" ? await modem.socketPath() : modem.socketPath;
+  const target =
+    socketPath !== undefined
+      ? { socketPath }
+      : { host: modem.host, port: modem.port === undefined ? undefined : Number(modem.port) };
+  const options: https.RequestOptions = {
+    ...target,
+    method: "POST",
+    path,
+    headers: { Connection: "Upgrade", Upgrade: "h2c", "Content-Length": "0", ...headers },
+  };
+  const request =
+    modem.protocol === "https"
+      ? https.request({ ...options, ca: modem.ca, cert: modem.cert, key: modem.key })
+      : http.request(options);
+  return new Promise<Duplex>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      request.destroy();
+      reject(
+        new EngineError(
+          `build session: the engine did not open a session within ${SESSION_TIMEOUT_MS / 1000} s`,
+        ),
+      );
+    }, SESSION_TIMEOUT_MS);
+    request.on("upgrade", (_response, socket, head) => {
+      clearTimeout(timer);
+      if (head.length > 0) socket.unshift(head);
+      resolve(socket);
+    });
+    request.on("response", (response) => {
+      // An engine that cannot upgrade answers with an ordinary response: read why.
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        clearTimeout(timer);
+        reject(sessionRefused(response.statusCode ?? 0, Buffer.concat(chunks).toString("utf8")));
+      });
+    });
+    request.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end();
+  });
+}
+
+function sessionRefused(status: number, body: string): EngineError {
+  let message = body.trim();
+  try {
+    message = (JSON.parse(body) as { message?: string }).message ?? message;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  if (status === 404 || status === 400) {
+    return new EngineError(
+      `the engine does not support BuildKit sessions (POST /session answered ${status}${message ? `: ${message}` : ""}); composec builds with BuildKit, which needs Docker Engine 18.09 or newer on Linux`,
+    );
+  }
+  return new EngineError(
+    `build session: the engine refused it (HTTP ${status}${message ? `: ${message}` : ""})`,
+  );
+}

@@ -1,0 +1,301 @@
+// `build:` carried out: check every selected service's context and Dockerfile and resolve its build
+// secrets (all before the first engine call, every problem reported at once), then build each
+// through BuildKit over the Engine API, with a session per build that serves only that service's
+// build secrets.
+import { createHash, randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import type Docker from "dockerode";
+import { EngineError, InterruptedError, ProjectError, type Problem } from "../errors.js";
+import { imageLabels, imageName } from "../model/names.js";
+import type { Project, Service } from "../model/project.js";
+import { resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
+import type { SecretValue } from "../secrets/secret-value.js";
+import { dockerBuildApi, type BuildApi, type BuildQuery } from "./build-api.js";
+import { checkContext, packContext, type BuildContext } from "./context.js";
+import { explainFailure } from "./explain.js";
+import { BuildTrace, secretRedactor, type StepCounts } from "./progress.js";
+import { openBuildSession } from "./session.js";
+import { decodeStatus } from "./status.js";
+
+export interface BuildOptions extends ResolveOptions {
+  /** Services to build (default: every service with a `build:` section). */
+  services?: string[];
+  /** Build every step again (`--no-cache`), on top of each service's own `no_cache`. */
+  noCache?: boolean;
+  /** Look for a newer base image (`--pull`), on top of each service's own `pull`. */
+  pull?: boolean;
+  /** Each line of BuildKit progress, already prefixed with its step (`#3 [web 2/2] RUN ...`). */
+  onLine?: (line: string) => void;
+  /** Called as each image is done. */
+  onBuilt?: (image: BuiltImage) => void;
+  onWarning?: (message: string) => void;
+  /** Aborting cancels the running builds. */
+  signal?: AbortSignal;
+  /** Session and build ids (default: random UUIDs). */
+  randomId?: () => string;
+}
+
+export interface BuiltImage {
+  service: string;
+  /** The image's name (`image:`, or `<project>-<service>`), tagged `latest` unless it says. */
+  image: string;
+  /** `sha256:...` */
+  id: string;
+  steps: StepCounts;
+}
+
+/** Services that `buildServices` builds when given `names` (all with `build:` when empty). */
+export function servicesToBuild(project: Project, names: string[] = []): Service[] {
+  if (names.length === 0)
+    return Object.values(project.services).filter((service) => service.build !== undefined);
+  const problems: Problem[] = [];
+  const selected: Service[] = [];
+  for (const name of names) {
+    const service = project.services[name];
+    if (service === undefined) {
+      const known = Object.keys(project.services).join(", ");
+      problems.push({ message: `no such service: "${name}"${known ? ` (services: ${known})` : ""}` });
+    } else if (service.build === undefined) {
+      problems.push({
+        path: `services.${name}`,
+        message: `service "${name}" has no build section; it runs image "${service.image ?? ""}"`,
+      });
+    } else if (!selected.includes(service)) {
+      selected.push(service);
+    }
+  }
+  if (problems.length > 0) throw new ProjectError(problems);
+  return selected;
+}
+
+/** Build arguments whose names look like secrets: they end up in `docker history`. */
+export function secretLookingArgs(project: Project, services: Service[]): Problem[] {
+  const warnings: Problem[] = [];
+  for (const service of services) {
+    for (const [name, value] of Object.entries(service.build?.args ?? {})) {
+      if (value === null || !/pass|secret|token|key/i.test(name)) continue;
+      warnings.push({
+        path: `services.${service.name}.build.args.${name}`,
+        message:
+          "looks like a secret, and a build argument is recorded in the image (docker history shows it); " +
+          "pass it as a build secret instead: build.secrets, read with RUN --mount=type=secret",
+      });
+    }
+  }
+  void project;
+  return warnings;
+}
+
+/** The POST /build parameters for one service. Pure. */
+export function buildQuery(
+  project: Project,
+  service: Service,
+  context: BuildContext,
+  ids: { session: string; build: string },
+  options: { noCache?: boolean; pull?: boolean } = {},
+): BuildQuery {
+  const build = service.build!;
+  const args = Object.fromEntries(
+    Object.entries(build.args).filter((entry): entry is [string, string] => entry[1] !== null),
+  );
+  const query: BuildQuery = {
+    version: "2",
+    session: ids.session,
+    buildid: ids.build,
+    t: [imageName(project.name, service), ...build.tags],
+    dockerfile: context.dockerfile,
+    labels: imageLabels(project.name, service.name, build.labels),
+  };
+  if (Object.keys(args).length > 0) query.buildargs = args;
+  if (build.target !== undefined) query.target = build.target;
+  if (build.network !== undefined) query.networkmode = build.network;
+  if (build.shmSize !== undefined) query.shmsize = build.shmSize;
+  if (build.extraHosts.length > 0) query.extrahosts = build.extraHosts;
+  if (options.noCache || build.noCache) query.nocache = true;
+  if (options.pull || build.pull) query.pull = true;
+  if (build.cacheFrom.length > 0) query.cachefrom = JSON.stringify(build.cacheFrom);
+  return query;
+}
+
+/**
+ * Builds the images of `options.services` (default: all with `build:`); returns what was built.
+ * Throws ProjectError before touching the engine when an input is wrong, EngineError when a build
+ * fails (every failing service in one message).
+ */
+export async function buildServices(
+  project: Project,
+  engine: Docker | BuildApi,
+  options: BuildOptions,
+): Promise<BuiltImage[]> {
+  const api = "openSession" in engine ? engine : dockerBuildApi(engine);
+  const services = servicesToBuild(project, options.services);
+  for (const warning of secretLookingArgs(project, services)) {
+    options.onWarning?.(`${warning.path}: ${warning.message}`);
+  }
+
+  const problems: Problem[] = [];
+  const contexts = new Map<string, BuildContext>();
+  for (const service of services) {
+    const checked = await checkContext(service.name, service.build!);
+    problems.push(...checked.problems);
+    if (checked.context) contexts.set(service.name, checked.context);
+  }
+  const keys = new Set(services.flatMap((service) => service.build!.secrets.map((grant) => grant.source)));
+  let values = new Map<string, SecretValue>();
+  try {
+    values = await resolveSecrets(project, keys, options);
+  } catch (error) {
+    if (!(error instanceof ProjectError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (problems.length > 0) {
+    for (const value of values.values()) value.wipe();
+    throw new ProjectError(problems);
+  }
+
+  let number = 0;
+  const nextNumber = (): number => ++number;
+  const randomId = options.randomId ?? randomUUID;
+  try {
+    const results = await Promise.allSettled(
+      services.map((service) => {
+        const secrets = new Map<string, SecretValue>();
+        for (const grant of service.build!.secrets) secrets.set(grant.target, values.get(grant.source)!);
+        return buildOne(api, project, service, contexts.get(service.name)!, secrets, {
+          ...options,
+          nextNumber,
+          randomId,
+        });
+      }),
+    );
+    const failures = results.filter(
+      (result): result is PromiseRejectedResult => result.status === "rejected",
+    );
+    if (failures.length > 0) {
+      const reasons = failures.map((failure) => failure.reason as unknown);
+      const interrupted = reasons.find((reason) => reason instanceof InterruptedError);
+      if (interrupted) throw interrupted;
+      const unexpected = reasons.find((reason) => !(reason instanceof EngineError));
+      if (unexpected) throw unexpected;
+      if (reasons.length === 1) throw reasons[0];
+      throw new EngineError(reasons.map((reason) => (reason as Error).message).join("\n"));
+    }
+    return results.map((result) => (result as PromiseFulfilledResult<BuiltImage>).value);
+  } finally {
+    for (const value of values.values()) value.wipe();
+  }
+}
+
+interface OneBuildOptions extends BuildOptions {
+  nextNumber: () => number;
+  randomId: () => string;
+}
+
+async function buildOne(
+  api: BuildApi,
+  project: Project,
+  service: Service,
+  context: BuildContext,
+  secrets: Map<string, SecretValue>,
+  options: OneBuildOptions,
+): Promise<BuiltImage> {
+  if (options.signal?.aborted) throw new InterruptedError("interrupted before the build started");
+  const trace = new BuildTrace(
+    service.name,
+    options.nextNumber,
+    secretRedactor([...secrets.values()].map((value) => value.bytes())),
+  );
+  const session = await openBuildSession(api, {
+    secrets,
+    id: options.randomId(),
+    name: `composec ${project.name} ${service.name}`,
+    sharedKey: createHash("sha256").update(context.dir).digest("hex"),
+  });
+  const buildId = options.randomId();
+  const cancel = (): void => void api.cancelBuild(buildId).catch(() => {});
+  options.signal?.addEventListener("abort", cancel);
+  try {
+    const query = buildQuery(project, service, context, { session: session.id, build: buildId }, options);
+    const stream = await api.build(await packContext(context), query, options.signal);
+    const outcome = await readBuildStream(stream, trace, options.onLine);
+    if (options.signal?.aborted) throw new InterruptedError(`service "${service.name}": build cancelled`);
+    if (outcome.error !== undefined || outcome.imageId === undefined) {
+      const failedStep = trace.failure();
+      throw new EngineError(
+        explainFailure({
+          service: service.name,
+          message: outcome.error ?? "the engine ended the build without an image",
+          dockerfileShown: context.dockerfileShown,
+          dockerfileText: context.dockerfileText,
+          missingSecrets: [...session.missing],
+          ...(failedStep ? { failedStep } : {}),
+        }),
+        { resource: `service ${service.name}` },
+      );
+    }
+    const built: BuiltImage = {
+      service: service.name,
+      image: imageName(project.name, service),
+      id: outcome.imageId,
+      steps: trace.counts(),
+    };
+    options.onBuilt?.(built);
+    return built;
+  } catch (error) {
+    if (options.signal?.aborted && !(error instanceof InterruptedError)) {
+      throw new InterruptedError(`service "${service.name}": build cancelled`, { cause: error });
+    }
+    throw error;
+  } finally {
+    options.signal?.removeEventListener("abort", cancel);
+    session.close();
+  }
+}
+
+/** Follows the JSON message stream of POST /build to its end. */
+async function readBuildStream(
+  stream: Readable,
+  trace: BuildTrace,
+  onLine: ((line: string) => void) | undefined,
+): Promise<{ imageId?: string; error?: string }> {
+  const outcome: { imageId?: string; error?: string } = {};
+  let pending = "";
+  const handle = (text: string): void => {
+    if (text.trim() === "") return;
+    let message: BuildMessage;
+    try {
+      message = JSON.parse(text) as BuildMessage;
+    } catch {
+      return; // Not ours to judge: the engine's messages are JSON; anything else is skipped.
+    }
+    if (message.error !== undefined || message.errorDetail !== undefined) {
+      outcome.error = message.errorDetail?.message ?? message.error ?? "unknown error";
+    } else if (message.id === "moby.buildkit.trace" && typeof message.aux === "string") {
+      for (const line of trace.update(decodeStatus(Buffer.from(message.aux, "base64")))) onLine?.(line);
+    } else if (message.id === "moby.image.id" && typeof message.aux === "object" && message.aux?.ID) {
+      outcome.imageId = message.aux.ID;
+    }
+  };
+  try {
+    for await (const chunk of stream) {
+      pending += (chunk as Buffer).toString("utf8");
+      let newline: number;
+      while ((newline = pending.indexOf("\n")) >= 0) {
+        handle(pending.slice(0, newline));
+        pending = pending.slice(newline + 1);
+      }
+    }
+    handle(pending);
+  } catch (error) {
+    outcome.error ??= `the connection to the engine broke during the build (${(error as Error).message})`;
+  }
+  return outcome;
+}
+
+interface BuildMessage {
+  id?: string;
+  aux?: string | { ID?: string };
+  stream?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+}
