@@ -325,7 +325,10 @@ function runtimeGrant(raw: RawSecretGrant, path: PathSegment[], context: Context
   const mode =
     long.mode === undefined
       ? undefined
-      : secretMode(long.mode, () => sources.isDecimalLiteral(file, [...path, "mode"]));
+      : secretMode(long.mode, {
+          writtenAsDecimal: () => sources.isDecimalLiteral(file, [...path, "mode"]),
+          writtenText: () => sources.writtenText(file, [...path, "mode"]),
+        });
   if (mode && "error" in mode) problem(["mode"], mode.error);
   else if (mode?.warning)
     diagnostics.warn(sources.positionIn(file, [...path, "mode"]), [...path, "mode"], mode.warning);
@@ -420,17 +423,25 @@ export function idNumber(value: string | number, what: "uid" | "gid"): number | 
  */
 export function secretMode(
   value: string | number,
-  /** Whether the integer was written in decimal digits (asked only when that changes the outcome). */
-  writtenAsDecimal: () => boolean,
+  source: {
+    /** Whether the integer was written in decimal digits (asked only when that changes the outcome). */
+    writtenAsDecimal: () => boolean;
+    /** The integer as written (`01000`), for messages; asked only on an error. */
+    writtenText?: () => string | undefined;
+  },
 ): { mode: number; warning?: string } | { error: string } {
+  const shown = () => (typeof value === "number" ? (source.writtenText?.() ?? String(value)) : value);
   let mode: number;
   let warning: string | undefined;
   if (typeof value === "number") {
     if (!Number.isInteger(value))
-      return { error: `${value} is not a file mode; use an octal mode such as 0400` };
+      return { error: `${shown()} is not a file mode; use an octal mode such as 0400` };
     mode = value;
+    // `mode: 440` is decimal 440 (octal 0670), almost surely meant as 0440: warn when the digits read
+    // as a usual octal permission (each of owner, group, other one of 0, 4, 5, 6, 7). Decimal 256,
+    // the same as 0400, is left alone.
     const digits = String(value);
-    if (value > 7 && /^[0-7]+$/.test(digits) && writtenAsDecimal()) {
+    if (/^[4-7][0457][0457]$/.test(digits) && source.writtenAsDecimal()) {
       warning = `${digits} is read as a decimal number (octal 0${value.toString(8)}); write 0${digits} for octal ${digits}`;
     }
   } else {
@@ -439,7 +450,7 @@ export function secretMode(
     mode = parseInt(match[1]!, 8);
   }
   if (mode < 0 || mode > 0o777) {
-    return { error: `"${value}" is not a file mode (it is beyond 0777); use an octal mode such as 0400` };
+    return { error: `"${shown()}" is not a file mode (it is beyond 0777); use an octal mode such as 0400` };
   }
   if (mode & 0o222) {
     const readOnly = mode & ~0o222;

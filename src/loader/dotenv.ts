@@ -28,14 +28,16 @@ export function parseDotenv(
     const body = line.replace(/^export\s+/, "");
     const equals = body.indexOf("=");
     if (equals < 0) {
-      problems.push({ line: lineNumber, message: `"${line}" is not KEY=VALUE` });
+      // The line may hold a value meant to be secret: quote no part of it.
+      problems.push({ line: lineNumber, message: "this line is not KEY=VALUE (nor a comment)" });
       continue;
     }
     const key = body.slice(0, equals).trim();
     if (!KEY.test(key)) {
       problems.push({
         line: lineNumber,
-        message: `"${key}" is not a valid variable name; use letters, digits and _ (not starting with a digit)`,
+        message:
+          'the name before "=" is not a valid variable name; use letters, digits and _ (not starting with a digit)',
       });
       continue;
     }
@@ -59,7 +61,7 @@ export function parseDotenv(
         if (after !== "" && !after.startsWith("#")) {
           problems.push({
             line: lineNumber,
-            message: `unexpected "${after}" after the quoted value of ${key}`,
+            message: `unexpected text after the closing quote of the value of ${key}`,
           });
           continue;
         }
@@ -71,7 +73,8 @@ export function parseDotenv(
       }
     } catch (error) {
       if (!(error instanceof InterpolationError)) throw error;
-      problems.push({ line: lineNumber, message: error.message });
+      // The full message quotes the text, which here is a value: say only what went wrong.
+      problems.push({ line: lineNumber, message: `the value of ${key} ${error.reason}` });
     }
   }
   return { values, problems };

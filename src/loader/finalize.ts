@@ -272,7 +272,10 @@ function secretDefinition(
     );
     ok = false;
   }
-  if (!ok || !source) return undefined;
+  if (!ok || !source) {
+    diagnostics.broken.add(`secrets:${key}`);
+    return undefined;
+  }
   const extensions: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(raw)) if (field.startsWith("x-")) extensions[field] = value;
   const definition: SecretDefinition = {
@@ -301,6 +304,9 @@ function checkService(name: string, service: Service & object, defs: Definitions
   const { diagnostics } = context;
   const fail = (object: object, suffix: PathSegment[], message: string) =>
     diagnostics.errorIn(object, suffix, message);
+  // A definition already reported as invalid is known by name: a reference to it is no new problem.
+  const known = (kind: string, key: string, defined: object) =>
+    key in defined || diagnostics.broken.has(`${kind}:${key}`);
   const here = (suffix: PathSegment[], message: string) => fail(service, suffix, message);
   const suggest = (word: string, candidates: string[]) => {
     const match = closest(word, candidates);
@@ -311,7 +317,9 @@ function checkService(name: string, service: Service & object, defs: Definitions
         : "";
   };
 
-  if (service.image === undefined && service.build === undefined) {
+  const shapeFault =
+    diagnostics.broken.has(`services:${name}.image`) || diagnostics.broken.has(`services:${name}.build`);
+  if (service.image === undefined && service.build === undefined && !shapeFault) {
     here([], `service "${name}" has neither image nor build; give an image to run or a build context`);
   }
   if (service.containerName !== undefined && service.replicas > 1) {
@@ -327,7 +335,7 @@ function checkService(name: string, service: Service & object, defs: Definitions
     );
   }
   for (const key of Object.keys(service.networks)) {
-    if (!defs.networks[key]) {
+    if (!known("networks", key, defs.networks)) {
       here(
         ["networks", key],
         `network "${key}" is not defined under top-level networks${suggest(key, Object.keys(defs.networks))}`,
@@ -335,7 +343,11 @@ function checkService(name: string, service: Service & object, defs: Definitions
     }
   }
   service.volumes.forEach((mount) => {
-    if (mount.type === "volume" && mount.source !== undefined && !defs.volumes[mount.source]) {
+    if (
+      mount.type === "volume" &&
+      mount.source !== undefined &&
+      !known("volumes", mount.source, defs.volumes)
+    ) {
       fail(
         mount,
         [],
@@ -345,7 +357,7 @@ function checkService(name: string, service: Service & object, defs: Definitions
   });
   for (const [dependency, settings] of Object.entries(service.dependsOn)) {
     if (dependency === name) here(["depends_on", dependency], `service "${name}" depends on itself`);
-    else if (!defs.services[dependency]) {
+    else if (!known("services", dependency, defs.services)) {
       if (defs.disabledServices[dependency]) {
         if (settings.required) {
           here(
@@ -371,7 +383,7 @@ function checkService(name: string, service: Service & object, defs: Definitions
   const seenTargets = new Map<string, number>();
   service.secrets.forEach((grant, index) => {
     const at = (suffix: PathSegment[], message: string) => fail(grant, suffix, message);
-    if (!defs.secrets[grant.source]) {
+    if (!known("secrets", grant.source, defs.secrets)) {
       at(
         ["source"],
         `secret "${grant.source}" is not defined under top-level secrets${suggest(grant.source, Object.keys(defs.secrets))}`,
@@ -400,8 +412,17 @@ function checkService(name: string, service: Service & object, defs: Definitions
       `a ${atSecretsDir} mount at ${SECRETS_DIR} would hide this service's secrets; mount it elsewhere (a parent such as /run is fine)`,
     );
   }
+  const buildIds = new Map<string, object>();
   service.build?.secrets.forEach((grant) => {
-    if (!defs.secrets[grant.source]) {
+    const other = buildIds.get(grant.target);
+    if (other) {
+      fail(
+        grant,
+        ["target"],
+        `"${grant.target}" is also the id of ${formatPath(context.sources.pathOf(other, [], ["build", "secrets"]))}; give each build secret its own id (target)`,
+      );
+    } else buildIds.set(grant.target, grant);
+    if (!known("secrets", grant.source, defs.secrets)) {
       fail(
         grant,
         ["source"],
@@ -441,7 +462,8 @@ function checkCycles(services: Record<string, Service>, context: Context): void 
     }
     state.set(name, "visiting");
     for (const dependency of Object.keys(services[name]?.dependsOn ?? {})) {
-      if (services[dependency]) visit(dependency, [...stack, name]);
+      // A service naming itself is reported as such by checkService, not again as a cycle.
+      if (services[dependency] && dependency !== name) visit(dependency, [...stack, name]);
     }
     state.set(name, "done");
   };

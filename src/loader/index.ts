@@ -97,7 +97,11 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
       return undefined;
     }
     sources.addFile(parsed);
-    if (parsed.data === null || typeof parsed.data !== "object" || Array.isArray(parsed.data)) {
+    if (parsed.data === null || parsed.data === undefined) {
+      diagnostics.error({ file, line: 1, column: 1 }, "", "empty compose file; it needs at least services:");
+      return undefined;
+    }
+    if (typeof parsed.data !== "object" || Array.isArray(parsed.data)) {
       diagnostics.error(
         { file, line: 1, column: 1 },
         "",
@@ -109,17 +113,67 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     for (const problem of interpolated.problems) {
       diagnostics.error(sources.positionIn(file, splitPath(problem.path)), problem.path, problem.message);
     }
-    const result = composeFileSchema.safeParse(interpolated.data, { reportInput: true });
-    if (!result.success) {
-      for (const issue of result.error.issues.flatMap((issue) => closestBranch(issue))) {
-        const path = issue.path as (string | number)[];
-        diagnostics.error(sources.positionIn(file, path), path, describeIssue(issue));
-      }
-      return undefined;
-    }
-    warnNotRunYet(result.data, file, sources, diagnostics);
-    return canonicalizeFile(result.data, file, baseDir, sources, diagnostics, lookup);
+    const data = validShape(file, interpolated.data);
+    if (!data) return undefined;
+    warnNotRunYet(data, file, sources, diagnostics);
+    return canonicalizeFile(data, file, baseDir, sources, diagnostics, lookup);
   }
+
+  /**
+   * Checks the file against the schema. Every issue is reported, then the values at fault are left
+   * out and the rest checked again, so that one wrong type does not hide the file's other problems
+   * (an undefined secret, a missing file). A definition with a fault is left out whole and marked
+   * broken, so references to it are not reported a second time as undefined.
+   */
+  function validShape(file: string, data: unknown): ComposeFile | undefined {
+    let current = data;
+    for (let round = 0; round < 5; round++) {
+      const result = composeFileSchema.safeParse(current, { reportInput: true });
+      if (result.success) return result.data;
+      const issues = result.error.issues.flatMap((issue) => closestBranch(issue));
+      const paths = issues.map((issue) => issue.path as (string | number)[]);
+      if (round === 0) {
+        issues.forEach((issue, index) => {
+          diagnostics.error(sources.positionIn(file, paths[index]!), paths[index]!, describeIssue(issue));
+        });
+      }
+      if (paths.some((path) => path.length === 0)) return undefined;
+      current = withoutFaults(current, paths, diagnostics.broken);
+    }
+    return undefined;
+  }
+}
+
+/** A copy of `data` without the values at `paths`; a faulty definition goes whole (see validShape). */
+function withoutFaults(data: unknown, paths: (string | number)[][], broken: Set<string>): unknown {
+  const copy = structuredClone(data) as Record<string, unknown>;
+  const removals = paths.map((path) => {
+    const [kind, name] = path;
+    if (kind !== "services" && typeof kind === "string" && typeof name === "string" && path.length >= 2) {
+      broken.add(`${kind}:${name}`);
+      return [kind, name];
+    }
+    if (kind === "services" && typeof name === "string" && path.length === 2) broken.add(`services:${name}`);
+    // A service whose image or build was left out must not also be told it has neither.
+    if (kind === "services" && typeof name === "string" && (path[2] === "image" || path[2] === "build")) {
+      broken.add(`services:${name}.${path[2]}`);
+    }
+    return path;
+  });
+  // Deepest and last first, so removing a list entry does not shift one still to be removed.
+  removals.sort(
+    (a, b) =>
+      b.length - a.length || String(b.at(-1)).localeCompare(String(a.at(-1)), undefined, { numeric: true }),
+  );
+  for (const path of removals) {
+    let parent: unknown = copy;
+    for (const segment of path.slice(0, -1))
+      parent = (parent as Record<string | number, unknown> | undefined)?.[segment];
+    const last = path.at(-1)!;
+    if (Array.isArray(parent) && typeof last === "number") parent.splice(last, 1);
+    else if (parent && typeof parent === "object") delete (parent as Record<string, unknown>)[last];
+  }
+  return copy;
 }
 
 function splitPath(path: string): (string | number)[] {

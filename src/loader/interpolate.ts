@@ -6,6 +6,12 @@ export type Lookup = (name: string) => string | undefined;
 /** A failed substitution; the caller adds the file and path. */
 export class InterpolationError extends Error {
   override name = "InterpolationError";
+  /** What went wrong without quoting the text (for values that may be secret, as in .env files). */
+  readonly reason: string;
+  constructor(message: string, reason: string) {
+    super(message);
+    this.reason = reason;
+  }
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
@@ -31,7 +37,11 @@ export function interpolateString(text: string, lookup: Lookup): string {
       i = dollar + 2;
     } else if (next === "{") {
       const end = matchingBrace(text, dollar + 2);
-      if (end < 0) throw new InterpolationError(`invalid interpolation format in "${text}": missing "}"`);
+      if (end < 0)
+        throw new InterpolationError(
+          `invalid interpolation format in "${text}": missing "}"`,
+          'has "${" without its closing "}"',
+        );
       out += substitute(text.slice(dollar + 2, end), text, lookup);
       i = end + 1;
     } else {
@@ -68,6 +78,7 @@ function substitute(inner: string, whole: string, lookup: Lookup): string {
   if (!name)
     throw new InterpolationError(
       `invalid interpolation format in "${whole}": "\${${inner}}" is not a variable name`,
+      'has "${...}" without a variable name in it',
     );
   const rest = inner.slice(name.length);
   const value = lookup(name);
@@ -76,6 +87,7 @@ function substitute(inner: string, whole: string, lookup: Lookup): string {
   if (!operator) {
     throw new InterpolationError(
       `invalid interpolation format in "${whole}": "\${${inner}}"; use \${${name}}, \${${name}:-default}, \${${name}:?message} or \${${name}:+alternative}`,
+      `has an invalid \${${name}...}; use \${${name}}, \${${name}:-default}, \${${name}:?message} or \${${name}:+alternative}`,
     );
   }
   const argument = rest.slice(operator.length);
@@ -89,8 +101,10 @@ function substitute(inner: string, whole: string, lookup: Lookup): string {
     default: {
       if (!missing) return value!;
       const message = interpolateString(argument, lookup);
+      const state = value === undefined ? "not set" : "empty";
       throw new InterpolationError(
-        `required variable ${name} is ${value === undefined ? "not set" : "empty"}${message ? `: ${message}` : ""}`,
+        `required variable ${name} is ${state}${message ? `: ${message}` : ""}`,
+        `needs ${name}, which is ${state}`,
       );
     }
   }

@@ -10,6 +10,7 @@ import type { Location, Problem } from "../errors.js";
 /** Plain data of one compose file and the position of every value in it, by path. */
 export interface ParsedFile {
   file: string;
+  text: string;
   data: unknown;
   positions: Map<string, Location>;
   /** Paths of plain decimal integers as written (`440`, not `0440` or `"440"`): see secret modes. */
@@ -69,7 +70,8 @@ export function parseYaml(file: string, text: string): { parsed?: ParsedFile; pr
   return {
     parsed: {
       file,
-      data: data ?? {},
+      text,
+      data: data ?? null,
       get positions() {
         return locate().positions;
       },
@@ -115,9 +117,12 @@ function positionsOf(file: string, text: string): Pick<ParsedFile, "positions" |
 function yamlProblem(file: string, error: jsYaml.YAMLException): Problem {
   const mark = error.mark;
   const reason = error.reason ?? "invalid YAML";
-  const message = /duplicated mapping key/.test(reason)
-    ? "duplicate key: each key may appear once in a mapping"
-    : `invalid YAML: ${reason}`;
+  let message = `invalid YAML: ${reason}`;
+  if (/duplicated mapping key/.test(reason)) {
+    const line = mark ? ((error.mark.buffer ?? "").split("\n")[mark.line] ?? "") : "";
+    const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(line)?.[1];
+    message = `duplicate key${key ? ` "${key}"` : ""}: each key may appear once in a mapping`;
+  }
   return {
     location: mark ? { file, line: mark.line + 1, column: mark.column + 1 } : { file, line: 1, column: 1 },
     message,

@@ -93,6 +93,8 @@ function attributes<Shape extends z.ZodRawShape>(
     })
     .superRefine(
       (value, ctx) => {
+        // A scalar where a mapping belongs already has its type issue; its characters are no keys.
+        if (value === null || typeof value !== "object" || Array.isArray(value)) return;
         for (const key of Object.keys(value)) {
           if (known.includes(key) || key.startsWith("x-")) continue;
           const suggestion = closest(key, known);
@@ -167,9 +169,11 @@ const secretGrant = z.union(
     attributes("a secret grant", {
       source: text,
       target: text.optional(),
-      uid: z.union([z.string(), z.number()]).optional(),
-      gid: z.union([z.string(), z.number()]).optional(),
-      mode: z.union([z.string(), z.number()]).optional(),
+      uid: z.union([z.string(), z.number()], { error: 'must be a uid such as "1000"' }).optional(),
+      gid: z.union([z.string(), z.number()], { error: 'must be a gid such as "1000"' }).optional(),
+      mode: z
+        .union([z.string(), z.number()], { error: 'must be an octal file mode such as 0400 or "0440"' })
+        .optional(),
     }),
   ],
   { error: "must be a secret name or a mapping with source (and target, uid, gid, mode)" },
@@ -399,7 +403,7 @@ export const composeFileSchema = attributes(
     volumes: mappingOf("volumes", volumeSchema).nullable().optional(),
     secrets: z
       .record(z.string(), secretSchema, {
-        error: "must be a mapping of secret names to definitions (not a list)",
+        error: "must be a mapping of secret names to definitions",
       })
       .nullable()
       .optional(),

@@ -50,9 +50,15 @@ export class SourceMap {
   /** Where `suffix` inside `object` was written: the first origin that wrote it, else the object. */
   locate(object: object, suffix: PathSegment[] = []): Location | undefined {
     const origins = this.originsOf(object);
-    for (const origin of origins) {
-      const exact = this.#files.get(origin.file)?.positions.get(formatPath([...origin.path, ...suffix]));
-      if (exact) return exact;
+    // The written path, or its nearest written ancestor within the object (a list written where the
+    // model keeps a mapping has no entry for the mapping's key).
+    for (let length = suffix.length; length >= 0; length--) {
+      for (const origin of origins) {
+        const found = this.#files
+          .get(origin.file)
+          ?.positions.get(formatPath([...origin.path, ...suffix.slice(0, length)]));
+        if (found) return found;
+      }
     }
     const first = origins[0];
     return first ? this.positionIn(first.file, first.path) : undefined;
@@ -62,6 +68,15 @@ export class SourceMap {
   pathOf(object: object, suffix: PathSegment[], fallback: PathSegment[]): PathSegment[] {
     const origin = this.originsOf(object)[0];
     return origin ? [...origin.path, ...suffix] : fallback;
+  }
+
+  /** The scalar at `path` in `file` as written (up to a comment, comma or the line's end). */
+  writtenText(file: string, path: PathSegment[]): string | undefined {
+    const parsed = this.#files.get(file);
+    const at = parsed?.positions.get(formatPath(path));
+    if (!parsed || !at) return undefined;
+    const line = parsed.text.split("\n")[at.line - 1] ?? "";
+    return /^[^\s,#}\]]+/.exec(line.slice(at.column - 1))?.[0];
   }
 
   /** Whether the value at `path` in `file` was written as a plain decimal integer. */
@@ -74,6 +89,8 @@ export class SourceMap {
 export class Diagnostics {
   readonly problems: Problem[] = [];
   readonly warnings: Problem[] = [];
+  /** Definitions already reported as invalid (`secrets:db`): references to them say nothing more. */
+  readonly broken = new Set<string>();
 
   constructor(private readonly sources: SourceMap) {}
 
