@@ -1,18 +1,17 @@
 // Attached `up`: follow the containers' logs on stdout, each line prefixed with the container's
 // short name (`web-1  | ...`), until they have all exited, or until Ctrl-C, which stops them
-// (a second Ctrl-C kills them), as `docker compose up` does.
-import { PassThrough, type Readable } from "node:stream";
-import { createInterface } from "node:readline";
-import { InterruptedError } from "../errors.js";
+// (a second Ctrl-C kills them), as `docker compose up` does. With `--abort-on-container-exit`
+// (or `--exit-code-from`), the first container to exit stops the others.
+import { InterruptedError, UsageError } from "../errors.js";
 import type { Engine } from "../engine/client.js";
+import { containerLines } from "../compose/logs.js";
 import { toObservedContainer } from "../engine/observe.js";
 import { resourceTitle } from "../model/names.js";
 import type { Project } from "../model/project.js";
 import type { ObservedContainer } from "../plan/state.js";
+import { createLogPrinter, shortName } from "./log-printer.js";
 import type { Output } from "./output.js";
 import { createProgress } from "./progress.js";
-
-const COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
 
 export interface AttachOptions {
   /** Services named on the command line (default: all of the project's). */
@@ -20,47 +19,72 @@ export interface AttachOptions {
   /** Unix seconds: only output from then on (what this `up` started). */
   since: number;
   progressMode: string;
+  /** Stop every container as soon as one exits. */
+  abortOnContainerExit?: boolean;
+  /** Return this service's exit code (implies abortOnContainerExit). */
+  exitCodeFrom?: string;
+  /** Don't colour the prefixes. */
+  noColour?: boolean;
 }
 
-/** Follows the logs of the selected services' containers; Ctrl-C stops them and fails with InterruptedError. */
+/**
+ * Follows the logs of the selected services' containers; Ctrl-C stops them and fails with
+ * InterruptedError. Resolves with the exit code `up` should return: 0, or with `exitCodeFrom` /
+ * `abortOnContainerExit` the code of that service's (or the first exited) container.
+ */
 export async function followAndStop(
   project: Project,
   engine: Engine,
   output: Output,
   options: AttachOptions,
-): Promise<void> {
+): Promise<number> {
   const wanted = new Set(options.services.length > 0 ? options.services : Object.keys(project.services));
   const containers = (await engine.listProjectContainers(project.name, { all: true }))
     .map(toObservedContainer)
     .filter((container) => !container.oneoff && wanted.has(container.service))
     .sort((a, b) => a.name.localeCompare(b.name));
-  if (containers.length === 0) return;
+  if (containers.length === 0) return 0;
+  if (options.exitCodeFrom !== undefined && !containers.some((c) => c.service === options.exitCodeFrom)) {
+    throw new UsageError(
+      `--exit-code-from "${options.exitCodeFrom}": no container of that service was started; name one of ${[...wanted].sort().join(", ")}`,
+    );
+  }
+  const abort = options.abortOnContainerExit === true || options.exitCodeFrom !== undefined;
 
-  const prefixOf = (container: ObservedContainer): string =>
-    container.name.startsWith(`${project.name}-`)
-      ? container.name.slice(project.name.length + 1)
-      : container.name;
-  const width = Math.max(...containers.map((container) => prefixOf(container).length));
-  const follows = containers.map(async (container, index) => {
-    const colour = COLOURS[index % COLOURS.length] as number;
-    const label = prefixOf(container).padEnd(width);
-    const prefix = output.stdoutIsTTY ? `\x1b[${colour}m${label}  |\x1b[0m ` : `${label}  | `;
-    const stream = await engine.logs(container, { follow: true, since: options.since });
-    const tty = project.services[container.service]?.tty ?? false;
-    await printLines(engine, stream, tty, (line) => output.stdout(`${prefix}${line}\n`));
-    const code = await engine.waitContainer(container);
-    output.stdout(`${prefixOf(container)} exited with code ${code}\n`);
+  const printer = createLogPrinter(output, project.name, containers, {
+    prefix: true,
+    colour: output.stdoutIsTTY && options.noColour !== true,
   });
-
   let interrupts = 0;
   let stopping: Promise<void> | undefined;
+  let firstExit: { container: ObservedContainer; code: number } | undefined;
+  const exits = new Map<string, number>();
+
+  const stop = (timeoutSeconds: number | undefined): Promise<void> =>
+    stopAll(engine, containers, output, options.progressMode, timeoutSeconds);
+
+  const follows = containers.map(async (container) => {
+    const tty = project.services[container.service]?.tty ?? false;
+    await containerLines(engine, container, { tty, follow: true, since: options.since }, printer.line);
+    const code = await engine.waitContainer(container);
+    exits.set(container.id, code);
+    output.stdout(`${shortName(project.name, container)} exited with code ${code}\n`);
+    if (firstExit === undefined) {
+      firstExit = { container, code };
+      if (abort && stopping === undefined) {
+        output.stderr("Aborting on container exit...\n");
+        stopping = stop(undefined);
+      }
+    }
+  });
+
   const onSigint = (): void => {
     interrupts++;
     if (interrupts === 1) {
       output.stderr("Gracefully stopping... (press Ctrl+C again to force)\n");
-      stopping = stopAll(engine, containers, output, options.progressMode, undefined);
+      stopping ??= stop(undefined);
     } else {
-      void stopAll(engine, containers, output, options.progressMode, 0);
+      void stop(0);
     }
   };
   process.on("SIGINT", onSigint);
@@ -72,6 +96,11 @@ export async function followAndStop(
   }
   if (interrupts > 0)
     throw new InterruptedError("stopped by Ctrl-C; `composec up` starts the containers again");
+  if (options.exitCodeFrom !== undefined) {
+    const from = containers.find((container) => container.service === options.exitCodeFrom);
+    return from === undefined ? 0 : (exits.get(from.id) ?? 0);
+  }
+  return abort ? ((firstExit as { code: number } | undefined)?.code ?? 0) : 0;
 }
 
 async function stopAll(
@@ -91,21 +120,4 @@ async function stopAll(
     }),
   );
   progress.finish();
-}
-
-/** Calls `line` for each line of a log stream (demultiplexed unless the container has a TTY). */
-async function printLines(
-  engine: Engine,
-  stream: Readable,
-  tty: boolean,
-  line: (text: string) => void,
-): Promise<void> {
-  const text = new PassThrough();
-  if (tty) stream.pipe(text);
-  else {
-    engine.demuxLogs(stream, text, text);
-    stream.on("end", () => text.end());
-  }
-  stream.on("error", () => text.end());
-  for await (const entry of createInterface({ input: text, crlfDelay: Infinity })) line(entry);
 }

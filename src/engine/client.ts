@@ -2,7 +2,7 @@
 // Engine operation we use. Every method has the same shape: call, and on failure rethrow an
 // EngineError whose message starts with the resource (`container demo-web-1: ...`). One client is
 // created by the caller and passed in; nothing here is a module-level singleton.
-import { Readable } from "node:stream";
+import { Readable, type Duplex } from "node:stream";
 import Docker from "dockerode";
 import { EngineError } from "../errors.js";
 import { projectFilter } from "../model/names.js";
@@ -99,6 +99,77 @@ export interface Engine {
   logs(container: { id: string; name: string }, options: LogOptions): Promise<Readable>;
   /** Splits a multiplexed log stream into stdout and stderr. */
   demuxLogs(stream: Readable, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
+  /** Every container whose labels match `filters.label` (all projects: `ls`). */
+  listContainers(
+    filters: Record<string, string[]>,
+    options?: { all?: boolean },
+  ): Promise<Docker.ContainerInfo[]>;
+  /** Sends `signal` (a name such as SIGTERM, or a number) to the container's main process. */
+  killContainer(container: { id: string; name: string }, signal: string): Promise<void>;
+  /** Restarts with `timeoutSeconds` of grace for the stop (engine default when absent). */
+  restartContainer(container: { id: string; name: string }, timeoutSeconds?: number): Promise<void>;
+  /** The container's processes, as `ps` inside it lists them. */
+  topContainer(container: { id: string; name: string }): Promise<ContainerTop>;
+  /** Creates an exec instance in a running container; returns its id. */
+  createExec(container: { id: string; name: string }, options: ExecCreateOptions): Promise<string>;
+  /** Starts an exec and returns its connection (raw when it has a TTY, multiplexed otherwise). */
+  startExec(
+    container: { id: string; name: string },
+    execId: string,
+    options: { tty: boolean },
+  ): Promise<Duplex>;
+  /** The exec's exit code, once it has ended (`undefined` while it still runs). */
+  execExitCode(container: { id: string; name: string }, execId: string): Promise<number | undefined>;
+  resizeExec(execId: string, size: { rows: number; columns: number }): Promise<void>;
+  /** Attaches to a container's stdin, stdout and stderr (before it starts, to miss nothing). */
+  attachContainer(container: { id: string; name: string }, options: { stdin: boolean }): Promise<Duplex>;
+  resizeContainer(
+    container: { id: string; name: string },
+    size: { rows: number; columns: number },
+  ): Promise<void>;
+  /** Pulls `reference`; `onStatus` gets the engine's progress messages. Stream errors reject. */
+  pullImage(reference: string, onStatus?: (status: PullStatus) => void): Promise<void>;
+  /** What is at `path` in the container, or `undefined` when nothing is. */
+  statPath(container: { id: string; name: string }, path: string): Promise<PathStat | undefined>;
+  /** A tar archive of `path` in the container (a file, or a directory and its contents). */
+  getArchive(container: { id: string; name: string }, path: string): Promise<Readable>;
+  /** Extracts the tar archive `tar` into the container's existing directory `path`. */
+  putArchive(container: { id: string; name: string }, path: string, tar: Readable): Promise<void>;
+}
+
+export interface ContainerTop {
+  Titles: string[];
+  Processes: string[][];
+}
+
+export interface ExecCreateOptions {
+  cmd: string[];
+  tty: boolean;
+  stdin: boolean;
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  privileged?: boolean;
+}
+
+export interface PullStatus {
+  id?: string;
+  status?: string;
+  progress?: string;
+}
+
+/** The engine's stat of a path in a container (`X-Docker-Container-Path-Stat`). */
+export interface PathStat {
+  name: string;
+  size: number;
+  /** Go's os.FileMode bits: 1 << 31 is a directory, 1 << 27 a symbolic link. */
+  mode: number;
+  linkTarget: string;
+}
+
+/** Whether a PathStat's mode says directory (Go's os.ModeDir). */
+export function isDirectoryMode(mode: number): boolean {
+  return (mode & 0x80000000) !== 0;
 }
 
 /** Creates the engine client for `-H/--host` or `DOCKER_HOST` (default: the local socket). */
@@ -277,6 +348,148 @@ export class DockerEngine implements Engine {
     this.#docker.modem.demuxStream(stream, stdout, stderr);
   }
 
+  listContainers(
+    filters: Record<string, string[]>,
+    options: { all?: boolean } = {},
+  ): Promise<Docker.ContainerInfo[]> {
+    return this.#call("containers", () => this.#docker.listContainers({ all: options.all ?? true, filters }));
+  }
+
+  killContainer(container: Ref, signal: string): Promise<void> {
+    return this.#call(`container ${container.name}`, () =>
+      this.#docker.getContainer(container.id).kill({ signal }),
+    );
+  }
+
+  restartContainer(container: Ref, timeoutSeconds?: number): Promise<void> {
+    const options = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
+    return this.#call(`container ${container.name}`, () =>
+      this.#docker.getContainer(container.id).restart(options),
+    );
+  }
+
+  topContainer(container: Ref): Promise<ContainerTop> {
+    return this.#call(
+      `container ${container.name}`,
+      async () => (await this.#docker.getContainer(container.id).top()) as ContainerTop,
+    );
+  }
+
+  createExec(container: Ref, options: ExecCreateOptions): Promise<string> {
+    return this.#call(`container ${container.name}`, async () => {
+      const body: Docker.ExecCreateOptions = {
+        Cmd: options.cmd,
+        Tty: options.tty,
+        AttachStdin: options.stdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        Privileged: options.privileged ?? false,
+      };
+      if (options.env !== undefined) body.Env = options.env;
+      if (options.user !== undefined) body.User = options.user;
+      if (options.workingDir !== undefined) body.WorkingDir = options.workingDir;
+      return (await this.#docker.getContainer(container.id).exec(body)).id;
+    });
+  }
+
+  startExec(container: Ref, execId: string, options: { tty: boolean }): Promise<Duplex> {
+    return this.#call(
+      `container ${container.name}`,
+      // hijack: one raw connection both ways, so stdin can be half-closed while output continues.
+      async () =>
+        (await this.#docker
+          .getExec(execId)
+          .start({ hijack: true, stdin: true, Tty: options.tty })) as unknown as Duplex,
+    );
+  }
+
+  execExitCode(container: Ref, execId: string): Promise<number | undefined> {
+    return this.#call(`container ${container.name}`, async () => {
+      const info = await this.#docker.getExec(execId).inspect();
+      return info.Running ? undefined : (info.ExitCode ?? undefined);
+    });
+  }
+
+  resizeExec(execId: string, size: { rows: number; columns: number }): Promise<void> {
+    return this.#call("exec", async () => {
+      await this.#docker.getExec(execId).resize({ h: size.rows, w: size.columns });
+    });
+  }
+
+  attachContainer(container: Ref, options: { stdin: boolean }): Promise<Duplex> {
+    return this.#call(
+      `container ${container.name}`,
+      async () =>
+        (await this.#docker.getContainer(container.id).attach({
+          stream: true,
+          stdin: options.stdin,
+          stdout: true,
+          stderr: true,
+          hijack: true,
+        })) as unknown as Duplex,
+    );
+  }
+
+  resizeContainer(container: Ref, size: { rows: number; columns: number }): Promise<void> {
+    return this.#call(`container ${container.name}`, async () => {
+      await this.#docker.getContainer(container.id).resize({ h: size.rows, w: size.columns });
+    });
+  }
+
+  pullImage(reference: string, onStatus?: (status: PullStatus) => void): Promise<void> {
+    return this.#call(`image ${reference}`, async () => {
+      const stream = (await this.#docker.pull(reference)) as Readable;
+      // A failure after the pull began (unknown tag, denied) arrives inside the stream as
+      // `{"error": ...}`, which followProgress passes on as an ordinary event.
+      let failure: string | undefined;
+      await new Promise<void>((resolve, reject) => {
+        this.#docker.modem.followProgress(
+          stream,
+          (error: Error | null) => {
+            if (error) reject(error);
+            else if (failure !== undefined) reject(streamError(failure));
+            else resolve();
+          },
+          (event: PullStatus & { error?: string }) => {
+            if (event.error !== undefined) failure ??= event.error;
+            else onStatus?.(event);
+          },
+        );
+      });
+    });
+  }
+
+  statPath(container: Ref, path: string): Promise<PathStat | undefined> {
+    return this.#call(
+      `container ${container.name}`,
+      async () => {
+        const response = (await this.#docker.getContainer(container.id).infoArchive({ path })) as unknown as {
+          headers: Record<string, string | undefined>;
+          resume(): void;
+        };
+        response.resume();
+        const header = response.headers["x-docker-container-path-stat"];
+        if (header === undefined) return undefined;
+        return JSON.parse(Buffer.from(header, "base64").toString("utf8")) as PathStat;
+      },
+      { notFound: undefined },
+    );
+  }
+
+  getArchive(container: Ref, path: string): Promise<Readable> {
+    return this.#call(
+      `container ${container.name}`,
+      async () => (await this.#docker.getContainer(container.id).getArchive({ path })) as unknown as Readable,
+    );
+  }
+
+  putArchive(container: Ref, path: string, tar: Readable): Promise<void> {
+    return this.#call(`container ${container.name}`, async () => {
+      const response = (await this.#docker.getContainer(container.id).putArchive(tar, { path })) as unknown;
+      if (response instanceof Readable) response.resume();
+    });
+  }
+
   /**
    * Runs one engine call; maps its failure to an EngineError naming `resource`. `notFound` /
    * `notModified`, when given, are the values a 404 / 304 stands for (absent, already so).
@@ -295,6 +508,11 @@ export class DockerEngine implements Engine {
       throw toEngineError(resource, error, this.endpoint);
     }
   }
+}
+
+/** A pull stream's `{"error": ...}`, shaped like an engine error response so its words are kept. */
+function streamError(message: string): Error {
+  return Object.assign(new Error(message), { json: { message } });
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -1,0 +1,100 @@
+// `logs` as a library function: the output of a project's containers, one whole line at a time
+// (LineSplitter), so whoever prints it can mask each line before it is shown.
+import { Writable, type Readable } from "node:stream";
+import type { Engine, LogOptions } from "../engine/client.js";
+import { toObservedContainer } from "../engine/observe.js";
+import type { ObservedContainer } from "../plan/state.js";
+import { LineSplitter } from "./line-splitter.js";
+
+export interface LogsOptions {
+  /** Only these services' containers (default: all of the project's). */
+  services?: string[];
+  /** Keep following until the containers stop. */
+  follow?: boolean;
+  /** Prefix each line with the engine's RFC 3339 timestamp. */
+  timestamps?: boolean;
+  /** Lines from the end of each container's log, or all. */
+  tail?: number | "all";
+  /** Unix seconds: only output from then on. */
+  since?: number;
+}
+
+/** One line of a container's output; `text` has no line end. */
+export interface LogLine {
+  container: ObservedContainer;
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+/** The containers `logs` shows: the services' own (not one-off ones), sorted by name. */
+export async function logContainers(
+  projectName: string,
+  engine: Engine,
+  services: string[] = [],
+): Promise<ObservedContainer[]> {
+  const wanted = new Set(services);
+  return (await engine.listProjectContainers(projectName, { all: true }))
+    .map(toObservedContainer)
+    .filter((container) => !container.oneoff && (wanted.size === 0 || wanted.has(container.service)))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Calls `onLine` for every line the containers printed; with `follow`, until each has stopped.
+ * The containers are read in parallel.
+ */
+export async function logs(
+  containers: ObservedContainer[],
+  engine: Engine,
+  options: LogsOptions,
+  onLine: (line: LogLine) => void,
+): Promise<void> {
+  await Promise.all(
+    containers.map(async (container) => {
+      const tty = (await engine.inspectContainer(container)).Config.Tty;
+      await containerLines(engine, container, { tty, ...options }, onLine);
+    }),
+  );
+}
+
+/** Reads one container's log as whole lines; `tty` says the stream is raw rather than multiplexed. */
+export async function containerLines(
+  engine: Engine,
+  container: ObservedContainer,
+  options: LogsOptions & { tty: boolean },
+  onLine: (line: LogLine) => void,
+): Promise<void> {
+  const query: LogOptions = { follow: options.follow ?? false, timestamps: options.timestamps ?? false };
+  if (options.tail !== undefined) query.tail = options.tail;
+  if (options.since !== undefined) query.since = options.since;
+  const stream = await engine.logs(container, query);
+  await splitStream(engine, stream, options.tty, (stream, text) => onLine({ container, stream, text }));
+}
+
+/** Feeds a (multiplexed unless `tty`) log stream through one LineSplitter per output stream. */
+async function splitStream(
+  engine: Engine,
+  stream: Readable,
+  tty: boolean,
+  onLine: (stream: "stdout" | "stderr", text: string) => void,
+): Promise<void> {
+  const out = new LineSplitter((text) => onLine("stdout", text));
+  const err = new LineSplitter((text) => onLine("stderr", text));
+  await new Promise<void>((resolve) => {
+    const sink = (splitter: LineSplitter): Writable =>
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          splitter.push(chunk);
+          callback();
+        },
+      });
+    if (tty) stream.on("data", (chunk: Buffer) => out.push(chunk));
+    else engine.demuxLogs(stream, sink(out), sink(err));
+    // The engine ends the stream when the container stops; a dropped connection ends it too.
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", resolve);
+  });
+  out.end();
+  err.end();
+}
