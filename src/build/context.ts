@@ -134,6 +134,9 @@ export async function packContext(context: BuildContext): Promise<Readable> {
   const keep = await contextEntries(context.dir, [".dockerignore", context.dockerfile]);
   const root = resolve(context.dir);
   return tarFs.pack(root, {
+    // Top-level entries rather than ".": the context's own directory is no entry of the tar (its
+    // mode would become that of the directory BuildKit unpacks into), as with the docker CLI.
+    entries: [...keep].filter((path) => !path.includes("/")).sort(),
     sort: true,
     umask: 0,
     ignore: (name) => !keep.has(relative(root, name).split(sep).join("/")),

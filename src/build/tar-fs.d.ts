@@ -24,6 +24,8 @@ declare module "tar-fs" {
     /** Absolute path in, true to leave the entry (and, for a directory, its contents) out. */
     ignore?: (name: string) => boolean;
     map?: (header: Headers) => Headers;
+    /** Paths relative to `cwd` to pack (directories with their contents); default: `cwd` itself. */
+    entries?: string[];
     sort?: boolean;
     umask?: number;
     finalize?: boolean;

@@ -4,6 +4,8 @@ import {
   containerLabels,
   containerName,
   dependsOnLabel,
+  imageLabels,
+  imageName,
   networkLabels,
   oneoffContainerName,
   volumeLabels,
@@ -15,6 +17,20 @@ describe("names", () => {
     expect(containerName("demo", makeService("web"), 1)).toBe("demo-web-1");
     expect(containerName("demo", makeService("web"), 3)).toBe("demo-web-3");
     expect(containerName("demo", makeService("web", { containerName: "frontdoor" }), 1)).toBe("frontdoor");
+  });
+
+  it("names a built image <project>-<service> unless image: names it", () => {
+    expect(imageName("demo", makeService("web"))).toBe("demo-web");
+    expect(imageName("demo", makeService("web", { image: "acme/web:2" }))).toBe("acme/web:2");
+  });
+
+  it("labels a built image with project, service and version, over the build's own labels", () => {
+    expect(imageLabels("demo", "web", { team: "a", "com.docker.compose.project": "other" })).toEqual({
+      team: "a",
+      "com.docker.compose.project": "demo",
+      "com.docker.compose.service": "web",
+      "com.docker.compose.version": COMPOSEC_VERSION,
+    });
   });
 
   it("names one-off containers <project>-<service>-run-<slug>", () => {
