@@ -10,6 +10,8 @@ import type { Output } from "./output.js";
 export interface ProjectContext {
   options: GlobalOptions;
   project: Project;
+  /** The variables the project was interpolated with (`environment` secrets read these). */
+  variables: Record<string, string>;
   engine: Engine;
 }
 
@@ -21,8 +23,8 @@ export function engineFromOptions(options: GlobalOptions): Engine {
 /** Loads the project and creates the engine client, for a command that needs both. */
 export async function projectContext(command: Command, output: Output): Promise<ProjectContext> {
   const options = globalOptions(command);
-  const { project } = await loadFromOptions(options, output);
-  return { options, project, engine: engineFromOptions(options) };
+  const { project, variables } = await loadFromOptions(options, output);
+  return { options, project, variables, engine: engineFromOptions(options) };
 }
 
 /**

@@ -6,6 +6,7 @@ import { observe } from "../engine/observe.js";
 import type { ProgressListener } from "../engine/progress.js";
 import type { Project } from "../model/project.js";
 import { planDown } from "../plan/down-plan.js";
+import { removeRuntimeSecrets } from "./secrets.js";
 import type { Plan } from "../plan/types.js";
 
 export interface DownOptions {
@@ -43,11 +44,16 @@ export async function down(
     ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
   });
   for (const warning of plan.warnings) options.onWarning?.(warning);
-  if (plan.nodes.length === 0 || options.dryRun) return { plan, nothingToDo: plan.nodes.length === 0 };
-  await execute(plan, engine, {
-    ...(project === undefined ? {} : { project }),
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  });
-  return { plan, nothingToDo: false };
+  if (options.dryRun) return { plan, nothingToDo: plan.nodes.length === 0 };
+  if (plan.nodes.length > 0) {
+    await execute(plan, engine, {
+      ...(project === undefined ? {} : { project }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  }
+  // Last, once no container uses it: the secret material and its tmpfs, also when a crashed `up`
+  // left material behind with no container at all.
+  await removeRuntimeSecrets(name);
+  return { plan, nothingToDo: plan.nodes.length === 0 };
 }

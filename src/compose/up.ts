@@ -1,8 +1,10 @@
 // `up` as a library function: check what can be checked without the engine, observe, plan,
 // refuse the plan if it cannot succeed, then execute it (or only return it: `--dry-run`).
-import { EngineError, ProjectError } from "../errors.js";
+import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
+import type { ExternalSecretSource } from "../secrets/resolve.js";
+import { prepareRuntimeSecrets, RELOAD_SIGNAL_EXTENSION, type RuntimeSecrets } from "./secrets.js";
 import type { Engine } from "../engine/client.js";
 import { execute } from "../engine/execute.js";
 import { observe, toObservedContainer } from "../engine/observe.js";
@@ -24,30 +26,64 @@ export interface UpOptions extends UpPlanOptions {
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
   clock?: Clock;
+  /** The variables the project was loaded with (`environment` secrets read these). */
+  variables?: Record<string, string>;
+  /** The shell environment the variables came from (default `process.env`). */
+  shell?: Record<string, string | undefined>;
+  /** The secret store behind `external: true`. */
+  external?: ExternalSecretSource;
 }
 
 export interface UpResult {
   plan: Plan;
+  /** Targets under /run/secrets updated in place in running containers, per service. */
+  secretsUpdated: Record<string, string[]>;
 }
 
 /** Brings `project` up on `engine`; resolves with the plan it carried out. */
 export async function up(project: Project, engine: Engine, options: UpOptions = {}): Promise<UpResult> {
   const selected = selectServices(project, options.services ?? []);
-  refuseSecrets(project, selected);
+  // Every secret is read before the first engine call: a bad source stops `up` with nothing made.
+  const secrets = await prepareRuntimeSecrets(project, selected, {
+    variables: options.variables ?? {},
+    ...(options.shell === undefined ? {} : { shell: options.shell }),
+    ...(options.external === undefined ? {} : { external: options.external }),
+    endpoint: engine.endpoint,
+    ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
+  });
+  try {
+    return await upWithSecrets(project, engine, selected, secrets, options);
+  } finally {
+    secrets.wipe();
+  }
+}
 
+async function upWithSecrets(
+  project: Project,
+  engine: Engine,
+  selected: Set<string>,
+  secrets: RuntimeSecrets,
+  options: UpOptions,
+): Promise<UpResult> {
   const state = await observe(engine, project.name, { project, services: selected });
-  const plan = planUp(project, state, options);
+  const plan = planUp(project, state, { ...options, recreate: { ...secrets.recreate, ...options.recreate } });
   for (const warning of plan.warnings) options.onWarning?.(warning);
   if (plan.errors.length > 0) throw new EngineError(plan.errors.join("\n"));
-  if (options.dryRun) return { plan };
+  const secretsUpdated = liveUpdates(plan, secrets);
+  if (options.dryRun) return { plan, secretsUpdated };
+
+  await secrets.deliver();
+  for (const warning of secrets.warnings) options.onWarning?.(warning);
 
   for (const entry of plan.unchanged) {
     options.onProgress?.({ resource: resourceTitle.container(entry.name), status: "Running" });
   }
+  await announceLiveUpdates(project, engine, plan, secretsUpdated, options);
   const signal = options.signal;
   try {
     await execute(plan, engine, {
       project,
+      secretMounts: secrets.mounts,
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       ...(signal === undefined ? {} : { signal }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -60,22 +96,54 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     );
   }
   if (options.wait) await waitForServices(project, engine, selected, options);
-  return { plan };
+  return { plan, secretsUpdated };
+}
+
+/** Secrets changed in place for services whose containers the plan leaves running. */
+function liveUpdates(plan: Plan, secrets: RuntimeSecrets): Record<string, string[]> {
+  const replaced = new Set(
+    plan.nodes.flatMap((node) => (node.operation.type === "CreateContainer" ? [node.operation.service] : [])),
+  );
+  return Object.fromEntries(
+    Object.entries(secrets.changedLive).filter(([service]) => !replaced.has(service)),
+  );
 }
 
 /**
- * Runtime secret delivery is the next piece of work; until it lands a service with secrets is
- * refused before anything is created, rather than started without its secrets.
+ * The new bytes are already visible in the running containers (the material was renamed into
+ * place); say so, and send the service's reload signal when it asks for one.
  */
-function refuseSecrets(project: Project, selected: Set<string>): void {
-  const problems = [...selected]
-    .map((name) => project.services[name] as Service)
-    .filter((service) => service.secrets.length > 0)
-    .map((service) => ({
-      path: `services.${service.name}.secrets`,
-      message: `service "${service.name}" uses secrets (${service.secrets.map((secret) => secret.source).join(", ")}), which this version of composec cannot deliver yet; remove them to run the service without, or wait for runtime secrets`,
-    }));
-  if (problems.length > 0) throw new ProjectError(problems);
+async function announceLiveUpdates(
+  project: Project,
+  engine: Engine,
+  plan: Plan,
+  updated: Record<string, string[]>,
+  options: UpOptions,
+): Promise<void> {
+  for (const entry of plan.unchanged) {
+    const service = serviceOfResource(entry.resource);
+    if (service === undefined || !updated[service]) continue;
+    const title = resourceTitle.container(entry.name);
+    options.onProgress?.({
+      resource: title,
+      status: "Secrets updated",
+      detail: updated[service]!.join(", "),
+    });
+    const reload = (project.services[service] as Service).extensions[RELOAD_SIGNAL_EXTENSION];
+    if (typeof reload === "string" && entry.state === "running") {
+      const [container] = (await engine.listProjectContainers(project.name)).filter((info) =>
+        info.Names.some((name) => name.replace(/^\//, "") === entry.name),
+      );
+      if (container) {
+        await engine.killContainer({ id: container.Id, name: entry.name }, reload);
+        options.onProgress?.({ resource: title, status: "Signalled", detail: reload });
+      }
+    }
+  }
+}
+
+function serviceOfResource(resource: string): string | undefined {
+  return /^service:(.+):\d+$/.exec(resource)?.[1];
 }
 
 async function waitForServices(

@@ -15,6 +15,8 @@ export interface ContainerSpecInput {
   createAs: string;
   configHash: string;
   imageId: string;
+  /** Read-only binds of the service's secret material (its /run/secrets, absolute targets). */
+  secretMounts?: { source: string; target: string }[];
 }
 
 export interface ContainerSpec {
@@ -30,9 +32,17 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
   const hostConfig: Docker.HostConfig = {
     NetworkMode: networking.mode,
     // @types/dockerode requires members the API leaves optional; EngineMount is the API's shape.
-    Mounts: service.volumes
-      .filter((mount) => !usesBind(mount))
-      .map((mount) => toMount(project, mount)) as unknown as Docker.MountConfig,
+    // Secrets as `Mounts` of type bind, not `Binds`: a missing source then fails the start instead
+    // of becoming an empty directory on disk (CLARIFICATIONS.md 13).
+    Mounts: [
+      ...service.volumes.filter((mount) => !usesBind(mount)).map((mount) => toMount(project, mount)),
+      ...(input.secretMounts ?? []).map((mount) => ({
+        Type: "bind",
+        Source: mount.source,
+        Target: mount.target,
+        ReadOnly: true,
+      })),
+    ] as unknown as Docker.MountConfig,
     Binds: service.volumes.filter(usesBind).map(toBind),
     Tmpfs: tmpfsOptions(service.tmpfs),
     PortBindings: portBindings(service.ports),

@@ -14,6 +14,8 @@ export interface ExecuteOptions {
   /** The project the plan was made for; needed when the plan creates containers or networks. */
   project?: Project;
   onProgress?: ProgressListener;
+  /** Read-only binds of each service's secret material, added to the containers it creates. */
+  secretMounts?: Record<string, { source: string; target: string }[]>;
   /** Aborting stops new nodes from starting; the result then fails with InterruptedError. */
   signal?: AbortSignal;
   clock?: Clock;
@@ -187,6 +189,7 @@ class Executor {
           createAs: op.createAs,
           configHash: op.configHash,
           imageId: op.imageId,
+          secretMounts: this.#options.secretMounts?.[op.service] ?? [],
         });
         const id = await this.#engine.createContainer(spec.create);
         this.#created.set(node.id, id);

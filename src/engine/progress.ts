@@ -11,13 +11,23 @@ export type ProgressStatus =
   | "Running"
   | "Stopping"
   | "Stopped"
+  | "Restarting"
+  | "Killing"
+  | "Killed"
+  | "Pulling"
+  | "Pulled"
+  | "Skipped"
   | "Removing"
   | "Removed"
   | "Waiting"
   | "Healthy"
   | "Exited"
   | "Error"
-  | "Warning";
+  | "Warning"
+  /** New secret bytes are in place in a running container (no restart). */
+  | "Secrets updated"
+  /** The service's reload signal was sent after a live secret update. */
+  | "Signalled";
 
 export interface ProgressEvent {
   /** `Container demo-web-1`, `Network demo_default`, `Volume demo_data`. */
@@ -31,5 +41,15 @@ export type ProgressListener = (event: ProgressEvent) => void;
 
 /** Whether the status ends the resource's work (as opposed to announcing it). */
 export function isFinal(status: ProgressStatus): boolean {
-  return !["Creating", "Recreate", "Starting", "Stopping", "Removing", "Waiting"].includes(status);
+  return ![
+    "Creating",
+    "Recreate",
+    "Starting",
+    "Stopping",
+    "Restarting",
+    "Killing",
+    "Pulling",
+    "Removing",
+    "Waiting",
+  ].includes(status);
 }

@@ -45,9 +45,16 @@ const STAGING_DIR = ".staging";
 export class ProjectMaterial {
   private constructor(
     readonly dir: string,
-    private readonly key: Buffer,
+    /** Absent when nothing was ever delivered here: then everything counts as changed. */
+    private readonly key: Buffer | undefined,
     private readonly delivered: Digests,
   ) {}
+
+  /** A read-only view of the material in `dir`, which may not exist: writes nothing. */
+  static async peek(dir: string): Promise<ProjectMaterial> {
+    const key = await readFile(join(dir, KEY_FILE)).catch(() => undefined);
+    return new ProjectMaterial(dir, key?.length === 32 ? key : undefined, await readDigests(dir));
+  }
 
   /** Opens the material in `dir` (a tmpfs), creating the key on first use. */
   static async open(dir: string): Promise<ProjectMaterial> {
@@ -69,13 +76,7 @@ export class ProjectMaterial {
         mode: 0o600,
       });
     }
-    let delivered: Digests = {};
-    try {
-      delivered = JSON.parse(await readFile(join(dir, DIGESTS_FILE), "utf8")) as Digests;
-    } catch {
-      delivered = {};
-    }
-    return new ProjectMaterial(dir, key, delivered);
+    return new ProjectMaterial(dir, key, await readDigests(dir));
   }
 
   /** The service's mounts and what differs from the material in place. Reads nothing from disk. */
@@ -87,7 +88,8 @@ export class ProjectMaterial {
       const value = values.get(grant.source);
       if (!value)
         throw new EngineError(`secret "${grant.source}" of service ${service.name} was not resolved`);
-      if (before?.[grant.target] === this.digest(grant, value)) continue;
+      const digest = this.digest(grant, value);
+      if (digest !== "" && before?.[grant.target] === digest) continue;
       (isUnderSecretsDir(grant.target) ? changedLive : changedAbsolute).push(grant.target);
     }
     return {
@@ -167,6 +169,7 @@ export class ProjectMaterial {
   }
 
   private digest(grant: ServiceSecret, value: SecretValue): string {
+    if (!this.key) return "";
     return createHmac("sha256", this.key)
       .update(`${grant.uid}:${grant.gid}:${grant.mode}\0`)
       .update(value.bytes())
@@ -196,6 +199,14 @@ export class ProjectMaterial {
       Buffer.from(JSON.stringify(this.delivered)),
       owner,
     );
+  }
+}
+
+async function readDigests(dir: string): Promise<Digests> {
+  try {
+    return JSON.parse(await readFile(join(dir, DIGESTS_FILE), "utf8")) as Digests;
+  } catch {
+    return {};
   }
 }
 

@@ -22,6 +22,11 @@ export interface UpPlanOptions {
   removeOrphans?: boolean;
   /** `-t`: seconds to wait for a container to stop before killing it (else its own setting). */
   timeoutSeconds?: number;
+  /**
+   * Services whose existing containers must be replaced for a reason the engine cannot show (a
+   * secret changed at an absolute target: a single-file bind keeps the old file), with the reason.
+   */
+  recreate?: Record<string, string>;
 }
 
 /** Plans `up` for `project` against the observed `state`. Invalid selections throw ProjectError. */
@@ -249,7 +254,13 @@ class UpPlanner {
     for (const container of [...kept.values()].sort((a, b) => a.number - b.number)) {
       const resource = `service:${name}:${container.number}`;
       const finalName = containerName(this.#project.name, service, container.number);
-      const recreate = recreateCause(container, { hash, imageId, finalName, strategy });
+      const recreate = recreateCause(container, {
+        hash,
+        imageId,
+        finalName,
+        strategy,
+        required: this.#options.recreate?.[name],
+      });
       if (recreate !== undefined) {
         creates++;
         planned.push(
@@ -442,10 +453,13 @@ function recreateCause(
     imageId: string | null | undefined;
     finalName: string;
     strategy: RecreateStrategy;
+    /** A reason from outside the engine's view (a changed secret) that applies to this service. */
+    required?: string | undefined;
   },
 ): string | undefined {
   if (expected.strategy === "never") return undefined;
   if (expected.strategy === "force") return "forced (--force-recreate)";
+  if (expected.required !== undefined) return expected.required;
   if (container.configHash !== expected.hash) return "config changed";
   if (
     typeof expected.imageId === "string" &&

@@ -6,6 +6,7 @@ import { followAndStop } from "../attach.js";
 import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
 import { projectContext } from "../project-context.js";
+import { openStoreSource } from "../../store/source.js";
 import { parseSeconds } from "../parse.js";
 
 interface UpFlags {
@@ -41,7 +42,7 @@ export function registerUp(program: Command, output: Output): void {
       }
       const waitTimeout = parseSeconds("--wait-timeout", flags.waitTimeout);
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
-      const { options, project, engine } = await projectContext(command, output);
+      const { options, project, variables, engine } = await projectContext(command, output);
       const progress = createProgress(output, options.progress, "Running");
       const detach = flags.detach || flags.wait || options.dryRun;
 
@@ -63,6 +64,8 @@ export function registerUp(program: Command, output: Output): void {
           onProgress: progress.onProgress,
           onWarning: progress.onWarning,
           signal: controller.signal,
+          variables,
+          external: openStoreSource(process.env, { project: project.name }),
         });
         progress.finish();
         if (options.dryRun) {
@@ -70,6 +73,9 @@ export function registerUp(program: Command, output: Output): void {
           if (text === "")
             output.stderr(`Project ${project.name}: nothing to do, everything is up to date\n`);
           output.stdout(text);
+          for (const [service, targets] of Object.entries(result.secretsUpdated)) {
+            output.stdout(`secrets of ${service} updated in place: ${targets.join(", ")}\n`);
+          }
           return;
         }
       } catch (error) {

@@ -1,0 +1,127 @@
+// Runtime secrets for `up`: resolve every source before the engine is touched, compare with what
+// is in place on the project's tmpfs, tell the planner which containers must be recreated, and
+// deliver the material once the plan is known to be possible.
+import { join } from "node:path";
+import { EngineError } from "../errors.js";
+import type { EngineEndpoint } from "../engine/client.js";
+import { ProjectMaterial, type SecretMount } from "../materialize/material.js";
+import {
+  ensureTmpfs,
+  isTmpfs,
+  removeTmpfs,
+  runtimeLocation,
+  type RuntimeLocation,
+} from "../materialize/tmpfs.js";
+import type { Project, Service } from "../model/project.js";
+import { resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
+import type { SecretValue } from "../secrets/secret-value.js";
+
+/** The service extension naming a signal to send after its secrets changed in place. */
+export const RELOAD_SIGNAL_EXTENSION = "x-composec-reload-signal";
+
+export interface RuntimeSecretsOptions extends ResolveOptions {
+  endpoint: EngineEndpoint;
+  /** Plan only: nothing is mounted or written. */
+  dryRun?: boolean;
+  location?: RuntimeLocation;
+}
+
+/** What `up` needs to know and do about the selected services' secrets. */
+export interface RuntimeSecrets {
+  /** Read-only bind mounts per service. */
+  mounts: Record<string, SecretMount[]>;
+  /** Services whose existing containers must be replaced, with the reason. */
+  recreate: Record<string, string>;
+  /** Targets under /run/secrets that change in place, per service. */
+  changedLive: Record<string, string[]>;
+  warnings: string[];
+  /** Writes the material (mounting the tmpfs when needed). */
+  deliver(): Promise<void>;
+  /** Overwrites the resolved bytes in memory. */
+  wipe(): void;
+}
+
+/** Resolves and compares the secrets of `selected`; throws before any engine call when a source fails. */
+export async function prepareRuntimeSecrets(
+  project: Project,
+  selected: Set<string>,
+  options: RuntimeSecretsOptions,
+): Promise<RuntimeSecrets> {
+  const services = [...selected]
+    .map((name) => project.services[name] as Service)
+    .filter((service) => service.secrets.length > 0);
+  const location = options.location ?? runtimeLocation();
+  const dir = projectMaterialDir(project.name, location);
+  const empty: RuntimeSecrets = {
+    mounts: {},
+    recreate: {},
+    changedLive: {},
+    warnings: [],
+    // Services may have dropped their secrets: their old material goes, nothing else is needed.
+    deliver: async () => {
+      if (!options.dryRun && (await isTmpfs(dir)))
+        await (await ProjectMaterial.open(dir)).removeServicesExcept(servicesWithSecrets(project));
+    },
+    wipe: () => undefined,
+  };
+  if (services.length === 0) return empty;
+  if (options.endpoint.kind !== "unix") {
+    throw new EngineError(
+      `services ${services.map((s) => s.name).join(", ")} have secrets, which composec delivers from a tmpfs on this host; the engine at ${options.endpoint.host}:${options.endpoint.port} cannot see it. Use a local engine (unix socket)`,
+    );
+  }
+
+  const keys = new Set(services.flatMap((service) => service.secrets.map((grant) => grant.source)));
+  const values = await resolveSecrets(project, keys, options);
+  const material = await ProjectMaterial.peek(dir);
+  const result: RuntimeSecrets = {
+    mounts: {},
+    recreate: {},
+    changedLive: {},
+    warnings: [],
+    deliver: async () => {
+      result.warnings.push(...(await ensureTmpfs(dir, location)));
+      const writable = await ProjectMaterial.open(dir);
+      for (const service of services) await writable.deliver(service, values);
+      await writable.removeServicesExcept(servicesWithSecrets(project));
+    },
+    wipe: () => wipeAll(values),
+  };
+  for (const service of services) {
+    const state = material.compare(service, values);
+    result.mounts[service.name] = state.mounts;
+    if (state.firstDelivery) {
+      // Containers that exist without material in place lost it (a reboot or a dockerd restart
+      // emptied the tmpfs): their mounts point at nothing until they are made again.
+      result.recreate[service.name] = "secrets delivered anew";
+    } else if (state.changedAbsolute.length > 0) {
+      result.recreate[service.name] = `secret changed at ${state.changedAbsolute.join(", ")}`;
+    }
+    if (state.changedLive.length > 0) result.changedLive[service.name] = state.changedLive;
+  }
+  return result;
+}
+
+/** Removes the project's material and its tmpfs (`down`, and cleanup after a crash). */
+export async function removeRuntimeSecrets(
+  projectName: string,
+  location: RuntimeLocation = runtimeLocation(),
+): Promise<void> {
+  await removeTmpfs(projectMaterialDir(projectName, location), location);
+}
+
+export function projectMaterialDir(projectName: string, location: RuntimeLocation): string {
+  return join(location.root, projectName);
+}
+
+function servicesWithSecrets(project: Project): Set<string> {
+  return new Set(
+    Object.values(project.services)
+      .filter((service) => service.secrets.length > 0)
+      .map((service) => service.name),
+  );
+}
+
+function wipeAll(values: Map<string, SecretValue>): void {
+  for (const value of values.values()) value.wipe();
+}
