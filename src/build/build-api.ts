@@ -88,7 +88,7 @@ export function dockerBuildApi(docker: Docker): BuildApi {
           );
         });
       } catch (error) {
-        throw fail("build", error);
+        throw withoutBuildKit(error) ?? fail("build", error);
       }
     },
     async cancelBuild(buildId) {
@@ -186,6 +186,22 @@ async function upgradeSession(
     });
     request.end();
   });
+}
+
+/** An engine that cannot build with BuildKit says so in a 400 to POST /build; explain what to do. */
+function withoutBuildKit(error: unknown): EngineError | undefined {
+  const { statusCode, json } = error as { statusCode?: number; json?: { message?: string } | string | null };
+  // For a streamed request docker-modem puts the engine's words in the error's message, not `json`.
+  const message = (
+    (typeof json === "string" ? json : json?.message) ??
+    (error instanceof Error ? error.message.replace(/^\(HTTP code \d+\) [^-]*- /, "") : "")
+  ).trim();
+  if (statusCode !== 400 || !/buildkit|invalid version|version 2/i.test(message)) return undefined;
+  return new EngineError(
+    `the engine does not build with BuildKit (it said: ${message}); composec builds only with BuildKit, which build secrets need: ` +
+      'enable it with {"features": {"buildkit": true}} in /etc/docker/daemon.json and restart the engine',
+    { resource: "build", cause: error },
+  );
 }
 
 function sessionRefused(status: number, body: string): EngineError {
