@@ -10,6 +10,7 @@ import { resourceTitle } from "../model/names.js";
 import type { Project } from "../model/project.js";
 import type { ObservedContainer } from "../plan/state.js";
 import { createLogPrinter, shortName } from "./log-printer.js";
+import { projectMasker } from "./mask.js";
 import type { Output } from "./output.js";
 import { createProgress } from "./progress.js";
 
@@ -54,6 +55,7 @@ export async function followAndStop(
   const printer = createLogPrinter(output, project.name, containers, {
     prefix: true,
     colour: output.stdoutIsTTY && options.noColour !== true,
+    mask: await projectMasker(project.name),
   });
   let interrupts = 0;
   let stopping: Promise<void> | undefined;

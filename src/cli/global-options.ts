@@ -23,8 +23,13 @@ export function globalOptions(command: Command): GlobalOptions {
 }
 
 /** Loads the project the global options describe and prints its warnings to stderr. */
-export async function loadFromOptions(options: GlobalOptions, output: Output): Promise<LoadResult> {
+export async function loadFromOptions(
+  options: GlobalOptions,
+  output: Output,
+  { checkSecretSources = true }: { checkSecretSources?: boolean } = {},
+): Promise<LoadResult> {
   const result = await loadProject({
+    checkSecretSources,
     files: options.file,
     ...(options.projectName !== undefined ? { projectName: options.projectName } : {}),
     ...(options.projectDirectory !== undefined ? { projectDirectory: options.projectDirectory } : {}),

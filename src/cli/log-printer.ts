@@ -1,9 +1,10 @@
 // Prints container output as `docker compose` does: each line after the container's short name
 // (`web-1  | ...`), names padded to one width and coloured in a terminal. Every line goes through
-// maskLine first; this is the one place container output reaches the screen from `logs` and `up`.
+// the project's masker first; this is the one place container output reaches the screen from `logs`
+// and `up`.
 import type { LogLine } from "../compose/logs.js";
 import type { ObservedContainer } from "../plan/state.js";
-import { maskLine } from "./mask.js";
+import { noMasking, type Masker } from "./mask.js";
 import type { Output } from "./output.js";
 
 const COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
@@ -13,6 +14,8 @@ export interface LogPrinterOptions {
   prefix: boolean;
   /** Colour the prefix (a terminal, and no `--no-color`). */
   colour: boolean;
+  /** Hides the project's secret values (see projectMasker). */
+  mask?: Masker;
 }
 
 export interface LogPrinter {
@@ -42,7 +45,8 @@ export function createLogPrinter(
   });
   const prefixOf = (container: ObservedContainer): string =>
     options.prefix ? (prefixes.get(container.id) ?? `${shortName(projectName, container)}  | `) : "";
+  const mask = options.mask ?? noMasking;
   return {
-    line: (line) => output.stdout(`${prefixOf(line.container)}${maskLine(line.text)}\n`),
+    line: (line) => output.stdout(`${prefixOf(line.container)}${mask(line.text)}\n`),
   };
 }

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { ProjectError } from "../errors.js";
 import { createEngine, type Engine } from "../engine/client.js";
 import type { Project } from "../model/project.js";
+import { selectServices } from "../plan/graph.js";
 import { globalOptions, loadFromOptions, type GlobalOptions } from "./global-options.js";
 import type { Output } from "./output.js";
 
@@ -30,6 +31,8 @@ export async function projectContext(command: Command, output: Output): Promise<
 /**
  * For commands that also work on a project whose files are gone (`down`, `ps`): the loaded
  * project, or only its name when no compose file exists and `-p` / COMPOSE_PROJECT_NAME names it.
+ * These deliver no secret, so the secrets' sources need not be readable (a removed secret file
+ * must not keep `down` from cleaning up).
  */
 export async function projectOrName(
   command: Command,
@@ -38,7 +41,7 @@ export async function projectOrName(
   const options = globalOptions(command);
   const engine = engineFromOptions(options);
   try {
-    const { project } = await loadFromOptions(options, output);
+    const { project } = await loadFromOptions(options, output, { checkSecretSources: false });
     return { options, project, name: project.name, engine };
   } catch (error) {
     const name = options.projectName ?? process.env.COMPOSE_PROJECT_NAME;
@@ -50,4 +53,9 @@ export async function projectOrName(
     if (name === undefined || !noFile) throw error;
     return { options, name, engine };
   }
+}
+
+/** Services named on the command line must exist in the project, when it is loaded. */
+export function checkServiceNames(project: Project | undefined, services: string[]): void {
+  if (project !== undefined && services.length > 0) selectServices(project, services);
 }

@@ -31,6 +31,11 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   /** Reads standard input for `-f -`. */
   readStdin?: () => Promise<string>;
+  /**
+   * Whether every secret source must be readable now (default true). Commands that deliver no
+   * secret (`down`, `ps`, `logs`) turn it off: a missing file or unset variable must not stop them.
+   */
+  checkSecretSources?: boolean;
 }
 
 export interface LoadResult {
@@ -86,7 +91,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     diagnostics,
   );
   readServiceEnvFiles(project, lookup, sources, diagnostics);
-  checkSecretSources(project, variables, sources, diagnostics);
+  if (options.checkSecretSources !== false) checkSecretSources(project, variables, sources, diagnostics);
   if (diagnostics.problems.length > 0) throw new ProjectError(diagnostics.problems, diagnostics.warnings);
   return { project, warnings: diagnostics.warnings, variables };
 
