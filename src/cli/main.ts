@@ -2,13 +2,20 @@
 // Commands live in ./commands/, one file each; this file only wires them together.
 import { Command, CommanderError } from "commander";
 import { formatProblem, ProjectError, UsageError } from "../errors.js";
-import { exitCodeFor, isUserFacing } from "./exit-codes.js";
+import { ExitStatus, exitCodeFor, isUserFacing } from "./exit-codes.js";
 import { registerBuild } from "./commands/build.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDown } from "./commands/down.js";
 import { registerPs } from "./commands/ps.js";
 import { registerSecret } from "./commands/secret.js";
 import { registerUp } from "./commands/up.js";
+import { registerExec } from "./commands/exec.js";
+import { registerKill } from "./commands/kill.js";
+import { registerLogs } from "./commands/logs.js";
+import { registerRestart } from "./commands/restart.js";
+import { registerRm } from "./commands/rm.js";
+import { registerStart } from "./commands/start.js";
+import { registerStop } from "./commands/stop.js";
 import { createOutput, type Output } from "./output.js";
 import { COMPOSEC_VERSION } from "../version.js";
 
@@ -38,6 +45,13 @@ export function buildProgram(output: Output): Command {
   registerPs(program, output);
   registerSecret(program, output);
   registerBuild(program, output);
+  registerExec(program, output);
+  registerKill(program, output);
+  registerLogs(program, output);
+  registerRestart(program, output);
+  registerRm(program, output);
+  registerStart(program, output);
+  registerStop(program, output);
   return program;
 }
 
@@ -57,6 +71,7 @@ export async function run(argv: string[], output: Output = createOutput()): Prom
 }
 
 function reportError(error: unknown, output: Output): number {
+  if (error instanceof ExitStatus) return exitCodeFor(error);
   if (error instanceof CommanderError) {
     // Commander has already printed its message; help and version are not failures.
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;

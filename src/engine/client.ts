@@ -118,6 +118,12 @@ export interface Engine {
     execId: string,
     options: { tty: boolean },
   ): Promise<Duplex>;
+  /** Starts an exec without attaching to it (`exec -d`). */
+  startExecDetached(
+    container: { id: string; name: string },
+    execId: string,
+    options: { tty: boolean },
+  ): Promise<void>;
   /** The exec's exit code, once it has ended (`undefined` while it still runs). */
   execExitCode(container: { id: string; name: string }, execId: string): Promise<number | undefined>;
   resizeExec(execId: string, size: { rows: number; columns: number }): Promise<void>;
@@ -401,6 +407,12 @@ export class DockerEngine implements Engine {
           .getExec(execId)
           .start({ hijack: true, stdin: true, Tty: options.tty })) as unknown as Duplex,
     );
+  }
+
+  startExecDetached(container: Ref, execId: string, options: { tty: boolean }): Promise<void> {
+    return this.#call(`container ${container.name}`, async () => {
+      await this.#docker.getExec(execId).start({ Detach: true, Tty: options.tty });
+    });
   }
 
   execExitCode(container: Ref, execId: string): Promise<number | undefined> {

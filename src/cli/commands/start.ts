@@ -1,0 +1,30 @@
+import type { Command } from "commander";
+import { start } from "../../compose/lifecycle.js";
+import { formatPlan } from "../../plan/format.js";
+import type { Output } from "../output.js";
+import { createProgress } from "../progress.js";
+import { checkServiceNames, projectOrName } from "../project-context.js";
+
+/** `composec start [services...]`: start the existing containers, as `docker compose start`. */
+export function registerStart(program: Command, output: Output): void {
+  program
+    .command("start")
+    .description("Start the project's existing containers (dependencies first)")
+    .argument("[services...]", "only these services (default: all)")
+    .action(async (services: string[], _flags: object, command: Command) => {
+      const { options, project, name, engine } = await projectOrName(command, output);
+      checkServiceNames(project, services);
+      const progress = createProgress(output, options.progress, "Running");
+      try {
+        const plan = await start(name, engine, {
+          services,
+          dryRun: options.dryRun,
+          onProgress: progress.onProgress,
+          ...(project === undefined ? {} : { project }),
+        });
+        if (options.dryRun) output.stdout(formatPlan(plan));
+      } finally {
+        progress.finish();
+      }
+    });
+}

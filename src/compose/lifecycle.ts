@@ -1,0 +1,164 @@
+// `start`, `stop`, `restart`, `kill` and `rm` as library functions: they act on containers that
+// already exist, found by the project label; a loaded project, when given, adds the `depends_on`
+// order. Plans come from src/plan/lifecycle-plan.ts; the executor carries them out.
+import { EngineError } from "../errors.js";
+import type { Engine } from "../engine/client.js";
+import { execute } from "../engine/execute.js";
+import { toObservedContainer } from "../engine/observe.js";
+import type { ProgressListener } from "../engine/progress.js";
+import { resourceTitle } from "../model/names.js";
+import type { Project } from "../model/project.js";
+import { dependencyOrder } from "../plan/graph.js";
+import { planRemove, planStart, planStop } from "../plan/lifecycle-plan.js";
+import type { ObservedContainer, ObservedState } from "../plan/state.js";
+import type { Plan } from "../plan/types.js";
+import { isRunning, projectContainers } from "./containers.js";
+
+export interface LifecycleOptions {
+  /** The loaded project, when there is one (its `depends_on` orders the work). */
+  project?: Project;
+  /** Only these services (default: every service of the project). */
+  services?: string[];
+  /** Plan only. */
+  dryRun?: boolean;
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+}
+
+async function containersState(projectName: string, engine: Engine): Promise<ObservedState> {
+  const containers = (await engine.listProjectContainers(projectName, { all: true })).map(
+    toObservedContainer,
+  );
+  return { projectName, containers, networks: {}, volumes: {}, images: {} };
+}
+
+async function run(plan: Plan, engine: Engine, options: LifecycleOptions): Promise<Plan> {
+  if (options.dryRun || plan.nodes.length === 0) return plan;
+  await execute(plan, engine, {
+    ...(options.project === undefined ? {} : { project: options.project }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  return plan;
+}
+
+/** A service named on the command line without any container is an error, as in Compose. */
+function requireContainers(state: ObservedState, services: string[] | undefined, verb: string): void {
+  const missing = (services ?? []).filter(
+    (service) => !state.containers.some((container) => !container.oneoff && container.service === service),
+  );
+  if (missing.length > 0) {
+    throw new EngineError(
+      `${missing.map((service) => `service "${service}"`).join(", ")} has no container to ${verb}; create ${missing.length > 1 ? "them" : "it"} with \`composec up\` first`,
+    );
+  }
+}
+
+/** Starts the stopped containers of the selected services, dependencies first. */
+export async function start(
+  projectName: string,
+  engine: Engine,
+  options: LifecycleOptions = {},
+): Promise<Plan> {
+  const state = await containersState(projectName, engine);
+  requireContainers(state, options.services, "start");
+  if (!state.containers.some((container) => !container.oneoff)) {
+    throw new EngineError(
+      `project ${projectName} has no containers to start; create them with \`composec up\``,
+    );
+  }
+  return run(planStart(state, withDefined(options)), engine, options);
+}
+
+/** Stops the running containers of the selected services, dependents first. */
+export async function stop(
+  projectName: string,
+  engine: Engine,
+  options: LifecycleOptions & { timeoutSeconds?: number } = {},
+): Promise<Plan> {
+  const state = await containersState(projectName, engine);
+  const plan = planStop(state, {
+    ...withDefined(options),
+    ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+  });
+  return run(plan, engine, options);
+}
+
+/** Removes the stopped containers of the selected services (with `stop`, running ones too). */
+export async function remove(
+  projectName: string,
+  engine: Engine,
+  options: LifecycleOptions & { stop?: boolean; volumes?: boolean } = {},
+): Promise<Plan> {
+  const state = await containersState(projectName, engine);
+  const plan = planRemove(state, {
+    ...withDefined(options),
+    stop: options.stop ?? false,
+    volumes: options.volumes ?? false,
+  });
+  return run(plan, engine, options);
+}
+
+/**
+ * Restarts the selected services' containers (stopped ones are started), one service at a time in
+ * dependency order, the containers of a service in parallel. Resolves with what was restarted.
+ */
+export async function restart(
+  projectName: string,
+  engine: Engine,
+  options: LifecycleOptions & { timeoutSeconds?: number } = {},
+): Promise<ObservedContainer[]> {
+  const containers = await projectContainers(projectName, engine, withServices(options));
+  const state = { projectName, containers, networks: {}, volumes: {}, images: {} };
+  requireContainers(state, options.services, "restart");
+  if (options.dryRun) return containers;
+  const dependsOn = (service: string) => options.project?.services[service]?.dependsOn ?? {};
+  const services = [...new Set(containers.map((container) => container.service))];
+  const order = dependencyOrder(
+    Object.fromEntries(services.map((service) => [service, { dependsOn: dependsOn(service) }])),
+  );
+  for (const service of order) {
+    if (options.signal?.aborted) break;
+    await Promise.all(
+      containers
+        .filter((container) => container.service === service)
+        .map(async (container) => {
+          const title = resourceTitle.container(container.name);
+          options.onProgress?.({ resource: title, status: "Restarting" });
+          await engine.restartContainer(container, options.timeoutSeconds);
+          options.onProgress?.({ resource: title, status: "Started" });
+        }),
+    );
+  }
+  return containers;
+}
+
+/** Sends `signal` to the running containers of the selected services; resolves with them. */
+export async function kill(
+  projectName: string,
+  engine: Engine,
+  options: LifecycleOptions & { signalName: string },
+): Promise<ObservedContainer[]> {
+  const containers = (await projectContainers(projectName, engine, withServices(options))).filter(isRunning);
+  if (options.dryRun) return containers;
+  await Promise.all(
+    containers.map(async (container) => {
+      const title = resourceTitle.container(container.name);
+      options.onProgress?.({ resource: title, status: "Killing" });
+      await engine.killContainer(container, options.signalName);
+      options.onProgress?.({ resource: title, status: "Killed" });
+    }),
+  );
+  return containers;
+}
+
+function withServices(options: LifecycleOptions): { services?: string[] } {
+  return options.services === undefined ? {} : { services: options.services };
+}
+
+function withDefined(options: LifecycleOptions): { project?: Project; services?: string[] } {
+  return {
+    ...(options.project === undefined ? {} : { project: options.project }),
+    ...withServices(options),
+  };
+}
