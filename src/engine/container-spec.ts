@@ -259,5 +259,9 @@ function healthConfig(healthcheck: Healthcheck): Docker.HealthConfig {
     StartPeriod: healthcheck.startPeriod,
     Retries: healthcheck.retries,
   });
+  // Not in @types/dockerode's HealthConfig; only sent when set (engines before API 1.44 are
+  // refused earlier, by checkApiVersion, rather than silently ignoring it).
+  if (healthcheck.startInterval !== undefined)
+    (config as Record<string, unknown>).StartInterval = healthcheck.startInterval;
   return config;
 }

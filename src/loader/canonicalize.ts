@@ -480,6 +480,7 @@ function canonicalHealthcheck(
     ["interval", "interval"],
     ["timeout", "timeout"],
     ["start_period", "startPeriod"],
+    ["start_interval", "startInterval"],
   ] as const) {
     const value = raw[key];
     if (value !== undefined) {

@@ -138,6 +138,8 @@ export interface Healthcheck {
   interval?: number;
   timeout?: number;
   startPeriod?: number;
+  /** Probe interval during the start period; needs Engine API 1.44 (see engine/api-version.ts). */
+  startInterval?: number;
   retries?: number;
 }
 

@@ -198,6 +198,7 @@ function healthcheck(check: Healthcheck): Document {
     interval: check.interval !== undefined ? formatDuration(check.interval) : undefined,
     timeout: check.timeout !== undefined ? formatDuration(check.timeout) : undefined,
     start_period: check.startPeriod !== undefined ? formatDuration(check.startPeriod) : undefined,
+    start_interval: check.startInterval !== undefined ? formatDuration(check.startInterval) : undefined,
     retries: check.retries,
     disable: check.disable || undefined,
   });
