@@ -272,7 +272,7 @@ describe("key rotate", () => {
   it("re-seals every kept version under a new key file and forgets the old key", async () => {
     const bytes = await fill();
     const oldKey = await readFile(options.keyFile);
-    expect(await openStore(options).rotateKey({ kind: "file" })).toBe(3);
+    expect(await openStore(options).rotateKey({ kind: "file" })).toEqual({ count: 3, previous: "file" });
     expect((await readFile(options.keyFile)).equals(oldKey)).toBe(false);
     const store = openStore(options);
     expect(await revealDigest(store, "b")).toBe(digest(bytes.b));

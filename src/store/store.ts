@@ -341,9 +341,9 @@ export class SecretStore {
   /**
    * Re-seals every kept version under a new key: a new random key file (replacing the current
    * one, or at the key file path when the store used a passphrase), or a new passphrase.
-   * Returns how many sealed values were rewritten.
+   * Returns how many sealed values were rewritten, and what kind of key the store had before.
    */
-  async rotateKey(newKey: NewKey): Promise<number> {
+  async rotateKey(newKey: NewKey): Promise<{ count: number; previous: KeySpec["kind"] }> {
     const newKeyFile = `${this.keyFile}.new`;
     const count = await this.#mutate(
       async ({ meta, keys, index }) => {
@@ -399,7 +399,7 @@ export class SecretStore {
           await syncDirectory(path.dirname(this.keyFile));
         }
         this.#keys.clear();
-        return { result: count, audit: [{ operation: "key-rotate" }], obsolete };
+        return { result: { count, previous: meta.key.kind }, audit: [{ operation: "key-rotate" }], obsolete };
       },
       { names: [] },
     );

@@ -232,12 +232,19 @@ export function registerSecret(program: Command, output: Output, hooks: SecretCo
               kind: "passphrase",
               passphrase: await readPassphraseFile(flags.newPassphraseFile, "--new-passphrase-file"),
             } as const);
-      const count = await store.rotateKey(newKey);
-      output.stderr(
-        newKey.kind === "file"
-          ? `re-sealed ${count} value(s) under a new key in ${store.keyFile}\n`
-          : `re-sealed ${count} value(s) under the new passphrase; from now on pass it with COMPOSEC_PASSPHRASE or --passphrase-file\n`,
-      );
+      const { count, previous } = await store.rotateKey(newKey);
+      if (newKey.kind === "file") {
+        output.stderr(`re-sealed ${count} value(s) under a new key in ${store.keyFile}\n`);
+      } else {
+        output.stderr(
+          `re-sealed ${count} value(s) under the new passphrase; from now on give it with COMPOSEC_PASSPHRASE or --passphrase-file\n`,
+        );
+        if (previous === "file") {
+          output.stderr(
+            `the key file ${store.keyFile} no longer opens this store; delete it once you have checked\n`,
+          );
+        }
+      }
     });
 }
 
