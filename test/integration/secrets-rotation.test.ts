@@ -1,0 +1,326 @@
+// Intent: `up` notices a changed secret however it changed (edited in place, replaced by rename, a
+// new environment value) and brings the running container to the new bytes: in place without a
+// restart under /run/secrets, by recreation at an absolute target; with no change it touches
+// nothing. What it remembers about the bytes is a keyed HMAC on the tmpfs, never a plain hash and
+// never a label. A reload signal can follow a live update. Rotation is fast.
+import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  cleanupTempProjects,
+  cli,
+  demux,
+  docker,
+  images,
+  PROJECT_LABEL,
+  removeProjectResources,
+  tempProject,
+  uniqueProjectName,
+  waitFor,
+} from "./helpers.js";
+import {
+  cliOk,
+  digestIn,
+  identity,
+  IDLE,
+  materialDir,
+  randomValue,
+  sha256,
+  spawnCli,
+  statIn,
+} from "./secrets-helpers.js";
+
+const projects: string[] = [];
+async function project(prefix: string): Promise<string> {
+  const name = uniqueProjectName(prefix);
+  projects.push(name);
+  await removeProjectResources(name);
+  return name;
+}
+
+afterEach(async () => {
+  for (const name of projects.splice(0)) {
+    await cli(["-p", name, "down", "-t", "0"]);
+    await removeProjectResources(name);
+  }
+  await cleanupTempProjects();
+});
+
+/** `app` has a file and an environment secret under /run/secrets; `bystander` another file's. */
+const compose = `
+services:
+  app:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - from_file
+      - from_env
+  bystander:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - other
+secrets:
+  from_file:
+    file: ./secret.txt
+  from_env:
+    environment: ROTATE_SECRET
+  other:
+    file: ./other.txt
+`;
+
+async function rotationProject(prefix: string) {
+  const name = await project(prefix);
+  const values = {
+    file: randomValue("rot-file"),
+    env: randomValue("rot-env"),
+    other: randomValue("rot-other"),
+  };
+  const dir = await tempProject({
+    "compose.yaml": compose,
+    "secret.txt": values.file,
+    "other.txt": values.other,
+  });
+  const up = (env: string, hide: string[] = []) =>
+    cliOk(["-p", name, "up", "-d"], {
+      cwd: dir,
+      env: { ROTATE_SECRET: env },
+      hide: [...Object.values(values), ...hide],
+    });
+  await up(values.env);
+  return { name, dir, values, up, app: `${name}-app-1`, bystander: `${name}-bystander-1` };
+}
+
+describe("change detection and live rotation", () => {
+  // An editor that writes the file in place (same inode): the container sees the new bytes at once,
+  // keeps running (same id, same start time), and up says so; the other service is left alone.
+  it("a file edited in place is updated live, without a restart", async () => {
+    const p = await rotationProject("rot-edit");
+    const file = path.join(p.dir, "secret.txt");
+    const before = await identity(p.app);
+    const bystander = await identity(p.bystander);
+    const inode = (await stat(file)).ino;
+    const next = randomValue("rot-edited");
+    await writeFile(file, next);
+    expect((await stat(file)).ino).toBe(inode);
+    const result = await p.up(p.values.env, [next]);
+    expect(result.stderr).toMatch(new RegExp(`${p.app} +Secrets updated: /run/secrets/from_file\\b`));
+    expect(result.stderr).not.toContain("/run/secrets/from_env");
+    expect(result.stderr).not.toMatch(new RegExp(`${p.bystander} +Secrets updated`));
+    expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(next));
+    expect(await digestIn(p.app, "/run/secrets/from_env")).toBe(sha256(p.values.env));
+    expect(await identity(p.app)).toEqual(before);
+    expect(await identity(p.bystander)).toEqual(bystander);
+  });
+
+  // Editors that save by writing a new file and renaming it over the old one (a new inode).
+  it("a file replaced by rename is updated live, without a restart", async () => {
+    const p = await rotationProject("rot-rename");
+    const file = path.join(p.dir, "secret.txt");
+    const before = await identity(p.app);
+    const next = randomValue("rot-renamed");
+    await writeFile(`${file}.tmp`, next);
+    await rename(`${file}.tmp`, file);
+    const result = await p.up(p.values.env, [next]);
+    expect(result.stderr).toMatch(new RegExp(`${p.app} +Secrets updated: /run/secrets/from_file\\b`));
+    expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(next));
+    expect(await identity(p.app)).toEqual(before);
+  });
+
+  it("a new environment value is updated live, without a restart", async () => {
+    const p = await rotationProject("rot-env");
+    const before = await identity(p.app);
+    const next = randomValue("rot-env-next");
+    const result = await p.up(next, [next]);
+    expect(result.stderr).toMatch(new RegExp(`${p.app} +Secrets updated: /run/secrets/from_env\\b`));
+    expect(result.stderr).not.toContain("/run/secrets/from_file");
+    expect(await digestIn(p.app, "/run/secrets/from_env")).toBe(sha256(next));
+    expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(p.values.file));
+    expect(await identity(p.app)).toEqual(before);
+  });
+
+  // Nothing changed: no restart, no recreation, no "Secrets updated", the same delivered files.
+  it("no change: no restart and no update", async () => {
+    const p = await rotationProject("rot-none");
+    const before = [await identity(p.app), await identity(p.bystander)];
+    for (let i = 0; i < 2; i++) {
+      const result = await p.up(p.values.env);
+      expect(result.stderr).not.toContain("Secrets updated");
+      expect(result.stderr).not.toMatch(/Recreate|Starting|Created/);
+    }
+    expect([await identity(p.app), await identity(p.bystander)]).toEqual(before);
+    expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(p.values.file));
+  });
+
+  // A single-file bind keeps the old inode: an absolute target can only change by recreation.
+  it("a changed secret at an absolute target recreates the container with the new bytes", async () => {
+    const name = await project("rot-abs");
+    const first = randomValue("rot-abs");
+    const dir = await tempProject({
+      "secret.txt": first,
+      "compose.yaml": `
+services:
+  app:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - source: key
+        target: /etc/app/key
+        uid: "1000"
+        mode: 0400
+`.concat("secrets:\n  key:\n    file: ./secret.txt\n"),
+    });
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [first] });
+    const c = `${name}-app-1`;
+    const before = await identity(c);
+    expect(await digestIn(c, "/etc/app/key")).toBe(sha256(first));
+    const next = randomValue("rot-abs-next");
+    await writeFile(path.join(dir, "secret.txt"), next);
+    const result = await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [first, next] });
+    expect(result.stderr).toMatch(/Recreate/);
+    const after = await identity(c);
+    expect(after.id).not.toBe(before.id);
+    expect(await digestIn(c, "/etc/app/key")).toBe(sha256(next));
+    expect(await statIn(c, "/etc/app/key")).toBe("1000 0 400");
+    // And then it is stable.
+    const again = await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [first, next] });
+    expect(again.stderr).not.toMatch(/Recreate/);
+    expect(await identity(c)).toEqual(after);
+  });
+
+  // CLARIFICATIONS 10: the config hash covers the references, so a new mode is a new container.
+  it("a changed reference (mode) recreates the container, which then has the new mode", async () => {
+    const name = await project("rot-ref");
+    const yaml = (mode: string) =>
+      `services:\n  app:\n    image: ${images.busybox}\n    command: ${IDLE}\n    secrets:\n      - source: s\n        mode: ${mode}\nsecrets:\n  s:\n    file: ./s.txt\n`;
+    const dir = await tempProject({ "s.txt": randomValue("rot-ref"), "compose.yaml": yaml("0444") });
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir });
+    const before = await identity(`${name}-app-1`);
+    await writeFile(path.join(dir, "compose.yaml"), yaml("0400"));
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir });
+    expect((await identity(`${name}-app-1`)).id).not.toBe(before.id);
+    expect(await statIn(`${name}-app-1`, "/run/secrets/s")).toBe("0 0 400");
+  });
+
+  // x-composec-reload-signal: after a live update the service gets the signal it asked for.
+  it("x-composec-reload-signal: SIGHUP reaches the service after a live update", async () => {
+    const name = await project("rot-hup");
+    const dir = await tempProject({
+      "s.txt": randomValue("rot-hup"),
+      "compose.yaml": `
+services:
+  app:
+    image: ${images.busybox}
+    command: ["sh", "-c", "trap 'exit 0' TERM; trap 'echo reloaded' HUP; while true; do sleep 0.2; done"]
+    x-composec-reload-signal: SIGHUP
+    secrets:
+      - s
+secrets:
+  s:
+    file: ./s.txt
+`,
+    });
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir });
+    const c = `${name}-app-1`;
+    const before = await identity(c);
+    const logs = async () =>
+      demux(await docker.getContainer(c).logs({ stdout: true, stderr: true, follow: false }));
+    // No signal for an up that changed nothing.
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await logs()).stdout).not.toContain("reloaded");
+    const next = randomValue("rot-hup-next");
+    await writeFile(path.join(dir, "s.txt"), next);
+    const result = await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [next] });
+    expect(result.stderr).toMatch(/Secrets updated/);
+    expect(result.stderr).toMatch(/Signalled: SIGHUP/);
+    await waitFor(async () => (await logs()).stdout.includes("reloaded"), {
+      timeoutMs: 5000,
+      what: "reloaded in the logs",
+    });
+    expect(await identity(c)).toEqual(before);
+    expect(await digestIn(c, "/run/secrets/s")).toBe(sha256(next));
+  });
+
+  // What composec keeps about the bytes: a keyed HMAC on the tmpfs; no plain sha256 of a value, and
+  // nothing about the bytes (value, plain digest or HMAC) in any container label.
+  it("the digests on the tmpfs are keyed; no label holds a value or a digest", async () => {
+    const p = await rotationProject("rot-hmac");
+    const next = randomValue("rot-hmac-next");
+    await p.up(next, [next]);
+    const values = [...Object.values(p.values), next];
+    const digestsText = await readFile(path.join(materialDir(p.name), ".digests.json"), "utf8");
+    const hmacs = [...digestsText.matchAll(/[0-9a-f]{64}/g)].map((m) => m[0]);
+    expect(hmacs.length).toBeGreaterThanOrEqual(3);
+    for (const value of values) {
+      expect(digestsText.includes(sha256(value)), "a plain sha256 of a value is in .digests.json").toBe(
+        false,
+      );
+      expect(digestsText.includes(value), "a value is in .digests.json").toBe(false);
+    }
+    const containers = await docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`${PROJECT_LABEL}=${p.name}`] }),
+    });
+    expect(containers).toHaveLength(2);
+    for (const info of containers) {
+      const labels = JSON.stringify((await docker.getContainer(info.Id).inspect()).Config.Labels);
+      for (const value of values) {
+        expect(labels.includes(value), "a label holds a value").toBe(false);
+        expect(labels.includes(sha256(value)), "a label holds a plain digest").toBe(false);
+      }
+      for (const hmac of hmacs) expect(labels.includes(hmac), "a label holds a delivered HMAC").toBe(false);
+    }
+  });
+});
+
+const medianOf = (samples: number[]): number =>
+  [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+
+describe("rotation latency", () => {
+  // From starting `up` on a changed secret to the new bytes readable inside the container (read
+  // through /proc/<pid>/root, the container's own view of its mounts), over 5 rotations.
+  it("the median time from up to new bytes in the container is recorded", async () => {
+    const p = await rotationProject("rot-speed");
+    const file = path.join(p.dir, "secret.txt");
+    const pid = (await docker.getContainer(p.app).inspect()).State.Pid;
+    const inside = `/proc/${pid}/root/run/secrets/from_file`;
+    const before = await identity(p.app);
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const next = randomValue(`rot-speed-${i}`);
+      const want = sha256(next);
+      await writeFile(file, next);
+      const start = performance.now();
+      const child = spawnCli(["-p", p.name, "up", "-d"], p.dir, { ROTATE_SECRET: p.values.env });
+      const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+      let seen: number | undefined;
+      while (seen === undefined && performance.now() - start < 10_000) {
+        const bytes = await readFile(inside).catch(() => undefined);
+        if (bytes && sha256(bytes) === want) seen = performance.now() - start;
+        else await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(await exited).toBe(0);
+      expect(seen, `rotation ${i} never became visible`).toBeDefined();
+      samples.push(seen!);
+    }
+    expect(await identity(p.app)).toEqual(before);
+    // For context: how long the CLI takes to start and exit at all on this machine right now.
+    const floor: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      await cliOk(["--version"]);
+      floor.push(performance.now() - start);
+    }
+    const median = medianOf(samples);
+    console.log(
+      `rotation latency (up start -> new bytes in the container): median ${median.toFixed(0)} ms; samples ${samples
+        .map((s) => s.toFixed(0))
+        .join(", ")} ms; \`composec --version\` alone: median ${medianOf(floor).toFixed(0)} ms`,
+    );
+    // The issue's target is a median under 300 ms; a loaded CI machine gets some slack here, the
+    // figure itself is recorded by the benchmark.
+    expect(median).toBeLessThan(1000);
+  });
+});
