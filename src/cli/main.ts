@@ -9,6 +9,7 @@ import { registerDown } from "./commands/down.js";
 import { registerPs } from "./commands/ps.js";
 import { registerSecret } from "./commands/secret.js";
 import { registerUp } from "./commands/up.js";
+import { registerCreate } from "./commands/create.js";
 import { registerExec } from "./commands/exec.js";
 import { registerKill } from "./commands/kill.js";
 import { registerLogs } from "./commands/logs.js";
@@ -45,6 +46,7 @@ export function buildProgram(output: Output): Command {
   registerPs(program, output);
   registerSecret(program, output);
   registerBuild(program, output);
+  registerCreate(program, output);
   registerExec(program, output);
   registerKill(program, output);
   registerLogs(program, output);

@@ -60,3 +60,15 @@ export function parseIndex(value: string): number {
     throw new UsageError(`--index "${value}" is not a container number; use 1 or more`);
   return Number(value.trim());
 }
+
+/** Repeated `--scale service=n` flags, as a replica count per service. */
+export function parseScale(values: string[]): Record<string, number> {
+  const scale: Record<string, number> = {};
+  for (const value of values) {
+    const match = /^([^=]+)=(\d+)$/.exec(value.trim());
+    if (match === null)
+      throw new UsageError(`--scale "${value}" is not service=count; use e.g. --scale web=3`);
+    scale[match[1] as string] = Number(match[2]);
+  }
+  return scale;
+}

@@ -5,6 +5,7 @@ import { resourceTitle } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import type { ExternalSecretSource } from "../secrets/resolve.js";
 import { prepareRuntimeSecrets, RELOAD_SIGNAL_EXTENSION, type RuntimeSecrets } from "./secrets.js";
+import { checkApiVersion, usesVersionedFields } from "../engine/api-version.js";
 import type { Engine } from "../engine/client.js";
 import { execute } from "../engine/execute.js";
 import { observe, toObservedContainer } from "../engine/observe.js";
@@ -42,7 +43,12 @@ export interface UpResult {
 
 /** Brings `project` up on `engine`; resolves with the plan it carried out. */
 export async function up(project: Project, engine: Engine, options: UpOptions = {}): Promise<UpResult> {
-  const selected = selectServices(project, options.services ?? []);
+  const selected = selectServices(project, options.services ?? [], { noDeps: options.noDeps ?? false });
+  // A field the engine's API is too old for would be ignored by it: refuse it before anything is
+  // made. The engine is asked only when such a field is used (it costs a round trip).
+  if (usesVersionedFields(project, selected)) {
+    checkApiVersion(project, selected, (await engine.version()).apiVersion);
+  }
   // Every secret is read before the first engine call: a bad source stops `up` with nothing made.
   const secrets = await prepareRuntimeSecrets(project, selected, {
     variables: options.variables ?? {},
@@ -95,7 +101,7 @@ async function upWithSecrets(
       { ...(error.resource === undefined ? {} : { resource: error.resource }), cause: error },
     );
   }
-  if (options.wait) await waitForServices(project, engine, selected, options);
+  if (options.wait && !options.noStart) await waitForServices(project, engine, selected, options);
   return { plan, secretsUpdated };
 }
 

@@ -6,9 +6,14 @@ import type { Project, Service } from "../model/project.js";
 /**
  * The services `names` select plus everything they depend on, transitively; all services when
  * `names` is empty. Unknown names and dependencies on services that are not in the project
- * (disabled by a profile, or missing) are reported together.
+ * (disabled by a profile, or missing) are reported together. With `noDeps` (`up --no-deps`), the
+ * named services alone.
  */
-export function selectServices(project: Project, names: string[]): Set<string> {
+export function selectServices(
+  project: Project,
+  names: string[],
+  options: { noDeps?: boolean } = {},
+): Set<string> {
   const problems: Problem[] = [];
   const known = Object.keys(project.services).sort();
   for (const name of names) {
@@ -22,6 +27,7 @@ export function selectServices(project: Project, names: string[]): Set<string> {
   }
   if (problems.length > 0) throw new ProjectError(problems);
 
+  if (options.noDeps && names.length > 0) return new Set(names);
   const selected = new Set<string>();
   const visit = (name: string): void => {
     if (selected.has(name)) return;

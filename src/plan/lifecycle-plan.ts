@@ -4,6 +4,7 @@
 import type { Project, Service } from "../model/project.js";
 import { planDown } from "./down-plan.js";
 import { dependencyOrder } from "./graph.js";
+import { keepNodes } from "./subset.js";
 import type { ObservedContainer, ObservedState } from "./state.js";
 import type { Operation, Plan, PlanNode } from "./types.js";
 
@@ -132,8 +133,8 @@ export function planStop(
     },
   );
   // planDown's stops depend only on other stops; dropping its removals leaves a whole graph.
-  const stops = plan.nodes.filter((node) => node.operation.type === "StopContainer");
-  return { ...plan, nodes: renumber(stops.map((node) => ({ ...node, cause: "stop" }))) };
+  const stops = keepNodes(plan.nodes, (node) => node.operation.type === "StopContainer");
+  return { ...plan, nodes: stops.map((node) => ({ ...node, cause: "stop" })) };
 }
 
 /**
@@ -153,14 +154,4 @@ export function planRemove(
     },
   );
   return { ...plan, nodes: plan.nodes.map((node) => ({ ...node, cause: "rm" })), warnings: [] };
-}
-
-/** Numbers a subset of a plan's nodes 1, 2, ... again (their dependencies must be in the subset). */
-function renumber(nodes: PlanNode[]): PlanNode[] {
-  const ids = new Map(nodes.map((node, index) => [node.id, index + 1]));
-  return nodes.map((node) => ({
-    ...node,
-    id: ids.get(node.id) as number,
-    dependsOn: node.dependsOn.map((id) => ids.get(id) as number),
-  }));
 }

@@ -4,7 +4,9 @@
 import { configHash } from "../model/config-hash.js";
 import { containerName } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
+import { ProjectError } from "../errors.js";
 import { dependencyOrder, selectServices } from "./graph.js";
+import { keepNodes } from "./subset.js";
 import type { ObservedContainer, ObservedState } from "./state.js";
 import type { ContainerRef, Operation, Plan, PlanNode, Unchanged } from "./types.js";
 
@@ -27,11 +29,39 @@ export interface UpPlanOptions {
    * secret changed at an absolute target: a single-file bind keeps the old file), with the reason.
    */
   recreate?: Record<string, string>;
+  /** `--no-deps`: the named services alone, not what they depend on. */
+  noDeps?: boolean;
+  /** `create`: make containers (and networks, volumes) but start none. */
+  noStart?: boolean;
+  /** `--scale service=n`: replica counts that replace the project's. */
+  scale?: Record<string, number>;
 }
 
 /** Plans `up` for `project` against the observed `state`. Invalid selections throw ProjectError. */
 export function planUp(project: Project, state: ObservedState, options: UpPlanOptions = {}): Plan {
-  return new UpPlanner(project, state, options).plan();
+  const plan = new UpPlanner(withScale(project, options.scale), state, options).plan();
+  if (!options.noStart) return plan;
+  const creates = (node: PlanNode): boolean =>
+    node.operation.type !== "StartContainer" && node.operation.type !== "WaitContainer";
+  return { ...plan, nodes: keepNodes(plan.nodes, creates) };
+}
+
+/** The project with `--scale` replica counts in place of its own; an unknown service is an error. */
+export function withScale(project: Project, scale: Record<string, number> | undefined): Project {
+  if (scale === undefined || Object.keys(scale).length === 0) return project;
+  const unknown = Object.keys(scale).filter((name) => project.services[name] === undefined);
+  if (unknown.length > 0) {
+    throw new ProjectError(
+      unknown.map((name) => ({
+        message: `--scale ${name}=${scale[name]}: no such service; the project's services are: ${Object.keys(project.services).sort().join(", ")}`,
+      })),
+    );
+  }
+  const services = { ...project.services };
+  for (const [name, replicas] of Object.entries(scale)) {
+    services[name] = { ...(services[name] as Service), replicas };
+  }
+  return { ...project, services };
 }
 
 /** A service's containers as the plan leaves them: how to reach each, and the node that starts it. */
@@ -64,7 +94,7 @@ class UpPlanner {
 
   plan(): Plan {
     const named = this.#options.services ?? [];
-    const selected = selectServices(this.#project, named);
+    const selected = selectServices(this.#project, named, { noDeps: this.#options.noDeps ?? false });
     const targeted = new Set(named.length > 0 ? named : selected);
     const services = [...selected].map((name) => this.#project.services[name] as Service);
 

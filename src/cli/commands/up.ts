@@ -7,7 +7,8 @@ import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
 import { projectContext } from "../project-context.js";
 import { openStoreSource } from "../../store/source.js";
-import { parseSeconds } from "../parse.js";
+import { ExitStatus } from "../exit-codes.js";
+import { collect, parseScale, parseSeconds } from "../parse.js";
 
 interface UpFlags {
   detach: boolean;
@@ -17,6 +18,12 @@ interface UpFlags {
   wait: boolean;
   waitTimeout?: string;
   timeout?: string;
+  deps: boolean;
+  start: boolean;
+  scale: string[];
+  abortOnContainerExit: boolean;
+  exitCodeFrom?: string;
+  color: boolean;
 }
 
 /** `composec up [services...]`: create and start the project's containers, as `docker compose up`. */
@@ -36,15 +43,36 @@ export function registerUp(program: Command, output: Output): void {
     )
     .option("--wait-timeout <seconds>", "give up waiting after this many seconds")
     .option("-t, --timeout <seconds>", "seconds to wait for a container to stop when it is replaced")
+    .option("--no-deps", "don't start the services the named ones depend on")
+    .option("--no-start", "create the containers but don't start them")
+    .option("--scale <service=n>", "run n containers of the service (repeatable)", collect, [])
+    .option("--abort-on-container-exit", "stop all containers as soon as one exits (attached only)", false)
+    .option(
+      "--exit-code-from <service>",
+      "return this service's exit code (implies --abort-on-container-exit)",
+    )
+    .option("--no-color", "don't colour the container names in the logs")
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       if (flags.forceRecreate && !flags.recreate) {
         throw new UsageError("--force-recreate and --no-recreate contradict each other; use one");
       }
+      const abort = flags.abortOnContainerExit || flags.exitCodeFrom !== undefined;
+      if (abort && (flags.detach || flags.wait || !flags.start)) {
+        throw new UsageError(
+          "--abort-on-container-exit and --exit-code-from follow the containers; they cannot go with -d, --wait or --no-start",
+        );
+      }
+      const scale = parseScale(flags.scale);
       const waitTimeout = parseSeconds("--wait-timeout", flags.waitTimeout);
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
       const { options, project, variables, engine } = await projectContext(command, output);
+      if (flags.exitCodeFrom !== undefined && project.services[flags.exitCodeFrom] === undefined) {
+        throw new UsageError(
+          `--exit-code-from "${flags.exitCodeFrom}" is not a service of the project; use one of ${Object.keys(project.services).sort().join(", ")}`,
+        );
+      }
       const progress = createProgress(output, options.progress, "Running");
-      const detach = flags.detach || flags.wait || options.dryRun;
+      const detach = flags.detach || flags.wait || options.dryRun || !flags.start;
 
       // Ctrl-C stops the plan between operations; the next `up` or `down` converges from there.
       const controller = new AbortController();
@@ -57,6 +85,9 @@ export function registerUp(program: Command, output: Output): void {
           forceRecreate: flags.forceRecreate,
           noRecreate: !flags.recreate,
           removeOrphans: flags.removeOrphans,
+          noDeps: !flags.deps,
+          noStart: !flags.start,
+          scale,
           dryRun: options.dryRun,
           wait: flags.wait,
           ...(waitTimeout === undefined ? {} : { waitTimeoutSeconds: waitTimeout }),
@@ -90,10 +121,14 @@ export function registerUp(program: Command, output: Output): void {
         process.removeListener("SIGINT", interrupt);
       }
       if (detach) return;
-      await followAndStop(project, engine, output, {
+      const code = await followAndStop(project, engine, output, {
         services,
         since: startedAt,
         progressMode: options.progress,
+        abortOnContainerExit: flags.abortOnContainerExit,
+        ...(flags.exitCodeFrom === undefined ? {} : { exitCodeFrom: flags.exitCodeFrom }),
+        noColour: !flags.color,
       });
+      if (code !== 0) throw new ExitStatus(code);
     });
 }
