@@ -449,6 +449,11 @@ export function secretMode(
     if (!match) return { error: `"${value}" is not a file mode; use an octal mode such as 0400 or "0440"` };
     mode = parseInt(match[1]!, 8);
   }
+  if (/^0\d*[89]/.test(shown())) {
+    return {
+      error: `"${shown()}" is not an octal number (8 and 9 are not octal digits); use an octal mode such as 0400`,
+    };
+  }
   if (mode < 0 || mode > 0o777) {
     return { error: `"${shown()}" is not a file mode (it is beyond 0777); use an octal mode such as 0400` };
   }
