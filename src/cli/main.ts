@@ -15,6 +15,7 @@ import { registerKill } from "./commands/kill.js";
 import { registerLogs } from "./commands/logs.js";
 import { registerRestart } from "./commands/restart.js";
 import { registerRm } from "./commands/rm.js";
+import { registerRun } from "./commands/run.js";
 import { registerStart } from "./commands/start.js";
 import { registerStop } from "./commands/stop.js";
 import { createOutput, type Output } from "./output.js";
@@ -52,6 +53,7 @@ export function buildProgram(output: Output): Command {
   registerLogs(program, output);
   registerRestart(program, output);
   registerRm(program, output);
+  registerRun(program, output);
   registerStart(program, output);
   registerStop(program, output);
   return program;

@@ -1,0 +1,93 @@
+import { randomBytes } from "node:crypto";
+import type { Command } from "commander";
+import { run } from "../../compose/run.js";
+import { UsageError } from "../../errors.js";
+import { shellSplit } from "../../loader/shell-split.js";
+import { openStoreSource } from "../../store/source.js";
+import { ExitStatus } from "../exit-codes.js";
+import type { Output } from "../output.js";
+import { collect, parseEnvFlags } from "../parse.js";
+import { createProgress } from "../progress.js";
+import { projectContext } from "../project-context.js";
+import { openTerminal, releaseStdin, wantsTty } from "../terminal.js";
+
+interface RunFlags {
+  detach: boolean;
+  rm: boolean;
+  tty: boolean;
+  interactive: boolean;
+  user?: string;
+  env: string[];
+  workdir?: string;
+  entrypoint?: string;
+  deps: boolean;
+  servicePorts: boolean;
+}
+
+/** `composec run SERVICE [COMMAND [ARGS...]]`: a one-off container, as `docker compose run`. */
+export function registerRun(program: Command, output: Output): void {
+  program
+    .command("run")
+    .description("Run a one-off command in a new container of a service; exits with the command's exit code")
+    .argument("<service>", "the service whose settings the container takes")
+    .argument("[command...]", "command and arguments (default: the service's command)")
+    .option("-d, --detach", "run in the background and print the container's name", false)
+    .option("--rm", "remove the container when it exits", false)
+    .option("-T, --no-tty", "don't allocate a pseudo-TTY (default: one when attached to a terminal)")
+    .option("--no-interactive", "don't attach stdin")
+    .option("-u, --user <user>", "run as this user (name or uid[:gid])")
+    .option("-e, --env <KEY=VALUE>", "set an environment variable (repeatable)", collect, [])
+    .option("-w, --workdir <path>", "working directory inside the container")
+    .option("--entrypoint <command>", "replace the image's entrypoint")
+    .option("--no-deps", "don't start the services it depends on")
+    .option("-P, --service-ports", "publish the service's ports (off by default)", false)
+    // Everything after the service is the command's own: `run web ls -la` passes -la to ls.
+    .passThroughOptions()
+    .action(async (service: string, commandLine: string[], flags: RunFlags, command: Command) => {
+      const env = parseEnvFlags(flags.env, process.env);
+      if (flags.detach && flags.rm) throw new UsageError("--rm and -d contradict each other; use one");
+      const { options, project, variables, engine } = await projectContext(command, output);
+      const tty = wantsTty(!flags.tty) && !flags.detach;
+      const progress = createProgress(output, options.progress, "Running");
+      // The progress of the dependencies ends before the container's output begins.
+      let finished = false;
+      const finishProgress = (): void => {
+        if (!finished) progress.finish();
+        finished = true;
+      };
+      const terminal = openTerminal(tty);
+      let result: Awaited<ReturnType<typeof run>>;
+      try {
+        result = await run(project, engine, {
+          service,
+          ...(commandLine.length > 0 ? { command: commandLine } : {}),
+          ...(flags.entrypoint === undefined ? {} : { entrypoint: shellSplit(flags.entrypoint) }),
+          env,
+          ...(flags.user === undefined ? {} : { user: flags.user }),
+          ...(flags.workdir === undefined ? {} : { workingDir: flags.workdir }),
+          tty,
+          interactive: flags.interactive,
+          detach: flags.detach,
+          remove: flags.rm,
+          noDeps: !flags.deps,
+          servicePorts: flags.servicePorts,
+          slug: randomBytes(6).toString("hex"),
+          ...(flags.detach || !flags.interactive ? {} : { stdin: process.stdin }),
+          stdout: process.stdout,
+          stderr: process.stderr,
+          onStarted: (resize) => terminal.follow(resize),
+          onProgress: progress.onProgress,
+          onWarning: progress.onWarning,
+          onPrepared: finishProgress,
+          variables,
+          external: openStoreSource(process.env, { project: project.name }),
+        });
+      } finally {
+        finishProgress();
+        terminal.restore();
+        releaseStdin();
+      }
+      if (flags.detach) output.stdout(`${result.name}\n`);
+      if (result.exitCode !== 0) throw new ExitStatus(result.exitCode);
+    });
+}

@@ -1,0 +1,235 @@
+// `run` as a library function: a one-off container of a service (`<project>-<service>-run-<slug>`,
+// labelled oneoff=True), with the service's settings and the caller's overrides, after the
+// service's dependencies are up; attached to the caller's streams unless detached; its exit code
+// returned. Nothing of the service's own containers is touched.
+import type { Readable, Writable } from "node:stream";
+import { EngineError } from "../errors.js";
+import type { Engine } from "../engine/client.js";
+import { containerSpec } from "../engine/container-spec.js";
+import { execute } from "../engine/execute.js";
+import { observe } from "../engine/observe.js";
+import type { ProgressListener } from "../engine/progress.js";
+import { waitCompleted, waitHealthy } from "../engine/wait.js";
+import { configHash } from "../model/config-hash.js";
+import { LABEL, oneoffContainerName } from "../model/names.js";
+import type { Project, Service } from "../model/project.js";
+import { selectServices } from "../plan/graph.js";
+import { keepNodes } from "../plan/subset.js";
+import { planUp } from "../plan/up-plan.js";
+import type { ExternalSecretSource } from "../secrets/resolve.js";
+import { projectContainers } from "./containers.js";
+import { prepareRuntimeSecrets } from "./secrets.js";
+import { up } from "./up.js";
+
+export interface RunOptions {
+  service: string;
+  /** Replaces the service's command. */
+  command?: string[];
+  /** Replaces the service's entrypoint. */
+  entrypoint?: string[];
+  /** `KEY=VALUE` entries over the service's environment. */
+  env?: string[];
+  user?: string;
+  workingDir?: string;
+  /** Allocate a pseudo-terminal. */
+  tty: boolean;
+  /** Keep stdin open and attach it (Compose's `-i`, on by default). */
+  interactive: boolean;
+  /** Start it and return its name at once. */
+  detach?: boolean;
+  /** Remove the container once it exits (`--rm`). */
+  remove?: boolean;
+  /** Don't start the services it depends on. */
+  noDeps?: boolean;
+  /** Publish the service's ports (off by default, as in Compose: they would clash with the service's). */
+  servicePorts?: boolean;
+  /** Random hex for the name (injected so names are testable). */
+  slug: string;
+  stdin?: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  /** Called once the container is attached, to let a terminal caller pass on its size. */
+  onStarted?: (resize: (size: { rows: number; columns: number }) => Promise<void>) => void;
+  onProgress?: ProgressListener;
+  onWarning?: (message: string) => void;
+  /** Called when the preparations (dependencies, networks) are done, before the container starts. */
+  onPrepared?: () => void;
+  variables?: Record<string, string>;
+  external?: ExternalSecretSource;
+}
+
+export interface RunResult {
+  name: string;
+  /** The command's exit code (0 when detached). */
+  exitCode: number;
+}
+
+/** Runs a one-off container of `options.service`; resolves when it exits (or at once, detached). */
+export async function run(project: Project, engine: Engine, options: RunOptions): Promise<RunResult> {
+  selectServices(project, [options.service]);
+  const service = project.services[options.service] as Service;
+  const dependencies = Object.keys(service.dependsOn).filter((name) => project.services[name] !== undefined);
+  if (!options.noDeps && dependencies.length > 0) {
+    await up(project, engine, {
+      services: dependencies,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+      ...(options.variables === undefined ? {} : { variables: options.variables }),
+      ...(options.external === undefined ? {} : { external: options.external }),
+    });
+    await waitForDependencies(project, engine, service);
+  }
+
+  // The service's secrets are read before its networks and volumes are made.
+  const secrets = await prepareRuntimeSecrets(project, new Set([service.name]), {
+    variables: options.variables ?? {},
+    ...(options.external === undefined ? {} : { external: options.external }),
+    endpoint: engine.endpoint,
+  });
+  let id: string;
+  const name = oneoffContainerName(project.name, service.name, options.slug);
+  try {
+    const imageId = await prepareInfrastructure(project, engine, service, options.onProgress);
+    await secrets.deliver();
+    for (const warning of secrets.warnings) options.onWarning?.(warning);
+    const spec = containerSpec({
+      project,
+      service: oneoffService(service, options),
+      number: 1,
+      name,
+      createAs: name,
+      configHash: configHash(project, service),
+      imageId,
+      secretMounts: secrets.mounts[service.name] ?? [],
+    });
+    const labels = spec.create.Labels as Record<string, string>;
+    labels[LABEL.oneoff] = "True";
+    labels[LABEL.slug] = options.slug;
+    delete labels[LABEL.containerNumber];
+    // A one-off container is not the service: it answers to its own name only (Compose's default).
+    for (const endpoint of Object.values(spec.create.NetworkingConfig?.EndpointsConfig ?? {}))
+      endpoint.Aliases = [name];
+    for (const extra of spec.connect) extra.endpoint.Aliases = [name];
+    const attachStdin = options.interactive && !options.detach && options.stdin !== undefined;
+    Object.assign(spec.create, {
+      OpenStdin: options.interactive,
+      StdinOnce: attachStdin,
+      AttachStdin: attachStdin,
+      Tty: options.tty,
+    });
+    id = await engine.createContainer(spec.create);
+    for (const extra of spec.connect)
+      await engine.connectNetwork(extra.network, { id, name }, extra.endpoint);
+  } finally {
+    secrets.wipe();
+  }
+  const container = { id, name };
+  options.onPrepared?.();
+
+  if (options.detach) {
+    await engine.startContainer(container);
+    return { name, exitCode: 0 };
+  }
+  try {
+    return { name, exitCode: await attachAndRun(engine, container, options) };
+  } finally {
+    if (options.remove) await engine.removeContainer(container, { force: true, volumes: true });
+  }
+}
+
+/** The service as the one-off container runs it: the caller's overrides, no restart policy, no name. */
+function oneoffService(service: Service, options: RunOptions): Service {
+  const environment = { ...service.environment };
+  for (const entry of options.env ?? []) {
+    const at = entry.indexOf("=");
+    environment[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  const copy: Service = {
+    ...service,
+    environment,
+    tty: options.tty,
+    stdinOpen: options.interactive,
+    ports: options.servicePorts ? service.ports : [],
+  };
+  delete copy.restart;
+  delete copy.containerName;
+  if (options.command !== undefined) copy.command = options.command;
+  if (options.entrypoint !== undefined) copy.entrypoint = options.entrypoint;
+  if (options.user !== undefined) copy.user = options.user;
+  if (options.workingDir !== undefined) copy.workingDir = options.workingDir;
+  return copy;
+}
+
+/** Creates what the service's containers attach to (networks, volumes); returns its image id. */
+async function prepareInfrastructure(
+  project: Project,
+  engine: Engine,
+  service: Service,
+  onProgress: ProgressListener | undefined,
+): Promise<string> {
+  const state = await observe(engine, project.name, { project, services: [service.name] });
+  const imageId = service.image === undefined ? null : (state.images[service.image] ?? null);
+  if (imageId === null) {
+    throw new EngineError(
+      service.image === undefined
+        ? `service "${service.name}" has no image; set image: (or build it with \`composec build\`)`
+        : `service "${service.name}": image "${service.image}" is not present on the engine; pull or build it first (\`composec pull\`, \`composec build\`)`,
+    );
+  }
+  const plan = planUp(project, state, { services: [service.name], noDeps: true });
+  const infrastructure = (type: string): boolean => type === "CreateNetwork" || type === "CreateVolume";
+  const errors = plan.errors.filter((error) => !error.includes("is not present on the engine"));
+  if (errors.length > 0) throw new EngineError(errors.join("\n"));
+  const nodes = keepNodes(plan.nodes, (node) => infrastructure(node.operation.type));
+  if (nodes.length > 0) {
+    await execute({ ...plan, nodes }, engine, {
+      project,
+      ...(onProgress === undefined ? {} : { onProgress }),
+    });
+  }
+  return imageId;
+}
+
+/** Waits for the conditions the service's `depends_on` names (healthy, completed). */
+async function waitForDependencies(project: Project, engine: Engine, service: Service): Promise<void> {
+  for (const [dependency, spec] of Object.entries(service.dependsOn)) {
+    if (spec.condition === "service_started" || project.services[dependency] === undefined) continue;
+    const containers = await projectContainers(project.name, engine, { services: [dependency] });
+    await Promise.all(
+      containers.map((container) =>
+        spec.condition === "service_healthy"
+          ? waitHealthy(engine, container)
+          : waitCompleted(engine, container, dependency),
+      ),
+    );
+  }
+}
+
+/** Attaches (before the start, so no output is missed), starts, pipes, waits; the exit code. */
+async function attachAndRun(
+  engine: Engine,
+  container: { id: string; name: string },
+  options: RunOptions,
+): Promise<number> {
+  const stdin = options.interactive ? options.stdin : undefined;
+  const connection = await engine.attachContainer(container, { stdin: stdin !== undefined });
+  const ended = new Promise<void>((resolve) => {
+    connection.on("end", resolve);
+    connection.on("close", resolve);
+    connection.on("error", resolve);
+  });
+  if (options.tty) connection.pipe(options.stdout, { end: false });
+  else engine.demuxLogs(connection, options.stdout, options.stderr);
+  await engine.startContainer(container);
+  options.onStarted?.((size) => engine.resizeContainer(container, size));
+  // The end of our input half-closes the connection: the command sees EOF, its output goes on.
+  if (stdin !== undefined) stdin.pipe(connection);
+  try {
+    // "not-running" also answers at once for a container that already exited.
+    const code = await engine.waitContainer(container);
+    await ended;
+    return code;
+  } finally {
+    stdin?.unpipe(connection);
+  }
+}
