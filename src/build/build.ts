@@ -175,7 +175,9 @@ export async function buildServices(
       const reasons = failures.map((failure) => failure.reason as unknown);
       const interrupted = reasons.find((reason) => reason instanceof InterruptedError);
       if (interrupted) throw interrupted;
-      const unexpected = reasons.find((reason) => !(reason instanceof EngineError));
+      const unexpected = reasons.find(
+        (reason) => !(reason instanceof EngineError) && !(reason instanceof ProjectError),
+      );
       if (unexpected) throw unexpected;
       if (reasons.length === 1) throw reasons[0];
       throw new EngineError(reasons.map((reason) => (reason as Error).message).join("\n"));
@@ -216,7 +218,15 @@ async function buildOne(
   options.signal?.addEventListener("abort", cancel);
   try {
     const query = buildQuery(project, service, context, { session: session.id, build: buildId }, options);
-    const stream = await api.build(await packContext(context), query, options.signal);
+    let tar: Readable;
+    try {
+      tar = await packContext(context);
+    } catch (error) {
+      throw new ProjectError([
+        { path: `services.${service.name}.build.context`, message: (error as Error).message },
+      ]);
+    }
+    const stream = await api.build(tar, query, options.signal);
     const outcome = await readBuildStream(stream, trace, options.onLine);
     if (options.signal?.aborted) throw new InterruptedError(`service "${service.name}": build cancelled`);
     if (outcome.error !== undefined || outcome.imageId === undefined) {
@@ -287,7 +297,7 @@ async function readBuildStream(
     }
     handle(pending);
   } catch (error) {
-    outcome.error ??= `the connection to the engine broke during the build (${(error as Error).message})`;
+    outcome.error ??= `the build stopped: ${(error as Error).message}`;
   }
   return outcome;
 }

@@ -3,12 +3,12 @@
 // CLI does: with a tar context BuildKit's Dockerfile frontend does not read it. The Dockerfile and
 // `.dockerignore` are always sent, whatever `.dockerignore` says (as the CLI does too).
 import { createHash } from "node:crypto";
-import type { Dirent } from "node:fs";
+import { createReadStream, lstatSync, readFileSync, readlinkSync, type Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import dockerignoreModule from "@balena/dockerignore";
-import * as tarFs from "tar-fs";
+import * as tarStream from "tar-stream";
 import type { Problem } from "../errors.js";
 import type { Build } from "../model/project.js";
 
@@ -129,29 +129,86 @@ async function fileKind(path: string): Promise<"missing" | "file" | "directory" 
   }
 }
 
-/** The context as a tar stream: the files `.dockerignore` keeps, owned by root, modes as they are. */
+/** Files up to this size are read whole; larger ones are streamed into the tar. */
+const READ_WHOLE_BYTES = 1024 * 1024;
+
+/**
+ * The context as a tar stream: the files `.dockerignore` keeps, in sorted order, owned by root
+ * (ownership of the user's files means nothing in the image; the docker CLI sends 0:0 too), modes
+ * and times as they are. The context's own directory is no entry: its mode would become that of
+ * the directory BuildKit unpacks into. The pack honours back-pressure, so a large context is never
+ * all in memory.
+ */
 export async function packContext(context: BuildContext): Promise<Readable> {
-  const keep = await contextEntries(context.dir, [".dockerignore", context.dockerfile]);
-  const root = resolve(context.dir);
-  return tarFs.pack(root, {
-    // Top-level entries rather than ".": the context's own directory is no entry of the tar (its
-    // mode would become that of the directory BuildKit unpacks into), as with the docker CLI.
-    entries: [...keep].filter((path) => !path.includes("/")).sort(),
-    sort: true,
-    umask: 0,
-    ignore: (name) => !keep.has(relative(root, name).split(sep).join("/")),
-    // Ownership of the user's files means nothing in the image (the docker CLI sends 0:0 too).
-    map: (header) => ({ ...header, uid: 0, gid: 0, uname: "", gname: "" }),
-    finalize: context.extra === undefined,
-    finish: (pack) => {
-      if (context.extra === undefined) return;
-      pack.entry(
-        { name: context.extra.name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0 },
-        context.extra.content,
-      );
-      pack.finalize();
-    },
+  const keep = [...(await contextEntries(context.dir, [".dockerignore", context.dockerfile]))].sort();
+  const pack = tarStream.pack();
+  const add = (header: tarStream.Headers, content: Buffer = Buffer.alloc(0)): Promise<void> =>
+    new Promise((resolve, reject) =>
+      pack.entry(header, content, (error) => (error ? reject(error) : resolve())),
+    );
+
+  // Small files are read synchronously, one at a time as the engine takes the tar: an asynchronous
+  // read is several trips through libuv's thread pool, and that waiting was most of what packing
+  // cost (200 files of 2 kB: tar-fs 35 ms, this 5 to 10). Back-pressure still turns the event loop
+  // between files, so the session and the progress stream are served while a large context packs.
+  const read = (name: string): Entry => {
+    const path = join(context.dir, name);
+    const info = lstatSync(path);
+    const header = {
+      name,
+      mode: info.mode & 0o7777,
+      mtime: info.mtime,
+      uid: 0,
+      gid: 0,
+      uname: "",
+      gname: "",
+    };
+    if (info.isDirectory()) return { header: { ...header, type: "directory" } };
+    if (info.isSymbolicLink())
+      return { header: { ...header, type: "symlink", linkname: readlinkSync(path) } };
+    // Became a FIFO or a socket since the walk: reading it could block for ever.
+    if (!info.isFile()) return { header };
+    if (info.size > READ_WHOLE_BYTES)
+      return { header: { ...header, type: "file", size: info.size }, stream: path };
+    return { header: { ...header, type: "file" }, content: readFileSync(path) };
+  };
+  const write = async (): Promise<void> => {
+    for (const name of keep) {
+      const entry = read(name);
+      if (entry.header.type === undefined) continue;
+      if (entry.stream === undefined) {
+        await add(entry.header, entry.content);
+        continue;
+      }
+      const path = entry.stream;
+      await new Promise<void>((resolve, reject) => {
+        const sink = pack.entry(entry.header, (error) => (error ? reject(error) : resolve()));
+        createReadStream(path).on("error", reject).pipe(sink);
+      });
+    }
+    if (context.extra !== undefined) {
+      const { name, content } = context.extra;
+      await add({ name, mode: 0o644, mtime: new Date(0), uid: 0, gid: 0, type: "file" }, content);
+    }
+    pack.finalize();
+  };
+  write().catch((error: unknown) => {
+    const { code, path } = error as NodeJS.ErrnoException;
+    pack.destroy(
+      code !== undefined && path !== undefined
+        ? new Error(`cannot read "${path}" of the build context (${code})`, { cause: error })
+        : (error as Error),
+    );
   });
+  return pack;
+}
+
+interface Entry {
+  /** No `type`: nothing to pack. */
+  header: tarStream.Headers;
+  content?: Buffer;
+  /** A large file, streamed from this path. */
+  stream?: string;
 }
 
 /**
@@ -178,8 +235,12 @@ export async function contextEntries(dir: string, always: string[] = []): Promis
     let entries: Dirent[];
     try {
       entries = await readdir(join(dir, relativeDir), { withFileTypes: true });
-    } catch {
-      return; // Unreadable: tar-fs reports it when it gets there, if it does.
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return; // Removed while we walked: not ours to send.
+      throw new Error(`cannot read directory "${join(dir, relativeDir)}" of the build context (${code})`, {
+        cause: error,
+      });
     }
     for (const entry of entries) {
       const path = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;

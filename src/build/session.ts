@@ -97,6 +97,10 @@ export async function openBuildSession(api: BuildApi, options: SessionOptions): 
   );
   const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
   injector.injectConnection(socket);
+  // Node's HTTP/2 session reads bytes already buffered on the socket in a process.nextTick; a
+  // session destroyed before that tick crashes the process (TypeError in http2/core's receive).
+  // Let the tick run before anyone can close the session.
+  await new Promise((resolve) => setImmediate(resolve));
 
   let closed = false;
   return {
