@@ -327,14 +327,19 @@ export class SecretStore {
       this.auditFile,
       [{ operation: "use", name, version: found.version, ...(project !== undefined ? { project } : {}) }],
       { durable: false },
-    );
+    ).catch((error: unknown) => {
+      found.value.wipe();
+      throw asStoreError(error, this.home);
+    });
     return found.value;
   }
 
   /** Audit entries, oldest first, of one secret or all; `unreadable` counts torn lines skipped. */
   async log(name?: string): Promise<{ entries: AuditEntry[]; unreadable: number }> {
     await this.#checkPermissions();
-    const { entries, unreadable } = await readAudit(this.auditFile);
+    const { entries, unreadable } = await readAudit(this.auditFile).catch((error: unknown) => {
+      throw asStoreError(error, this.home);
+    });
     return { entries: name === undefined ? entries : entries.filter((e) => e.name === name), unreadable };
   }
 
@@ -415,7 +420,9 @@ export class SecretStore {
       const meta = await readStoreMeta(this.metaFile);
       if (!meta) return undefined;
       return { meta, index: await readIndex(this.indexFile) };
-    })();
+    })().catch((error: unknown) => {
+      throw asStoreError(error, this.home);
+    });
     try {
       return await this.#snapshot;
     } catch (error) {
@@ -603,6 +610,8 @@ export class SecretStore {
         },
         this.#options.lock,
       );
+    } catch (error) {
+      throw asStoreError(error, this.home);
     } finally {
       this.#snapshot = undefined;
     }
@@ -681,6 +690,22 @@ export class SecretStore {
       // Not created yet: it will be, 0700.
     }
   }
+}
+
+/**
+ * A file system failure (permissions, a full or read-only disk) as a StoreError saying what could
+ * not be done where: the user's to fix, not a bug. Anything else passes through unchanged.
+ */
+function asStoreError(error: unknown, home: string): unknown {
+  if (error instanceof StoreError) return error;
+  const e = error as NodeJS.ErrnoException;
+  if (typeof e?.code !== "string" || typeof e.syscall !== "string") return error;
+  return new StoreError(
+    `secret store at ${home}: ${e.syscall} ${e.path ?? ""} failed (${e.code})`.replace("  ", " "),
+    {
+      cause: error,
+    },
+  );
 }
 
 /** A sealed file named by the index is gone: possibly a concurrent writer, worth one more read. */
