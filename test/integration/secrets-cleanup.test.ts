@@ -2,6 +2,7 @@
 // SIGKILL at any point leaves a state that the next `up` completes and the next `down` removes
 // completely; and `down` removes material left behind with no container at all. Proven by the
 // mount table, the material directory, the engine's labels and a search of the host for the bytes.
+import { execFileSync } from "node:child_process";
 import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -69,6 +70,12 @@ secrets:
     environment: CLEANUP_SECRET
 `;
 
+/** What a reboot or a dockerd restart does to the project's tmpfs: gone, the containers still there. */
+function loseMaterial(name: string): void {
+  execFileSync("umount", ["-l", materialDir(name)]);
+  execFileSync("rm", ["-rf", "--one-file-system", materialDir(name)]);
+}
+
 const roots = ["/run/composec", "/var/lib/docker", "/tmp", "/var/tmp"];
 
 /** Nothing of the project anywhere: engine, mount table, material directory, bytes on the host. */
@@ -122,6 +129,72 @@ describe("cleanup", () => {
     }
     await cliOk(["-p", name, "down"], { hide: values });
     await expectNothingLeft(name, dir, values, "after down by project name");
+  });
+
+  // CLARIFICATIONS 13: a reboot or a dockerd restart empties the tmpfs while containers remain.
+  // `up` delivers again and recreates the containers whose mounts point at nothing.
+  it("material lost under running containers: up delivers again and recreates them", async () => {
+    const name = await project("clean-lost");
+    const values = [randomValue("lost-file"), randomValue("lost-env")];
+    const dir = await tempProject({ "compose.yaml": compose, "secret.txt": values[0]! });
+    const env = { CLEANUP_SECRET: values[1]! };
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir, env, hide: values });
+    const before = (await docker.getContainer(`${name}-app-1`).inspect()).Id;
+    loseMaterial(name);
+    expect(materialGone(name)).toBe(true);
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir, env, hide: values });
+    expect((await docker.getContainer(`${name}-app-1`).inspect()).Id).not.toBe(before);
+    expect(await digestIn(`${name}-app-1`, "/run/secrets/from_file")).toBe(sha256(values[0]!));
+    expect(await digestIn(`${name}-app-1`, "/etc/app/key")).toBe(sha256(values[0]!));
+    expect(await digestIn(`${name}-worker-1`, "/run/secrets/from_env")).toBe(sha256(values[1]!));
+    await cliOk(["-p", name, "down", "-t", "0"], { cwd: dir, env, hide: values });
+    await expectNothingLeft(name, dir, values, "after down");
+  });
+
+  // CLARIFICATIONS 13: "`ps` shows services whose material is missing".
+  it("ps tells which services lost their secret material", async () => {
+    const name = await project("clean-ps");
+    const values = [randomValue("ps-file"), randomValue("ps-env")];
+    const dir = await tempProject({ "compose.yaml": compose, "secret.txt": values[0]! });
+    const env = { CLEANUP_SECRET: values[1]! };
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir, env, hide: values });
+    const healthy = await cliOk(["-p", name, "ps"], { cwd: dir, env, hide: values });
+    expect(healthy.stdout + healthy.stderr).not.toMatch(/missing|lost/i);
+    loseMaterial(name);
+    const result = await cliOk(["-p", name, "ps"], { cwd: dir, env, hide: values });
+    const text = result.stdout + result.stderr;
+    expect(text, "ps says nothing about the missing material").toMatch(/secret|material/i);
+    expect(text).toMatch(/missing|lost|gone/i);
+    expect(text).toContain("app");
+    expect(text).toContain("worker");
+  });
+
+  // A service removed from the file leaves an orphan container that `up` keeps running (with a
+  // warning, as Compose does): its secrets must stay until the container goes; `up
+  // --remove-orphans` then removes container and material together.
+  it("an orphan left running keeps its secrets; --remove-orphans removes its material", async () => {
+    const name = await project("clean-orphan-svc");
+    const value = randomValue("orphan-svc");
+    const yaml = (services: string[]) =>
+      "services:\n" +
+      services
+        .map((s) => `  ${s}:\n    image: ${images.busybox}\n    command: ${IDLE}\n    secrets: [s]\n`)
+        .join("") +
+      "secrets:\n  s:\n    file: ./s.txt\n";
+    const dir = await tempProject({ "compose.yaml": yaml(["keep", "gone"]), "s.txt": value });
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [value] });
+    await writeFile(path.join(dir, "compose.yaml"), yaml(["keep"]));
+    const result = await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [value] });
+    expect(result.stderr).toMatch(/orphan/i);
+    expect((await docker.getContainer(`${name}-gone-1`).inspect()).State.Running).toBe(true);
+    expect(await digestIn(`${name}-gone-1`, "/run/secrets/s"), "the running orphan lost its secret").toBe(
+      sha256(value),
+    );
+    expect(await digestIn(`${name}-keep-1`, "/run/secrets/s")).toBe(sha256(value));
+
+    await cliOk(["-p", name, "up", "-d", "--remove-orphans"], { cwd: dir, hide: [value] });
+    expect((await readdir(path.join(materialDir(name), "services"))).sort()).toEqual(["keep"]);
+    expect(await digestIn(`${name}-keep-1`, "/run/secrets/s")).toBe(sha256(value));
   });
 
   // kill -9 at several points of `up` (spread over how long a whole `up` takes here): each time the

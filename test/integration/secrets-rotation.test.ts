@@ -3,7 +3,7 @@
 // restart under /run/secrets, by recreation at an absolute target; with no change it touches
 // nothing. What it remembers about the bytes is a keyed HMAC on the tmpfs, never a plain hash and
 // never a label. A reload signal can follow a live update. Rotation is fast.
-import { readFile, rename, stat, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
@@ -272,6 +272,95 @@ secrets:
       }
       for (const hmac of hmacs) expect(labels.includes(hmac), "a label holds a delivered HMAC").toBe(false);
     }
+  });
+});
+
+describe("rotation edge cases", () => {
+  // One source shared by two services, one of them read_only and non-root with its own owner and
+  // mode: both are updated live, and the new files keep the owner and mode asked for.
+  it("a shared secret is updated live in every service, keeping owner and mode, read_only too", async () => {
+    const name = await project("rot-shared");
+    const first = randomValue("rot-shared");
+    const dir = await tempProject({
+      "s.txt": first,
+      "compose.yaml": `
+services:
+  web:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - shared
+  locked:
+    image: ${images.busybox}
+    read_only: true
+    user: "1000:1000"
+    command: ${IDLE}
+    secrets:
+      - source: shared
+        target: app/key
+        uid: "1000"
+        gid: "1000"
+        mode: 0400
+secrets:
+  shared:
+    file: ./s.txt
+`,
+    });
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [first] });
+    const web = `${name}-web-1`;
+    const locked = `${name}-locked-1`;
+    const before = [await identity(web), await identity(locked)];
+    const next = randomValue("rot-shared-next");
+    await writeFile(path.join(dir, "s.txt"), next);
+    const result = await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [first, next] });
+    expect(result.stderr).toMatch(new RegExp(`${web} +Secrets updated: /run/secrets/shared\\b`));
+    expect(result.stderr).toMatch(new RegExp(`${locked} +Secrets updated: /run/secrets/app/key\\b`));
+    expect(await digestIn(web, "/run/secrets/shared")).toBe(sha256(next));
+    expect(await digestIn(locked, "/run/secrets/app/key")).toBe(sha256(next));
+    expect(await statIn(locked, "/run/secrets/app/key")).toBe("1000 1000 400");
+    expect([await identity(web), await identity(locked)]).toEqual(before);
+  });
+
+  // --dry-run says what would change and changes nothing: the container keeps the old bytes, and
+  // the real `up` afterwards still sees the change.
+  it("up --dry-run on a changed secret reports it and changes nothing", async () => {
+    const p = await rotationProject("rot-dry");
+    const next = randomValue("rot-dry-next");
+    await writeFile(path.join(p.dir, "secret.txt"), next);
+    const dry = await cliOk(["--dry-run", "-p", p.name, "up", "-d"], {
+      cwd: p.dir,
+      env: { ROTATE_SECRET: p.values.env },
+      hide: [...Object.values(p.values), next],
+    });
+    expect(dry.stdout).toMatch(/secrets of app updated in place: \/run\/secrets\/from_file/);
+    expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(p.values.file));
+    const real = await p.up(p.values.env, [next]);
+    expect(real.stderr).toMatch(/Secrets updated: \/run\/secrets\/from_file/);
+    expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(next));
+  });
+
+  // A source that went bad while the project runs: `up` fails before touching anything; the
+  // running container keeps the bytes it had, and fixing the source brings the update.
+  it("a source that goes bad on a running project: up fails and changes nothing", async () => {
+    const p = await rotationProject("rot-bad");
+    const file = path.join(p.dir, "secret.txt");
+    const before = await identity(p.app);
+    await rm(file);
+    await symlink("./gone.txt", file);
+    const result = await cli(["-p", p.name, "up", "-d"], {
+      cwd: p.dir,
+      env: { ROTATE_SECRET: p.values.env },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("secrets.from_file.file");
+    expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(p.values.file));
+    expect(await identity(p.app)).toEqual(before);
+    await rm(file);
+    const next = randomValue("rot-bad-fixed");
+    await writeFile(file, next);
+    await p.up(p.values.env, [next]);
+    expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(next));
+    expect(await identity(p.app)).toEqual(before);
   });
 });
 
