@@ -18,6 +18,13 @@ import { registerRm } from "./commands/rm.js";
 import { registerRun } from "./commands/run.js";
 import { registerStart } from "./commands/start.js";
 import { registerStop } from "./commands/stop.js";
+import { registerCp } from "./commands/cp.js";
+import { registerImages } from "./commands/images.js";
+import { registerLs } from "./commands/ls.js";
+import { registerPort } from "./commands/port.js";
+import { registerPull } from "./commands/pull.js";
+import { registerTop } from "./commands/top.js";
+import { registerVersion } from "./commands/version.js";
 import { createOutput, type Output } from "./output.js";
 import { COMPOSEC_VERSION } from "../version.js";
 
@@ -56,6 +63,13 @@ export function buildProgram(output: Output): Command {
   registerRun(program, output);
   registerStart(program, output);
   registerStop(program, output);
+  registerCp(program, output);
+  registerImages(program, output);
+  registerLs(program, output);
+  registerPort(program, output);
+  registerPull(program, output);
+  registerTop(program, output);
+  registerVersion(program, output);
   return program;
 }
 

@@ -582,6 +582,8 @@ function engineMessage(error: unknown): string {
     return (json as { message: string }).message.trim();
   }
   if (typeof json === "string" && json.trim() !== "") return json.trim();
-  if (error instanceof Error) return error.message.replace(/^\(HTTP code \d+\)\s*/, "").trim();
+  // dockerode's own wording: "(HTTP code 500) server error - <the engine's words> ".
+  if (error instanceof Error)
+    return error.message.replace(/^\(HTTP code \d+\)\s*(?:[a-z /]+ - )?/, "").trim();
   return String(error);
 }

@@ -17,6 +17,7 @@ export type ProgressStatus =
   | "Pulling"
   | "Pulled"
   | "Skipped"
+  | "Exists"
   | "Removing"
   | "Removed"
   | "Waiting"
