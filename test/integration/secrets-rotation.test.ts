@@ -339,6 +339,65 @@ secrets:
     expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(next));
   });
 
+  // --no-recreate keeps the container, so it keeps the old bytes at its absolute target: the next
+  // plain `up` must still see that the container is behind and recreate it.
+  it("after up --no-recreate skipped an absolute-target change, the next up still recreates", async () => {
+    const name = await project("rot-norecreate");
+    const first = randomValue("rot-norecreate");
+    const dir = await tempProject({
+      "s.txt": first,
+      "compose.yaml": `services:\n  app:\n    image: ${images.busybox}\n    command: ${IDLE}\n    secrets:\n      - source: s\n        target: /etc/app/key\nsecrets:\n  s:\n    file: ./s.txt\n`,
+    });
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [first] });
+    const c = `${name}-app-1`;
+    const before = await identity(c);
+    const next = randomValue("rot-norecreate-next");
+    await writeFile(path.join(dir, "s.txt"), next);
+    await cliOk(["-p", name, "up", "-d", "--no-recreate"], { cwd: dir, hide: [first, next] });
+    expect(await identity(c)).toEqual(before);
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [first, next] });
+    expect(await digestIn(c, "/etc/app/key"), "the container still has the old bytes at /etc/app/key").toBe(
+      sha256(next),
+    );
+    expect((await identity(c)).id).not.toBe(before.id);
+  });
+
+  // The same window by a crash: `up` killed after writing the new material but before recreating
+  // the container; the next `up` must finish the job.
+  it("up killed during an absolute-target rotation: the next up brings the new bytes", async () => {
+    const name = await project("rot-abs-kill");
+    // Stopping takes a second, so that kills land before, during and after the replacement.
+    const SLOW_STOP = `["sh", "-c", "trap 'sleep 1; exit 0' TERM; while true; do sleep 0.1; done"]`;
+    let value = randomValue("rot-abs-kill");
+    const dir = await tempProject({
+      "s.txt": value,
+      "compose.yaml": `services:\n  app:\n    image: ${images.busybox}\n    command: ${SLOW_STOP}\n    secrets:\n      - source: s\n        target: /etc/app/key\nsecrets:\n  s:\n    file: ./s.txt\n`,
+    });
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir });
+    const c = `${name}-app-1`;
+    // How long a rotation `up` (a recreation) takes here, now.
+    value = randomValue("rot-abs-kill-timing");
+    await writeFile(path.join(dir, "s.txt"), value);
+    const start = performance.now();
+    await cliOk(["-p", name, "up", "-d"], { cwd: dir });
+    const full = performance.now() - start;
+    const stale: string[] = [];
+    for (const fraction of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) {
+      const ms = Math.round(full * fraction);
+      value = randomValue(`rot-abs-kill-${ms}`);
+      await writeFile(path.join(dir, "s.txt"), value);
+      const child = spawnCli(["-p", name, "up", "-d"], dir);
+      const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      child.kill("SIGKILL");
+      await closed;
+      const again = await cli(["-p", name, "up", "-d"], { cwd: dir });
+      expect(again.code, `killed after ${ms} ms: up exited ${again.code}`).toBe(0);
+      if ((await digestIn(c, "/etc/app/key")) !== sha256(value)) stale.push(`${ms} ms`);
+    }
+    expect(stale, `old bytes at /etc/app/key after a kill at (of ${Math.round(full)} ms)`).toEqual([]);
+  });
+
   // A source that went bad while the project runs: `up` fails before touching anything; the
   // running container keeps the bytes it had, and fixing the source brings the update.
   it("a source that goes bad on a running project: up fails and changes nothing", async () => {
