@@ -5,7 +5,8 @@ import { ProjectError } from "../errors.js";
 import { makeProject, makeService } from "../model/project-builder.js";
 import type { Build } from "../model/project.js";
 import { COMPOSEC_VERSION } from "../version.js";
-import { buildQuery, secretLookingArgs, servicesToBuild } from "./build.js";
+import type { BuildApi } from "./build-api.js";
+import { buildQuery, secretLookingArgs, servicesNeedingBuild, servicesToBuild } from "./build.js";
 import type { BuildContext } from "./context.js";
 
 const build = (overrides: Partial<Build> = {}): Build => ({
@@ -150,5 +151,33 @@ describe("secretLookingArgs", () => {
     ]);
     expect(warnings[0]!.message).toMatch(/build\.secrets/);
     expect(JSON.stringify(warnings)).not.toMatch(/v-\d/);
+  });
+});
+
+describe("servicesNeedingBuild", () => {
+  const project = makeProject("demo", [
+    makeService("web", { build: build() }),
+    makeService("worker", { build: build(), image: "acme/worker:1" }),
+    makeService("tool", { build: build(), pullPolicy: "build" }),
+    makeService("db", { image: "redis" }),
+  ]);
+  const present = new Set(["demo-web", "demo-tool"]);
+  const engine = {
+    openSession: () => Promise.reject(new Error("not used")),
+    inspectImage: (reference: string) => Promise.resolve(present.has(reference) ? ({} as never) : undefined),
+  } as unknown as BuildApi;
+  const all = ["web", "worker", "tool", "db"];
+
+  it("builds what is missing, and pull_policy: build always", async () => {
+    expect(await servicesNeedingBuild(project, engine, all)).toEqual(["worker", "tool"]);
+  });
+
+  it("--build builds every service with a build section; --no-build none", async () => {
+    expect(await servicesNeedingBuild(project, engine, all, { build: true })).toEqual([
+      "web",
+      "worker",
+      "tool",
+    ]);
+    expect(await servicesNeedingBuild(project, engine, all, { noBuild: true })).toEqual([]);
   });
 });

@@ -68,6 +68,31 @@ export function servicesToBuild(project: Project, names: string[] = []): Service
   return selected;
 }
 
+/**
+ * The services among `names` that `up` builds before it creates containers: with `--build` every
+ * one that has a build section, with `--no-build` none, else those whose image the engine does not
+ * have, and those with `pull_policy: build` always (as Compose decides).
+ */
+export async function servicesNeedingBuild(
+  project: Project,
+  engine: Docker | BuildApi,
+  names: string[],
+  flags: { build?: boolean; noBuild?: boolean } = {},
+): Promise<string[]> {
+  if (flags.noBuild) return [];
+  const api = "openSession" in engine ? engine : dockerBuildApi(engine);
+  const withBuild = names.filter((name) => project.services[name]?.build !== undefined);
+  if (flags.build) return withBuild;
+  const missing = await Promise.all(
+    withBuild.map(async (name) => {
+      const service = project.services[name]!;
+      if (service.pullPolicy === "build") return true;
+      return (await api.inspectImage(imageName(project.name, service))) === undefined;
+    }),
+  );
+  return withBuild.filter((_, index) => missing[index]);
+}
+
 /** Build arguments whose names look like secrets: they end up in `docker history`. */
 export function secretLookingArgs(project: Project, services: Service[]): Problem[] {
   const warnings: Problem[] = [];
@@ -238,6 +263,7 @@ async function buildOne(
           dockerfileShown: context.dockerfileShown,
           dockerfileText: context.dockerfileText,
           missingSecrets: [...session.missing],
+          pull: query.pull === true,
           ...(failedStep ? { failedStep } : {}),
         }),
         { resource: `service ${service.name}` },

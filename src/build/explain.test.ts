@@ -68,6 +68,17 @@ describe("explainFailure", () => {
     expect(text).toMatch(/remove the line to use the engine's built-in Dockerfile frontend/);
   });
 
+  it("explains a --pull that could not reach the registry", () => {
+    const text = explainFailure(
+      failure({
+        message:
+          'failed to do request: Head "https://registry-1.docker.io/v2/x/manifests/1": dial tcp: lookup registry-1.docker.io: no such host',
+        pull: true,
+      }),
+    );
+    expect(text).toContain("--pull (or build.pull) makes BuildKit ask the registry for newer base images");
+  });
+
   it("says nothing of # syntax= when the failure has nothing to do with it", () => {
     const text = explainFailure(
       failure({ message: "exit code: 1", dockerfileText: "# syntax=docker/dockerfile:1\nFROM a\n" }),

@@ -13,6 +13,8 @@ export interface BuildFailure {
   missingSecrets: string[];
   /** The step that failed, with its last lines of output. */
   failedStep?: { label: string; output: string[] };
+  /** Whether the build was asked to look for newer base images (`--pull`, `build.pull`). */
+  pull?: boolean;
 }
 
 /** The message a failed build is reported with. */
@@ -39,13 +41,19 @@ export function explainFailure(failure: BuildFailure): string {
   }
 
   const syntax = syntaxDirective(failure.dockerfileText);
-  if (
-    syntax !== undefined &&
-    /frontend|gateway|registry|failed to do request|lookup|dial tcp|pull/i.test(message)
-  ) {
+  const registry = /failed to do request|registry|dial tcp|lookup |pull access denied|manifest unknown/i.test(
+    message,
+  );
+  if (syntax !== undefined && (registry || /frontend|gateway/i.test(message))) {
     lines.push(
       `  the Dockerfile's "# syntax=${syntax}" line makes BuildKit fetch that frontend image from a registry, and that failed;` +
         " remove the line to use the engine's built-in Dockerfile frontend, or load the image into the engine first",
+    );
+  }
+
+  if (failure.pull && syntax === undefined && registry) {
+    lines.push(
+      "  --pull (or build.pull) makes BuildKit ask the registry for newer base images, and that failed; without it, a base image the engine has is used as it is",
     );
   }
 

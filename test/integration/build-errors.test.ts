@@ -12,7 +12,17 @@ import { join } from "node:path";
 import type { Socket } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanupTempProjects, cli, docker, images, tempProject, uniqueProjectName } from "./helpers.js";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  cleanupTempProjects,
+  cli,
+  cliPath,
+  docker,
+  images,
+  tempProject,
+  uniqueProjectName,
+  waitFor,
+} from "./helpers.js";
 
 const projects: string[] = [];
 function project(prefix: string): string {
@@ -153,6 +163,42 @@ describe("composec build: bad input", () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/services\.web\.build\.secrets\[0\].*npm_tokn/);
+  });
+
+  it("--pull with no registry to ask: said plainly", async () => {
+    const name = project("build-bad");
+    const dir = await tempProject({
+      "compose.yaml": oneService("      context: .\n"),
+      Dockerfile: `FROM ${images.busybox}\nRUN true\n`,
+    });
+    const result = await cli(["-p", name, "build", "--pull"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "--pull (or build.pull) makes BuildKit ask the registry for newer base images",
+    );
+  });
+
+  it("Ctrl-C during a build cancels it on the engine and exits 130", async () => {
+    const name = project("build-int");
+    // A sleep no other test runs, to find the step's process on this machine.
+    const seconds = 100 + Math.floor(Math.random() * 800);
+    const dir = await tempProject({
+      "compose.yaml": oneService("      context: .\n"),
+      Dockerfile: `FROM ${images.busybox}\nRUN echo started; sleep ${seconds}\n`,
+    });
+    const child = spawn(process.execPath, [cliPath, "-p", name, "build", "--no-cache"], {
+      cwd: dir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await waitFor(() => / started$/m.test(stderr), { what: "the RUN step to start", timeoutMs: 60_000 });
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('service "web": build cancelled');
+    const running = () => spawnSync("pgrep", ["-f", `^sleep ${seconds}$`]).status === 0;
+    await waitFor(() => !running(), { what: "the step's process to end", timeoutMs: 15_000 });
   });
 
   it("a service that has no build section, or does not exist", async () => {
