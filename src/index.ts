@@ -3,6 +3,7 @@ export { loadProject, type LoadOptions, type LoadResult } from "./loader/index.j
 export { toComposeDocument } from "./model/to-compose.js";
 export type * from "./model/project.js";
 export { SecretValue } from "./secrets/secret-value.js";
+export { buildServices, servicesNeedingBuild, type BuildOptions, type BuiltImage } from "./build/index.js";
 export {
   EngineError,
   InternalError,
