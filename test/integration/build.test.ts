@@ -109,7 +109,7 @@ describe("composec build", () => {
     expect(saved.includes(Buffer.from(sha256(token)))).toBe(true);
   });
 
-  it("a rebuild with no change is served from the cache, and says so", async () => {
+  it("a rebuild with no change is served from the cache, and says so; the secret is no part of the cache key", async () => {
     const name = project("build-cache");
     const dir = await tempProject({ "compose.yaml": seedCompose, Dockerfile: seedDockerfile });
     const env = { NPM_TOKEN: newToken() };
@@ -118,6 +118,10 @@ describe("composec build", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/^#\d+ CACHED$/m);
     expect(again.stderr).toContain(`Image ${name}-myapp  Built (from cache: 1/1 steps)`);
+    // The secret is not part of the cache key (no hash of it either): another token still hits.
+    const otherToken = await cli(["-p", name, "build"], { cwd: dir, env: { NPM_TOKEN: newToken() } });
+    expect(otherToken.code, otherToken.stderr).toBe(0);
+    expect(otherToken.stderr).toContain(`Image ${name}-myapp  Built (from cache: 1/1 steps)`);
   });
 
   it("--progress quiet prints nothing but succeeds", async () => {
