@@ -411,7 +411,11 @@ export class DockerEngine implements Engine {
 
   startExecDetached(container: Ref, execId: string, options: { tty: boolean }): Promise<void> {
     return this.#call(`container ${container.name}`, async () => {
-      await this.#docker.getExec(execId).start({ Detach: true, Tty: options.tty });
+      // The engine answers at once; its (empty) response must be read for the connection to close.
+      const response = (await this.#docker
+        .getExec(execId)
+        .start({ Detach: true, Tty: options.tty })) as unknown;
+      if (response instanceof Readable) response.resume();
     });
   }
 

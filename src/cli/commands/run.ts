@@ -49,10 +49,16 @@ export function registerRun(program: Command, output: Output): void {
       const { options, project, variables, engine } = await projectContext(command, output);
       const tty = wantsTty(!flags.tty) && !flags.detach;
       const progress = createProgress(output, options.progress, "Running");
-      // The progress of the dependencies ends before the container's output begins.
+      // The progress of the dependencies ends before the container's output begins; with no
+      // dependency to start there is no progress to end (a live view would draw an empty one).
+      let reported = false;
       let finished = false;
+      const onProgress: typeof progress.onProgress = (event) => {
+        reported = true;
+        progress.onProgress(event);
+      };
       const finishProgress = (): void => {
-        if (!finished) progress.finish();
+        if (reported && !finished) progress.finish();
         finished = true;
       };
       const terminal = openTerminal(tty);
@@ -76,7 +82,7 @@ export function registerRun(program: Command, output: Output): void {
           stdout: process.stdout,
           stderr: process.stderr,
           onStarted: (resize) => terminal.follow(resize),
-          onProgress: progress.onProgress,
+          onProgress,
           onWarning: progress.onWarning,
           onPrepared: finishProgress,
           variables,
