@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { StoreError } from "../errors.js";
 import { parseIndex, serializeIndex, type SecretRecord, type StoreIndex } from "./index-file.js";
 
-const record = (versions: number[]): SecretRecord => ({
+const record = (versions: number[], name = "a"): SecretRecord => ({
+  name,
   id: "0011223344556677",
   created: "2026-01-01T00:00:00.000Z",
   labels: { env: "dev" },
@@ -13,16 +14,16 @@ const record = (versions: number[]): SecretRecord => ({
 describe("index.json", () => {
   it("round-trips, one secret per line, including a name such as __proto__", () => {
     const index: StoreIndex = new Map([
-      ["b", record([1])],
-      ["__proto__", record([3, 4])],
-      ["a.b-c_d", record([1, 2])],
+      ["b", record([1], "b")],
+      ["__proto__", record([3, 4], "__proto__")],
+      ["a.b-c_d", record([1, 2], "a.b-c_d")],
     ]);
     const text = serializeIndex(index);
     expect(text.split("\n")).toHaveLength(6);
     const parsed = parseIndex("/s/index.json", text);
     expect([...parsed.keys()]).toEqual(["__proto__", "a.b-c_d", "b"]);
-    expect(parsed.get("__proto__")).toEqual(record([3, 4]));
-    expect(serializeIndex(new Map())).toBe('{"format":1,"secrets":{}}\n');
+    expect(parsed.get("__proto__")).toEqual(record([3, 4], "__proto__"));
+    expect(serializeIndex(new Map())).toBe('{"format":1,"secrets":[]}\n');
   });
 
   const cases: [string, string, RegExp][] = [
@@ -30,27 +31,36 @@ describe("index.json", () => {
     ["garbage", "\u0000\u0001garbage", /not valid JSON/],
     ["not an object", "[]", /not an object/],
     ["unknown format", '{"format":2,"secrets":{}}', /unknown format 2/],
-    ["no secrets", '{"format":1}', /"secrets" is not an object/],
+    ["no secrets", '{"format":1}', /"secrets" is not a list/],
+    ["a secret without a name", '{"format":1,"secrets":[{"id":"0011223344556677"}]}', /a secret has no name/],
     [
       "record without id",
-      '{"format":1,"secrets":{"a":{"created":"x","labels":{},"versions":[]}}}',
+      '{"format":1,"secrets":[{"name":"a","created":"x","labels":{},"versions":[]}]}',
       /secret "a": no valid id/,
     ],
     [
       "no versions",
-      '{"format":1,"secrets":{"a":{"id":"0011223344556677","created":"x","labels":{},"versions":[]}}}',
+      '{"format":1,"secrets":[{"name":"a","id":"0011223344556677","created":"x","labels":{},"versions":[]}]}',
       /secret "a": no versions/,
     ],
     [
       "versions out of order",
-      JSON.stringify({ format: 1, secrets: { a: { ...record([2, 1]) } } }),
+      JSON.stringify({ format: 1, secrets: [record([2, 1])] }),
       /versions are not increasing/,
+    ],
+    [
+      "a name twice",
+      JSON.stringify({
+        format: 1,
+        secrets: [record([1]), record([1])],
+      }),
+      /secret "a" is listed twice/,
     ],
     [
       "negative size",
       JSON.stringify({
         format: 1,
-        secrets: { a: { ...record([1]), versions: [{ version: 1, created: "x", size: -1 }] } },
+        secrets: [{ ...record([1]), versions: [{ version: 1, created: "x", size: -1 }] }],
       }),
       /version 1 has no valid size/,
     ],

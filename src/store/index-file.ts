@@ -1,6 +1,8 @@
 // index.json: every secret's metadata (names, versions, times, sizes, labels), never a value.
 // `ls` and `inspect` read only this file, so they need no key and stay fast with many secrets.
-// Written whole, atomically, one secret per line so a diff or a corrupted byte is easy to find.
+// Written whole, atomically, one secret per line so a diff or a corrupted byte is easy to find. A
+// list of like-shaped objects, not an object keyed by name: JSON.parse builds that several times
+// faster with 10,000 secrets, and a name such as `__proto__` is plain data.
 import { readFile } from "node:fs/promises";
 import { StoreError } from "../errors.js";
 
@@ -13,6 +15,7 @@ export interface VersionRecord {
 }
 
 export interface SecretRecord {
+  name: string;
   /** Random, fixed for the secret's life; names its sealed files (a re-created name gets a new id). */
   id: string;
   created: string;
@@ -47,13 +50,14 @@ export function parseIndex(file: string, text: string): StoreIndex {
   const root = data as { format?: unknown; secrets?: unknown } | null;
   if (!root || typeof root !== "object" || Array.isArray(root)) throw corrupted(file, "it is not an object");
   if (root.format !== 1) throw corrupted(file, `unknown format ${JSON.stringify(root.format)}`);
-  if (!root.secrets || typeof root.secrets !== "object" || Array.isArray(root.secrets)) {
-    throw corrupted(file, `"secrets" is not an object`);
-  }
+  if (!Array.isArray(root.secrets)) throw corrupted(file, `"secrets" is not a list`);
   const index: StoreIndex = new Map();
-  for (const [name, value] of Object.entries(root.secrets as Record<string, unknown>)) {
+  for (const value of root.secrets as unknown[]) {
+    const name = (value as { name?: unknown } | null)?.name;
+    if (typeof name !== "string") throw corrupted(file, `a secret has no name`);
     const problem = checkRecord(value);
     if (problem) throw corrupted(file, `secret "${name}": ${problem}`);
+    if (index.has(name)) throw corrupted(file, `secret "${name}" is listed twice`);
     index.set(name, value as SecretRecord);
   }
   return index;
@@ -91,8 +95,10 @@ function checkRecord(value: unknown): string | undefined {
 /** index.json's text: one secret per line, sorted by name. */
 export function serializeIndex(index: StoreIndex): string {
   const names = [...index.keys()].sort();
-  const lines = names.map((name) => `${JSON.stringify(name)}:${JSON.stringify(index.get(name))}`);
-  return `{"format":1,"secrets":{${lines.length ? "\n" : ""}${lines.join(",\n")}${lines.length ? "\n" : ""}}}\n`;
+  const lines = names.map((name) => JSON.stringify(index.get(name)));
+  return lines.length === 0
+    ? '{"format":1,"secrets":[]}\n'
+    : `{"format":1,"secrets":[\n${lines.join(",\n")}\n]}\n`;
 }
 
 /** The current (last) version of a record. */

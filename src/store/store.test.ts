@@ -122,7 +122,7 @@ describe("damage and wrong keys", () => {
       path.join(
         options.home,
         "values",
-        files.find((f) => f.startsWith(index.secrets[name].id))!,
+        files.find((f) => f.startsWith(index.secrets.find((s: { name: string }) => s.name === name).id))!,
       );
     return { fileOf };
   };

@@ -22,7 +22,8 @@
 // - `key rotate` re-seals every kept version as generation g+1 beside generation g; replacing
 //   store.json is the one commit point; then the old generation is deleted.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { StoreError } from "../errors.js";
 import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
@@ -192,6 +193,7 @@ export class SecretStore {
         const next = new Map(index);
         for (const { name, value, labels } of entries) {
           const record: SecretRecord = {
+            name,
             id: randomBytes(8).toString("hex"),
             created: now,
             labels: { ...labels },
@@ -458,7 +460,10 @@ export class SecretStore {
     const file = this.sealedFile(record, version, meta.keyGeneration);
     let sealed: Buffer;
     try {
-      sealed = await readFile(file);
+      // Synchronous on purpose: a sealed file is small (at most 1 MiB + 32 bytes), and reading it
+      // in one call instead of four thread-pool round trips (open, stat, read, close) is what
+      // keeps fifty external secrets cheap for `up`.
+      sealed = readFileSync(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
         throw new VanishedError(

@@ -293,7 +293,7 @@ describe("composec secret: bad input", () => {
   it("a corrupted index is an error naming the file", async () => {
     await secret(["create", "a", "-"], { input: "v" });
     const index = path.join(env.COMPOSEC_HOME!, "index.json");
-    await writeFile(index, '{"format":1,"secrets":{"a":{"id":');
+    await writeFile(index, '{"format":1,"secrets":[{"name":"a","id":');
     for (const args of [["ls"], ["reveal", "--force", "a"], ["create", "b", "-"]]) {
       const result = await secret(args, { input: "v" });
       expect(result.code).toBe(1);

@@ -284,17 +284,21 @@ function summary(secret: SecretInfo) {
 
 /** `secret ls`'s table: NAME VERSION CREATED UPDATED SIZE LABELS. */
 export function formatSecretTable(secrets: SecretInfo[], now: number): string {
-  const ago = (time: string) => `${humanDuration(now - Date.parse(time))} ago`;
-  const rows = secrets.map((s) => [
-    s.name,
-    String(s.version),
-    ago(s.created),
-    ago(s.updated),
-    String(s.size),
-    Object.entries(s.labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(","),
-  ]);
+  // Many secrets share a time (created together, or never rotated): word each time once.
+  const worded = new Map<string, string>();
+  const ago = (time: string) => {
+    let text = worded.get(time);
+    if (text === undefined) {
+      text = `${humanDuration(now - Date.parse(time))} ago`;
+      worded.set(time, text);
+    }
+    return text;
+  };
+  const rows = secrets.map((s) => {
+    let labels = "";
+    for (const key in s.labels) labels += `${labels ? "," : ""}${key}=${s.labels[key]}`;
+    return [s.name, String(s.version), ago(s.created), ago(s.updated), String(s.size), labels];
+  });
   return formatTable(["NAME", "VERSION", "CREATED", "UPDATED", "SIZE", "LABELS"], rows);
 }
 
@@ -311,15 +315,20 @@ function formatLogTable(entries: AuditEntry[]): string {
 }
 
 function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, column) =>
-    rows.reduce((width, row) => Math.max(width, row[column]!.length), h.length),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
-      .join("   ")
-      .trimEnd();
-  return [header, ...rows].map((cells) => `${line(cells)}\n`).join("");
+  const widths = header.map((h) => h.length);
+  for (const row of rows) {
+    for (let column = 0; column < row.length; column++) {
+      if (row[column]!.length > widths[column]!) widths[column] = row[column]!.length;
+    }
+  }
+  const last = header.length - 1;
+  let text = "";
+  for (const cells of [header, ...rows]) {
+    let line = "";
+    for (let column = 0; column < last; column++) line += cells[column]!.padEnd(widths[column]! + 3);
+    text += `${(line + cells[last]!).trimEnd()}\n`;
+  }
+  return text;
 }
 
 function writeToStdout(bytes: Buffer): Promise<void> {
