@@ -15,7 +15,7 @@ await build({
   target: "node20",
   minify: true,
   sourcemap: "linked",
-  external: ["dockerode", "@grpc/grpc-js", "tar-stream", "@balena/dockerignore"],
+  external: ["dockerode", "@grpc/grpc-js", "tar-stream", "tar-fs", "@balena/dockerignore"],
   // CommonJS dependencies (commander) call require(); give the ES module bundle one.
   banner: {
     js: "import { createRequire as __composecRequire } from 'node:module'; const require = __composecRequire(import.meta.url);",

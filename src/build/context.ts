@@ -7,13 +7,15 @@ import { createReadStream, lstatSync, readFileSync, readlinkSync, type Dirent } 
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
-import dockerignoreModule from "@balena/dockerignore";
-import * as tarStream from "tar-stream";
+import type dockerignoreModule from "@balena/dockerignore";
+import type * as TarStream from "tar-stream";
+import { lazyRequire } from "../lazy-require.js";
 import type { Problem } from "../errors.js";
 import type { Build } from "../model/project.js";
 
 // The package's typings declare an ES default export; at run time the module is the function.
-const dockerignore = dockerignoreModule as unknown as typeof dockerignoreModule.default;
+const dockerignore = lazyRequire<typeof dockerignoreModule.default>("@balena/dockerignore");
+const tarStream = lazyRequire<typeof TarStream>("tar-stream");
 
 /** One service's build input, checked. */
 export interface BuildContext {
@@ -141,8 +143,8 @@ const READ_WHOLE_BYTES = 1024 * 1024;
  */
 export async function packContext(context: BuildContext): Promise<Readable> {
   const keep = [...(await contextEntries(context.dir, [".dockerignore", context.dockerfile]))].sort();
-  const pack = tarStream.pack();
-  const add = (header: tarStream.Headers, content: Buffer = Buffer.alloc(0)): Promise<void> =>
+  const pack = tarStream().pack();
+  const add = (header: TarStream.Headers, content: Buffer = Buffer.alloc(0)): Promise<void> =>
     new Promise((resolve, reject) =>
       pack.entry(header, content, (error) => (error ? reject(error) : resolve())),
     );
@@ -205,7 +207,7 @@ export async function packContext(context: BuildContext): Promise<Readable> {
 
 interface Entry {
   /** No `type`: nothing to pack. */
-  header: tarStream.Headers;
+  header: TarStream.Headers;
   content?: Buffer;
   /** A large file, streamed from this path. */
   stream?: string;
@@ -223,7 +225,7 @@ export async function contextEntries(dir: string, always: string[] = []): Promis
   } catch {
     // No .dockerignore: everything goes.
   }
-  const matcher = dockerignore({ ignorecase: false }).add(patterns);
+  const matcher = dockerignore()({ ignorecase: false }).add(patterns);
   const hasExceptions = patterns.split(/\r?\n/).some((line) => line.trim().startsWith("!"));
   const keep = new Set<string>();
   const add = (path: string): void => {

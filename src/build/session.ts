@@ -16,7 +16,10 @@
 // messages are encoded here (./protobuf.ts). One session per build: a build can only ask for the
 // secrets its own service grants.
 import { randomUUID } from "node:crypto";
-import grpc from "@grpc/grpc-js";
+import type * as Grpc from "@grpc/grpc-js";
+import { lazyRequire } from "../lazy-require.js";
+
+const grpcJs = lazyRequire<typeof Grpc>("@grpc/grpc-js");
 import type { SecretValue } from "../secrets/secret-value.js";
 import type { BuildApi } from "./build-api.js";
 import { bytesField, intField, readFields, text } from "./protobuf.js";
@@ -69,18 +72,18 @@ export async function openBuildSession(api: BuildApi, options: SessionOptions): 
   socket.on("error", () => {});
 
   const missing = new Set<string>();
-  const server = new grpc.Server();
+  const server = new (grpcJs().Server)();
   server.addService(
     { GetSecret: { path: GET_SECRET, ...raw } },
     {
-      GetSecret(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
+      GetSecret(call: Grpc.ServerUnaryCall<Buffer, Buffer>, callback: Grpc.sendUnaryData<Buffer>) {
         const secretId = readFields(call.request)
           .filter((field) => field.number === 1)
           .map(text)[0];
         const value = secretId === undefined ? undefined : options.secrets.get(secretId);
         if (secretId === undefined || value === undefined) {
           if (secretId !== undefined) missing.add(secretId);
-          callback({ code: grpc.status.NOT_FOUND, details: `secret ${secretId ?? "(no id)"} not found` });
+          callback({ code: grpcJs().status.NOT_FOUND, details: `secret ${secretId ?? "(no id)"} not found` });
           return;
         }
         callback(null, bytesField(1, value.bytes()));
@@ -90,12 +93,12 @@ export async function openBuildSession(api: BuildApi, options: SessionOptions): 
   server.addService(
     { Check: { path: HEALTH_CHECK, ...raw } },
     {
-      Check(_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
+      Check(_call: Grpc.ServerUnaryCall<Buffer, Buffer>, callback: Grpc.sendUnaryData<Buffer>) {
         callback(null, intField(1, SERVING));
       },
     },
   );
-  const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+  const injector = server.createConnectionInjector(grpcJs().ServerCredentials.createInsecure());
   injector.injectConnection(socket);
   // Node's HTTP/2 session reads bytes already buffered on the socket in a process.nextTick; a
   // session destroyed before that tick crashes the process (TypeError in http2/core's receive).

@@ -7,7 +7,10 @@ import { lstat, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable, Writable } from "node:stream";
-import * as tarFs from "tar-fs";
+import type * as TarFs from "tar-fs";
+import { lazyRequire } from "../lazy-require.js";
+
+const tarFs = lazyRequire<typeof TarFs>("tar-fs");
 import { EngineError, UsageError } from "../errors.js";
 import { isDirectoryMode, type Engine } from "../engine/client.js";
 import { serviceContainer } from "./containers.js";
@@ -99,7 +102,7 @@ async function fromContainer(
   }
   await pipeline(
     archive,
-    tarFs.extract(directory, {
+    tarFs().extract(directory, {
       chown: options.archive === true,
       map: (header) => ({ ...header, name: rename(header.name) }),
     }),
@@ -151,7 +154,7 @@ async function toContainer(
     const base = path.posix.basename(destination.path);
     rename = (name) => (name === top ? base : `${base}${name.slice(top.length)}`);
   }
-  const archive = tarFs.pack(path.dirname(resolved), {
+  const archive = tarFs().pack(path.dirname(resolved), {
     entries: [top],
     dereference: options.followLink === true,
     map: (header) => {

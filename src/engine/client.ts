@@ -3,7 +3,10 @@
 // EngineError whose message starts with the resource (`container demo-web-1: ...`). One client is
 // created by the caller and passed in; nothing here is a module-level singleton.
 import { Readable, type Duplex } from "node:stream";
-import Docker from "dockerode";
+import type Docker from "dockerode";
+import { lazyRequire } from "../lazy-require.js";
+
+const loadDockerode = lazyRequire<typeof Docker>("dockerode");
 import { EngineError } from "../errors.js";
 import { projectFilter } from "../model/names.js";
 
@@ -191,8 +194,13 @@ export function createDocker(endpoint: EngineEndpoint): Docker {
   // Every connection key is given explicitly: docker-modem merges its own reading of DOCKER_HOST
   // under ours, and a leftover `host` from it would override our socket path.
   return endpoint.kind === "unix"
-    ? new Docker({ socketPath: endpoint.socketPath, host: undefined, port: undefined, protocol: undefined })
-    : new Docker({
+    ? new (loadDockerode())({
+        socketPath: endpoint.socketPath,
+        host: undefined,
+        port: undefined,
+        protocol: undefined,
+      })
+    : new (loadDockerode())({
         host: endpoint.host,
         port: endpoint.port,
         protocol: endpoint.protocol,
