@@ -3,7 +3,8 @@
 //
 // 1. `composec secret ls` from a cold process start (spawn to exit, stdout to /dev/null), with
 //    10,000 secrets in the store, alternating with `composec --version` (the same CLI doing no
-//    store work: its start-up floor) and `node -e ""` (Node's own floor), order swapped every round.
+//    store work: its start-up floor), `node -e ""` (Node's own floor) and bench/store-ls-only.mjs
+//    (the secret commands alone, without the rest of the CLI), order swapped every round.
 // 2. Resolving 50 external secrets through openStoreSource (key-file mode, as `up` will) in a
 //    fresh process each round, timed inside it from openStoreSource() to the 50th value: the
 //    store's index of 10,000 read and parsed, the key file read once, 50 sealed files read,
@@ -177,6 +178,11 @@ async function main() {
         name: "ls-q",
         label: "composec secret ls -q",
         argv: [process.execPath, cliPath, "secret", "ls", "-q"],
+      },
+      {
+        name: "ls-only",
+        label: "secret ls, program with only the secret commands (bench/store-ls-only.mjs)",
+        argv: [process.execPath, path.join(repoRoot, "bench/store-ls-only.mjs"), "secret", "ls"],
       },
       {
         name: "version",
