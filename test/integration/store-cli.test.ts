@@ -2,7 +2,7 @@
 // stderr), each test with its own COMPOSEC_HOME and COMPOSEC_KEY_FILE in a temporary directory:
 // every subcommand, every bad input the store issue lists, 20 concurrent creates, and kill -9 in
 // the middle of writes. Values are random and compared by sha256 digest; none is ever printed.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -174,6 +174,22 @@ describe("composec secret: the subcommands", () => {
     expect(refused).toMatchObject({ code: 1, stdout: "" });
     expect(refused.stderr).toMatch(/^error: standard output is not a terminal: .* pass --force/);
     expect((await secret(["log", "a", "--format", "json"])).stdout).not.toMatch(/reveal/);
+  });
+
+  it("reveal writes the value to a terminal without --force", async () => {
+    // `script` runs the CLI with a pseudo-terminal as stdout. The value has no newline, which the
+    // terminal would turn into CR LF.
+    const bytes = Buffer.from(randomBytes(24).toString("hex"));
+    await secret(["create", "a", "-"], { input: bytes });
+    const quoted = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`;
+    const command = [process.execPath, cliPath, "secret", "reveal", "a"].map(quoted).join(" ");
+    const result = spawnSync("script", ["-qec", command, "/dev/null"], {
+      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    if (result.error) return; // no `script` (util-linux) on this machine
+    expect(result.status).toBe(0);
+    expect(digest(result.stdout)).toBe(digest(bytes));
   });
 
   it("inspect and rm of unknown names fail, suggesting close ones; an existing name is refused", async () => {
