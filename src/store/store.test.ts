@@ -58,6 +58,15 @@ describe("a new store", () => {
     expect(warnings).toEqual([]);
   });
 
+  it("removes temporary files a killed writer left, under the lock", async () => {
+    const store = openStore(options);
+    await store.create([{ name: "a", value: value(randomBytes(8)) }]);
+    const leftovers = [".index.json.0123456789ab.tmp", ".store.json.0123456789ab.tmp"];
+    for (const file of leftovers) await writeFile(path.join(options.home, file), "partial");
+    await store.rotate("a", value(randomBytes(8)));
+    expect((await readdir(options.home)).sort()).toEqual(["audit.log", "index.json", "store.json", "values"]);
+  });
+
   it("is not created by a command other than create", async () => {
     const store = openStore(options);
     expect((await errorOf(store.rotate("a", value(Buffer.from("x"))))).message).toMatch(/no secret "a"/);

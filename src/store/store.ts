@@ -23,7 +23,7 @@
 //   store.json is the one commit point; then the old generation is deleted.
 import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { StoreError } from "../errors.js";
 import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
@@ -604,6 +604,7 @@ export class SecretStore {
       return await withLock(
         this.home,
         async () => {
+          await this.#removeLeftovers();
           const meta = (await readStoreMeta(this.metaFile)) ?? (await this.#initialize());
           const keys = needsKey ? await this.#unlock(meta) : NO_KEYS;
           const index = await readIndex(this.indexFile);
@@ -619,6 +620,28 @@ export class SecretStore {
       throw asStoreError(error, this.home);
     } finally {
       this.#snapshot = undefined;
+    }
+  }
+
+  /**
+   * Temporary files a writer killed mid-way left in the store directory. Runs under the lock, when
+   * no other writer's index or store.json temporary file can exist; a waiter's lock temporary
+   * file is fresh, so only old ones go. (A killed writer's temporary sealed file in values/ is
+   * left: listing thousands of values per write would cost more than the stray file.)
+   */
+  async #removeLeftovers(): Promise<void> {
+    const entries = await readdir(this.home).catch(() => [] as string[]);
+    for (const entry of entries) {
+      const file = path.join(this.home, entry);
+      if (/^\.(index|store)\.json\.[0-9a-f]+\.tmp$/.test(entry)) {
+        await unlink(file).catch(() => {});
+      } else if (/^lock\.[0-9a-f]+\.tmp$/.test(entry)) {
+        const age = await stat(file).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
+        if (age > 60_000) await unlink(file).catch(() => {});
+      }
     }
   }
 
