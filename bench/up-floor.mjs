@@ -1,0 +1,50 @@
+// The floor for bench/up-bench.mjs: what `up -d` and `down` cost when done straight through the
+// Engine API with nothing else — the same network and containers composec makes, created and
+// started all in parallel; for down, every container stopped and removed in parallel, then the
+// network. Labels as Compose sets them, so the bench can clean up any run by project.
+//
+//   node bench/up-floor.mjs up PROJECT N IMAGE
+//   node bench/up-floor.mjs down PROJECT
+import process from "node:process";
+import Docker from "dockerode";
+
+const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+const [command, project, count, image] = process.argv.slice(2);
+const label = "com.docker.compose.project";
+
+if (command === "up") {
+  const n = Number(count);
+  const width = String(n).length;
+  const network = `${project}_default`;
+  await docker.createNetwork({ Name: network, CheckDuplicate: true, Labels: { [label]: project } });
+  await Promise.all(
+    Array.from({ length: n }, async (_, index) => {
+      const service = `svc-${String(index + 1).padStart(width, "0")}`;
+      const name = `${project}-${service}-1`;
+      const container = await docker.createContainer({
+        name,
+        Image: image,
+        Cmd: ["sleep", "3600"],
+        Labels: { [label]: project, "com.docker.compose.service": service },
+        HostConfig: { NetworkMode: network, Init: true },
+        NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [name, service] } } },
+      });
+      await container.start();
+    }),
+  );
+} else if (command === "down") {
+  const filters = { label: [`${label}=${project}`] };
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map(async (info) => {
+      const container = docker.getContainer(info.Id);
+      if (info.State === "running") await container.stop();
+      await container.remove();
+    }),
+  );
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(networks.map((network) => docker.getNetwork(network.Id).remove()));
+} else {
+  console.error("usage: up-floor.mjs up PROJECT N IMAGE | down PROJECT");
+  process.exit(2);
+}
