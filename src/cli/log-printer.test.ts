@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import type { ObservedContainer } from "../plan/state.js";
+import { createLogPrinter } from "./log-printer.js";
+import type { Output } from "./output.js";
+
+function capture(): { output: Output; text: () => string } {
+  let text = "";
+  return {
+    output: {
+      stdout: (chunk) => (text += chunk),
+      stderr: () => {},
+      stdoutIsTTY: false,
+      stderrIsTTY: false,
+    },
+    text: () => text,
+  };
+}
+
+function container(name: string): ObservedContainer {
+  return {
+    id: name,
+    name,
+    service: name.split("-")[1] as string,
+    number: 1,
+    oneoff: false,
+    state: "running",
+    imageId: "",
+    dependsOn: [],
+    labels: {},
+  };
+}
+
+const web = container("demo-web-1");
+const database = container("demo-database-1");
+
+describe("createLogPrinter", () => {
+  it("prefixes each line with the short name, padded to the widest, as Compose does", () => {
+    const { output, text } = capture();
+    const printer = createLogPrinter(output, "demo", [web, database], { prefix: true, colour: false });
+    printer.line({ container: web, stream: "stdout", text: "hello" });
+    printer.line({ container: database, stream: "stderr", text: "ready" });
+    expect(text()).toBe("web-1       | hello\ndatabase-1  | ready\n");
+  });
+
+  it("colours the prefix only when asked, and drops it with prefix: false", () => {
+    const coloured = capture();
+    createLogPrinter(coloured.output, "demo", [web], { prefix: true, colour: true }).line({
+      container: web,
+      stream: "stdout",
+      text: "x",
+    });
+    expect(coloured.text()).toBe("\x1b[36mweb-1  |\x1b[0m x\n");
+    const bare = capture();
+    createLogPrinter(bare.output, "demo", [web], { prefix: false, colour: true }).line({
+      container: web,
+      stream: "stdout",
+      text: "x",
+    });
+    expect(bare.text()).toBe("x\n");
+  });
+
+  it("passes every line through the masker, whole", () => {
+    const { output, text } = capture();
+    const seen: string[] = [];
+    const printer = createLogPrinter(output, "demo", [web], {
+      prefix: true,
+      colour: false,
+      mask: (line) => {
+        seen.push(line);
+        return line.replace("s3cret", "****");
+      },
+    });
+    printer.line({ container: web, stream: "stdout", text: "token=s3cret" });
+    expect(seen).toEqual(["token=s3cret"]);
+    expect(text()).toBe("web-1  | token=****\n");
+  });
+});
