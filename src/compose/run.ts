@@ -52,6 +52,8 @@ export interface RunOptions {
   onStarted?: (resize: (size: { rows: number; columns: number }) => Promise<void>) => void;
   onProgress?: ProgressListener;
   onWarning?: (message: string) => void;
+  /** Aborting (Ctrl-C) stops the container; `run` then resolves with its exit code as usual. */
+  signal?: AbortSignal;
   /** Called when the preparations (dependencies, networks) are done, before the container starts. */
   onPrepared?: () => void;
   variables?: Record<string, string>;
@@ -76,6 +78,7 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
       ...(options.variables === undefined ? {} : { variables: options.variables }),
       ...(options.external === undefined ? {} : { external: options.external }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
     await waitForDependencies(project, engine, service);
   }
@@ -224,12 +227,16 @@ async function attachAndRun(
   options.onStarted?.((size) => engine.resizeContainer(container, size));
   // The end of our input half-closes the connection: the command sees EOF, its output goes on.
   if (stdin !== undefined) stdin.pipe(connection);
+  // Without a TTY, Ctrl-C reaches us, not the command: stop the container (SIGTERM, then SIGKILL).
+  const stop = (): void => void engine.stopContainer(container).catch(() => undefined);
+  options.signal?.addEventListener("abort", stop, { once: true });
   try {
     // "not-running" also answers at once for a container that already exited.
     const code = await engine.waitContainer(container);
     await ended;
     return code;
   } finally {
+    options.signal?.removeEventListener("abort", stop);
     stdin?.unpipe(connection);
   }
 }

@@ -35,8 +35,14 @@ export interface RuntimeSecrets {
   /** Targets under /run/secrets that change in place, per service. */
   changedLive: Record<string, string[]>;
   warnings: string[];
-  /** Writes the material (mounting the tmpfs when needed). */
-  deliver(): Promise<void>;
+  /**
+   * Writes the material (mounting the tmpfs when needed). With `keep`, the material of other
+   * services goes unless the project still has them or `keep` names them (orphans whose containers
+   * still run); without it (a one-off `run`), other services' material is left alone.
+   */
+  deliver(keep?: Set<string>): Promise<void>;
+  /** After the plan ran: the services whose containers were made anew now hold the new bytes. */
+  commit(replaced: Set<string>): Promise<void>;
   /** Overwrites the resolved bytes in memory. */
   wipe(): void;
 }
@@ -58,10 +64,13 @@ export async function prepareRuntimeSecrets(
     changedLive: {},
     warnings: [],
     // Services may have dropped their secrets: their old material goes, nothing else is needed.
-    deliver: async () => {
-      if (!options.dryRun && (await isTmpfs(dir)))
-        await (await ProjectMaterial.open(dir)).removeServicesExcept(servicesWithSecrets(project));
+    deliver: async (keep) => {
+      if (keep && !options.dryRun && (await isTmpfs(dir)))
+        await (
+          await ProjectMaterial.open(dir)
+        ).removeServicesExcept(union(servicesWithSecrets(project), keep));
     },
+    commit: async () => undefined,
     wipe: () => undefined,
   };
   if (services.length === 0) return empty;
@@ -74,17 +83,19 @@ export async function prepareRuntimeSecrets(
   const keys = new Set(services.flatMap((service) => service.secrets.map((grant) => grant.source)));
   const values = await resolveSecrets(project, keys, options);
   const material = await ProjectMaterial.peek(dir);
+  let writable: ProjectMaterial | undefined;
   const result: RuntimeSecrets = {
     mounts: {},
     recreate: {},
     changedLive: {},
     warnings: [],
-    deliver: async () => {
+    deliver: async (keep) => {
       result.warnings.push(...(await ensureTmpfs(dir, location)));
-      const writable = await ProjectMaterial.open(dir);
+      writable = await ProjectMaterial.open(dir);
       for (const service of services) await writable.deliver(service, values);
-      await writable.removeServicesExcept(servicesWithSecrets(project));
+      if (keep) await writable.removeServicesExcept(union(servicesWithSecrets(project), keep));
     },
+    commit: async (replaced) => writable?.commitReplaced(replaced),
     wipe: () => wipeAll(values),
   };
   for (const service of services) {
@@ -100,6 +111,27 @@ export async function prepareRuntimeSecrets(
     if (state.changedLive.length > 0) result.changedLive[service.name] = state.changedLive;
   }
   return result;
+}
+
+/**
+ * Services with secrets whose material is not in place: the tmpfs is gone after a reboot or a
+ * dockerd restart (CLARIFICATIONS.md 13), and their containers cannot start until `up` delivers it.
+ */
+export async function servicesMissingMaterial(
+  project: Project,
+  services: Iterable<string>,
+  location?: RuntimeLocation,
+): Promise<string[]> {
+  let where: RuntimeLocation;
+  try {
+    where = location ?? runtimeLocation();
+  } catch {
+    return []; // No place for material at all: `up` explains that, `ps` need not.
+  }
+  const material = await ProjectMaterial.peek(projectMaterialDir(project.name, where));
+  return [...services].filter(
+    (name) => (project.services[name]?.secrets.length ?? 0) > 0 && !material.hasDelivered(name),
+  );
 }
 
 /** Removes the project's material and its tmpfs (`down`, and cleanup after a crash). */
@@ -120,6 +152,10 @@ function servicesWithSecrets(project: Project): Set<string> {
       .filter((service) => service.secrets.length > 0)
       .map((service) => service.name),
   );
+}
+
+function union(a: Set<string>, b: Set<string>): Set<string> {
+  return new Set([...a, ...b]);
 }
 
 function wipeAll(values: Map<string, SecretValue>): void {

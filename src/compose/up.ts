@@ -78,7 +78,10 @@ async function upWithSecrets(
   const secretsUpdated = liveUpdates(plan, secrets);
   if (options.dryRun) return { plan, secretsUpdated };
 
-  await secrets.deliver();
+  // Orphans (services gone from the files, containers still there) keep their material until removed.
+  await secrets.deliver(
+    options.removeOrphans ? new Set() : new Set(state.containers.map((container) => container.service)),
+  );
   for (const warning of secrets.warnings) options.onWarning?.(warning);
 
   for (const entry of plan.unchanged) {
@@ -101,6 +104,13 @@ async function upWithSecrets(
       { ...(error.resource === undefined ? {} : { resource: error.resource }), cause: error },
     );
   }
+  await secrets.commit(
+    new Set(
+      plan.nodes.flatMap((node) =>
+        node.operation.type === "CreateContainer" ? [node.operation.service] : [],
+      ),
+    ),
+  );
   if (options.wait && !options.noStart) await waitForServices(project, engine, selected, options);
   return { plan, secretsUpdated };
 }

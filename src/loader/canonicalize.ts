@@ -399,6 +399,12 @@ export function secretTarget(target: string): string | { error: string } {
   }
   const absolute = target.startsWith("/") ? target : posix.join(SECRETS_DIR, target);
   const normalized = posix.normalize(absolute).replace(/\/+$/, "");
+  if (normalized === "/proc" || normalized.startsWith("/proc/")) {
+    // The container runtime refuses mounts into /proc; say so now, not after half the stack exists.
+    return {
+      error: `"${target}" is inside /proc, where the container runtime allows no mounts; choose another path`,
+    };
+  }
   if (normalized === SECRETS_DIR || normalized === "" || normalized === "/") {
     return { error: `"${target}" is a directory, not a file; name a file such as ${SECRETS_DIR}/token` };
   }

@@ -50,6 +50,9 @@ export class ProjectMaterial {
     private readonly delivered: Digests,
   ) {}
 
+  /** Digests of absolute targets written but not yet seen by a container (see deliver). */
+  private readonly pending: Digests = {};
+
   /** A read-only view of the material in `dir`, which may not exist: writes nothing. */
   static async peek(dir: string): Promise<ProjectMaterial> {
     const key = await readFile(join(dir, KEY_FILE)).catch(() => undefined);
@@ -118,6 +121,11 @@ export class ProjectMaterial {
    * Puts the service's secrets in place: changed files are written in staging with their final
    * owner and mode, then renamed over the old ones, so a running container sees either the old or
    * the new bytes, never a partial file. Files of secrets the service no longer lists are removed.
+   *
+   * A running container keeps the old file of an absolute target until it is replaced, so a new
+   * digest for such a target is only pending here; `commitReplaced` records it once the service's
+   * containers were made again. Until then (`--no-recreate`, a crash) the next `up` still sees the
+   * change.
    */
   async deliver(service: Service, values: Map<string, SecretValue>): Promise<void> {
     const before = this.delivered[service.name] ?? {};
@@ -131,7 +139,11 @@ export class ProjectMaterial {
       const digest = this.digest(grant, value);
       const path = this.pathFor(service.name, grant.target);
       wanted.add(path);
-      after[grant.target] = digest;
+      const absolute = !isUnderSecretsDir(grant.target);
+      if (absolute && before[grant.target] !== digest) {
+        (this.pending[service.name] ??= {})[grant.target] = digest;
+        if (before[grant.target] !== undefined) after[grant.target] = before[grant.target]!;
+      } else after[grant.target] = digest;
       if (before[grant.target] === digest && (await exists(path))) continue;
       await ensureDir(this.dir, dirname(path));
       await writeAtomically(this.dir, path, value.bytes(), grant);
@@ -142,7 +154,25 @@ export class ProjectMaterial {
     await this.saveDigests();
   }
 
-  /** Removes the material of services not in `keep` (services gone from the project). */
+  /** Whether anything was delivered for `service` (false after a reboot emptied the tmpfs). */
+  hasDelivered(service: string): boolean {
+    return this.delivered[service] !== undefined;
+  }
+
+  /** Records the pending digests of absolute targets for services whose containers were made anew. */
+  async commitReplaced(services: Iterable<string>): Promise<void> {
+    let changed = false;
+    for (const service of services) {
+      const pending = this.pending[service];
+      if (!pending) continue;
+      this.delivered[service] = { ...this.delivered[service], ...pending };
+      delete this.pending[service];
+      changed = true;
+    }
+    if (changed) await this.saveDigests();
+  }
+
+  /** Removes the material of services not in `keep` (services gone, with no container left). */
   async removeServicesExcept(keep: Set<string>): Promise<void> {
     for (const sub of ["services", "files"]) {
       for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {

@@ -253,7 +253,7 @@ class UpPlanner {
     const name = service.name;
     const hash = configHash(this.#project, service);
     const imageId = service.image === undefined ? undefined : this.#state.images[service.image];
-    const infra = this.#infrastructureDeps(service);
+    let infra = this.#infrastructureDeps(service);
     const planned: PlannedContainer[] = [];
     let creates = 0;
     // Dependencies' readiness is computed once, and only if something of this service starts.
@@ -271,6 +271,7 @@ class UpPlanner {
       const canonical = container.name === containerName(this.#project.name, service, container.number);
       if (!kept.has(container.number) || canonical) kept.set(container.number, container);
     }
+    const cleared: number[] = [];
     for (const container of existing) {
       if (kept.get(container.number) === container) continue;
       const cause =
@@ -279,8 +280,11 @@ class UpPlanner {
           : container.number < 1
             ? "no container number"
             : "duplicate container number";
-      this.#stopAndRemove(`service:${name}:${container.number}`, container, cause);
+      cleared.push(this.#stopAndRemove(`service:${name}:${container.number}`, container, cause));
     }
+    // A left-over of an interrupted recreate holds the temporary name the next recreate uses:
+    // the service's new containers are made only once the left-overs are gone.
+    infra = [...infra, ...cleared];
     for (const container of [...kept.values()].sort((a, b) => a.number - b.number)) {
       const resource = `service:${name}:${container.number}`;
       const finalName = containerName(this.#project.name, service, container.number);

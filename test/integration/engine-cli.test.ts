@@ -241,7 +241,7 @@ services:
     expect(await docker.listNetworks({ filters: { label: [`${LABEL}=${name}`] } })).toEqual([]);
   });
 
-  it("a service with secrets is refused before anything is created", async () => {
+  it("secrets for a remote engine are refused before anything is made: it cannot see our tmpfs", async () => {
     const dir = await tempProject({
       "token.txt": "s3cret\n",
       "compose.yaml": `
@@ -254,9 +254,10 @@ secrets:
     file: ./token.txt
 `,
     });
-    const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    // Nothing listens on this port: the refusal must come before the first engine call.
+    const result = await cli(["-p", name, "-H", "tcp://127.0.0.1:1", "up", "-d"], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('service "web" uses secrets (token)');
+    expect(result.stderr).toContain("have secrets, which composec delivers from a tmpfs on this host");
     expect(result.stderr).not.toContain("s3cret");
     expect(await docker.listNetworks({ filters: { label: [`${LABEL}=${name}`] } })).toEqual([]);
   });

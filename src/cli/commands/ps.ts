@@ -3,6 +3,7 @@ import { UsageError } from "../../errors.js";
 import { formatPorts, ps, type ContainerSummary } from "../../compose/ps.js";
 import type { Output } from "../output.js";
 import { projectOrName } from "../project-context.js";
+import { servicesMissingMaterial } from "../../compose/secrets.js";
 import { humanDuration } from "../time.js";
 
 interface PsFlags {
@@ -26,8 +27,16 @@ export function registerPs(program: Command, output: Output): void {
       if (flags.format !== "table" && flags.format !== "json") {
         throw new UsageError(`--format "${flags.format}" is not a format for ps; use table or json`);
       }
-      const { name, engine } = await projectOrName(command, output);
+      const { name, engine, project } = await projectOrName(command, output);
       const rows = await ps(name, engine, { all: flags.all, services });
+      if (project) {
+        const missing = await servicesMissingMaterial(project, new Set(rows.map((row) => row.Service)));
+        for (const service of missing) {
+          output.stderr(
+            `warning: service ${service}: its secret material is missing (a reboot or a dockerd restart empties the tmpfs); run \`composec up\` to deliver it again\n`,
+          );
+        }
+      }
       if (flags.quiet) {
         for (const row of rows) output.stdout(`${row.ID}\n`);
       } else if (flags.services) {
