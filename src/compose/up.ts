@@ -1,5 +1,7 @@
 // `up` as a library function: check what can be checked without the engine, observe, plan,
 // refuse the plan if it cannot succeed, then execute it (or only return it: `--dry-run`).
+import { buildServices, servicesNeedingBuild, type BuiltImage } from "../build/index.js";
+import { createDocker } from "../engine/client.js";
 import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
@@ -33,6 +35,11 @@ export interface UpOptions extends UpPlanOptions {
   shell?: Record<string, string | undefined>;
   /** The secret store behind `external: true`. */
   external?: ExternalSecretSource;
+  /** `--build`: build every selected service that has a build section, even if its image exists. */
+  build?: boolean;
+  /** Each line of build progress (`#3 [web 2/2] RUN ...`) and each image built. */
+  onBuildLine?: (line: string) => void;
+  onBuilt?: (image: BuiltImage) => void;
 }
 
 export interface UpResult {
@@ -58,10 +65,41 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
   });
   try {
+    await buildMissingImages(project, engine, selected, options);
     return await upWithSecrets(project, engine, selected, secrets, options);
   } finally {
     secrets.wipe();
   }
+}
+
+/**
+ * Builds what the selected services need (`--build`: every build section; by default only images
+ * the engine lacks; `--no-build`: nothing), as Compose does, before the engine state is observed.
+ */
+async function buildMissingImages(
+  project: Project,
+  engine: Engine,
+  selected: Set<string>,
+  options: UpOptions,
+): Promise<void> {
+  const docker = createDocker(engine.endpoint);
+  const flags = { ...(options.build ? { build: true } : {}), ...(options.noBuild ? { noBuild: true } : {}) };
+  const services = await servicesNeedingBuild(project, docker, [...selected], flags);
+  if (services.length === 0) return;
+  if (options.dryRun) {
+    for (const service of services) options.onWarning?.(`service ${service}: its image would be built`);
+    return;
+  }
+  await buildServices(project, docker, {
+    services,
+    variables: options.variables ?? {},
+    ...(options.shell === undefined ? {} : { shell: options.shell }),
+    ...(options.external === undefined ? {} : { external: options.external }),
+    ...(options.onBuildLine === undefined ? {} : { onLine: options.onBuildLine }),
+    ...(options.onBuilt === undefined ? {} : { onBuilt: options.onBuilt }),
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
 }
 
 async function upWithSecrets(

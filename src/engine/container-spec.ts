@@ -2,7 +2,7 @@
 // value comes from the project and the plan operation. Engine API 1.41 takes one network at create
 // time, so further networks are returned separately, to be connected before the container starts.
 import type Docker from "dockerode";
-import { containerLabels } from "../model/names.js";
+import { containerLabels, imageName } from "../model/names.js";
 import type { Healthcheck, PortMapping, Project, Service, VolumeMount } from "../model/project.js";
 
 export interface ContainerSpecInput {
@@ -73,7 +73,7 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
 
   const create: Docker.ContainerCreateOptions & { name: string } = {
     name: input.createAs,
-    Image: service.image,
+    Image: imageName(project.name, service),
     Labels: containerLabels({
       project,
       service,

@@ -1,7 +1,7 @@
 // Reads what exists on the engine for a project (by the project label, and by name for the
 // networks and volumes the files declare) into the planner's plain ObservedState.
 import type Docker from "dockerode";
-import { LABEL } from "../model/names.js";
+import { LABEL, imageName } from "../model/names.js";
 import type { Project } from "../model/project.js";
 import type {
   ContainerState,
@@ -29,8 +29,10 @@ export async function observe(
   const declaredVolumes = Object.values(project?.volumes ?? {}).map((volume) => volume.name);
   const imageRefs = new Set<string>();
   for (const name of options.services ?? Object.keys(project?.services ?? {})) {
-    const image = project?.services[name]?.image;
-    if (image !== undefined) imageRefs.add(image);
+    const service = project?.services[name];
+    if (project && service && (service.image !== undefined || service.build !== undefined)) {
+      imageRefs.add(imageName(project.name, service));
+    }
   }
 
   const [containers, networks, labelledVolumes, namedVolumes, images] = await Promise.all([

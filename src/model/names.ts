@@ -42,6 +42,7 @@ export const LABEL = {
   slug: "com.docker.compose.slug",
   /** composec's own version, beside Compose's label, so our resources can be told apart. */
   composecVersion: "io.composec.version",
+  externalSecrets: "io.composec.external-secrets",
 } as const;
 
 /** Prefix of composec's own labels. */
@@ -97,7 +98,7 @@ export function dependsOnLabel(dependsOn: Record<string, Dependency>): string {
 }
 
 export interface ContainerLabelInput {
-  project: Pick<Project, "name" | "workingDir" | "composeFiles">;
+  project: Pick<Project, "name" | "workingDir" | "composeFiles" | "secrets">;
   service: Service;
   number: number;
   configHash: string;
@@ -125,6 +126,12 @@ export function containerLabels(input: ContainerLabelInput): Record<string, stri
     [LABEL.composecVersion]: COMPOSEC_VERSION,
   };
   if (input.imageId !== undefined) labels[LABEL.image] = input.imageId;
+  // Store names (never values) of the external secrets the container holds: `composec secret rm`
+  // refuses to remove one that a running container uses.
+  const external = service.secrets
+    .map((grant) => project.secrets[grant.source]?.source)
+    .flatMap((source) => (source?.kind === "external" ? [source.name] : []));
+  if (external.length > 0) labels[LABEL.externalSecrets] = [...new Set(external)].sort().join(",");
   return labels;
 }
 

@@ -2,7 +2,7 @@
 // them agree, each with its cause. Pure: no engine, no clock, no disk. Decisions live here so the
 // executor can carry a plan out without making any.
 import { configHash } from "../model/config-hash.js";
-import { containerName } from "../model/names.js";
+import { containerName, imageName } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import { ProjectError } from "../errors.js";
 import { dependencyOrder, selectServices } from "./graph.js";
@@ -24,6 +24,8 @@ export interface UpPlanOptions {
   removeOrphans?: boolean;
   /** `-t`: seconds to wait for a container to stop before killing it (else its own setting). */
   timeoutSeconds?: number;
+  /** `--no-build`: an image that a `build:` section would make must already exist. */
+  noBuild?: boolean;
   /**
    * Services whose existing containers must be replaced for a reason the engine cannot show (a
    * secret changed at an absolute target: a single-file bind keeps the old file), with the reason.
@@ -151,12 +153,8 @@ class UpPlanner {
           );
         }
       }
-      if (service.image === undefined) {
-        this.#errors.push(
-          service.build !== undefined
-            ? `service "${service.name}": building images is not supported yet; build it yourself and set image:`
-            : `service "${service.name}": has neither image nor build; set image:`,
-        );
+      if (service.image === undefined && service.build === undefined) {
+        this.#errors.push(`service "${service.name}": has neither image nor build; set image:`);
       }
     }
   }
@@ -252,7 +250,8 @@ class UpPlanner {
   #planService(service: Service, strategy: RecreateStrategy): void {
     const name = service.name;
     const hash = configHash(this.#project, service);
-    const imageId = service.image === undefined ? undefined : this.#state.images[service.image];
+    // A service with `build:` runs the image `up` built just before (its `image:`, or <project>-<service>).
+    const imageId = this.#state.images[imageName(this.#project.name, service)];
     let infra = this.#infrastructureDeps(service);
     const planned: PlannedContainer[] = [];
     let creates = 0;
@@ -348,10 +347,16 @@ class UpPlanner {
       planned.push({ number, ref, startNode: start });
     }
 
-    if (creates > 0 && service.image !== undefined && (imageId === null || imageId === undefined)) {
-      this.#errors.push(
-        `service "${name}": image "${service.image}" is not present on the engine, and composec does not pull images yet; load or build it first (docker load, docker build)`,
-      );
+    if (creates > 0 && (imageId === null || imageId === undefined)) {
+      const image = imageName(this.#project.name, service);
+      // A service with `build:` gets its image built by `up` first, unless --no-build said not to.
+      if (service.build === undefined || this.#options.noBuild) {
+        this.#errors.push(
+          service.build === undefined
+            ? `service "${name}": image "${image}" is not present on the engine, and composec does not pull images yet; load or build it first (docker load, docker build)`
+            : `service "${name}": image "${image}" has not been built, and --no-build was given; run \`composec build ${name}\` first`,
+        );
+      }
     }
     this.#planned.set(name, planned);
   }

@@ -7,6 +7,7 @@ import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
 import { projectContext } from "../project-context.js";
 import { openStoreSource } from "../../store/source.js";
+import { builtLine } from "./build.js";
 import { ExitStatus } from "../exit-codes.js";
 import { collect, parseScale, parseSeconds } from "../parse.js";
 
@@ -24,6 +25,8 @@ interface UpFlags {
   abortOnContainerExit: boolean;
   exitCodeFrom?: string;
   color: boolean;
+  /** true with --build, false with --no-build, undefined: build what is missing. */
+  build?: boolean;
 }
 
 /** `composec up [services...]`: create and start the project's containers, as `docker compose up`. */
@@ -52,6 +55,8 @@ export function registerUp(program: Command, output: Output): void {
       "return this service's exit code (implies --abort-on-container-exit)",
     )
     .option("--no-color", "don't colour the container names in the logs")
+    .option("--build", "build images before starting containers, even if they exist")
+    .option("--no-build", "don't build images; an image a build section would make must exist")
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       if (flags.forceRecreate && !flags.recreate) {
         throw new UsageError("--force-recreate and --no-recreate contradict each other; use one");
@@ -97,6 +102,10 @@ export function registerUp(program: Command, output: Output): void {
           signal: controller.signal,
           variables,
           external: openStoreSource(process.env, { project: project.name }),
+          ...(flags.build === true ? { build: true } : {}),
+          ...(flags.build === false ? { noBuild: true } : {}),
+          onBuildLine: (line) => output.stderr(`${line}\n`),
+          onBuilt: (image) => output.stderr(`${builtLine(image)}\n`),
         });
         progress.finish();
         if (options.dryRun) {
