@@ -12,5 +12,5 @@ export default tseslint.config(
       "no-console": "error",
     },
   },
-  { files: ["bench/**", "scripts/**", "test/**"], rules: { "no-console": "off" } },
+  { files: ["bench/**", "scripts/**", "test/**", "examples/**"], rules: { "no-console": "off" } },
 );
