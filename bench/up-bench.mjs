@@ -105,11 +105,22 @@ function contestants(file, n) {
   return Object.fromEntries(selected.map((tool) => [tool, all[tool]]));
 }
 
-/** Runs argv to its end; returns milliseconds, or throws with its output when it fails. */
+/** A run that takes longer than this is killed and counted as failed (docker-compose 1.29 was seen to hang). */
+const TIMEOUT_MS = 300_000;
+
+/** Runs argv to its end; returns milliseconds, or throws with its output when it fails or hangs. */
 function timed(argv) {
   const start = performance.now();
-  const result = spawnSync(argv[0], argv.slice(1), { env, encoding: "utf8", maxBuffer: 64 << 20 });
+  const result = spawnSync(argv[0], argv.slice(1), {
+    env,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    timeout: TIMEOUT_MS,
+    killSignal: "SIGKILL",
+  });
   const ms = performance.now() - start;
+  if (result.error?.code === "ETIMEDOUT")
+    throw new Error(`${argv.join(" ")}: killed after ${TIMEOUT_MS / 1000} s`);
   if (result.status !== 0) {
     throw new Error(`${argv.join(" ")} failed (${result.status}):\n${result.stderr}${result.stdout}`);
   }
@@ -152,7 +163,7 @@ async function main() {
       await writeFile(file, composeFile(n));
       const tools = contestants(file, n);
       const names = Object.keys(tools);
-      const samples = Object.fromEntries(names.map((tool) => [tool, { up: [], down: [] }]));
+      const samples = Object.fromEntries(names.map((tool) => [tool, { up: [], down: [], failures: [] }]));
       for (let round = 0; round < warmup + rounds; round++) {
         const order = names.map((_, i) => names[(i + round) % names.length]);
         for (const tool of order) {
@@ -168,6 +179,10 @@ async function main() {
             process.stderr.write(
               `n=${n} round ${round + 1 - warmup}${round < warmup ? " (warm-up)" : ""} ${tool}: up ${up.toFixed(0)} ms, down ${down.toFixed(0)} ms\n`,
             );
+          } catch (error) {
+            // A failed or hung run is reported, not hidden, and does not stop the others.
+            samples[tool].failures.push(error.message.split("\n")[0]);
+            process.stderr.write(`n=${n} round ${round + 1 - warmup} ${tool}: FAILED ${error.message}\n`);
           } finally {
             cleanup(project);
           }
@@ -176,7 +191,14 @@ async function main() {
       results.push({
         n,
         stats: Object.fromEntries(
-          names.map((tool) => [tool, { up: stats(samples[tool].up), down: stats(samples[tool].down) }]),
+          names.map((tool) => [
+            tool,
+            {
+              up: stats(samples[tool].up),
+              down: stats(samples[tool].down),
+              failures: samples[tool].failures,
+            },
+          ]),
         ),
       });
     }
@@ -240,9 +262,21 @@ function render(results, memory) {
     for (const what of ["up", "down"]) {
       const floor = byTool.floor?.[what].median;
       for (const [tool, s] of Object.entries(byTool)) {
+        if (s[what].n === 0) {
+          lines.push(`| ${tool} | ${what === "up" ? "up -d" : "down"} | failed | | | |`);
+          continue;
+        }
         const ratio = floor === undefined ? "" : `${(s[what].median / floor).toFixed(2)}x`;
         lines.push(
           `| ${tool} | ${what === "up" ? "up -d" : "down"} | ${ms(s[what].median)} | ${ms(s[what].min)} | ${ms(s[what].p90)} | ${ratio} |`,
+        );
+      }
+    }
+    for (const [tool, s] of Object.entries(byTool)) {
+      if (s.failures.length > 0) {
+        lines.push(
+          `${tool}: ${s.failures.length} run(s) failed and are not in the figures: ${[...new Set(s.failures)].join("; ")}`,
+          "",
         );
       }
     }
