@@ -2,7 +2,7 @@
 // --exit-code-from, --no-deps, --scale, --no-start), and the Engine API version check, through the
 // built CLI against the real engine: names and labels as Compose makes them, exit codes returned as
 // the CLI's own, dependencies started (or not), nothing made when a field is refused.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   cleanupTempProjects,
@@ -13,6 +13,7 @@ import {
   removeProjectResources,
   tempProject,
   uniqueProjectName,
+  waitFor,
 } from "./helpers.js";
 
 const LABEL = "com.docker.compose.project";
@@ -125,6 +126,37 @@ describe("composec run", () => {
       cwd: dir,
     });
     expect(piped.stdout).toBe("not a tty\n");
+  });
+
+  it("Ctrl-C (without a TTY) stops the one-off container; --rm still removes it; exit 130", async () => {
+    const dir = await tempProject({ "compose.yaml": project });
+    const child = spawn(
+      process.execPath,
+      [
+        cliPath,
+        "-p",
+        name,
+        "run",
+        "--rm",
+        "--no-deps",
+        "-T",
+        "app",
+        "sh",
+        "-c",
+        "trap 'exit 3' TERM; echo ready; sleep 600 & wait",
+      ],
+      {
+        cwd: dir,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    await waitFor(() => stdout.includes("ready"), { what: "the one-off container's output" });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(await containers()).toEqual([]);
   });
 
   it("an unknown service is a project error; --rm with -d a usage error", async () => {

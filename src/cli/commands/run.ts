@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
 import { run } from "../../compose/run.js";
-import { UsageError } from "../../errors.js";
+import { InterruptedError, UsageError } from "../../errors.js";
 import { shellSplit } from "../../loader/shell-split.js";
 import { openStoreSource } from "../../store/source.js";
 import { ExitStatus } from "../exit-codes.js";
@@ -62,6 +62,10 @@ export function registerRun(program: Command, output: Output): void {
         finished = true;
       };
       const terminal = openTerminal(tty);
+      // With a TTY, Ctrl-C is a key the command reads (raw mode); without, it stops the container.
+      const controller = new AbortController();
+      const interrupt = (): void => controller.abort();
+      process.on("SIGINT", interrupt);
       let result: Awaited<ReturnType<typeof run>>;
       try {
         result = await run(project, engine, {
@@ -85,15 +89,18 @@ export function registerRun(program: Command, output: Output): void {
           onProgress,
           onWarning: progress.onWarning,
           onPrepared: finishProgress,
+          signal: controller.signal,
           variables,
           external: openStoreSource(process.env, { project: project.name }),
         });
       } finally {
+        process.removeListener("SIGINT", interrupt);
         finishProgress();
         terminal.restore();
         releaseStdin();
       }
       if (flags.detach) output.stdout(`${result.name}\n`);
+      if (controller.signal.aborted) throw new InterruptedError(`stopped by Ctrl-C (${result.name})`);
       if (result.exitCode !== 0) throw new ExitStatus(result.exitCode);
     });
 }
