@@ -149,13 +149,14 @@ describe("up and down through the library", () => {
     expect(await docker.listNetworks({ filters })).toEqual([]);
   });
 
-  it("refuses a service with secrets before creating anything", async () => {
+  it("a secret that cannot be resolved stops up before anything is created", async () => {
+    // The service grants "token", which the project does not define: resolving fails first.
     const project = makeProject(name, [
       sleeper("web", {
         secrets: [{ source: "token", target: "/run/secrets/token", uid: 0, gid: 0, mode: 0o444 }],
       }),
     ]);
-    await expect(up(project, engine)).rejects.toThrow(`service "web" uses secrets (token)`);
+    await expect(up(project, engine)).rejects.toThrow(`secret "token" is not defined`);
     expect(await docker.listNetworks({ filters: { label: [`com.docker.compose.project=${name}`] } })).toEqual(
       [],
     );

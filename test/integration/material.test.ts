@@ -54,6 +54,8 @@ describe("project material", () => {
     expect(before.changedAbsolute).toEqual(["/etc/app/token"]);
     expect(before.mounts.map((m) => m.target)).toEqual(["/run/secrets", "/etc/app/token"]);
     await material.deliver(service, values);
+    // The absolute target's digest counts once a container made anew holds it (up commits it).
+    await material.commitReplaced(["web"]);
 
     const file = join(dir, "services/web/bin");
     expect(sha(await readFile(file))).toBe(sha(binary));
@@ -77,6 +79,10 @@ describe("project material", () => {
     expect(changes.changedAbsolute).toEqual(["/etc/app/token"]);
     const inode = (await stat(file)).ino;
     await again.deliver(service, rotated);
+    // Until the container is replaced, the absolute target still counts as changed.
+    expect((await ProjectMaterial.open(dir)).compare(service, rotated).changedAbsolute).toEqual([
+      "/etc/app/token",
+    ]);
     expect(sha(await readFile(file))).toBe(sha(Buffer.from("rotated")));
     expect((await stat(file)).ino).not.toBe(inode);
   });
