@@ -2,14 +2,13 @@
 // run, rounds alternating (the order rotates every round):
 //
 //   floor           the same network and containers made straight through the Engine API by this
-//                   script (dockerode, in process), each container with its K secret files
+//                   script run as its own process (dockerode), each container with its K secret files
 //                   bind-mounted read-only at /run/secrets/<name>, created and started in parallel;
 //                   down stops and removes them in parallel, then the network
 //   composec        node dist/cli/bin.js up -d / down (tmpfs material, per-service directories)
 //   docker-compose  Debian's docker-compose 1.29 (file secrets as binds; it ignores uid/gid/mode)
 //
-// composec and docker-compose run as whole processes; the floor runs in this process, so it pays
-// no start-up at all: a strict floor. Then the rotation latency: from starting `up -d` after a
+// Every contestant is a whole process, spawn to exit. Then the rotation latency: from starting `up -d` after a
 // secret file changed to the new bytes readable inside the running container, no restart.
 //
 //   npm run bench:secrets            N=20, K=2, 7 rounds; writes bench/results/secrets.md
@@ -49,11 +48,13 @@ const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^COMPOSEC?_/.test(key)));
 env.DOCKER_HOST ??= "unix:///var/run/docker.sock";
 
-const dir = await mkdtemp(path.join(os.tmpdir(), "composec-secrets-bench-"));
+const selfPath = fileURLToPath(import.meta.url);
+const floorMode = process.argv[2] === "floor";
+const dir = floorMode ? process.argv[5] : await mkdtemp(path.join(os.tmpdir(), "composec-secrets-bench-"));
 const service = (i) => `svc-${String(i).padStart(2, "0")}`;
 const secret = (i, j) => `s${i}_${j}`;
-await mkdir(path.join(dir, "secrets"));
-for (let i = 1; i <= n; i++) {
+if (!floorMode) await mkdir(path.join(dir, "secrets"));
+for (let i = 1; i <= (floorMode ? 0 : n); i++) {
   for (let j = 1; j <= k; j++) {
     await writeFile(path.join(dir, "secrets", `${secret(i, j)}.txt`), randomBytes(24).toString("base64"), {
       mode: 0o600,
@@ -76,7 +77,7 @@ for (let i = 1; i <= n; i++) {
   for (let j = 1; j <= k; j++) lines.push(`  ${secret(i, j)}:`, `    file: ./secrets/${secret(i, j)}.txt`);
 }
 const file = path.join(dir, "compose.yaml");
-await writeFile(file, `${lines.join("\n")}\n`);
+if (!floorMode) await writeFile(file, `${lines.join("\n")}\n`);
 
 function run(argv) {
   const start = performance.now();
@@ -138,8 +139,20 @@ const floor = {
   },
 };
 
+// The floor runs as a small script of its own, like the tools it is compared with: a separate
+// Node.js process (`secrets-bench.mjs floor up|down PROJECT DIR`) that pays its own start-up.
+const floorProcess = {
+  up: async (project) => run([process.execPath, selfPath, "floor", "up", project, dir]),
+  down: async (project) => run([process.execPath, selfPath, "floor", "down", project, dir]),
+};
+
+if (floorMode) {
+  await floor[process.argv[3]](process.argv[4]);
+  process.exit(0);
+}
+
 const contestants = {
-  floor,
+  floor: floorProcess,
   composec: {
     up: async (project) =>
       run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "up", "-d"]),
@@ -219,8 +232,8 @@ const report = `# Secrets: up -d and down with ${n} services x ${k} file secrets
 
 - Date: ${new Date().toISOString()}; Node.js ${process.version}; load average ${load}
 - Method: ${rounds} counted rounds after one warm-up, tools alternating and the order rotated each
-  round; whole processes for composec and docker-compose 1.29, in-process Engine API calls for the
-  floor (the same containers with the same files bind-mounted read-only).
+  round; every contestant a whole process; the floor is a small dockerode script making the same
+  containers with the same files bind-mounted read-only, in parallel.
 - Rerun: \`npm run build && npm run bench:secrets\`
 
 | tool | up -d median (ms) | vs floor | down median (ms) | vs floor | runs |
