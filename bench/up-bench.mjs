@@ -149,6 +149,8 @@ function peakMemory(argv) {
   return kb / 1024;
 }
 
+const loadAtStart = os.loadavg()[0];
+
 async function main() {
   if (selected.includes("composec") && !existsSync(cliPath)) {
     throw new Error(`${cliPath} is missing: run \`npm run build\``);
@@ -245,7 +247,7 @@ function render(results, memory) {
     "# `up -d` and `down`: composec against the Engine API floor and docker-compose 1.29",
     "",
     `Measured ${new Date().toISOString().slice(0, 10)} at ${head} by \`npm run bench:up\` (bench/up-bench.mjs): Docker Engine ${engine || "?"},`,
-    `Node.js ${process.version}, ${os.cpus().length} CPUs. Whole processes, spawn to exit; ${rounds} rounds after ${warmup} warm-up, order rotated`,
+    `Node.js ${process.version}, ${os.cpus().length} CPUs, load average ${loadAtStart.toFixed(1)} at the start and ${os.loadavg()[0].toFixed(1)} at the end. Whole processes, spawn to exit; ${rounds} rounds after ${warmup} warm-up, order rotated`,
     "every round. Services: `composec-test/busybox:1` running `sleep 3600` under `init: true`, one",
     "default network, no ports, no volumes, no secrets. The floor (bench/up-floor.mjs) makes the same",
     "network and containers with dockerode in one Node.js process: create and start all containers",
@@ -273,12 +275,13 @@ function render(results, memory) {
       }
     }
     for (const [tool, s] of Object.entries(byTool)) {
-      if (s.failures.length > 0) {
-        lines.push(
-          `${tool}: ${s.failures.length} run(s) failed and are not in the figures: ${[...new Set(s.failures)].join("; ")}`,
-          "",
-        );
-      }
+      if (s.failures.length === 0) continue;
+      // The reasons without the per-run project names and paths, so equal failures read as one.
+      const reasons = [...new Set(s.failures.map((failure) => failure.replace(/^.* -f \S+ /, "")))];
+      lines.push(
+        `${tool}: ${s.failures.length} of ${rounds + warmup} runs failed and are left out of the figures (${reasons.join("; ")}).`,
+        "",
+      );
     }
     lines.push("");
   }
