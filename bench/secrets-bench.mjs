@@ -31,6 +31,7 @@ const IMAGE = "composec-test/busybox:1";
 const LABEL = "com.docker.compose.project";
 
 const { values } = parseArgs({
+  allowPositionals: true,
   options: {
     services: { type: "string", default: "20" },
     secrets: { type: "string", default: "2" },
