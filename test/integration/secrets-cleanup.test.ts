@@ -6,17 +6,8 @@ import { execFileSync } from "node:child_process";
 import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  cleanupTempProjects,
-  cli,
-  docker,
-  images,
-  PROJECT_LABEL,
-  removeProjectResources,
-  tempProject,
-  uniqueProjectName,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, docker, images, PROJECT_LABEL, tempProject } from "./helpers.js";
 import {
   cliOk,
   digestIn,
@@ -29,23 +20,10 @@ import {
   randomValue,
   sha256,
   spawnCli,
+  trackProjects,
 } from "./secrets-helpers.js";
 
-const projects: string[] = [];
-async function project(prefix: string): Promise<string> {
-  const name = uniqueProjectName(prefix);
-  projects.push(name);
-  await removeProjectResources(name);
-  return name;
-}
-
-afterEach(async () => {
-  for (const name of projects.splice(0)) {
-    await cli(["-p", name, "down", "-t", "0"]);
-    await removeProjectResources(name);
-  }
-  await cleanupTempProjects();
-});
+const project = trackProjects();
 
 const compose = `
 services:

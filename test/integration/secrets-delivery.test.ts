@@ -5,16 +5,8 @@
 // read-only for root too.
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  cleanupTempProjects,
-  cli,
-  docker,
-  images,
-  removeProjectResources,
-  tempProject,
-  uniqueProjectName,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { docker, images, tempProject } from "./helpers.js";
 import {
   cliOk,
   digestIn,
@@ -25,23 +17,10 @@ import {
   randomValue,
   sha256,
   statIn,
+  trackProjects,
 } from "./secrets-helpers.js";
 
-const projects: string[] = [];
-async function project(prefix: string): Promise<string> {
-  const name = uniqueProjectName(prefix);
-  projects.push(name);
-  await removeProjectResources(name);
-  return name;
-}
-
-afterEach(async () => {
-  for (const name of projects.splice(0)) {
-    await cli(["-p", name, "down", "-t", "0"]);
-    await removeProjectResources(name);
-  }
-  await cleanupTempProjects();
-});
+const project = trackProjects();
 
 describe("long syntax", () => {
   // target, uid, gid and mode are honoured for file and environment sources alike, under

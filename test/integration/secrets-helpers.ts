@@ -6,7 +6,19 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { cli, docker, PROJECT_LABEL, cliPath, demux, type CliOptions, type CliResult } from "./helpers.js";
+import { afterEach } from "vitest";
+import {
+  cleanupTempProjects,
+  cli,
+  docker,
+  PROJECT_LABEL,
+  cliPath,
+  demux,
+  removeProjectResources,
+  uniqueProjectName,
+  type CliOptions,
+  type CliResult,
+} from "./helpers.js";
 
 /** Where composec keeps a project's material when run as root (CLARIFICATIONS 11). */
 export const RUNTIME_ROOT = "/run/composec";
@@ -15,6 +27,24 @@ export const materialDir = (project: string): string => path.join(RUNTIME_ROOT, 
 
 /** A service command that idles, stops at once on SIGTERM (sh as PID 1 ignores it otherwise). */
 export const IDLE = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]`;
+
+/** Returns project(prefix): a fresh project name, taken down with the temp directories after each test. */
+export function trackProjects(): (prefix: string) => Promise<string> {
+  const projects: string[] = [];
+  afterEach(async () => {
+    for (const name of projects.splice(0)) {
+      await cli(["-p", name, "down", "-t", "0"]);
+      await removeProjectResources(name);
+    }
+    await cleanupTempProjects();
+  });
+  return async (prefix) => {
+    const name = uniqueProjectName(prefix);
+    projects.push(name);
+    await removeProjectResources(name);
+    return name;
+  };
+}
 
 export const sha256 = (bytes: Buffer | string): string => createHash("sha256").update(bytes).digest("hex");
 

@@ -3,17 +3,8 @@
 // writable layer, or any disk file on the host; and after `down` nothing of them is left anywhere,
 // the tmpfs included. Values are random and recognisable; they are searched for, never printed.
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  cleanupTempProjects,
-  cli,
-  docker,
-  images,
-  PROJECT_LABEL,
-  removeProjectResources,
-  tempProject,
-  uniqueProjectName,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { docker, images, PROJECT_LABEL, tempProject } from "./helpers.js";
 import {
   cliOk,
   digestIn,
@@ -25,22 +16,14 @@ import {
   randomValue,
   scrub,
   sha256,
+  trackProjects,
 } from "./secrets-helpers.js";
 
-let name: string | undefined;
-afterEach(async () => {
-  if (name) {
-    await cli(["-p", name, "down", "-t", "0"]);
-    await removeProjectResources(name);
-  }
-  name = undefined;
-  await cleanupTempProjects();
-});
+const project = trackProjects();
 
 describe("secret values never leak", () => {
   it("not in inspect, output, writable layers or host files; nothing left after down", async () => {
-    name = uniqueProjectName("leak");
-    await removeProjectResources(name);
+    const name = await project("leak");
     const values = {
       file: randomValue("leak-file"),
       env: randomValue("leak-env"),
@@ -92,7 +75,7 @@ secrets:
 `,
     });
     const env = { SHELL_SECRET: values.env };
-    const run = (args: string[]) => cliOk(["-p", name!, ...args], { cwd: dir, env, hide: all });
+    const run = (args: string[]) => cliOk(["-p", name, ...args], { cwd: dir, env, hide: all });
     const outputs: [string, string][] = [];
     const record = (label: string, result: { stdout: string; stderr: string }) => {
       outputs.push([`${label} stdout`, result.stdout], [`${label} stderr`, result.stderr]);

@@ -6,19 +6,8 @@
 import { readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  cleanupTempProjects,
-  cli,
-  demux,
-  docker,
-  images,
-  PROJECT_LABEL,
-  removeProjectResources,
-  tempProject,
-  uniqueProjectName,
-  waitFor,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, demux, docker, images, PROJECT_LABEL, tempProject, waitFor } from "./helpers.js";
 import {
   cliOk,
   digestIn,
@@ -29,23 +18,10 @@ import {
   sha256,
   spawnCli,
   statIn,
+  trackProjects,
 } from "./secrets-helpers.js";
 
-const projects: string[] = [];
-async function project(prefix: string): Promise<string> {
-  const name = uniqueProjectName(prefix);
-  projects.push(name);
-  await removeProjectResources(name);
-  return name;
-}
-
-afterEach(async () => {
-  for (const name of projects.splice(0)) {
-    await cli(["-p", name, "down", "-t", "0"]);
-    await removeProjectResources(name);
-  }
-  await cleanupTempProjects();
-});
+const project = trackProjects();
 
 /** `app` has a file and an environment secret under /run/secrets; `bystander` another file's. */
 const compose = `

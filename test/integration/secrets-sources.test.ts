@@ -6,16 +6,8 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  cleanupTempProjects,
-  cli,
-  cliPath,
-  images,
-  removeProjectResources,
-  tempProject,
-  uniqueProjectName,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, cliPath, images, tempProject } from "./helpers.js";
 import {
   cliOk,
   digestIn,
@@ -29,23 +21,10 @@ import {
   scrub,
   sha256,
   statIn,
+  trackProjects,
 } from "./secrets-helpers.js";
 
-const projects: string[] = [];
-async function project(prefix: string): Promise<string> {
-  const name = uniqueProjectName(prefix);
-  projects.push(name);
-  await removeProjectResources(name);
-  return name;
-}
-
-afterEach(async () => {
-  for (const name of projects.splice(0)) {
-    await cli(["-p", name, "down", "-t", "0"]);
-    await removeProjectResources(name);
-  }
-  await cleanupTempProjects();
-});
+const project = trackProjects();
 
 const fileAndEnv = `
 services:
