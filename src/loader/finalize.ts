@@ -10,6 +10,7 @@ import type {
   Volume,
 } from "../model/project.js";
 import { DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/project.js";
+import { makeService } from "../model/project-builder.js";
 import { toBoolean, type PartialGrant, type PartialService } from "./canonicalize.js";
 import type { MergedProject } from "./merge.js";
 import { formatPath, type PathSegment } from "./paths.js";
@@ -44,8 +45,8 @@ export function finalizeProject(
     (active ? services : disabledServices)[name] = service;
   }
 
-  const networks = definitions(merged.networks, "networks", context, network);
-  const volumes = definitions(merged.volumes, "volumes", context, volume);
+  const networks = definitions(merged.networks, context, network);
+  const volumes = definitions(merged.volumes, context, volume);
   const secrets: Record<string, SecretDefinition> = {};
   for (const [key, raw] of Object.entries(merged.secrets)) {
     const definition = secretDefinition(key, raw, context);
@@ -83,32 +84,11 @@ export function finalizeProject(
 
 function withDefaults(partial: PartialService): Service {
   const { build, secrets, ...rest } = partial;
-  const service: Service = {
-    environment: {},
-    envFiles: [],
-    ports: [],
-    expose: [],
-    volumes: [],
-    tmpfs: [],
-    networks: {},
-    dependsOn: {},
-    labels: {},
-    readOnly: false,
-    capAdd: [],
-    capDrop: [],
-    privileged: false,
-    extraHosts: [],
-    dns: [],
-    ulimits: {},
-    sysctls: {},
-    devices: [],
-    tty: false,
-    stdinOpen: false,
-    groupAdd: [],
-    replicas: 1,
-    profiles: [],
-    extensions: {},
+  // The model's defaults live in one place (project-builder.ts); networks stay empty here so that
+  // the `default` network is added only where Compose adds it (see finalizeProject).
+  const service: Service = makeService(partial.name, {
     ...rest,
+    networks: rest.networks ?? {},
     secrets: (secrets ?? []).map((grant: PartialGrant): ServiceSecret => ({
       source: grant.source,
       target: grant.target,
@@ -116,7 +96,7 @@ function withDefaults(partial: PartialService): Service {
       gid: grant.gid ?? 0,
       mode: grant.mode ?? DEFAULT_SECRET_MODE,
     })),
-  };
+  });
   if (build) {
     service.build = {
       context: build.context ?? "",
@@ -136,13 +116,11 @@ function withDefaults(partial: PartialService): Service {
 
 function definitions<T>(
   raw: Record<string, Record<string, unknown> | null>,
-  kind: "networks" | "volumes",
   context: Context,
   make: (key: string, raw: Record<string, unknown>, context: Context) => T,
 ): Record<string, T> {
   const out: Record<string, T> = {};
   for (const [key, definition] of Object.entries(raw)) out[key] = make(key, definition ?? {}, context);
-  void kind;
   return out;
 }
 
