@@ -248,6 +248,24 @@ describe("composec config: formats and flags", () => {
   });
 });
 
+describe("an environment secret's value interpolated elsewhere", () => {
+  // The variable behind an `environment` secret is also copied into a service's environment by
+  // interpolation: config masks its value there, as container logs do.
+  it("is masked in config output, YAML and JSON", async () => {
+    const value = `INTERPOLATED${randomBytes(12).toString("hex")}`;
+    const dir = await tempProject({
+      "compose.yaml": `services:\n  web:\n    image: ${images.busybox}\n    environment:\n      TOKEN_COPY: \${API_TOKEN}\n    secrets: [api]\nsecrets:\n  api:\n    environment: API_TOKEN\n`,
+    });
+    for (const args of [["config"], ["config", "--format", "json"]]) {
+      const result = await cli(args, { cwd: dir, env: { API_TOKEN: value } });
+      expect(result.code).toBe(0);
+      expect(result.stdout.includes(value), "the value appears in config output").toBe(false);
+      expect(result.stdout).toContain("TOKEN_COPY");
+      expect(result.stdout).toContain("****");
+    }
+  });
+});
+
 describe("secret values never appear", () => {
   // Each value is random and recognisable; outputs are searched for it and the result compared as
   // a boolean, so that not even a failing test prints it.

@@ -4,6 +4,7 @@ import { UsageError } from "../../errors.js";
 import { COMPOSE_YAML_SCHEMA } from "../../loader/parse-yaml.js";
 import { toComposeDocument } from "../../model/to-compose.js";
 import { globalOptions, loadFromOptions } from "../global-options.js";
+import { createMasker } from "../mask.js";
 import type { Output } from "../output.js";
 
 interface ConfigOptions {
@@ -32,7 +33,7 @@ export function registerConfig(program: Command, output: Output): void {
       if (options.format !== "yaml" && options.format !== "json") {
         throw new UsageError(`--format "${options.format}" is not a format; use yaml or json`);
       }
-      const { project } = await loadFromOptions(globalOptions(command), output);
+      const { project, variables } = await loadFromOptions(globalOptions(command), output);
       if (options.quiet) return;
       const lists: [boolean, () => string[]][] = [
         [options.services, () => Object.keys(project.services)],
@@ -56,12 +57,28 @@ export function registerConfig(program: Command, output: Output): void {
         return;
       }
       const document = toComposeDocument(project);
+      // A variable that is the source of an `environment` secret may also be interpolated into the
+      // file (say, into a service's environment): its value is masked here like in container logs.
+      const mask = createMasker(
+        Object.values(project.secrets).flatMap((secret) =>
+          secret.source.kind === "environment" && variables[secret.source.variable] !== undefined
+            ? [Buffer.from(variables[secret.source.variable]!)]
+            : [],
+        ),
+      );
       output.stdout(
-        options.format === "json"
-          ? `${JSON.stringify(document, null, 2)}\n`
-          : jsYaml
-              .dump(document, { schema: COMPOSE_YAML_SCHEMA, lineWidth: -1, noRefs: true, quotingType: '"' })
-              .replace(/\n?$/, "\n"),
+        mask(
+          options.format === "json"
+            ? `${JSON.stringify(document, null, 2)}\n`
+            : jsYaml
+                .dump(document, {
+                  schema: COMPOSE_YAML_SCHEMA,
+                  lineWidth: -1,
+                  noRefs: true,
+                  quotingType: '"',
+                })
+                .replace(/\n?$/, "\n"),
+        ),
       );
     });
 }
