@@ -22,3 +22,32 @@ await build({
   },
   logLevel: "warning",
 });
+
+// dockerode, slimmed: its top level loads ssh2 (for ssh:// hosts, which composec does not accept)
+// and gRPC with a proto loader (for dockerode's own BuildKit sessions, which composec does not use:
+// src/build/ serves its own). Those cost about 70 ms at every start of an engine command, so this
+// copy gets stand-ins that fail only if called. src/engine/client.ts loads it when present.
+const unused = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader)$/;
+await build({
+  entryPoints: ["node_modules/dockerode/lib/docker.js"],
+  outfile: "dist/vendor/dockerode.cjs",
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  minify: true,
+  logLevel: "warning",
+  plugins: [
+    {
+      name: "unused-by-composec",
+      setup(builder) {
+        builder.onResolve({ filter: unused }, (args) => ({ path: args.path, namespace: "unused" }));
+        builder.onLoad({ filter: /.*/, namespace: "unused" }, (args) => ({
+          contents: `const fail = () => { throw new Error(${JSON.stringify(args.path)} + " is not available in composec's engine client"); };
+module.exports = new Proxy({}, { get: (_, key) => (key === "__esModule" ? false : fail) });`,
+          loader: "js",
+        }));
+      },
+    },
+  ],
+});

@@ -6,7 +6,10 @@ import { Readable, type Duplex } from "node:stream";
 import type Docker from "dockerode";
 import { lazyRequire } from "../lazy-require.js";
 
-const loadDockerode = lazyRequire<typeof Docker>("dockerode");
+// dist/vendor/dockerode.cjs is dockerode without its SSH and gRPC stacks, which composec never
+// uses through dockerode (hosts are unix or tcp; BuildKit sessions are served by src/build/):
+// a third of the start-up of every engine command. See scripts/bundle.mjs.
+const loadDockerode = lazyRequire<typeof Docker>("dockerode", "../vendor/dockerode.cjs");
 import { EngineError } from "../errors.js";
 import { projectFilter } from "../model/names.js";
 
