@@ -32,7 +32,7 @@ sha() { sha256sum | cut -c1-12; }
 
 work=$(mktemp -d /tmp/composec-demo.XXXXXX)
 cleanup() {
-  for project in "$work"/demo "$work"/single-service "$work"/wordpress; do
+  for project in "$work"/demo "$work"/single-service "$work"/wordpress "$work"/build-secret; do
     [ -f "$project/compose.yaml" ] && (cd "$project" && composec down -v >/dev/null 2>&1 || true)
   done
   rm -rf "$work"
@@ -123,6 +123,23 @@ head -c 18 /dev/urandom | base64 >wordpress/db_root_password.txt
     composec exec -T "$service" sh -c 'for f in /run/secrets/*; do echo "$(basename "$f") $(sha256sum "$f" | cut -c1-12)"; done'
   done
   composec down -v >/dev/null 2>&1
+)
+
+say "seed example 3: a build secret from NPM_TOKEN reaches one RUN step, and nothing else"
+(
+  cd build-secret
+  # A fresh value each run; --no-cache so the step really reads this one (BuildKit's cache ignores
+  # secret values, as it must).
+  NPM_TOKEN=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+  export NPM_TOKEN
+  composec build --no-cache --progress quiet
+  echo "digest the RUN step wrote into the image: $(composec run --rm -T myapp cut -c1-12 /digest)"
+  echo "digest of NPM_TOKEN:                       $(printf '%s' "$NPM_TOKEN" | sha)"
+  if curl -s --unix-socket /var/run/docker.sock http://localhost/images/build-secret-myapp/history | grep -qF -- "$NPM_TOKEN"; then
+    fail "the token is in the image history"
+  fi
+  echo "docker history of build-secret-myapp: no token"
+  curl -s -X DELETE --unix-socket /var/run/docker.sock "http://localhost/images/build-secret-myapp?force=1" >/dev/null
 )
 
 say "bad input is caught before anything is created"

@@ -11,7 +11,7 @@ import { observe } from "../engine/observe.js";
 import type { ProgressListener } from "../engine/progress.js";
 import { waitCompleted, waitHealthy } from "../engine/wait.js";
 import { configHash } from "../model/config-hash.js";
-import { LABEL, oneoffContainerName } from "../model/names.js";
+import { LABEL, oneoffContainerName, imageName } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import { selectServices } from "../plan/graph.js";
 import { keepNodes } from "../plan/subset.js";
@@ -171,12 +171,14 @@ async function prepareInfrastructure(
   onProgress: ProgressListener | undefined,
 ): Promise<string> {
   const state = await observe(engine, project.name, { project, services: [service.name] });
-  const imageId = service.image === undefined ? null : (state.images[service.image] ?? null);
+  // A service with `build:` runs the image built for it (its `image:`, or <project>-<service>).
+  const image = imageName(project.name, service);
+  const imageId = state.images[image] ?? null;
   if (imageId === null) {
     throw new EngineError(
-      service.image === undefined
-        ? `service "${service.name}" has no image; set image: (or build it with \`composec build\`)`
-        : `service "${service.name}": image "${service.image}" is not present on the engine; pull or build it first (\`composec pull\`, \`composec build\`)`,
+      service.build !== undefined
+        ? `service "${service.name}": image "${image}" has not been built; run \`composec build ${service.name}\` or \`composec up\` first`
+        : `service "${service.name}": image "${image}" is not present on the engine; pull or build it first (\`composec pull\`, \`composec build\`)`,
     );
   }
   const plan = planUp(project, state, { services: [service.name], noDeps: true });
