@@ -135,34 +135,30 @@ export function containerLabels(input: ContainerLabelInput): Record<string, stri
   return labels;
 }
 
-/** Labels of a project network (the user's own first, ours on top). */
-export function networkLabels(
+/** Labels of a project network or volume: the user's own first, ours on top. */
+function resourceLabels(
+  kindLabel: string,
   projectName: string,
   key: string,
-  own: Record<string, string> = {},
+  own: Record<string, string>,
 ): Record<string, string> {
   return {
     ...own,
     [LABEL.project]: projectName,
-    [LABEL.network]: key,
+    [kindLabel]: key,
     [LABEL.version]: COMPOSEC_VERSION,
     [LABEL.composecVersion]: COMPOSEC_VERSION,
   };
 }
 
-/** Labels of a project volume (the user's own first, ours on top). */
-export function volumeLabels(
-  projectName: string,
-  key: string,
-  own: Record<string, string> = {},
-): Record<string, string> {
-  return {
-    ...own,
-    [LABEL.project]: projectName,
-    [LABEL.volume]: key,
-    [LABEL.version]: COMPOSEC_VERSION,
-    [LABEL.composecVersion]: COMPOSEC_VERSION,
-  };
+/** Labels of a project network. */
+export function networkLabels(projectName: string, key: string, own: Record<string, string> = {}) {
+  return resourceLabels(LABEL.network, projectName, key, own);
+}
+
+/** Labels of a project volume. */
+export function volumeLabels(projectName: string, key: string, own: Record<string, string> = {}) {
+  return resourceLabels(LABEL.volume, projectName, key, own);
 }
 
 /** Human names of resources in progress lines and errors, as Compose prints them. */
