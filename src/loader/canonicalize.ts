@@ -455,7 +455,8 @@ export function secretMode(
     if (!match) return { error: `"${value}" is not a file mode; use an octal mode such as 0400 or "0440"` };
     mode = parseInt(match[1]!, 8);
   }
-  if (/^0\d*[89]/.test(shown())) {
+  // `0489` reaches us as the decimal 489: only an integer with an 8 or 9 needs its written text.
+  if ((typeof value === "string" || /[89]/.test(String(value))) && /^0\d*[89]/.test(shown())) {
     return {
       error: `"${shown()}" is not an octal number (8 and 9 are not octal digits); use an octal mode such as 0400`,
     };

@@ -2,8 +2,13 @@
 // Every attribute composec runs is typed here. Attributes of the Compose Specification that composec
 // does not run yet are accepted and listed in NOT_RUN_YET so the loader can warn about each one;
 // anything else is an unknown attribute, reported with a "did you mean".
-import { z } from "zod";
+import en from "zod/v4/locales/en.js";
+import * as z from "zod/mini";
 import { closest } from "./suggest.js";
+
+// zod/mini (a fraction of full zod's size, which matters at every start) has no messages of its
+// own; the English ones say what was expected where a schema below gives no message.
+z.config(en());
 
 /** Compose attributes composec accepts but does not act on yet, per kind of mapping. */
 export const NOT_RUN_YET = {
@@ -81,7 +86,7 @@ export const NOT_RUN_YET = {
  * A mapping with a fixed set of attributes. `x-*` extensions are allowed; an unknown attribute is an
  * issue that suggests the closest known one. `notRunYet` attributes pass untyped.
  */
-function attributes<Shape extends z.ZodRawShape>(
+function attributes<Shape extends z.core.$ZodLooseShape>(
   what: string,
   shape: Shape,
   notRunYet: readonly string[] = [],
@@ -91,27 +96,29 @@ function attributes<Shape extends z.ZodRawShape>(
     .looseObject(shape, {
       error: (issue) => (issue.code === "invalid_type" ? `${what} must be a mapping` : undefined),
     })
-    .superRefine(
-      (value, ctx) => {
-        // A scalar where a mapping belongs already has its type issue; its characters are no keys.
-        if (value === null || typeof value !== "object" || Array.isArray(value)) return;
-        for (const key of Object.keys(value)) {
-          if (known.includes(key) || key.startsWith("x-")) continue;
-          const suggestion = closest(key, known);
-          ctx.addIssue({
-            code: "custom",
-            path: [key],
-            input: key,
-            message: `unknown attribute "${key}" in ${what}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
-          });
-        }
-      },
-      { when: () => true },
+    .check(
+      z.superRefine(
+        (value, ctx) => {
+          // A scalar where a mapping belongs already has its type issue; its characters are no keys.
+          if (value === null || typeof value !== "object" || Array.isArray(value)) return;
+          for (const key of Object.keys(value)) {
+            if (known.includes(key) || key.startsWith("x-")) continue;
+            const suggestion = closest(key, known);
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              input: key,
+              message: `unknown attribute "${key}" in ${what}${suggestion ? `; did you mean "${suggestion}"?` : ""}`,
+            });
+          }
+        },
+        { when: () => true },
+      ),
     );
 }
 
 const text = z.string({ error: "must be a string" });
-const integer = z.union([z.number().int(), z.string().regex(/^[-+]?\d+$/)], { error: "must be an integer" });
+const integer = z.union([z.int(), z.string().check(z.regex(/^[-+]?\d+$/))], { error: "must be an integer" });
 const boolean = z.union([z.boolean(), z.enum(["true", "false", "True", "False", "TRUE", "FALSE"])], {
   error: "must be true or false",
 });
@@ -124,42 +131,46 @@ const listOrDict = z.union([z.array(text), z.record(z.string(), nullableScalar)]
   error: "must be a mapping of names to values, or a list of NAME=value strings",
 });
 /** Sizes (`shm_size: 64m`) and counts: a number or a string with a unit. */
-const byteSize = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?\s*[kmgtb]?b?$/i)], {
+const byteSize = z.union([z.number(), z.string().check(z.regex(/^\d+(\.\d+)?\s*[kmgtb]?b?$/i))], {
   error: "must be a size such as 64m, 1g or a number of bytes",
 });
-const duration = z.union([z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/), z.number()], {
+const duration = z.union([z.string().check(z.regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/)), z.number()], {
   error: "must be a duration such as 10s, 1m30s or 500ms",
 });
-const external = z.union([boolean, attributes("external", { name: text.optional() })], {
+const external = z.union([boolean, attributes("external", { name: z.optional(text) })], {
   error: "must be true, false or a mapping with name",
 });
 
 const portLong = attributes("a port", {
   target: integer,
-  published: z.union([z.string(), z.number()]).optional(),
-  host_ip: text.optional(),
-  protocol: z.enum(["tcp", "udp", "sctp"], { error: "must be tcp, udp or sctp" }).optional(),
-  mode: z.enum(["host", "ingress"], { error: "must be host or ingress" }).optional(),
-  app_protocol: text.optional(),
-  name: text.optional(),
+  published: z.optional(z.union([z.string(), z.number()], { error: "must be a port number or range" })),
+  host_ip: z.optional(text),
+  protocol: z.optional(z.enum(["tcp", "udp", "sctp"], { error: "must be tcp, udp or sctp" })),
+  mode: z.optional(z.enum(["host", "ingress"], { error: "must be host or ingress" })),
+  app_protocol: z.optional(text),
+  name: z.optional(text),
 });
 
 const volumeLong = attributes("a volume", {
   type: z.enum(["bind", "volume", "tmpfs", "npipe", "cluster", "image"], {
     error: "must be bind, volume or tmpfs",
   }),
-  source: text.optional(),
-  target: text.optional(),
-  read_only: boolean.optional(),
-  consistency: text.optional(),
-  bind: attributes("volumes[].bind", {
-    propagation: text.optional(),
-    create_host_path: boolean.optional(),
-    selinux: z.enum(["z", "Z"]).optional(),
-  }).optional(),
-  volume: attributes("volumes[].volume", { nocopy: boolean.optional(), subpath: text.optional() }).optional(),
-  tmpfs: attributes("volumes[].tmpfs", { size: byteSize.optional(), mode: integer.optional() }).optional(),
-  image: attributes("volumes[].image", { subpath: text.optional() }).optional(),
+  source: z.optional(text),
+  target: z.optional(text),
+  read_only: z.optional(boolean),
+  consistency: z.optional(text),
+  bind: z.optional(
+    attributes("volumes[].bind", {
+      propagation: z.optional(text),
+      create_host_path: z.optional(boolean),
+      selinux: z.optional(z.enum(["z", "Z"])),
+    }),
+  ),
+  volume: z.optional(
+    attributes("volumes[].volume", { nocopy: z.optional(boolean), subpath: z.optional(text) }),
+  ),
+  tmpfs: z.optional(attributes("volumes[].tmpfs", { size: z.optional(byteSize), mode: z.optional(integer) })),
+  image: z.optional(attributes("volumes[].image", { subpath: z.optional(text) })),
 });
 
 /** A secret grant, `- name` or `{source, target, uid, gid, mode}`; `mode` is checked later. */
@@ -168,25 +179,25 @@ const secretGrant = z.union(
     text,
     attributes("a secret grant", {
       source: text,
-      target: text.optional(),
-      uid: z.union([z.string(), z.number()], { error: 'must be a uid such as "1000"' }).optional(),
-      gid: z.union([z.string(), z.number()], { error: 'must be a gid such as "1000"' }).optional(),
-      mode: z
-        .union([z.string(), z.number()], { error: 'must be an octal file mode such as 0400 or "0440"' })
-        .optional(),
+      target: z.optional(text),
+      uid: z.optional(z.union([z.string(), z.number()], { error: 'must be a uid such as "1000"' })),
+      gid: z.optional(z.union([z.string(), z.number()], { error: 'must be a gid such as "1000"' })),
+      mode: z.optional(
+        z.union([z.string(), z.number()], { error: 'must be an octal file mode such as 0400 or "0440"' }),
+      ),
     }),
   ],
   { error: "must be a secret name or a mapping with source (and target, uid, gid, mode)" },
 );
 
 const healthcheck = attributes("healthcheck", {
-  test: stringOrList.optional(),
-  interval: duration.optional(),
-  timeout: duration.optional(),
-  start_period: duration.optional(),
-  start_interval: duration.optional(),
-  retries: integer.optional(),
-  disable: boolean.optional(),
+  test: z.optional(stringOrList),
+  interval: z.optional(duration),
+  timeout: z.optional(duration),
+  start_period: z.optional(duration),
+  start_interval: z.optional(duration),
+  retries: z.optional(integer),
+  disable: z.optional(boolean),
 });
 
 const build = z.union(
@@ -195,20 +206,20 @@ const build = z.union(
     attributes(
       "build",
       {
-        context: text.optional(),
-        dockerfile: text.optional(),
-        dockerfile_inline: text.optional(),
-        args: listOrDict.optional(),
-        target: text.optional(),
-        labels: listOrDict.optional(),
-        tags: stringList.optional(),
-        network: text.optional(),
-        shm_size: byteSize.optional(),
-        extra_hosts: listOrDict.optional(),
-        no_cache: boolean.optional(),
-        pull: boolean.optional(),
-        cache_from: stringList.optional(),
-        secrets: z.array(secretGrant, { error: "must be a list of secrets" }).optional(),
+        context: z.optional(text),
+        dockerfile: z.optional(text),
+        dockerfile_inline: z.optional(text),
+        args: z.optional(listOrDict),
+        target: z.optional(text),
+        labels: z.optional(listOrDict),
+        tags: z.optional(stringList),
+        network: z.optional(text),
+        shm_size: z.optional(byteSize),
+        extra_hosts: z.optional(listOrDict),
+        no_cache: z.optional(boolean),
+        pull: z.optional(boolean),
+        cache_from: z.optional(stringList),
+        secrets: z.optional(z.array(secretGrant, { error: "must be a list of secrets" })),
       },
       NOT_RUN_YET.build,
     ),
@@ -222,13 +233,13 @@ const dependsOn = z.union(
     z.record(
       z.string(),
       attributes("depends_on entry", {
-        condition: z
-          .enum(["service_started", "service_healthy", "service_completed_successfully"], {
+        condition: z.optional(
+          z.enum(["service_started", "service_healthy", "service_completed_successfully"], {
             error: "must be service_started, service_healthy or service_completed_successfully",
-          })
-          .optional(),
-        required: boolean.optional(),
-        restart: boolean.optional(),
+          }),
+        ),
+        required: z.optional(boolean),
+        restart: z.optional(boolean),
       }),
     ),
   ],
@@ -240,16 +251,18 @@ const serviceNetworks = z.union(
     stringList,
     z.record(
       z.string(),
-      attributes("a service network", {
-        aliases: stringList.optional(),
-        ipv4_address: text.optional(),
-        ipv6_address: text.optional(),
-        priority: integer.optional(),
-        mac_address: text.optional(),
-        link_local_ips: stringList.optional(),
-        driver_opts: listOrDict.optional(),
-        gw_priority: integer.optional(),
-      }).nullable(),
+      z.nullable(
+        attributes("a service network", {
+          aliases: z.optional(stringList),
+          ipv4_address: z.optional(text),
+          ipv6_address: z.optional(text),
+          priority: z.optional(integer),
+          mac_address: z.optional(text),
+          link_local_ips: z.optional(stringList),
+          driver_opts: z.optional(listOrDict),
+          gw_priority: z.optional(integer),
+        }),
+      ),
     ),
   ],
   { error: "must be a list of network names or a mapping of network names to settings" },
@@ -265,148 +278,180 @@ const ulimits = z.record(
 export const serviceSchema = attributes(
   "a service",
   {
-    image: text.optional(),
-    build: build.optional(),
-    command: z.union([z.null(), stringOrList]).optional(),
-    entrypoint: z.union([z.null(), stringOrList]).optional(),
-    environment: listOrDict.optional(),
-    env_file: z
-      .union(
+    image: z.optional(text),
+    build: z.optional(build),
+    command: z.optional(
+      z.union([z.null(), stringOrList], { error: "must be a string or a list of strings" }),
+    ),
+    entrypoint: z.optional(
+      z.union([z.null(), stringOrList], { error: "must be a string or a list of strings" }),
+    ),
+    environment: z.optional(listOrDict),
+    env_file: z.optional(
+      z.union(
         [
           z.string(),
           z.array(
-            z.union([
-              z.string(),
-              attributes("an env_file entry", {
-                path: text,
-                required: boolean.optional(),
-                format: text.optional(),
-              }),
-            ]),
+            z.union(
+              [
+                z.string(),
+                attributes("an env_file entry", {
+                  path: text,
+                  required: z.optional(boolean),
+                  format: z.optional(text),
+                }),
+              ],
+              { error: "must be a path or a mapping with path and required" },
+            ),
           ),
         ],
         { error: "must be a path or a list of paths" },
-      )
-      .optional(),
-    user: z.union([z.string(), z.number()]).optional(),
-    working_dir: text.optional(),
-    ports: z
-      .array(z.union([z.string(), z.number(), portLong]), {
+      ),
+    ),
+    user: z.optional(
+      z.union([z.string(), z.number()], { error: "must be a user name or uid, with an optional :group" }),
+    ),
+    working_dir: z.optional(text),
+    ports: z.optional(
+      z.array(z.union([z.string(), z.number(), portLong]), {
         error: 'must be a list of port mappings such as "8080:80"',
-      })
-      .optional(),
-    expose: z.array(z.union([z.string(), z.number()]), { error: "must be a list of ports" }).optional(),
-    volumes: z
-      .array(z.union([z.string(), volumeLong]), { error: 'must be a list of volumes such as "./data:/data"' })
-      .optional(),
-    tmpfs: stringOrList.optional(),
-    networks: serviceNetworks.optional(),
-    network_mode: text.optional(),
-    depends_on: dependsOn.optional(),
-    healthcheck: healthcheck.optional(),
-    restart: z
-      .string()
-      .regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, {
-        error: "must be no, always, unless-stopped or on-failure[:max-retries]",
-      })
-      .optional(),
-    labels: listOrDict.optional(),
-    container_name: text.optional(),
-    hostname: text.optional(),
-    domainname: text.optional(),
-    read_only: boolean.optional(),
-    init: boolean.optional(),
-    stop_signal: text.optional(),
-    stop_grace_period: duration.optional(),
-    cap_add: stringList.optional(),
-    cap_drop: stringList.optional(),
-    privileged: boolean.optional(),
-    extra_hosts: listOrDict.optional(),
-    dns: stringOrList.optional(),
-    ulimits: ulimits.optional(),
-    shm_size: byteSize.optional(),
-    sysctls: listOrDict.optional(),
-    devices: z.array(z.union([z.string(), z.record(z.string(), z.unknown())])).optional(),
-    mem_limit: byteSize.optional(),
-    cpus: z
-      .union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)], {
+      }),
+    ),
+    expose: z.optional(
+      z.array(z.union([z.string(), z.number()], { error: "must be a port number" }), {
+        error: "must be a list of ports",
+      }),
+    ),
+    volumes: z.optional(
+      z.array(z.union([z.string(), volumeLong]), {
+        error: 'must be a list of volumes such as "./data:/data"',
+      }),
+    ),
+    tmpfs: z.optional(stringOrList),
+    networks: z.optional(serviceNetworks),
+    network_mode: z.optional(text),
+    depends_on: z.optional(dependsOn),
+    healthcheck: z.optional(healthcheck),
+    restart: z.optional(
+      z.string().check(
+        z.regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, {
+          error: "must be no, always, unless-stopped or on-failure[:max-retries]",
+        }),
+      ),
+    ),
+    labels: z.optional(listOrDict),
+    container_name: z.optional(text),
+    hostname: z.optional(text),
+    domainname: z.optional(text),
+    read_only: z.optional(boolean),
+    init: z.optional(boolean),
+    stop_signal: z.optional(text),
+    stop_grace_period: z.optional(duration),
+    cap_add: z.optional(stringList),
+    cap_drop: z.optional(stringList),
+    privileged: z.optional(boolean),
+    extra_hosts: z.optional(listOrDict),
+    dns: z.optional(stringOrList),
+    ulimits: z.optional(ulimits),
+    shm_size: z.optional(byteSize),
+    sysctls: z.optional(listOrDict),
+    devices: z.optional(
+      z.array(
+        z.union([z.string(), z.record(z.string(), z.unknown())], {
+          error: "must be a device such as /dev/fuse or a mapping",
+        }),
+        { error: "must be a list of devices" },
+      ),
+    ),
+    mem_limit: z.optional(byteSize),
+    cpus: z.optional(
+      z.union([z.number(), z.string().check(z.regex(/^\d+(\.\d+)?$/))], {
         error: "must be a number of CPUs such as 0.5",
-      })
-      .optional(),
-    pid: z.union([z.string(), z.null()]).optional(),
-    ipc: text.optional(),
-    tty: boolean.optional(),
-    stdin_open: boolean.optional(),
-    group_add: z.array(z.union([z.string(), z.number()])).optional(),
-    platform: text.optional(),
-    pull_policy: z
-      .enum(["always", "never", "missing", "build", "if_not_present", "daily", "weekly"], {
+      }),
+    ),
+    pid: z.optional(z.union([z.string(), z.null()], { error: "must be a string such as host" })),
+    ipc: z.optional(text),
+    tty: z.optional(boolean),
+    stdin_open: z.optional(boolean),
+    group_add: z.optional(
+      z.array(z.union([z.string(), z.number()], { error: "must be a group name or gid" }), {
+        error: "must be a list of groups",
+      }),
+    ),
+    platform: z.optional(text),
+    pull_policy: z.optional(
+      z.enum(["always", "never", "missing", "build", "if_not_present", "daily", "weekly"], {
         error: "must be always, never, missing or build",
-      })
-      .optional(),
-    scale: integer.optional(),
-    deploy: attributes("deploy", { replicas: integer.optional() }, NOT_RUN_YET.deploy).optional(),
-    profiles: stringList.optional(),
-    secrets: z.array(secretGrant, { error: "must be a list of secrets" }).optional(),
+      }),
+    ),
+    scale: z.optional(integer),
+    deploy: z.optional(attributes("deploy", { replicas: z.optional(integer) }, NOT_RUN_YET.deploy)),
+    profiles: z.optional(stringList),
+    secrets: z.optional(z.array(secretGrant, { error: "must be a list of secrets" })),
   },
   NOT_RUN_YET.service,
 );
 
-const networkSchema = attributes(
-  "a network",
-  {
-    name: text.optional(),
-    external: external.optional(),
-    driver: text.optional(),
-    driver_opts: z.record(z.string(), scalar).optional(),
-    labels: listOrDict.optional(),
-    internal: boolean.optional(),
-    attachable: boolean.optional(),
-    enable_ipv6: boolean.optional(),
-    enable_ipv4: boolean.optional(),
-  },
-  NOT_RUN_YET.network,
-).nullable();
+const networkSchema = z.nullable(
+  attributes(
+    "a network",
+    {
+      name: z.optional(text),
+      external: z.optional(external),
+      driver: z.optional(text),
+      driver_opts: z.optional(z.record(z.string(), scalar)),
+      labels: z.optional(listOrDict),
+      internal: z.optional(boolean),
+      attachable: z.optional(boolean),
+      enable_ipv6: z.optional(boolean),
+      enable_ipv4: z.optional(boolean),
+    },
+    NOT_RUN_YET.network,
+  ),
+);
 
-const volumeSchema = attributes("a volume", {
-  name: text.optional(),
-  external: external.optional(),
-  driver: text.optional(),
-  driver_opts: z.record(z.string(), scalar).optional(),
-  labels: listOrDict.optional(),
-}).nullable();
+const volumeSchema = z.nullable(
+  attributes("a volume", {
+    name: z.optional(text),
+    external: z.optional(external),
+    driver: z.optional(text),
+    driver_opts: z.optional(z.record(z.string(), scalar)),
+    labels: z.optional(listOrDict),
+  }),
+);
 
 /** Top-level `secrets.<key>`; the rules between its fields are checked in validate-secrets.ts. */
 const secretSchema = attributes("a secret", {
-  file: text.optional(),
-  environment: text.optional(),
-  external: external.optional(),
-  name: text.optional(),
-  labels: listOrDict.optional(),
-  driver: text.optional(),
-  driver_opts: z.record(z.string(), scalar).optional(),
-  template_driver: text.optional(),
+  file: z.optional(text),
+  environment: z.optional(text),
+  external: z.optional(external),
+  name: z.optional(text),
+  labels: z.optional(listOrDict),
+  driver: z.optional(text),
+  driver_opts: z.optional(z.record(z.string(), scalar)),
+  template_driver: z.optional(text),
   // Not a secret attribute (configs have it); let it through so finalize.ts can say what to use.
-  content: z.unknown().optional(),
+  content: z.optional(z.unknown()),
 });
 
-const mappingOf = <T extends z.ZodType>(what: string, item: T) =>
+const mappingOf = <T extends z.core.$ZodType>(what: string, item: T) =>
   z.record(z.string(), item, { error: `must be a mapping of ${what} by name` });
 
 export const composeFileSchema = attributes(
   "the compose file",
   {
-    version: z.union([z.string(), z.number()]).optional(),
-    name: text.optional(),
-    services: mappingOf("services", serviceSchema).nullable().optional(),
-    networks: mappingOf("networks", networkSchema).nullable().optional(),
-    volumes: mappingOf("volumes", volumeSchema).nullable().optional(),
-    secrets: z
-      .record(z.string(), secretSchema, {
-        error: "must be a mapping of secret names to definitions",
-      })
-      .nullable()
-      .optional(),
+    version: z.optional(z.union([z.string(), z.number()], { error: "must be a string (it is ignored)" })),
+    name: z.optional(text),
+    services: z.optional(z.nullable(mappingOf("services", serviceSchema))),
+    networks: z.optional(z.nullable(mappingOf("networks", networkSchema))),
+    volumes: z.optional(z.nullable(mappingOf("volumes", volumeSchema))),
+    secrets: z.optional(
+      z.nullable(
+        z.record(z.string(), secretSchema, {
+          error: "must be a mapping of secret names to definitions",
+        }),
+      ),
+    ),
   },
   NOT_RUN_YET.top,
 );

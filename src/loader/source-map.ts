@@ -15,6 +15,8 @@ interface Origin {
  */
 export class SourceMap {
   readonly #files = new Map<string, ParsedFile>();
+  /** Each file's text split into lines, made on the first `writtenText` of that file. */
+  readonly #lines = new Map<string, string[]>();
   readonly #origins = new WeakMap<object, Origin[]>();
 
   addFile(parsed: ParsedFile): void {
@@ -75,7 +77,9 @@ export class SourceMap {
     const parsed = this.#files.get(file);
     const at = parsed?.positions.get(formatPath(path));
     if (!parsed || !at) return undefined;
-    const line = parsed.text.split("\n")[at.line - 1] ?? "";
+    let lines = this.#lines.get(file);
+    if (!lines) this.#lines.set(file, (lines = parsed.text.split("\n")));
+    const line = lines[at.line - 1] ?? "";
     return /^[^\s,#}\]]+/.exec(line.slice(at.column - 1))?.[0];
   }
 
