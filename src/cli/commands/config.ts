@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import jsYaml from "js-yaml";
 import { UsageError } from "../../errors.js";
-import { COMPOSE_YAML_SCHEMA } from "../../loader/parse-yaml.js";
 import { toComposeDocument } from "../../model/to-compose.js";
+import { toYamlText } from "../../model/yaml-text.js";
 import { globalOptions, loadFromOptions } from "../global-options.js";
 import { createMasker } from "../mask.js";
 import type { Output } from "../output.js";
@@ -67,18 +66,7 @@ export function registerConfig(program: Command, output: Output): void {
         ),
       );
       output.stdout(
-        mask(
-          options.format === "json"
-            ? `${JSON.stringify(document, null, 2)}\n`
-            : jsYaml
-                .dump(document, {
-                  schema: COMPOSE_YAML_SCHEMA,
-                  lineWidth: -1,
-                  noRefs: true,
-                  quotingType: '"',
-                })
-                .replace(/\n?$/, "\n"),
-        ),
+        mask(options.format === "json" ? `${JSON.stringify(document, null, 2)}\n` : toYamlText(document)),
       );
     });
 }
