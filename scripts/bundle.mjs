@@ -4,11 +4,21 @@
 // commands that talk to the engine. So do the dependencies of dockerode that builds import directly
 // (gRPC for the BuildKit session, tar-stream and @balena/dockerignore for the context): dockerode loads
 // them anyway, and a second copy in the bundle would only be more to parse at every start.
+import { readdir, rm } from "node:fs/promises";
 import { build } from "esbuild";
 
+// Each command is its own chunk (src/cli/main.ts imports a command's module only when it runs), so
+// a start compiles the common core and one command. The chunks sit beside bin.js: code that finds
+// files relative to its own module (the vendored dockerode, below) then finds them from any chunk.
+for (const old of await readdir("dist/cli").catch(() => [])) {
+  if (/^chunk-.*\.js(\.map)?$/.test(old)) await rm(`dist/cli/${old}`);
+}
 await build({
   entryPoints: ["src/cli/bin.ts"],
-  outfile: "dist/cli/bin.js",
+  outdir: "dist/cli",
+  entryNames: "[name]",
+  chunkNames: "chunk-[hash]",
+  splitting: true,
   bundle: true,
   platform: "node",
   format: "esm",

@@ -3,33 +3,47 @@
 import { Command, CommanderError } from "commander";
 import { formatProblem, ProjectError, UsageError } from "../errors.js";
 import { ExitStatus, exitCodeFor, isUserFacing } from "./exit-codes.js";
-import { registerBuild } from "./commands/build.js";
-import { registerConfig } from "./commands/config.js";
-import { registerDown } from "./commands/down.js";
-import { registerPs } from "./commands/ps.js";
-import { registerSecret } from "./commands/secret.js";
-import { registerUp } from "./commands/up.js";
-import { registerCreate } from "./commands/create.js";
-import { registerExec } from "./commands/exec.js";
-import { registerKill } from "./commands/kill.js";
-import { registerLogs } from "./commands/logs.js";
-import { registerRestart } from "./commands/restart.js";
-import { registerRm } from "./commands/rm.js";
-import { registerRun } from "./commands/run.js";
-import { registerStart } from "./commands/start.js";
-import { registerStop } from "./commands/stop.js";
-import { registerCp } from "./commands/cp.js";
-import { registerImages } from "./commands/images.js";
-import { registerLs } from "./commands/ls.js";
-import { registerPort } from "./commands/port.js";
-import { registerPull } from "./commands/pull.js";
-import { registerTop } from "./commands/top.js";
-import { registerVersion } from "./commands/version.js";
 import { createOutput, type Output } from "./output.js";
 import { COMPOSEC_VERSION } from "../version.js";
 
-/** Builds the `composec` program; `output` decides where text goes (tests pass their own). */
-export function buildProgram(output: Output): Command {
+type Register = (program: Command, output: Output) => void;
+
+/**
+ * Every command, by name, in the order help lists them. A command's module is loaded only when it
+ * runs: a short command like `config` is mostly start-up, and the engine, build and store code (with
+ * the Node.js modules they import) would otherwise be loaded and compiled at every start.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  config: async () => (await import("./commands/config.js")).registerConfig,
+  up: async () => (await import("./commands/up.js")).registerUp,
+  down: async () => (await import("./commands/down.js")).registerDown,
+  ps: async () => (await import("./commands/ps.js")).registerPs,
+  secret: async () => (await import("./commands/secret.js")).registerSecret,
+  build: async () => (await import("./commands/build.js")).registerBuild,
+  create: async () => (await import("./commands/create.js")).registerCreate,
+  exec: async () => (await import("./commands/exec.js")).registerExec,
+  kill: async () => (await import("./commands/kill.js")).registerKill,
+  logs: async () => (await import("./commands/logs.js")).registerLogs,
+  restart: async () => (await import("./commands/restart.js")).registerRestart,
+  rm: async () => (await import("./commands/rm.js")).registerRm,
+  run: async () => (await import("./commands/run.js")).registerRun,
+  start: async () => (await import("./commands/start.js")).registerStart,
+  stop: async () => (await import("./commands/stop.js")).registerStop,
+  cp: async () => (await import("./commands/cp.js")).registerCp,
+  images: async () => (await import("./commands/images.js")).registerImages,
+  ls: async () => (await import("./commands/ls.js")).registerLs,
+  port: async () => (await import("./commands/port.js")).registerPort,
+  pull: async () => (await import("./commands/pull.js")).registerPull,
+  top: async () => (await import("./commands/top.js")).registerTop,
+  version: async () => (await import("./commands/version.js")).registerVersion,
+};
+
+/**
+ * Builds the `composec` program for `argv`; `output` decides where text goes (tests pass their
+ * own). Only the command `argv` names is registered; without one (help, a typo) all are, so help
+ * lists them and a typo gets its suggestion.
+ */
+export async function buildProgram(output: Output, argv: string[] = []): Promise<Command> {
   const program = new Command("composec")
     .description("Run Compose projects on a Docker Engine, with secrets done completely and safely")
     .version(COMPOSEC_VERSION, "-v, --version")
@@ -48,29 +62,35 @@ export function buildProgram(output: Output): Command {
       writeOut: (text) => output.stdout(text),
       writeErr: (text) => output.stderr(text),
     });
-  registerConfig(program, output);
-  registerUp(program, output);
-  registerDown(program, output);
-  registerPs(program, output);
-  registerSecret(program, output);
-  registerBuild(program, output);
-  registerCreate(program, output);
-  registerExec(program, output);
-  registerKill(program, output);
-  registerLogs(program, output);
-  registerRestart(program, output);
-  registerRm(program, output);
-  registerRun(program, output);
-  registerStart(program, output);
-  registerStop(program, output);
-  registerCp(program, output);
-  registerImages(program, output);
-  registerLs(program, output);
-  registerPort(program, output);
-  registerPull(program, output);
-  registerTop(program, output);
-  registerVersion(program, output);
+  const wanted = commandIn(argv, program);
+  const names = wanted === undefined ? Object.keys(COMMANDS) : [wanted];
+  const registers = await Promise.all(names.map((name) => COMMANDS[name]!()));
+  for (const register of registers) register(program, output);
   return program;
+}
+
+/**
+ * The command `argv` names: its first word that is neither a global option nor an option's value.
+ * Which options take a value is read from the program itself, so this cannot fall out of step.
+ */
+function commandIn(argv: string[], program: Command): string | undefined {
+  const takesValue = new Set(
+    program.options
+      .filter((option) => option.required || option.optional)
+      .flatMap((option) => [option.short, option.long].filter((flag): flag is string => flag !== undefined)),
+  );
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index]!;
+    if (word === "--") return known(argv[index + 1]);
+    if (!word.startsWith("-") || word === "-") return known(word);
+    // `--file=x` and `-fx` carry their value; `--file x` and `-f x` take the next word.
+    if (!word.includes("=") && takesValue.has(word)) index++;
+  }
+  return undefined;
+}
+
+function known(word: string | undefined): string | undefined {
+  return word !== undefined && Object.hasOwn(COMMANDS, word) ? word : undefined;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -79,8 +99,8 @@ function collect(value: string, previous: string[]): string[] {
 
 /** Runs the CLI and returns the process exit code; never throws. */
 export async function run(argv: string[], output: Output = createOutput()): Promise<number> {
-  const program = buildProgram(output);
   try {
+    const program = await buildProgram(output, argv);
     await program.parseAsync(argv, { from: "user" });
     return 0;
   } catch (error) {
