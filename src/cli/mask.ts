@@ -1,9 +1,6 @@
 // Every line of container output composec shows (`logs`, attached `up`) passes through a masker
 // before it is printed, whole: the log readers buffer output to line ends first, so a value split
 // across two output chunks still arrives here in one piece (CLARIFICATIONS.md 16).
-import { ProjectMaterial } from "../materialize/material.js";
-import { projectMaterialDir } from "../compose/secrets.js";
-import { runtimeLocation } from "../materialize/tmpfs.js";
 
 /** Hides secret values in one line of output. */
 export type Masker = (line: string) => string;
@@ -39,6 +36,13 @@ export function createMasker(values: Buffer[]): Masker {
 
 /** A masker for the values delivered to the project's containers, read back from its tmpfs. */
 export async function projectMasker(projectName: string): Promise<Masker> {
+  // Loaded here rather than at the top: `config` masks too, and must not pay at every start for the
+  // material's modules (crypto, child processes) it never uses.
+  const [{ ProjectMaterial }, { projectMaterialDir }, { runtimeLocation }] = await Promise.all([
+    import("../materialize/material.js"),
+    import("../compose/secrets.js"),
+    import("../materialize/tmpfs.js"),
+  ]);
   let location;
   try {
     location = runtimeLocation();
