@@ -122,8 +122,12 @@ export function interpolateData(
   lookup: Lookup,
 ): { data: unknown; problems: InterpolationProblem[] } {
   const problems: InterpolationProblem[] = [];
-  const walk = (value: unknown, path: PathSegment[]): unknown => {
+  // One path, grown and shrunk on the way down and up: a copy per value would be most of this
+  // stage's garbage on a large file, and the path is needed only for a failure.
+  const path: PathSegment[] = [];
+  const walk = (value: unknown): unknown => {
     if (typeof value === "string") {
+      if (!value.includes("$")) return value;
       try {
         return interpolateString(value, lookup);
       } catch (error) {
@@ -132,16 +136,26 @@ export function interpolateData(
         return value;
       }
     }
-    if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index]));
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length);
+      for (let index = 0; index < value.length; index++) {
+        path.push(index);
+        out[index] = walk(value[index]);
+        path.pop();
+      }
+      return out;
+    }
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(value)) {
+      for (const key of Object.keys(value)) {
         // Extensions are the user's own data; Compose interpolates them too.
-        out[key] = walk(item, [...path, key]);
+        path.push(key);
+        out[key] = walk((value as Record<string, unknown>)[key]);
+        path.pop();
       }
       return out;
     }
     return value;
   };
-  return { data: walk(data, []), problems };
+  return { data: walk(data), problems };
 }
