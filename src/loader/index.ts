@@ -3,7 +3,6 @@
 // together as one ProjectError, before anything touches the engine or the disk.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { z } from "zod";
 import { ProjectError, type Problem } from "../errors.js";
 import type { Project } from "../model/project.js";
 import { canonicalizeFile, type CanonicalFile } from "./canonicalize.js";
@@ -15,6 +14,7 @@ import { interpolateData } from "./interpolate.js";
 import { mergeFiles } from "./merge.js";
 import { parseYaml } from "./parse-yaml.js";
 import { composeFileSchema, NOT_RUN_YET, type ComposeFile } from "./schema.js";
+import type { Issue } from "./shapes.js";
 import { Diagnostics, SourceMap } from "./source-map.js";
 
 export interface LoadOptions {
@@ -133,7 +133,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   function validShape(file: string, data: unknown): ComposeFile | undefined {
     let current = data;
     for (let round = 0; round < 5; round++) {
-      const result = composeFileSchema.safeParse(current, { reportInput: true });
+      const result = composeFileSchema.safeParse(current);
       if (result.success) return result.data;
       const issues = result.error.issues.flatMap((issue) => closestBranch(issue));
       const paths = issues.map((issue) => issue.path as (string | number)[]);
@@ -317,9 +317,9 @@ function warnNotRunYet(data: ComposeFile, file: string, sources: SourceMap, diag
  * issue. When one form matched the value's type and only its fields are wrong, those fields' issues
  * say far more, so we report them instead.
  */
-function closestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+function closestBranch(issue: Issue): Issue[] {
   if (issue.code !== "invalid_union") return [issue];
-  const typed = issue.errors.filter(
+  const typed = (issue.errors ?? []).filter(
     (branch) => branch.length > 0 && branch.every((inner) => inner.path.length > 0),
   );
   if (typed.length !== 1) return [issue];
@@ -327,7 +327,7 @@ function closestBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
 }
 
 /** One line for a schema issue: what is wrong, what would be valid, and the value found. */
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: Issue): string {
   const input = (issue as { input?: unknown }).input;
   if (issue.code === "custom") return issue.message;
   if (input === undefined) return issue.code === "invalid_type" ? "is required" : issue.message;

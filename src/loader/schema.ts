@@ -2,13 +2,8 @@
 // Every attribute composec runs is typed here. Attributes of the Compose Specification that composec
 // does not run yet are accepted and listed in NOT_RUN_YET so the loader can warn about each one;
 // anything else is an unknown attribute, reported with a "did you mean".
-import en from "zod/v4/locales/en.js";
-import * as z from "zod/mini";
+import * as z from "./shapes.js";
 import { closest } from "./suggest.js";
-
-// zod/mini (a fraction of full zod's size, which matters at every start) has no messages of its
-// own; the English ones say what was expected where a schema below gives no message.
-z.config(en());
 
 /** Compose attributes composec accepts but does not act on yet, per kind of mapping. */
 export const NOT_RUN_YET = {
@@ -86,11 +81,7 @@ export const NOT_RUN_YET = {
  * A mapping with a fixed set of attributes. `x-*` extensions are allowed; an unknown attribute is an
  * issue that suggests the closest known one. `notRunYet` attributes pass untyped.
  */
-function attributes<Shape extends z.core.$ZodLooseShape>(
-  what: string,
-  shape: Shape,
-  notRunYet: readonly string[] = [],
-) {
+function attributes<Shape extends z.Shape>(what: string, shape: Shape, notRunYet: readonly string[] = []) {
   const known = [...Object.keys(shape), ...notRunYet];
   return z
     .looseObject(shape, {
@@ -434,7 +425,7 @@ const secretSchema = attributes("a secret", {
   content: z.optional(z.unknown()),
 });
 
-const mappingOf = <T extends z.core.$ZodType>(what: string, item: T) =>
+const mappingOf = <T>(what: string, item: z.Schema<T>) =>
   z.record(z.string(), item, { error: `must be a mapping of ${what} by name` });
 
 export const composeFileSchema = attributes(
