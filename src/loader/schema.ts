@@ -1,4 +1,4 @@
-// Stage 3: the shape of one compose file as written (short and long forms), checked with zod.
+// Stage 3: the shape of one compose file as written (short and long forms), checked with shapes.ts.
 // Every attribute composec runs is typed here. Attributes of the Compose Specification that composec
 // does not run yet are accepted and listed in NOT_RUN_YET so the loader can warn about each one;
 // anything else is an unknown attribute, reported with a "did you mean".
