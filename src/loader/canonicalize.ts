@@ -397,8 +397,12 @@ export function secretTarget(target: string): string | { error: string } {
       error: `"${target}" climbs out with ".."; use a path under ${SECRETS_DIR} or an absolute path without ".."`,
     };
   }
-  const absolute = target.startsWith("/") ? target : posix.join(SECRETS_DIR, target);
-  const normalized = posix.normalize(absolute).replace(/\/+$/, "");
+  const absolute = target.startsWith("/") ? target : `${SECRETS_DIR}/${target}`;
+  // Most targets are already normal (no `//`, no `.` segment, no trailing `/`): the general
+  // normalizer is left for the others, as it costs more than the rest of this check.
+  const normalized = /\/\/|\/\.(\/|$)|\/$/.test(absolute)
+    ? posix.normalize(absolute).replace(/\/+$/, "")
+    : absolute;
   if (normalized === "/proc" || normalized.startsWith("/proc/")) {
     // The container runtime refuses mounts into /proc; say so now, not after half the stack exists.
     return {

@@ -94,6 +94,14 @@ describe("targets", () => {
     expect(secretTarget("/etc/app/key.pem")).toBe("/etc/app/key.pem");
   });
 
+  it("secretTarget normalises what needs it: doubled slashes, . segments, a trailing slash", () => {
+    expect(secretTarget("a//b")).toBe("/run/secrets/a/b");
+    expect(secretTarget("/etc/./app/./key")).toBe("/etc/app/key");
+    expect(secretTarget("/etc/app/key/")).toBe("/etc/app/key");
+    expect(secretTarget("/etc/app/.")).toBe("/etc/app");
+    expect(secretTarget("/etc/app/.hidden")).toBe("/etc/app/.hidden");
+  });
+
   it("secretTarget refuses '..', empty, NUL and directories", () => {
     for (const bad of [
       "../etc/passwd",
