@@ -114,7 +114,9 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
       );
       return undefined;
     }
-    const interpolated = interpolateData(parsed.data, lookup);
+    // The parsed data is this stage's alone; without an alias (`*name`) in the text, no mapping or
+    // list appears twice in it, so it can be interpolated where it is rather than copied.
+    const interpolated = interpolateData(parsed.data, lookup, { inPlace: !text.includes("*") });
     for (const problem of interpolated.problems) {
       diagnostics.error(sources.positionIn(file, splitPath(problem.path)), problem.path, problem.message);
     }

@@ -116,12 +116,19 @@ export interface InterpolationProblem {
   message: string;
 }
 
-/** Interpolates every string value (not keys) of plain data; returns new data and all failures. */
+/**
+ * Interpolates every string value (not keys) of plain data; returns the data and all failures.
+ * With `inPlace`, the data's own mappings and lists are updated instead of copied: for data that
+ * nothing else holds and that shares no mapping or list between two places (YAML aliases do), where
+ * a second visit would interpolate a value twice.
+ */
 export function interpolateData(
   data: unknown,
   lookup: Lookup,
+  options: { inPlace?: boolean } = {},
 ): { data: unknown; problems: InterpolationProblem[] } {
   const problems: InterpolationProblem[] = [];
+  const inPlace = options.inPlace === true;
   // One path, grown and shrunk on the way down and up: a copy per value would be most of this
   // stage's garbage on a large file, and the path is needed only for a failure.
   const path: PathSegment[] = [];
@@ -137,7 +144,7 @@ export function interpolateData(
       }
     }
     if (Array.isArray(value)) {
-      const out = new Array<unknown>(value.length);
+      const out = inPlace ? value : new Array<unknown>(value.length);
       for (let index = 0; index < value.length; index++) {
         path.push(index);
         out[index] = walk(value[index]);
@@ -146,7 +153,7 @@ export function interpolateData(
       return out;
     }
     if (value !== null && typeof value === "object") {
-      const out: Record<string, unknown> = {};
+      const out: Record<string, unknown> = inPlace ? (value as Record<string, unknown>) : {};
       for (const key of Object.keys(value)) {
         // Extensions are the user's own data; Compose interpolates them too.
         path.push(key);

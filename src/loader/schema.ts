@@ -83,6 +83,7 @@ export const NOT_RUN_YET = {
  */
 function attributes<Shape extends z.Shape>(what: string, shape: Shape, notRunYet: readonly string[] = []) {
   const known = [...Object.keys(shape), ...notRunYet];
+  const isKnown = new Set(known);
   return z
     .looseObject(shape, {
       error: (issue) => (issue.code === "invalid_type" ? `${what} must be a mapping` : undefined),
@@ -92,8 +93,8 @@ function attributes<Shape extends z.Shape>(what: string, shape: Shape, notRunYet
         (value, ctx) => {
           // A scalar where a mapping belongs already has its type issue; its characters are no keys.
           if (value === null || typeof value !== "object" || Array.isArray(value)) return;
-          for (const key of Object.keys(value)) {
-            if (known.includes(key) || key.startsWith("x-")) continue;
+          for (const key in value) {
+            if (isKnown.has(key) || key.startsWith("x-")) continue;
             const suggestion = closest(key, known);
             ctx.addIssue({
               code: "custom",

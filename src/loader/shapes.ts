@@ -67,18 +67,26 @@ export abstract class Schema<T> implements AnySchema {
       return;
     }
     this.checkParts(value as T, path, issues);
-    for (const check of this.checks) {
-      check(value as T, {
-        addIssue: (issue) =>
-          issues.push({
-            code: issue.code,
-            path: [...path, ...(issue.path ?? [])],
-            input: issue.input,
-            message: issue.message,
-          }),
-      });
-    }
+    if (this.checks.length === 0) return;
+    // One context per schema, pointed at this value: checks run once the parts are done, never
+    // inside one another, and a context per value would be garbage for every mapping of a file.
+    this.context.path = path;
+    this.context.issues = issues;
+    for (let index = 0; index < this.checks.length; index++) this.checks[index]!(value as T, this.context);
   }
+
+  private readonly context = {
+    path: [] as PathKey[],
+    issues: [] as Issue[],
+    addIssue(issue: Parameters<CheckContext["addIssue"]>[0]): void {
+      this.issues.push({
+        code: issue.code,
+        path: [...this.path, ...(issue.path ?? [])],
+        input: issue.input,
+        message: issue.message,
+      });
+    },
+  };
 
   protected issue(code: Issue["code"], path: PathKey[], input: unknown, extra?: Partial<Issue>): Issue {
     const custom = this.params.error;
@@ -243,16 +251,20 @@ type ObjectOutput<S extends Shape> = Flatten<
 
 export class ObjectSchema<S extends Shape> extends Schema<ObjectOutput<S>> {
   readonly expected = "a mapping";
-  private readonly entries: [string, AnySchema][];
+  private readonly keys: string[];
+  private readonly schemas: AnySchema[];
   constructor(shape: S, params: Params) {
     super(params);
-    this.entries = Object.entries(shape);
+    this.keys = Object.keys(shape);
+    this.schemas = Object.values(shape);
   }
   protected fits(value: unknown): boolean {
     return isMapping(value);
   }
   protected override checkParts(value: ObjectOutput<S>, path: PathKey[], issues: Issue[]): void {
-    for (const [key, schema] of this.entries) {
+    for (let index = 0; index < this.keys.length; index++) {
+      const key = this.keys[index]!;
+      const schema = this.schemas[index]!;
       const item = value[key];
       if (item === undefined && schema instanceof OptionalSchema) continue;
       path.push(key);
@@ -274,13 +286,26 @@ export class UnionSchema<T> extends Schema<T> {
     return true;
   }
   override run(value: unknown, path: PathKey[], issues: Issue[]): void {
-    const errors: Issue[][] = [];
-    for (const option of this.options) {
-      const found: Issue[] = [];
-      option.run(value, [], found);
-      if (found.length === 0) return;
-      errors.push(found);
+    // Each form is tried where the value is; what a failed form found is taken back out of
+    // `issues`, so a value that fits costs no allocation.
+    const start = issues.length;
+    for (let index = 0; index < this.options.length; index++) {
+      const before = issues.length;
+      this.options[index]!.run(value, path, issues);
+      if (issues.length === before) {
+        issues.length = start;
+        return;
+      }
     }
+    const errors = this.options.map(() => [] as Issue[]);
+    // Which form found which issues is not kept above; run them again, now that it is a failure.
+    const found: Issue[] = [];
+    issues.length = start;
+    this.options.forEach((option, index) => {
+      found.length = 0;
+      option.run(value, path, found);
+      errors[index] = found.map((issue) => ({ ...issue, path: issue.path.slice(path.length) }));
+    });
     issues.push(this.issue("invalid_union", path, value, { errors }));
   }
 }

@@ -52,9 +52,11 @@ export function toComposeDocument(project: Project): Document {
 }
 
 function service(service: Service): Document {
-  const environment = Object.fromEntries(
-    Object.entries(service.environment).filter((entry): entry is [string, string] => entry[1] !== null),
-  );
+  const environment: Record<string, string> = {};
+  for (const key in service.environment) {
+    const value = service.environment[key];
+    if (value !== null && value !== undefined) environment[key] = value;
+  }
   return compact({
     image: service.image,
     build: service.build ? build(service.build) : undefined,
@@ -209,8 +211,11 @@ export function octal(mode: number): string {
   return `0${mode.toString(8).padStart(3, "0")}`;
 }
 
+/** `object` without its undefined entries (a loop: `config` runs this for every part of a project). */
 function compact(object: Document): Document {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+  const out: Document = {};
+  for (const key in object) if (object[key] !== undefined) out[key] = object[key];
+  return out;
 }
 
 function nonEmpty<T extends object>(object: T): T | undefined {

@@ -15,43 +15,49 @@ const KEYWORD = /^(?:~|null|true|false|yes|no|on|off|y|n)$/i;
 
 /** `value` as a block-style YAML document, ending with a newline. */
 export function toYamlText(value: unknown): string {
-  const lines: string[] = [];
-  if (isMapping(value) || Array.isArray(value)) writeCollection(value, "", lines);
-  else lines.push(scalar(value));
-  return `${lines.join("\n")}\n`;
+  if (!isMapping(value) && !Array.isArray(value)) return `${scalar(value)}\n`;
+  return writeCollection(value, "", "");
 }
 
-function writeCollection(value: Record<string, unknown> | unknown[], indent: string, lines: string[]): void {
+/**
+ * The lines of a mapping or list, each ending with a newline, indented by `indent`; the first line
+ * starts with `first` instead (`- ` and its indent when the collection is a list item: its first
+ * line shares the dash's line). One string grows as it goes: a line array and its join would be
+ * most of this stage's garbage on a large project.
+ */
+function writeCollection(value: Record<string, unknown> | unknown[], indent: string, first: string): string {
+  let text = "";
+  let lead = first;
+  const inner = `${indent}  `;
   if (Array.isArray(value)) {
-    for (const item of value) writeEntry(`${indent}- `, item, `${indent}  `, lines);
-    return;
+    for (const item of value) {
+      text += writeEntry(`${lead}- `, item, inner, false);
+      lead = indent;
+    }
+    return text;
   }
-  for (const [key, item] of Object.entries(value)) {
-    if (item !== undefined) writeEntry(`${indent}${scalar(key)}:`, item, `${indent}  `, lines, true);
+  for (const key in value) {
+    const item = value[key];
+    if (item === undefined) continue;
+    text += writeEntry(`${lead}${scalar(key)}:`, item, inner, true);
+    lead = indent;
   }
+  return text;
 }
 
 /**
  * One mapping entry (`head` is `key:`) or list item (`head` is `- `). A non-empty collection under a
  * key goes on the following lines; under a list dash, its first line shares the dash's line.
  */
-function writeEntry(head: string, item: unknown, inner: string, lines: string[], isKey = false): void {
+function writeEntry(head: string, item: unknown, inner: string, isKey: boolean): string {
   const collection = isMapping(item) || Array.isArray(item);
   if (!collection || isEmpty(item)) {
-    lines.push(
-      `${head}${isKey ? " " : ""}${collection ? (Array.isArray(item) ? "[]" : "{}") : scalar(item)}`,
-    );
-    return;
+    const shown = collection ? (Array.isArray(item) ? "[]" : "{}") : scalar(item);
+    return `${head}${isKey ? " " : ""}${shown}\n`;
   }
-  if (isKey) {
-    lines.push(head);
-    // A list under a key is indented like the key's other children, as docker compose prints it.
-    writeCollection(item, inner, lines);
-    return;
-  }
-  const start = lines.length;
-  writeCollection(item, inner, lines);
-  lines[start] = head + lines[start]!.slice(inner.length);
+  // A list under a key is indented like the key's other children, as docker compose prints it.
+  if (isKey) return `${head}\n${writeCollection(item, inner, inner)}`;
+  return writeCollection(item, inner, head);
 }
 
 function scalar(value: unknown): string {
@@ -76,5 +82,7 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 }
 
 function isEmpty(value: Record<string, unknown> | unknown[]): boolean {
-  return Array.isArray(value) ? value.length === 0 : Object.values(value).every((item) => item === undefined);
+  if (Array.isArray(value)) return value.length === 0;
+  for (const key in value) if (value[key] !== undefined) return false;
+  return true;
 }
