@@ -584,7 +584,17 @@ function envFiles(value: NonNullable<RawService["env_file"]>, context: Context):
 /** Resolves a path from a compose file: `~` is the home directory, relative is against `baseDir`. */
 export function resolvePath(path: string, baseDir: string): string {
   if (path === "~" || path.startsWith("~/")) return resolve(homedir(), path.slice(2));
+  // `./secrets/db.txt` and `secrets/db.txt` need only joining to the (absolute, normal) base; the
+  // general resolver, which also asks for the working directory, is left for the rest.
+  const plain = path.startsWith("./") ? path.slice(2) : path;
+  if (isAbsolute(baseDir) && baseDir !== "/" && isPlainRelative(plain)) return `${baseDir}/${plain}`;
   return isAbsolute(path) ? resolve(path) : resolve(baseDir, path);
+}
+
+/** Whether `path` is relative with no empty, `.` or `..` segment. */
+function isPlainRelative(path: string): boolean {
+  if (path === "" || path.startsWith("/")) return false;
+  return path.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..");
 }
 
 function longPort(raw: {

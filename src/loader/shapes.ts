@@ -36,6 +36,8 @@ export interface AnySchema {
   readonly _output: unknown;
   readonly expected: string;
   run(value: unknown, path: PathKey[], issues: Issue[]): void;
+  /** Whether `value` is of this schema's type, its parts aside: a union skips forms that are not. */
+  hasType(value: unknown): boolean;
 }
 
 export abstract class Schema<T> implements AnySchema {
@@ -47,6 +49,10 @@ export abstract class Schema<T> implements AnySchema {
 
   /** Whether `value` has this schema's type (its parts are checked by `checkParts`). */
   protected abstract fits(value: unknown): boolean;
+
+  hasType(value: unknown): boolean {
+    return this.fits(value);
+  }
   /** What the default message says is expected, e.g. "a string". */
   abstract readonly expected: string;
   protected readonly mismatch: Issue["code"] = "invalid_type";
@@ -178,6 +184,9 @@ export class OptionalSchema<T> extends Schema<T | undefined> {
   protected fits(): boolean {
     return true;
   }
+  override hasType(value: unknown): boolean {
+    return value === undefined || this.inner.hasType(value);
+  }
   override run(value: unknown, path: PathKey[], issues: Issue[]): void {
     if (value !== undefined) this.inner.run(value, path, issues);
   }
@@ -192,6 +201,9 @@ export class NullableSchema<T> extends Schema<T | null> {
   }
   protected fits(): boolean {
     return true;
+  }
+  override hasType(value: unknown): boolean {
+    return value === null || this.inner.hasType(value);
   }
   override run(value: unknown, path: PathKey[], issues: Issue[]): void {
     if (value !== null) this.inner.run(value, path, issues);
@@ -285,13 +297,18 @@ export class UnionSchema<T> extends Schema<T> {
   protected fits(): boolean {
     return true;
   }
+  override hasType(value: unknown): boolean {
+    return this.options.some((option) => option.hasType(value));
+  }
   override run(value: unknown, path: PathKey[], issues: Issue[]): void {
     // Each form is tried where the value is; what a failed form found is taken back out of
     // `issues`, so a value that fits costs no allocation.
     const start = issues.length;
     for (let index = 0; index < this.options.length; index++) {
+      const option = this.options[index]!;
+      if (!option.hasType(value)) continue;
       const before = issues.length;
-      this.options[index]!.run(value, path, issues);
+      option.run(value, path, issues);
       if (issues.length === before) {
         issues.length = start;
         return;

@@ -3,6 +3,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { resolvePath } from "./canonicalize.js";
 import { loadFail, loadOk } from "./test-helpers.js";
 
 describe("volumes, short form", () => {
@@ -166,5 +167,18 @@ describe("volumes, long form", () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/services\.web\.volumes\[0\]\.type: /);
     expect(errors[0]).toContain('"nfs"');
+  });
+});
+
+describe("resolvePath", () => {
+  it("joins plain relative paths to the base and resolves everything else", () => {
+    expect(resolvePath("secrets/db.txt", "/srv/app")).toBe("/srv/app/secrets/db.txt");
+    expect(resolvePath("./db.txt", "/srv/app")).toBe("/srv/app/db.txt");
+    expect(resolvePath("../db.txt", "/srv/app")).toBe("/srv/db.txt");
+    expect(resolvePath("a/./b//c/", "/srv/app")).toBe("/srv/app/a/b/c");
+    expect(resolvePath(".", "/srv/app")).toBe("/srv/app");
+    expect(resolvePath("./", "/srv/app")).toBe("/srv/app");
+    expect(resolvePath("/etc/x/../y", "/srv/app")).toBe("/etc/y");
+    expect(resolvePath("x", "/")).toBe("/x");
   });
 });
