@@ -23,11 +23,18 @@ export interface ParsedFile {
 // schema, merge keys, and this integer rule in place of the core one.
 const goStyleInteger = new jsYaml.Type("tag:yaml.org,2002:int", {
   kind: "scalar",
-  resolve: (text: string | null) => text !== null && parseInteger(text) !== undefined,
+  // Asked of every plain scalar in the file: most are words, which the first character rules out.
+  resolve: (text: string | null) =>
+    text !== null && startsLikeNumber(text) && parseInteger(text) !== undefined,
   construct: (text: string) => parseInteger(text)!,
   predicate: (value: unknown) => Number.isInteger(value),
   represent: (value: object) => String(value),
 });
+
+function startsLikeNumber(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return (first >= 48 && first <= 57) || first === 43 || first === 45;
+}
 
 function parseInteger(text: string): number | undefined {
   const match = /^([-+]?)(?:(0|[1-9][0-9_]*)|0o?([0-7_]+)|0x([0-9a-fA-F_]+))$/.exec(text);
@@ -43,8 +50,20 @@ function parseInteger(text: string): number | undefined {
 }
 
 // `types` is part of js-yaml 4's API but missing from its type definitions.
-const { merge } = (jsYaml as unknown as { types: { merge: jsYaml.Type } }).types;
-export const COMPOSE_YAML_SCHEMA = jsYaml.CORE_SCHEMA.extend({ implicit: [goStyleInteger, merge] });
+const { merge, float } = (jsYaml as unknown as { types: Record<"merge" | "float", jsYaml.Type> }).types;
+
+// The core schema's floats, asked first whether the text could be one at all: its pattern is tried
+// on every plain scalar otherwise, and a compose file's scalars are mostly words.
+const quickFloat = new jsYaml.Type("tag:yaml.org,2002:float", {
+  ...(float as unknown as { options: jsYaml.TypeConstructorOptions }).options,
+  kind: "scalar",
+  resolve: (text: string | null) =>
+    text !== null && (startsLikeNumber(text) || text.charCodeAt(0) === 46) && float.resolve(text),
+});
+
+export const COMPOSE_YAML_SCHEMA = jsYaml.CORE_SCHEMA.extend({
+  implicit: [goStyleInteger, quickFloat, merge],
+});
 
 /** A node as the listener saw it: where it opened, what it became, and the nodes inside it. */
 interface NodeEvent {
