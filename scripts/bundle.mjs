@@ -19,6 +19,23 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import { generateProject } from "../bench/gen-project.mjs";
 
+// commander loads child_process at its top, for subcommands that are separate executables (composec
+// has none); with it come the net and stream modules, a few milliseconds at every start. Commander
+// gets a stand-in that loads the real module on first use.
+const lazyChildProcessForCommander = {
+  name: "lazy-child-process-for-commander",
+  setup(builder) {
+    builder.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes("/node_modules/commander/") ? { path: args.path, namespace: "lazy" } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: "lazy" }, () => ({
+      contents: `let real;
+module.exports = new Proxy({}, { get: (_, key) => (real ??= require("node:child_process"))[key] });`,
+      loader: "js",
+    }));
+  },
+};
+
 for (const old of await readdir("dist/cli").catch(() => [])) {
   if (/^(chunk-.*\.js(\.map)?|composec-.*\.cache)$/.test(old)) await rm(`dist/cli/${old}`);
 }
@@ -34,6 +51,7 @@ await build({
   external: ["dockerode", "@grpc/grpc-js", "tar-stream", "tar-fs", "@balena/dockerignore"],
   // src/lazy-require.ts finds the vendored dockerode relative to its own module.
   define: { "import.meta.url": "__composecModuleUrl" },
+  plugins: [lazyChildProcessForCommander],
   banner: { js: 'var __composecModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
