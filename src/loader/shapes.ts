@@ -172,10 +172,12 @@ export class EnumSchema<V extends string> extends Schema<V> {
   }
 }
 
-/** Marks an attribute that may be left out of a mapping. */
-export class OptionalSchema<T> extends Schema<T | undefined> {
-  readonly optional = true;
-  constructor(private readonly inner: Schema<T>) {
+/** `inner`, or one more value let through as it is: `undefined` (optional) or `null` (nullable). */
+abstract class OrValue<T, V extends undefined | null> extends Schema<T | V> {
+  constructor(
+    private readonly inner: Schema<T>,
+    private readonly accepted: V,
+  ) {
     super();
   }
   get expected(): string {
@@ -185,28 +187,24 @@ export class OptionalSchema<T> extends Schema<T | undefined> {
     return true;
   }
   override hasType(value: unknown): boolean {
-    return value === undefined || this.inner.hasType(value);
+    return value === this.accepted || this.inner.hasType(value);
   }
   override run(value: unknown, path: PathKey[], issues: Issue[]): void {
-    if (value !== undefined) this.inner.run(value, path, issues);
+    if (value !== this.accepted) this.inner.run(value, path, issues);
   }
 }
 
-export class NullableSchema<T> extends Schema<T | null> {
-  constructor(private readonly inner: Schema<T>) {
-    super();
+/** Marks an attribute that may be left out of a mapping. */
+export class OptionalSchema<T> extends OrValue<T, undefined> {
+  readonly optional = true;
+  constructor(inner: Schema<T>) {
+    super(inner, undefined);
   }
-  get expected(): string {
-    return this.inner.expected;
-  }
-  protected fits(): boolean {
-    return true;
-  }
-  override hasType(value: unknown): boolean {
-    return value === null || this.inner.hasType(value);
-  }
-  override run(value: unknown, path: PathKey[], issues: Issue[]): void {
-    if (value !== null) this.inner.run(value, path, issues);
+}
+
+export class NullableSchema<T> extends OrValue<T, null> {
+  constructor(inner: Schema<T>) {
+    super(inner, null);
   }
 }
 
