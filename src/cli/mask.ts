@@ -1,32 +1,50 @@
 // Every line of container output composec shows (`logs`, attached `up`) passes through a masker
 // before it is printed, whole: the log readers buffer output to line ends first, so a value split
-// across two output chunks still arrives here in one piece (CLARIFICATIONS.md 16).
+// across two output chunks still arrives here in one piece (CLARIFICATIONS.md 16). The output of
+// `exec` and `run` without a TTY is a byte stream the user may redirect (a dump, an archive): it
+// goes through a StreamMasker instead, which hides the same values and leaves every other byte as
+// the command wrote it.
+import { Writable } from "node:stream";
 
 /** Hides secret values in one line of output. */
 export type Masker = (line: string) => string;
 
 export const MASK = "****";
+const MASK_BYTES = Buffer.from(MASK);
 /** Shorter values would mask ordinary words and numbers everywhere: they are left alone. */
 const MIN_LENGTH = 4;
 
 export const noMasking: Masker = (line) => line;
 
 /**
- * A masker for these secret values. A value is also hidden line by line (a multi-line key's lines
- * reach the log one at a time) and without its trailing newline (which a log line never contains).
+ * The byte sequences that stand for these values in output, longest first: each value without its
+ * trailing line end, and each of its lines (a multi-line key reaches a log one line at a time),
+ * each without a trailing `\r`; only those of four bytes or more. The line end after a value is
+ * never masked, so masked output keeps its line structure.
  */
-export function createMasker(values: Buffer[]): Masker {
-  const needles = new Set<string>();
+export function maskNeedles(values: Buffer[]): Buffer[] {
+  const needles = new Map<string, Buffer>();
+  const add = (candidate: Buffer): void => {
+    const trimmed = candidate.at(-1) === 0x0d ? candidate.subarray(0, -1) : candidate;
+    if (trimmed.length >= MIN_LENGTH) needles.set(trimmed.toString("latin1"), trimmed);
+  };
   for (const value of values) {
-    const text = value.toString("utf8");
-    for (const candidate of [text, text.replace(/\r?\n$/, ""), ...text.split(/\r?\n/)]) {
-      const trimmed = candidate.replace(/\r$/, "");
-      if (trimmed.length >= MIN_LENGTH) needles.add(trimmed);
+    add(value.at(-1) === 0x0a ? value.subarray(0, -1) : value);
+    for (let start = 0; start <= value.length;) {
+      const end = value.indexOf(0x0a, start);
+      add(value.subarray(start, end === -1 ? value.length : end));
+      if (end === -1) break;
+      start = end + 1;
     }
   }
-  if (needles.size === 0) return noMasking;
   // Longest first, so a value containing another is hidden whole.
-  const ordered = [...needles].sort((a, b) => b.length - a.length);
+  return [...needles.values()].sort((a, b) => b.length - a.length);
+}
+
+/** A masker for these secret values (see maskNeedles for what is hidden). */
+export function createMasker(values: Buffer[]): Masker {
+  const ordered = [...new Set(maskNeedles(values).map((needle) => needle.toString("utf8")))];
+  if (ordered.length === 0) return noMasking;
   return (line) => {
     let masked = line;
     for (const needle of ordered) if (masked.includes(needle)) masked = masked.split(needle).join(MASK);
@@ -34,8 +52,142 @@ export function createMasker(values: Buffer[]): Masker {
   };
 }
 
-/** A masker for the values delivered to the project's containers, read back from its tmpfs. */
-export async function projectMasker(projectName: string): Promise<Masker> {
+/**
+ * Hides secret values in a byte stream that arrives cut anywhere. What could be the beginning of a
+ * value is held back until the next chunk (or the end) shows whether it is one; everything else is
+ * passed on at once, byte for byte, so a prompt without a newline still shows and binary output
+ * is not re-encoded.
+ */
+export class StreamMasker {
+  readonly #needles: Buffer[];
+  readonly #longest: number;
+  /** Whether a byte can start a value: most positions are ruled out by one lookup. */
+  readonly #starts = new Uint8Array(256);
+  #held: Buffer = Buffer.alloc(0);
+
+  constructor(values: Buffer[]) {
+    this.#needles = maskNeedles(values);
+    this.#longest = this.#needles[0]?.length ?? 0;
+    for (const needle of this.#needles) this.#starts[needle[0] as number] = 1;
+  }
+
+  /** The bytes that can be shown now, masked. */
+  push(chunk: Buffer): Buffer {
+    if (this.#needles.length === 0) return chunk;
+    const data = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
+    let cut = this.#holdFrom(data);
+    // A whole value straddling the cut is held with it: it must never be shown in two parts.
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const needle of this.#needles) {
+        const at = data.indexOf(needle, Math.max(0, cut - needle.length + 1));
+        if (at !== -1 && at < cut) {
+          cut = at;
+          moved = true;
+        }
+      }
+    }
+    // Copied, so a large chunk is not kept alive by the few bytes held from its end.
+    this.#held = Buffer.from(data.subarray(cut));
+    return this.#mask(data.subarray(0, cut));
+  }
+
+  /** What was held back, masked: the stream has ended, so no value can continue it. */
+  end(): Buffer {
+    const rest = this.#mask(this.#held);
+    this.#held = Buffer.alloc(0);
+    return rest;
+  }
+
+  /** Where the longest tail of `data` that is the beginning of some value (and not all of it) starts. */
+  #holdFrom(data: Buffer): number {
+    for (let at = Math.max(0, data.length - this.#longest + 1); at < data.length; at++) {
+      if (this.#starts[data[at] as number] === 0) continue;
+      const tail = data.subarray(at);
+      for (const needle of this.#needles) {
+        if (needle.length <= tail.length) break;
+        if (needle.subarray(0, tail.length).equals(tail)) return at;
+      }
+    }
+    return data.length;
+  }
+
+  #mask(bytes: Buffer): Buffer {
+    let out = bytes;
+    for (const needle of this.#needles) {
+      let at = out.indexOf(needle);
+      if (at === -1) continue;
+      const parts: Buffer[] = [];
+      let from = 0;
+      while (at !== -1) {
+        parts.push(out.subarray(from, at), MASK_BYTES);
+        from = at + needle.length;
+        at = out.indexOf(needle, from);
+      }
+      parts.push(out.subarray(from));
+      out = Buffer.concat(parts);
+    }
+    return out;
+  }
+}
+
+/** A stream that writes to `target` (left open at its end) what is written to it, values masked. */
+export interface MaskedOutput extends Writable {
+  /** Why the values to mask could not be read; nothing was passed on after it. */
+  readonly failure: Error | undefined;
+}
+
+/**
+ * Masks what goes to `target` (stdout or stderr of `exec` and `run`). `values` may be read only at
+ * the first write: `run` delivers its secrets after the caller has handed over its streams, and
+ * before the container can print anything. Without values to hide, writes pass straight through.
+ * End the stream (and wait for `finish`) to pass on the bytes held at the end.
+ */
+export function maskedOutput(
+  target: NodeJS.WritableStream,
+  values: Buffer[] | (() => Promise<Buffer[]>),
+): MaskedOutput {
+  let masker = Array.isArray(values) ? new StreamMasker(values) : undefined;
+  let failure: Error | undefined;
+  const forward = (bytes: Buffer, callback: (error?: Error | null) => void): void => {
+    if (bytes.length === 0 || target.write(bytes)) callback();
+    else target.once("drain", () => callback());
+  };
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (failure !== undefined) return callback();
+      if (masker !== undefined) return forward(masker.push(chunk), callback);
+      (values as () => Promise<Buffer[]>)().then(
+        (loaded) => {
+          masker = new StreamMasker(loaded);
+          forward(masker.push(chunk), callback);
+        },
+        (error: unknown) => {
+          // Failing closed: output that cannot be masked is not shown at all.
+          failure = error instanceof Error ? error : new Error(String(error));
+          callback();
+        },
+      );
+    },
+    final(callback) {
+      forward(masker?.end() ?? Buffer.alloc(0), callback);
+    },
+  });
+  return Object.defineProperty(stream, "failure", { get: () => failure }) as MaskedOutput;
+}
+
+/** Ends a stream from maskedOutput and resolves once what it held has been passed on. */
+export function closeMaskedOutput(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.writableFinished) return resolve();
+    stream.once("finish", resolve);
+    stream.once("error", () => resolve());
+    stream.end();
+  });
+}
+
+/** The values delivered to the project's containers, read back from its tmpfs (none without one). */
+export async function projectSecretValues(projectName: string): Promise<Buffer[]> {
   // Loaded here rather than at the top: `config` masks too, and must not pay at every start for the
   // material's modules (crypto, child processes) it never uses.
   const [{ ProjectMaterial }, { projectMaterialDir }, { runtimeLocation }] = await Promise.all([
@@ -47,10 +199,15 @@ export async function projectMasker(projectName: string): Promise<Masker> {
   try {
     location = runtimeLocation();
   } catch {
-    return noMasking;
+    return [];
   }
   const material = await ProjectMaterial.peek(projectMaterialDir(projectName, location));
-  return createMasker(await material.deliveredValues());
+  return material.deliveredValues();
+}
+
+/** A masker for the values delivered to the project's containers, read back from its tmpfs. */
+export async function projectMasker(projectName: string): Promise<Masker> {
+  return createMasker(await projectSecretValues(projectName));
 }
 
 /** Kept for callers that print before a project is known: shows the line as it is. */

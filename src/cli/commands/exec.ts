@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { exec } from "../../compose/exec.js";
 import { UsageError } from "../../errors.js";
 import { ExitStatus } from "../exit-codes.js";
+import { closeMaskedOutput, maskedOutput, projectSecretValues } from "../mask.js";
 import type { Output } from "../output.js";
 import { collect, parseEnvFlags, parseIndex } from "../parse.js";
 import { projectOrName } from "../project-context.js";
@@ -15,6 +16,7 @@ interface ExecFlags {
   workdir?: string;
   index: string;
   privileged: boolean;
+  mask: boolean;
 }
 
 /** `composec exec SERVICE COMMAND [ARGS...]`: run a command in a running service container. */
@@ -31,6 +33,7 @@ export function registerExec(program: Command, output: Output): void {
     .option("-w, --workdir <path>", "working directory inside the container")
     .option("--index <n>", "container number of the service", "1")
     .option("--privileged", "give the command extended privileges", false)
+    .option("--no-mask", "show the project's secret values in the output (masked unless a TTY)")
     // Everything after the command is the command's own: `exec web ls -la` passes -la to ls.
     .passThroughOptions()
     .action(async (service: string, commandLine: string[], flags: ExecFlags, command: Command) => {
@@ -39,6 +42,12 @@ export function registerExec(program: Command, output: Output): void {
       if (commandLine.length === 0) throw new UsageError("exec needs a command to run");
       const { name, engine } = await projectOrName(command, output);
       const tty = wantsTty(!flags.tty) && !flags.detach;
+      // Without a TTY the output is text for a pipe or a file: the project's secret values are
+      // masked in it, as in `logs`. With one, the bytes go raw to the user's terminal, whose
+      // programs (editors, shells) a rewritten stream would break.
+      const values = !tty && !flags.detach && flags.mask ? await projectSecretValues(name) : [];
+      const stdout = values.length > 0 ? maskedOutput(process.stdout, values) : process.stdout;
+      const stderr = values.length > 0 ? maskedOutput(process.stderr, values) : process.stderr;
       const terminal = openTerminal(tty);
       let code: number;
       try {
@@ -53,13 +62,15 @@ export function registerExec(program: Command, output: Output): void {
           ...(flags.user === undefined ? {} : { user: flags.user }),
           ...(flags.workdir === undefined ? {} : { workingDir: flags.workdir }),
           ...(flags.detach ? {} : { stdin: process.stdin }),
-          stdout: process.stdout,
-          stderr: process.stderr,
+          stdout,
+          stderr,
           onStarted: (resize) => terminal.follow(resize),
         });
       } finally {
         terminal.restore();
         releaseStdin();
+        if (stdout !== process.stdout) await closeMaskedOutput(stdout);
+        if (stderr !== process.stderr) await closeMaskedOutput(stderr);
       }
       if (code !== 0) throw new ExitStatus(code);
     });

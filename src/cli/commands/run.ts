@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
+import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import { run } from "../../compose/run.js";
-import { InterruptedError, UsageError } from "../../errors.js";
+import { EngineError, InterruptedError, UsageError } from "../../errors.js";
 import { shellSplit } from "../../loader/shell-split.js";
 import { openStoreSource } from "../../store/source.js";
 import { ExitStatus } from "../exit-codes.js";
+import { closeMaskedOutput, maskedOutput, projectSecretValues, type MaskedOutput } from "../mask.js";
 import type { Output } from "../output.js";
 import { collect, parseEnvFlags } from "../parse.js";
 import { createProgress } from "../progress.js";
@@ -22,6 +24,7 @@ interface RunFlags {
   entrypoint?: string;
   deps: boolean;
   servicePorts: boolean;
+  mask: boolean;
 }
 
 /** `composec run SERVICE [COMMAND [ARGS...]]`: a one-off container, as `docker compose run`. */
@@ -41,6 +44,7 @@ export function registerRun(program: Command, output: Output): void {
     .option("--entrypoint <command>", "replace the image's entrypoint")
     .option("--no-deps", "don't start the services it depends on")
     .option("-P, --service-ports", "publish the service's ports (off by default)", false)
+    .option("--no-mask", "show the project's secret values in the output (masked unless a TTY)")
     // Everything after the service is the command's own: `run web ls -la` passes -la to ls.
     .passThroughOptions()
     .action(async (service: string, commandLine: string[], flags: RunFlags, command: Command) => {
@@ -61,6 +65,17 @@ export function registerRun(program: Command, output: Output): void {
         if (reported && !finished) progress.finish();
         finished = true;
       };
+      // Without a TTY the output is masked as in `logs`; with one, it goes raw to the terminal (see
+      // exec). The values are read at the first output, once this run has delivered its secrets.
+      const masked: MaskedOutput[] = [];
+      const mask = (target: NodeJS.WriteStream): Writable => {
+        if (tty || flags.detach || !flags.mask) return target;
+        const stream = maskedOutput(target, () => projectSecretValues(project.name));
+        masked.push(stream);
+        return stream;
+      };
+      const stdout = mask(process.stdout);
+      const stderr = mask(process.stderr);
       const terminal = openTerminal(tty);
       // With a TTY, Ctrl-C is a key the command reads (raw mode); without, it stops the container.
       const controller = new AbortController();
@@ -83,8 +98,8 @@ export function registerRun(program: Command, output: Output): void {
           servicePorts: flags.servicePorts,
           slug: randomBytes(6).toString("hex"),
           ...(flags.detach || !flags.interactive ? {} : { stdin: process.stdin }),
-          stdout: process.stdout,
-          stderr: process.stderr,
+          stdout,
+          stderr,
           onStarted: (resize) => terminal.follow(resize),
           onProgress,
           onWarning: progress.onWarning,
@@ -98,6 +113,14 @@ export function registerRun(program: Command, output: Output): void {
         finishProgress();
         terminal.restore();
         releaseStdin();
+        await Promise.all(masked.map(closeMaskedOutput));
+      }
+      const failure = masked.find((stream) => stream.failure !== undefined)?.failure;
+      if (failure !== undefined) {
+        throw new EngineError(
+          `the output of ${result.name} was not shown: the delivered secrets to mask in it could not be read (${failure.message}); \`--no-mask\` shows it as it is`,
+          { cause: failure },
+        );
       }
       if (flags.detach) output.stdout(`${result.name}\n`);
       if (controller.signal.aborted) throw new InterruptedError(`stopped by Ctrl-C (${result.name})`);
