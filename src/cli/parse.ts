@@ -1,5 +1,6 @@
 import { parseDuration } from "../loader/units.js";
 import { UsageError } from "../errors.js";
+import type { PullFlag } from "../plan/pull-plan.js";
 
 /** A `<seconds>` flag value: a whole number of seconds, 0 or more; `undefined` when not given. */
 export function parseSeconds(flag: string, value: string | undefined): number | undefined {
@@ -71,4 +72,13 @@ export function parseScale(values: string[]): Record<string, number> {
     scale[match[1] as string] = Number(match[2]);
   }
   return scale;
+}
+
+/** `--pull` of up, create and run: always, missing or never; `policy` (the default) is each service's own. */
+export function parsePullFlag(value: string | undefined): PullFlag | undefined {
+  if (value === undefined || value === "policy") return undefined;
+  if (value === "always" || value === "missing" || value === "never") return value;
+  throw new UsageError(
+    `--pull "${value}" is not a pull policy; use always, missing or never (or policy: each service's pull_policy)`,
+  );
 }

@@ -1,12 +1,21 @@
-// `pull` as a library function: fetch the images of the selected services from their registries.
-// Images are pulled once each (services may share one), in parallel. A failure is one clear line per
-// image; an image that is already present locally says so, whether it was skipped by policy or could
-// not be updated.
+// Pulling images: the `pull` command, and the pulls `up`, `create` and `run` make before anything
+// is created (ensureImages). Both go through pullImages: images pulled once each (services may
+// share one), in parallel, with the registry's credentials from the docker CLI's config.json; a
+// failure is one clear line per image naming its services, and an image that is already present
+// locally says so.
 import { EngineError } from "../errors.js";
 import type { Engine } from "../engine/client.js";
 import type { ProgressListener } from "../engine/progress.js";
+import { credentialsFor } from "../engine/registry-auth.js";
 import type { Project, Service } from "../model/project.js";
 import { selectServices } from "../plan/graph.js";
+import {
+  planPulls,
+  platformProblems,
+  type ImageFacts,
+  type PullFlag,
+  type PullRequest,
+} from "../plan/pull-plan.js";
 
 export interface PullOptions {
   /** Only these services' images (default: every service's; dependencies are not added). */
@@ -17,6 +26,8 @@ export interface PullOptions {
   ignoreFailures?: boolean;
   onProgress?: ProgressListener;
   onWarning?: (message: string) => void;
+  /** Where config.json is found (`DOCKER_CONFIG`, `HOME`); default `process.env`. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface PullOutcome {
@@ -50,7 +61,7 @@ export async function pull(
   }
 
   const pulled = await Promise.all(
-    [...byImage].map(([image, users]) => pullOne(engine, image, users, options)),
+    [...byImage].map(([image, users]) => pullByPolicy(engine, image, users, options)),
   );
   outcomes.push(...pulled);
   const failed = outcomes.filter((outcome) => outcome.result === "failed");
@@ -62,7 +73,8 @@ export async function pull(
   return outcomes;
 }
 
-async function pullOne(
+/** `pull`'s reading of the services' policies: never and build skip, missing skips what is present. */
+async function pullByPolicy(
   engine: Engine,
   image: string,
   users: Service[],
@@ -87,15 +99,36 @@ async function pullOne(
     options.onProgress?.({ resource: title, status: "Exists", detail: "already present, not pulled" });
     return { image, services: names, result: "present" };
   }
+  const platforms = [...new Set(users.flatMap((service) => service.platform ?? []))];
+  const request: PullRequest = { image, services: names, cause: "pull" };
+  if (platforms.length === 1) request.platform = platforms[0] as string;
+  return pullImage(engine, request, present, options, "kept and used");
+}
 
+/** Pulls one image with its registry's credentials; a failure is an outcome, not a throw. */
+async function pullImage(
+  engine: Engine,
+  request: PullRequest,
+  present: boolean,
+  options: Pick<EnsureImagesOptions, "onProgress" | "onWarning" | "env">,
+  /** What happens to a copy already present when the pull fails. */
+  fallback: "kept and used" | "left as it was",
+): Promise<PullOutcome> {
+  const { image, services: names } = request;
+  const title = `Image ${image}`;
+  const { credentials, note } = await credentialsFor(image, options.env ?? process.env);
+  if (note !== undefined) options.onWarning?.(note);
   options.onProgress?.({ resource: title, status: "Pulling" });
   try {
-    await engine.pullImage(image);
+    await engine.pullImage(image, undefined, {
+      ...(request.platform === undefined ? {} : { platform: request.platform }),
+      ...(credentials === undefined ? {} : { credentials }),
+    });
   } catch (error) {
     const reason = (error as Error).message.replace(/^image \S+: /, "");
     const where = unreachable(reason) ? "its registry cannot be reached" : "the pull failed";
     const local = present
-      ? "; the copy already present on the engine is kept and used"
+      ? `; the copy already present on the engine is ${fallback}`
       : "; it is not present on the engine either";
     const detail = `cannot pull image "${image}" (${names.length > 1 ? "services" : "service"} ${names.join(", ")}): ${where}: ${reason}${local}`;
     options.onProgress?.({
@@ -107,6 +140,88 @@ async function pullOne(
   }
   options.onProgress?.({ resource: title, status: "Pulled" });
   return { image, services: names, result: "pulled" };
+}
+
+export interface EnsureImagesOptions {
+  /** `--pull`: replaces every service's pull_policy. */
+  pull?: PullFlag;
+  /** Say what would be pulled instead of pulling. */
+  dryRun?: boolean;
+  onProgress?: ProgressListener;
+  onWarning?: (message: string) => void;
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Pulls what the selected services need before anything is created (CLARIFICATIONS.md 8): images
+ * missing (or for another platform), or every image with pull_policy/`--pull` always. Throws one
+ * EngineError, naming service, image and the engine's reason for each, when an image must not be
+ * pulled and is missing, or when a pull fails. Returns the images pulled (or, dry, to be pulled).
+ */
+export async function ensureImages(
+  project: Project,
+  engine: Engine,
+  services: Iterable<string>,
+  options: EnsureImagesOptions = {},
+): Promise<string[]> {
+  const selected = [...services];
+  const images = await inspectImages(project, engine, selected);
+  const plan = planPulls(project, selected, images, options.pull);
+  if (plan.errors.length > 0) throw new EngineError(plan.errors.join("\n"));
+  if (plan.pulls.length === 0) return [];
+  if (options.dryRun) {
+    for (const request of plan.pulls) {
+      options.onWarning?.(
+        `image ${request.image} would be pulled (${request.services.join(", ")}: ${request.cause})`,
+      );
+    }
+    return plan.pulls.map((request) => request.image);
+  }
+  const outcomes = await Promise.all(
+    plan.pulls.map((request) =>
+      pullImage(engine, request, images[request.image] != null, options, "left as it was"),
+    ),
+  );
+  const failed = outcomes.filter((outcome) => outcome.result === "failed");
+  if (failed.length > 0) {
+    throw new EngineError(
+      `${failed.map((outcome) => outcome.detail as string).join("\n")}\nnothing was created`,
+    );
+  }
+  const pulled = plan.pulls.map((request) => request.image);
+  const after = await inspectImages(project, engine, selected);
+  const problems = platformProblems(project, selected, after);
+  if (problems.length > 0) throw new EngineError(`${problems.join("\n")}\nnothing was created`);
+  return pulled;
+}
+
+/** What the engine has of each selected service's `image:` (services with `build:` left out). */
+async function inspectImages(
+  project: Project,
+  engine: Engine,
+  services: string[],
+): Promise<Record<string, ImageFacts | null>> {
+  const references = new Set<string>();
+  for (const name of services) {
+    const service = project.services[name];
+    if (service?.image !== undefined && service.build === undefined) references.add(service.image);
+  }
+  const entries = await Promise.all(
+    [...references].map(async (reference) => {
+      const info = await engine.inspectImage(reference);
+      const facts: ImageFacts | null =
+        info === undefined
+          ? null
+          : {
+              id: info.Id,
+              os: info.Os,
+              architecture: info.Architecture,
+              ...(info.Variant ? { variant: info.Variant } : {}),
+            };
+      return [reference, facts] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }
 
 /** Whether an engine message means the registry could not be reached (as opposed to refused). */

@@ -17,7 +17,9 @@ import { selectServices } from "../plan/graph.js";
 import { keepNodes } from "../plan/subset.js";
 import { planUp } from "../plan/up-plan.js";
 import type { ExternalSecretSource } from "../secrets/resolve.js";
+import type { PullFlag } from "../plan/pull-plan.js";
 import { projectContainers } from "./containers.js";
+import { ensureImages } from "./pull.js";
 import { prepareRuntimeSecrets } from "./secrets.js";
 import { up } from "./up.js";
 
@@ -58,6 +60,8 @@ export interface RunOptions {
   onPrepared?: () => void;
   variables?: Record<string, string>;
   external?: ExternalSecretSource;
+  /** `--pull`: pull the service's image by this policy instead of its pull_policy. */
+  pull?: PullFlag;
 }
 
 export interface RunResult {
@@ -70,6 +74,12 @@ export interface RunResult {
 export async function run(project: Project, engine: Engine, options: RunOptions): Promise<RunResult> {
   selectServices(project, [options.service]);
   const service = project.services[options.service] as Service;
+  // The one-off's own image first: a failed pull must leave nothing made, dependencies included.
+  await ensureImages(project, engine, [service.name], {
+    ...(options.pull === undefined ? {} : { pull: options.pull }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+  });
   const dependencies = Object.keys(service.dependsOn).filter((name) => project.services[name] !== undefined);
   if (!options.noDeps && dependencies.length > 0) {
     await up(project, engine, {

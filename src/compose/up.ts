@@ -6,6 +6,7 @@ import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import type { ExternalSecretSource } from "../secrets/resolve.js";
+import { ensureImages } from "./pull.js";
 import { prepareRuntimeSecrets, RELOAD_SIGNAL_EXTENSION, type RuntimeSecrets } from "./secrets.js";
 import { checkApiVersion, usesVersionedFields } from "../engine/api-version.js";
 import type { Engine } from "../engine/client.js";
@@ -14,6 +15,7 @@ import { observe, toObservedContainer } from "../engine/observe.js";
 import type { ProgressListener } from "../engine/progress.js";
 import { systemClock, waitRunningOrHealthy, type Clock } from "../engine/wait.js";
 import { selectServices } from "../plan/graph.js";
+import type { PullFlag } from "../plan/pull-plan.js";
 import type { Plan } from "../plan/types.js";
 import { planUp, type UpPlanOptions } from "../plan/up-plan.js";
 
@@ -35,6 +37,8 @@ export interface UpOptions extends UpPlanOptions {
   shell?: Record<string, string | undefined>;
   /** The secret store behind `external: true`. */
   external?: ExternalSecretSource;
+  /** `--pull`: pull by this policy instead of each service's pull_policy. */
+  pull?: PullFlag;
   /** `--build`: build every selected service that has a build section, even if its image exists. */
   build?: boolean;
   /** Each line of build progress (`#3 [web 2/2] RUN ...`) and each image built. */
@@ -65,8 +69,19 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
   });
   try {
+    // Pulls come before anything is made, so a failed pull leaves nothing behind (CLARIFICATIONS.md 8).
+    const pulling = await ensureImages(project, engine, selected, {
+      ...(options.pull === undefined ? {} : { pull: options.pull }),
+      ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+      ...(options.shell === undefined ? {} : { env: options.shell }),
+    });
     await buildMissingImages(project, engine, selected, options);
-    return await upWithSecrets(project, engine, selected, secrets, options);
+    return await upWithSecrets(project, engine, selected, secrets, {
+      ...options,
+      ...(options.dryRun ? { pulling } : {}),
+    });
   } finally {
     secrets.wipe();
   }

@@ -12,6 +12,7 @@ import { lazyRequire } from "../lazy-require.js";
 const loadDockerode = lazyRequire<typeof Docker>("dockerode", "../vendor/dockerode.cjs");
 import { EngineError } from "../errors.js";
 import { projectFilter } from "../model/names.js";
+import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
 
 /** Where the engine listens: a unix socket, or tcp (plain HTTP, or HTTPS when TLS is asked for). */
 export type EngineEndpoint =
@@ -140,7 +141,11 @@ export interface Engine {
     size: { rows: number; columns: number },
   ): Promise<void>;
   /** Pulls `reference`; `onStatus` gets the engine's progress messages. Stream errors reject. */
-  pullImage(reference: string, onStatus?: (status: PullStatus) => void): Promise<void>;
+  pullImage(
+    reference: string,
+    onStatus?: (status: PullStatus) => void,
+    options?: PullImageOptions,
+  ): Promise<void>;
   /** What is at `path` in the container, or `undefined` when nothing is. */
   statPath(container: { id: string; name: string }, path: string): Promise<PathStat | undefined>;
   /** A tar archive of `path` in the container (a file, or a directory and its contents). */
@@ -162,6 +167,12 @@ export interface ExecCreateOptions {
   user?: string;
   workingDir?: string;
   privileged?: boolean;
+}
+
+export interface PullImageOptions {
+  /** `os[/arch[/variant]]`: the engine picks that platform's image from a multi-platform one. */
+  platform?: string;
+  credentials?: RegistryCredentials;
 }
 
 export interface PullStatus {
@@ -463,9 +474,17 @@ export class DockerEngine implements Engine {
     });
   }
 
-  pullImage(reference: string, onStatus?: (status: PullStatus) => void): Promise<void> {
+  pullImage(
+    reference: string,
+    onStatus?: (status: PullStatus) => void,
+    options: PullImageOptions = {},
+  ): Promise<void> {
     return this.#call(`image ${reference}`, async () => {
-      const stream = (await this.#docker.pull(reference)) as Readable;
+      const query: { platform?: string; authconfig?: AuthConfig } = {};
+      if (options.platform !== undefined) query.platform = options.platform;
+      // dockerode sends authconfig as the X-Registry-Auth header, never in the URL.
+      if (options.credentials !== undefined) query.authconfig = options.credentials.authConfig();
+      const stream = (await this.#docker.pull(reference, query)) as Readable;
       // A failure after the pull began (unknown tag, denied) arrives inside the stream as
       // `{"error": ...}`, which followProgress passes on as an ordinary event.
       let failure: string | undefined;

@@ -258,12 +258,15 @@ describe("planUp with selected services", () => {
 });
 
 describe("planUp errors and warnings (nothing may run)", () => {
-  it("reports a missing image for a container it must create", () => {
+  it("reports a missing image for a container it must create, unless the pull step fetches it", () => {
     const project = makeProject("demo", [makeService("web", { image: "nothere:1" })]);
-    const plan = planUp(project, { ...state(project), images: { "nothere:1": null } });
-    expect(plan.errors).toEqual([
-      'service "web": image "nothere:1" is not present on the engine, and composec does not pull images yet; load or build it first (docker load, docker build)',
+    const observed = { ...state(project), images: { "nothere:1": null } };
+    expect(planUp(project, observed).errors).toEqual([
+      'service "web": image "nothere:1" is not present on the engine; pull it first (composec pull web), or load or build it (docker load, docker build)',
     ]);
+    const pulled = planUp(project, observed, { pulling: ["nothere:1"] });
+    expect(pulled.errors).toEqual([]);
+    expect(formatPlan(pulled)).toContain("CreateContainer");
   });
 
   it("reports a missing external network and volume", () => {

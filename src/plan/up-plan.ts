@@ -37,6 +37,8 @@ export interface UpPlanOptions {
   noStart?: boolean;
   /** `--scale service=n`: replica counts that replace the project's. */
   scale?: Record<string, number>;
+  /** Images the pull step fetches first (dry run: would fetch): absent now, not an error. */
+  pulling?: string[];
 }
 
 /** Plans `up` for `project` against the observed `state`. Invalid selections throw ProjectError. */
@@ -349,12 +351,15 @@ class UpPlanner {
 
     if (creates > 0 && (imageId === null || imageId === undefined)) {
       const image = imageName(this.#project.name, service);
-      // A service with `build:` gets its image built by `up` first, unless --no-build said not to.
-      if (service.build === undefined || this.#options.noBuild) {
+      // A service with `build:` gets its image built by `up` first, unless --no-build said not to;
+      // one with only `image:` gets it pulled first (src/compose/pull.ts), as `pulling` lists.
+      if (service.build === undefined && !this.#options.pulling?.includes(image)) {
         this.#errors.push(
-          service.build === undefined
-            ? `service "${name}": image "${image}" is not present on the engine, and composec does not pull images yet; load or build it first (docker load, docker build)`
-            : `service "${name}": image "${image}" has not been built, and --no-build was given; run \`composec build ${name}\` first`,
+          `service "${name}": image "${image}" is not present on the engine; pull it first (composec pull ${name}), or load or build it (docker load, docker build)`,
+        );
+      } else if (service.build !== undefined && this.#options.noBuild) {
+        this.#errors.push(
+          `service "${name}": image "${image}" has not been built, and --no-build was given; run \`composec build ${name}\` first`,
         );
       }
     }

@@ -229,6 +229,8 @@ services:
     command: sleep 600
   ghost:
     image: composec-test/does-not-exist:1
+    # Tests never go to a registry: the image is missing and may not be pulled.
+    pull_policy: never
 `,
     });
     const result = await cli(["-p", name, "up", "-d"], { cwd: dir });

@@ -4,7 +4,7 @@ import { up } from "../../compose/up.js";
 import { formatPlan } from "../../plan/format.js";
 import { openStoreSource } from "../../store/source.js";
 import type { Output } from "../output.js";
-import { collect, parseScale } from "../parse.js";
+import { collect, parsePullFlag, parseScale } from "../parse.js";
 import { createProgress } from "../progress.js";
 import { projectContext } from "../project-context.js";
 
@@ -13,6 +13,7 @@ interface CreateFlags {
   recreate: boolean;
   removeOrphans: boolean;
   scale: string[];
+  pull?: string;
 }
 
 /** `composec create [services...]`: `up` without starting anything, as `docker compose create`. */
@@ -25,11 +26,16 @@ export function registerCreate(program: Command, output: Output): void {
     .option("--no-recreate", "never recreate existing containers, even if their configuration changed")
     .option("--remove-orphans", "remove containers of services no longer in the project", false)
     .option("--scale <service=n>", "create n containers of the service (repeatable)", collect, [])
+    .option(
+      "--pull <policy>",
+      "pull images before creating containers: always, missing or never (default: each service's pull_policy)",
+    )
     .action(async (services: string[], flags: CreateFlags, command: Command) => {
       if (flags.forceRecreate && !flags.recreate) {
         throw new UsageError("--force-recreate and --no-recreate contradict each other; use one");
       }
       const scale = parseScale(flags.scale);
+      const pull = parsePullFlag(flags.pull);
       const { options, project, variables, engine } = await projectContext(command, output);
       const progress = createProgress(output, options.progress, "Creating");
       try {
@@ -40,6 +46,7 @@ export function registerCreate(program: Command, output: Output): void {
           noRecreate: !flags.recreate,
           removeOrphans: flags.removeOrphans,
           scale,
+          ...(pull === undefined ? {} : { pull }),
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
           onWarning: progress.onWarning,

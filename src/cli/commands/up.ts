@@ -9,7 +9,7 @@ import { projectContext } from "../project-context.js";
 import { openStoreSource } from "../../store/source.js";
 import { builtLine } from "./build.js";
 import { ExitStatus } from "../exit-codes.js";
-import { collect, parseScale, parseSeconds } from "../parse.js";
+import { collect, parsePullFlag, parseScale, parseSeconds } from "../parse.js";
 
 interface UpFlags {
   detach: boolean;
@@ -27,6 +27,7 @@ interface UpFlags {
   color: boolean;
   /** true with --build, false with --no-build, undefined: build what is missing. */
   build?: boolean;
+  pull?: string;
 }
 
 /** `composec up [services...]`: create and start the project's containers, as `docker compose up`. */
@@ -57,6 +58,10 @@ export function registerUp(program: Command, output: Output): void {
     .option("--no-color", "don't colour the container names in the logs")
     .option("--build", "build images before starting containers, even if they exist")
     .option("--no-build", "don't build images; an image a build section would make must exist")
+    .option(
+      "--pull <policy>",
+      "pull images before creating containers: always, missing or never (default: each service's pull_policy)",
+    )
     .action(async (services: string[], flags: UpFlags, command: Command) => {
       if (flags.forceRecreate && !flags.recreate) {
         throw new UsageError("--force-recreate and --no-recreate contradict each other; use one");
@@ -68,6 +73,7 @@ export function registerUp(program: Command, output: Output): void {
         );
       }
       const scale = parseScale(flags.scale);
+      const pull = parsePullFlag(flags.pull);
       const waitTimeout = parseSeconds("--wait-timeout", flags.waitTimeout);
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
       const { options, project, variables, engine } = await projectContext(command, output);
@@ -104,6 +110,7 @@ export function registerUp(program: Command, output: Output): void {
           external: openStoreSource(process.env, { project: project.name }),
           ...(flags.build === true ? { build: true } : {}),
           ...(flags.build === false ? { noBuild: true } : {}),
+          ...(pull === undefined ? {} : { pull }),
           onBuildLine: (line) => output.stderr(`${line}\n`),
           onBuilt: (image) => output.stderr(`${builtLine(image)}\n`),
         });
