@@ -25,6 +25,8 @@ export interface BuildQuery {
   pull?: boolean;
   /** JSON array of image references. */
   cachefrom?: string;
+  /** `os[/arch[/variant]]` to build for (the service's `platform`). */
+  platform?: string;
 }
 
 /** The Engine operations of a build. */

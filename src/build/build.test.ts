@@ -50,6 +50,7 @@ describe("buildQuery", () => {
   it("passes every build attribute under the engine's name for it", () => {
     const service = makeService("web", {
       image: "registry.example/web:2",
+      platform: "linux/amd64",
       build: build({
         args: { A: "1", UNSET: null },
         labels: { team: "x" },
@@ -81,6 +82,7 @@ describe("buildQuery", () => {
       nocache: true,
       pull: true,
       cachefrom: '["web:cache"]',
+      platform: "linux/amd64",
     });
   });
 

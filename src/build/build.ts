@@ -139,6 +139,7 @@ export function buildQuery(
   if (options.noCache || build.noCache) query.nocache = true;
   if (options.pull || build.pull) query.pull = true;
   if (build.cacheFrom.length > 0) query.cachefrom = JSON.stringify(build.cacheFrom);
+  if (service.platform !== undefined) query.platform = service.platform;
   return query;
 }
 

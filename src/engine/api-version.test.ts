@@ -29,4 +29,12 @@ describe("Engine API version check", () => {
     expect(usesVersionedFields(project, ["db"])).toBe(false);
     expect(usesVersionedFields(project, ["web"])).toBe(true);
   });
+
+  it("refuses platform below API 1.41, where the engine ignores it", () => {
+    const arm = makeProject("demo", [makeService("web", { platform: "linux/arm64" })]);
+    expect(apiVersionProblems(arm, ["web"], "1.40")).toEqual([
+      "services.web.platform needs Docker Engine API 1.41 or newer, but the engine speaks API 1.40; upgrade the engine, or remove the field",
+    ]);
+    expect(apiVersionProblems(arm, ["web"], "1.41")).toEqual([]);
+  });
 });

@@ -15,6 +15,12 @@ interface Requirement {
 
 const REQUIREMENTS: Requirement[] = [
   {
+    // An older engine ignores the create's `platform` query parameter and runs whatever it has.
+    path: (service) => `services.${service.name}.platform`,
+    api: "1.41",
+    present: (service) => service.platform !== undefined,
+  },
+  {
     path: (service) => `services.${service.name}.healthcheck.start_interval`,
     api: "1.44",
     present: (service) => service.healthcheck?.startInterval !== undefined,

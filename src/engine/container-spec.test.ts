@@ -199,4 +199,11 @@ describe("containerSpec", () => {
     });
     expect(spec(makeService("x", { restart: "no" })).create.HostConfig?.RestartPolicy).toEqual({ Name: "" });
   });
+
+  it("asks for the service's platform (the create's platform query parameter) only when set", () => {
+    expect(spec(makeService("web", { image: "busybox", platform: "linux/amd64" })).create).toMatchObject({
+      platform: "linux/amd64",
+    });
+    expect(spec(makeService("web", { image: "busybox" })).create).not.toHaveProperty("platform");
+  });
 });

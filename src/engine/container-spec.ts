@@ -102,6 +102,8 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     // The engine counts the stop timeout in whole seconds; the project in nanoseconds.
     StopTimeout: service.stopGracePeriod === undefined ? undefined : Math.ceil(service.stopGracePeriod / 1e9),
     Healthcheck: service.healthcheck === undefined ? undefined : healthConfig(service.healthcheck),
+    // A query parameter of POST /containers/create: dockerode sends the create options in the query
+    // as well as the body (as it does `name`).
     platform: service.platform,
     NetworkingConfig: networking.first,
   });

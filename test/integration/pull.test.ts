@@ -20,7 +20,7 @@ import { startRegistry, type TestRegistry } from "./registry.js";
 
 let name: string;
 let registry: TestRegistry | undefined;
-/** References the tests may have pulled; untagged afterwards (the test image itself stays). */
+/** References the tests pulled or built; untagged afterwards (the test image itself stays). */
 const pulled = new Set<string>();
 const configDirs: string[] = [];
 
@@ -290,6 +290,26 @@ describe("platform", () => {
     expect(await state(`${name}-web-1`)).toBe("running");
     const config = await cli(["-p", name, "config"], { cwd: dir });
     expect(config.stdout).toContain("platform: linux/amd64");
+  });
+
+  it("a build for linux/amd64 builds and runs on this engine", async () => {
+    const dir = await tempProject({
+      Dockerfile: `FROM ${images.busybox}\nRUN uname -m > /arch\n`,
+      "compose.yaml": `
+services:
+  app:
+    build: .
+    platform: linux/amd64
+    command: ["sh", "-c", "cat /arch && sleep 600"]
+    init: true
+`,
+    });
+    const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const image = await docker.getImage(`${name}-app`).inspect();
+    expect(`${image.Os}/${image.Architecture}`).toBe("linux/amd64");
+    pulled.add(`${name}-app`);
+    expect(await state(`${name}-app-1`)).toBe("running");
   });
 
   it("a platform the engine has no image for is one error naming the service; nothing created", async () => {
