@@ -42,6 +42,24 @@ describe("createLogPrinter", () => {
     expect(text()).toBe("web-1       | hello\ndatabase-1  | ready\n");
   });
 
+  it("gives a container that comes later a prefix of its own, and a recreated one its predecessor's colour", () => {
+    const coloured = capture();
+    const printer = createLogPrinter(coloured.output, "demo", [web], { prefix: true, colour: true });
+    const scaled = container("demo-web-2");
+    const recreated = { ...web, id: "a-new-id" };
+    const longer = container("demo-database-12");
+    printer.line({ container: scaled, stream: "stdout", text: "b" });
+    printer.line({ container: recreated, stream: "stdout", text: "c" });
+    printer.line({ container: longer, stream: "stdout", text: "d" });
+    printer.line({ container: web, stream: "stdout", text: "e" });
+    expect(coloured.text()).toBe(
+      "\x1b[33mweb-2  |\x1b[0m b\n" +
+        "\x1b[36mweb-1  |\x1b[0m c\n" +
+        "\x1b[32mdatabase-12  |\x1b[0m d\n" +
+        "\x1b[36mweb-1        |\x1b[0m e\n",
+    );
+  });
+
   it("colours the prefix only when asked, and drops it with prefix: false", () => {
     const coloured = capture();
     createLogPrinter(coloured.output, "demo", [web], { prefix: true, colour: true }).line({

@@ -29,22 +29,35 @@ export function shortName(projectName: string, container: Pick<ObservedContainer
     : container.name;
 }
 
-/** A printer for these containers' lines; colours follow the containers' order. */
+/**
+ * A printer for these containers' lines; colours follow the containers' order. Containers that
+ * come later (`logs -f`) get the next colour, or their predecessor's when they take its name (a
+ * recreated container); a longer name widens the column from then on.
+ */
 export function createLogPrinter(
   output: Output,
   projectName: string,
   containers: ObservedContainer[],
   options: LogPrinterOptions,
 ): LogPrinter {
-  const width = Math.max(0, ...containers.map((container) => shortName(projectName, container).length));
-  const prefixes = new Map<string, string>();
-  containers.forEach((container, index) => {
-    const label = `${shortName(projectName, container).padEnd(width)}  |`;
-    const colour = COLOURS[index % COLOURS.length] as number;
-    prefixes.set(container.id, options.colour ? `\x1b[${colour}m${label}\x1b[0m ` : `${label} `);
-  });
-  const prefixOf = (container: ObservedContainer): string =>
-    options.prefix ? (prefixes.get(container.id) ?? `${shortName(projectName, container)}  | `) : "";
+  let width = Math.max(0, ...containers.map((container) => shortName(projectName, container).length));
+  const colours = new Map<string, number>();
+  const colourOf = (name: string): number => {
+    let colour = colours.get(name);
+    if (colour === undefined) {
+      colour = COLOURS[colours.size % COLOURS.length] as number;
+      colours.set(name, colour);
+    }
+    return colour;
+  };
+  for (const container of containers) colourOf(shortName(projectName, container));
+  const prefixOf = (container: ObservedContainer): string => {
+    if (!options.prefix) return "";
+    const name = shortName(projectName, container);
+    width = Math.max(width, name.length);
+    const label = `${name.padEnd(width)}  |`;
+    return options.colour ? `\x1b[${colourOf(name)}m${label}\x1b[0m ` : `${label} `;
+  };
   const mask = options.mask ?? noMasking;
   return {
     line: (line) => output.stdout(`${prefixOf(line.container)}${mask(line.text)}\n`),

@@ -205,10 +205,53 @@ export async function projectSecretValues(projectName: string): Promise<Buffer[]
   return material.deliveredValues();
 }
 
-/** A masker for the values delivered to the project's containers, read back from its tmpfs. */
+/**
+ * A masker for the values delivered to the project's containers, read back from its tmpfs, kept
+ * up to date: a second `up` may put new values in place (live, or for a container it recreates)
+ * while `logs -f` or an attached `up` prints, and a container can print a new value only after it
+ * is in place. So before a batch of lines is printed, the material is checked for changes (a few
+ * directory stats; the values are read again only when it changed).
+ */
 export async function projectMasker(projectName: string): Promise<Masker> {
-  return createMasker(await projectSecretValues(projectName));
+  const [{ deliveredValuesSync, deliveryStamp }, { projectMaterialDir }, { runtimeLocation }] =
+    await Promise.all([
+      import("../materialize/material.js"),
+      import("../compose/secrets.js"),
+      import("../materialize/tmpfs.js"),
+    ]);
+  let dir: string;
+  try {
+    dir = projectMaterialDir(projectName, runtimeLocation());
+  } catch {
+    return noMasking;
+  }
+  let stamp = "";
+  let masker: Masker = noMasking;
+  const refresh = (): void => {
+    const now = deliveryStamp(dir);
+    if (now.stamp === stamp) return;
+    masker = createMasker(deliveredValuesSync(dir));
+    // A change in the same clock tick as the one just read would not change the stamp: while the
+    // newest change is that recent, read again next time.
+    const recent = BigInt(Date.now()) * 1_000_000n - now.newestNs < RECENT_NS;
+    stamp = recent ? "" : now.stamp;
+  };
+  refresh();
+  // Once per turn of the event loop: the lines printed in one turn came from output received
+  // before it, so none of them can hold a value put in place after the check.
+  let checked = false;
+  return (line) => {
+    if (!checked) {
+      checked = true;
+      queueMicrotask(() => (checked = false));
+      refresh();
+    }
+    return masker(line);
+  };
 }
+
+/** Longer than a kernel clock tick (at most 10 ms), which is how coarse directory times are. */
+const RECENT_NS = 50_000_000n;
 
 /** Kept for callers that print before a project is known: shows the line as it is. */
 export function maskLine(line: string): string {

@@ -15,8 +15,10 @@ export interface LogsOptions {
   timestamps?: boolean;
   /** Lines from the end of each container's log, or all. */
   tail?: number | "all";
-  /** Unix seconds: only output from then on. */
+  /** Unix seconds (fractions allowed): only output from then on. */
   since?: number;
+  /** Aborting it ends the reading (`logs -f` stopped by Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /** One line of a container's output; `text` has no line end. */
@@ -68,7 +70,13 @@ export async function containerLines(
   if (options.tail !== undefined) query.tail = options.tail;
   if (options.since !== undefined) query.since = options.since;
   const stream = await engine.logs(container, query);
-  await splitStream(engine, stream, options.tty, (stream, text) => onLine({ container, stream, text }));
+  await splitStream(
+    engine,
+    stream,
+    options.tty,
+    (stream, text) => onLine({ container, stream, text }),
+    options.signal,
+  );
 }
 
 /** Feeds a (multiplexed unless `tty`) log stream through one LineSplitter per output stream. */
@@ -77,9 +85,13 @@ async function splitStream(
   stream: Readable,
   tty: boolean,
   onLine: (stream: "stdout" | "stderr", text: string) => void,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const out = new LineSplitter((text) => onLine("stdout", text));
   const err = new LineSplitter((text) => onLine("stderr", text));
+  const stop = (): void => void stream.destroy();
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop, { once: true });
   await new Promise<void>((resolve) => {
     const sink = (splitter: LineSplitter): Writable =>
       new Writable({
@@ -95,6 +107,7 @@ async function splitStream(
     stream.on("close", resolve);
     stream.on("error", resolve);
   });
+  signal?.removeEventListener("abort", stop);
   out.end();
   err.end();
 }

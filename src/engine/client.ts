@@ -3,6 +3,7 @@
 // EngineError whose message starts with the resource (`container demo-web-1: ...`). One client is
 // created by the caller and passed in; nothing here is a module-level singleton.
 import { Readable, type Duplex } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 import type Docker from "dockerode";
 import { lazyRequire } from "../lazy-require.js";
 
@@ -152,6 +153,27 @@ export interface Engine {
   getArchive(container: { id: string; name: string }, path: string): Promise<Readable>;
   /** Extracts the tar archive `tar` into the container's existing directory `path`. */
   putArchive(container: { id: string; name: string }, path: string, tar: Readable): Promise<void>;
+  /**
+   * The project's container events with these actions (`start`, `die`, ...), from now on, in the
+   * engine's order. The engine is listening once this resolves: nothing that happens later is missed.
+   */
+  containerEvents(projectName: string, actions: string[]): Promise<EventSubscription>;
+}
+
+/** One container event of the engine (`GET /events`). */
+export interface ContainerEvent {
+  /** `create`, `start`, `die`, `destroy`, ... */
+  action: string;
+  id: string;
+  /** When it happened, by the engine's clock: Unix seconds, with fractions. */
+  time: number;
+  /** The container's labels, its `name`, and per action more (`exitCode` for `die`). */
+  attributes: Record<string, string>;
+}
+
+/** Events as they come; the iteration ends after `close()` or when the engine ends the stream. */
+export interface EventSubscription extends AsyncIterable<ContainerEvent> {
+  close(): void;
 }
 
 export interface ContainerTop {
@@ -536,6 +558,16 @@ export class DockerEngine implements Engine {
     });
   }
 
+  containerEvents(projectName: string, actions: string[]): Promise<EventSubscription> {
+    const resource = `project ${projectName}`;
+    return this.#call(resource, async () => {
+      const stream = (await this.#docker.getEvents({
+        filters: { type: ["container"], label: [projectFilter(projectName)], event: actions },
+      })) as Readable;
+      return eventSubscription(stream, (error) => toEngineError(resource, error, this.endpoint));
+    });
+  }
+
   /**
    * Runs one engine call; maps its failure to an EngineError naming `resource`. `notFound` /
    * `notModified`, when given, are the values a 404 / 304 stands for (absent, already so).
@@ -554,6 +586,51 @@ export class DockerEngine implements Engine {
       throw toEngineError(resource, error, this.endpoint);
     }
   }
+}
+
+/** The engine's event stream (one JSON object per line) as ContainerEvents. */
+function eventSubscription(stream: Readable, toError: (error: unknown) => Error): EventSubscription {
+  let closed = false;
+  return {
+    close() {
+      closed = true;
+      stream.destroy();
+    },
+    async *[Symbol.asyncIterator]() {
+      const decoder = new StringDecoder("utf8");
+      let pending = "";
+      try {
+        for await (const chunk of stream) {
+          pending += decoder.write(chunk as Buffer);
+          let end: number;
+          while ((end = pending.indexOf("\n")) !== -1) {
+            const line = pending.slice(0, end).trim();
+            pending = pending.slice(end + 1);
+            if (line !== "") yield toContainerEvent(JSON.parse(line) as RawEvent);
+          }
+        }
+      } catch (error) {
+        // Our own close() ends the stream early; that is the end, not a failure.
+        if (!closed) throw toError(error);
+      }
+    },
+  };
+}
+
+interface RawEvent {
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  time?: number;
+  timeNano?: number;
+}
+
+function toContainerEvent(raw: RawEvent): ContainerEvent {
+  return {
+    action: raw.Action ?? "",
+    id: raw.Actor?.ID ?? "",
+    time: raw.timeNano !== undefined ? raw.timeNano / 1e9 : (raw.time ?? 0),
+    attributes: raw.Actor?.Attributes ?? {},
+  };
 }
 
 /** A pull stream's `{"error": ...}`, shaped like an engine error response so its words are kept. */

@@ -11,6 +11,7 @@
 //
 // Everything lives on the project's tmpfs: the key and digests vanish with the bytes they describe.
 import { createHash, createHmac, randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { EngineError } from "../errors.js";
@@ -230,6 +231,62 @@ export class ProjectMaterial {
       owner,
     );
   }
+}
+
+/**
+ * The bytes in place for every service (as deliveredValues), read synchronously: a masker checks
+ * between two lines of output, before it prints them, whether values were replaced meanwhile.
+ */
+export function deliveredValuesSync(dir: string): Buffer[] {
+  const out: Buffer[] = [];
+  const walk = (path: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) walk(join(path, entry.name));
+      else if (entry.isFile()) out.push(readFileSync(join(path, entry.name)));
+    }
+  };
+  walk(join(dir, "services"));
+  walk(join(dir, "files"));
+  return out;
+}
+
+/** When the material in `dir` changed last, as a stamp to compare, and its newest time (ns). */
+export interface DeliveryStamp {
+  stamp: string;
+  newestNs: bigint;
+}
+
+/**
+ * Changes whenever a value is put in place or removed: every file is renamed into (or removed
+ * from) a directory under services/ or files/, which changes that directory's times. Those times
+ * are as coarse as the kernel's clock tick, so two changes within one tick share them: a caller
+ * that looked in between must look again while the newest time is that recent.
+ */
+export function deliveryStamp(dir: string): DeliveryStamp {
+  const parts: string[] = [];
+  let newestNs = 0n;
+  const walk = (path: string): void => {
+    const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+    if (stats === undefined || !stats.isDirectory()) return;
+    parts.push(`${path}:${stats.ino}:${stats.mtimeNs}:${stats.ctimeNs}`);
+    for (const time of [stats.mtimeNs, stats.ctimeNs]) if (time > newestNs) newestNs = time;
+    let entries;
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) if (entry.isDirectory()) walk(join(path, entry.name));
+  };
+  walk(join(dir, "services"));
+  walk(join(dir, "files"));
+  return { stamp: parts.join("\n"), newestNs };
 }
 
 async function readDigests(dir: string): Promise<Digests> {

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import { followProject } from "../../compose/log-follow.js";
 import { logContainers, logs } from "../../compose/logs.js";
+import { InterruptedError } from "../../errors.js";
 import { createLogPrinter } from "../log-printer.js";
 import { projectMasker } from "../mask.js";
 import type { Output } from "../output.js";
@@ -21,7 +23,11 @@ export function registerLogs(program: Command, output: Output): void {
     .command("logs")
     .description("Show the output of the project's containers")
     .argument("[services...]", "only these services' containers (default: all)")
-    .option("-f, --follow", "keep following the output until the containers stop", false)
+    .option(
+      "-f, --follow",
+      "keep following the output, of containers created or restarted meanwhile too, until the containers stop",
+      false,
+    )
     .option("-n, --tail <lines>", "number of lines from the end of each log, or all", "all")
     .option("-t, --timestamps", "show the engine's timestamp of each line", false)
     .option("--since <time>", "only output since a time (2024-01-02T15:04:05Z) or a duration ago (10m)")
@@ -33,22 +39,32 @@ export function registerLogs(program: Command, output: Output): void {
       const { project, name, engine } = await projectOrName(command, output);
       // An unknown name is the user's mistake: say so, rather than print nothing.
       checkServiceNames(project, services);
-      const containers = await logContainers(name, engine, services);
-      const printer = createLogPrinter(output, name, containers, {
+      const selection = { timestamps: flags.timestamps, tail, ...(since === undefined ? {} : { since }) };
+      const printerOptions = {
         prefix: flags.logPrefix,
         colour: output.stdoutIsTTY && flags.color,
         mask: await projectMasker(name),
-      });
-      await logs(
-        containers,
-        engine,
-        {
-          follow: flags.follow,
-          timestamps: flags.timestamps,
-          tail,
-          ...(since === undefined ? {} : { since }),
-        },
-        printer.line,
-      );
+      };
+      if (!flags.follow) {
+        const containers = await logContainers(name, engine, services);
+        await logs(
+          containers,
+          engine,
+          selection,
+          createLogPrinter(output, name, containers, printerOptions).line,
+        );
+        return;
+      }
+      const follower = await followProject(name, engine, services);
+      const printer = createLogPrinter(output, name, follower.containers, printerOptions);
+      const controller = new AbortController();
+      const interrupt = (): void => controller.abort();
+      process.on("SIGINT", interrupt);
+      try {
+        await follower.follow(selection, printer.line, controller.signal);
+      } finally {
+        process.removeListener("SIGINT", interrupt);
+      }
+      if (controller.signal.aborted) throw new InterruptedError("stopped following (Ctrl-C)");
     });
 }
