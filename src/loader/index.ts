@@ -9,8 +9,11 @@ import { canonicalizeFile, type CanonicalFile } from "./canonicalize.js";
 import { checkSecretSources } from "./check-secret-sources.js";
 import { checkProjectName, discoverFiles, normalizeProjectName, STDIN_FILE } from "./discover.js";
 import { parseDotenv } from "./dotenv.js";
+import { resolveExtends } from "./extends.js";
+import type { FileLoader, Scope } from "./file-loader.js";
 import { finalizeProject } from "./finalize.js";
-import { interpolateData } from "./interpolate.js";
+import { includeFiles } from "./include.js";
+import { interpolateData, type Lookup } from "./interpolate.js";
 import { mergeFiles } from "./merge.js";
 import { parseYaml } from "./parse-yaml.js";
 import { composeFileSchema, NOT_RUN_YET, type ComposeFile } from "./schema.js";
@@ -63,13 +66,15 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   const diagnostics = new Diagnostics(sources);
   const variables = loadVariables(workingDir, cwd, options.envFiles ?? [], shell, diagnostics);
   const lookup = (name: string) => variables[name];
+  const loader: FileLoader = { sources, diagnostics, projectLookup: lookup, parse, check, load: loadFile };
+  const scope: Scope = { lookup, includedBy: [], extendsFiles: new Map() };
 
   const canonical: CanonicalFile[] = [];
   for (const file of files) {
     const text =
       file === STDIN_FILE ? await (options.readStdin ?? readStandardInput)() : readFileSync(file, "utf8");
     const displayName = file === STDIN_FILE ? "<stdin>" : file;
-    const parsed = loadFile(displayName, text, file === STDIN_FILE ? workingDir : dirname(file));
+    const parsed = loadFile(displayName, text, file === STDIN_FILE ? workingDir : dirname(file), scope);
     if (parsed) canonical.push(parsed);
   }
   // A file that did not parse or fit the schema cannot be merged; problems of single values (a bad
@@ -95,7 +100,22 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   if (diagnostics.problems.length > 0) throw new ProjectError(diagnostics.problems, diagnostics.warnings);
   return { project, warnings: diagnostics.warnings, variables };
 
-  function loadFile(file: string, text: string, baseDir: string): CanonicalFile | undefined {
+  function loadFile(file: string, text: string, baseDir: string, scope: Scope): CanonicalFile | undefined {
+    const document = parse(file, text);
+    if (!document) return undefined;
+    // The parsed data is this stage's alone; without an alias (`*name`) in the text, no mapping or
+    // list appears twice in it, so it can be interpolated where it is rather than copied.
+    const data = check(file, document, scope.lookup, !text.includes("*"));
+    if (!data) return undefined;
+    const canonical = canonicalizeFile(data, file, baseDir, sources, diagnostics, lookup);
+    // Most files have neither: the text tells without a look at each service.
+    if (text.includes("extends")) resolveExtends(canonical, data, scope, loader);
+    // Without what an include defines, checks across the project would report only its absence.
+    if (data.include !== undefined && !includeFiles(canonical, data.include, scope, loader)) return undefined;
+    return canonical;
+  }
+
+  function parse(file: string, text: string): Record<string, unknown> | undefined {
     const { parsed, problems } = parseYaml(file, text);
     if (!parsed) {
       diagnostics.problems.push(...problems);
@@ -114,16 +134,22 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
       );
       return undefined;
     }
-    // The parsed data is this stage's alone; without an alias (`*name`) in the text, no mapping or
-    // list appears twice in it, so it can be interpolated where it is rather than copied.
-    const interpolated = interpolateData(parsed.data, lookup, { inPlace: !text.includes("*") });
+    return parsed.data as Record<string, unknown>;
+  }
+
+  function check(
+    file: string,
+    document: Record<string, unknown>,
+    fileLookup: Lookup,
+    inPlace: boolean,
+  ): ComposeFile | undefined {
+    const interpolated = interpolateData(document, fileLookup, { inPlace });
     for (const problem of interpolated.problems) {
       diagnostics.error(sources.positionIn(file, splitPath(problem.path)), problem.path, problem.message);
     }
     const data = validShape(file, interpolated.data);
-    if (!data) return undefined;
-    warnNotRunYet(data, file, sources, diagnostics);
-    return canonicalizeFile(data, file, baseDir, sources, diagnostics, lookup);
+    if (data) warnNotRunYet(data, file, sources, diagnostics);
+    return data;
   }
 
   /**
@@ -164,6 +190,10 @@ function withoutFaults(data: unknown, paths: (string | number)[][], broken: Set<
     // A service whose image or build was left out must not also be told it has neither.
     if (kind === "services" && typeof name === "string" && (path[2] === "image" || path[2] === "build")) {
       broken.add(`services:${name}.${path[2]}`);
+    }
+    // Nor one whose base (`extends`) was left out.
+    if (kind === "services" && typeof name === "string" && path[2] === "extends") {
+      broken.add(`services:${name}.image`);
     }
     return path;
   });

@@ -82,7 +82,12 @@ const APPEND_UNIQUE_FIELDS = [
   "groupAdd",
 ] as const;
 
-function mergeService(base: PartialService, override: PartialService, sources: SourceMap): PartialService {
+/** `override` over `base` by the rules above; used by `-f` files and by `extends`. */
+export function mergeService(
+  base: PartialService,
+  override: PartialService,
+  sources: SourceMap,
+): PartialService {
   const merged: PartialService = { ...base, ...override };
   for (const field of MAP_FIELDS) {
     if (base[field] && override[field]) {

@@ -7,7 +7,7 @@ import { closest } from "./suggest.js";
 
 /** Compose attributes composec accepts but does not act on yet, per kind of mapping. */
 export const NOT_RUN_YET = {
-  top: ["configs", "include", "models"],
+  top: ["configs", "models"],
   service: [
     "annotations",
     "attach",
@@ -28,7 +28,6 @@ export const NOT_RUN_YET = {
     "device_cgroup_rules",
     "dns_opt",
     "dns_search",
-    "extends",
     "external_links",
     "gpus",
     "isolation",
@@ -267,10 +266,41 @@ const ulimits = z.record(
   }),
 );
 
+/** `extends: base` or `{service, file}`: the service this one starts from (extends.ts). */
+const extendsSchema = z.union(
+  [
+    text,
+    attributes("extends", {
+      service: z.string({ error: "must be the name of the service to extend" }),
+      file: z.optional(z.string({ error: "must be the path of the compose file that defines the service" })),
+    }),
+  ],
+  { error: "must be a service name or a mapping with service (and file)" },
+);
+
+/** One `include` entry: a path, or `{path, project_directory, env_file}` (include.ts). */
+const includeEntry = z.union(
+  [
+    text,
+    attributes("an include entry", {
+      path: z.union([z.string(), z.array(text)], {
+        error: (issue) =>
+          issue.input === undefined
+            ? "is required: the compose file to include"
+            : "must be the path of a compose file, or a list of paths merged in order",
+      }),
+      project_directory: z.optional(text),
+      env_file: z.optional(stringOrList),
+    }),
+  ],
+  { error: "must be the path of a compose file or a mapping with path (and project_directory, env_file)" },
+);
+
 export const serviceSchema = attributes(
   "a service",
   {
     image: z.optional(text),
+    extends: z.optional(extendsSchema),
     build: z.optional(build),
     command: z.optional(
       z.union([z.null(), stringOrList], { error: "must be a string or a list of strings" }),
@@ -434,6 +464,7 @@ export const composeFileSchema = attributes(
   {
     version: z.optional(z.union([z.string(), z.number()], { error: "must be a string (it is ignored)" })),
     name: z.optional(text),
+    include: z.optional(z.array(includeEntry, { error: "must be a list of compose files to include" })),
     services: z.optional(z.nullable(mappingOf("services", serviceSchema))),
     networks: z.optional(z.nullable(mappingOf("networks", networkSchema))),
     volumes: z.optional(z.nullable(mappingOf("volumes", volumeSchema))),
@@ -452,3 +483,5 @@ export type ComposeFile = z.infer<typeof composeFileSchema>;
 export type RawService = z.infer<typeof serviceSchema>;
 export type RawSecretGrant = z.infer<typeof secretGrant>;
 export type RawSecret = z.infer<typeof secretSchema>;
+export type RawExtends = z.infer<typeof extendsSchema>;
+export type RawIncludeEntry = z.infer<typeof includeEntry>;

@@ -95,6 +95,7 @@ export class Diagnostics {
   readonly warnings: Problem[] = [];
   /** Definitions already reported as invalid (`secrets:db`): references to them say nothing more. */
   readonly broken = new Set<string>();
+  readonly #reported = new Set<string>();
 
   constructor(private readonly sources: SourceMap) {}
 
@@ -104,7 +105,12 @@ export class Diagnostics {
   }
 
   error(location: Location | undefined, path: PathSegment[] | string, message: string): void {
-    this.problems.push({ location, path: typeof path === "string" ? path : formatPath(path), message });
+    const problem = { location, path: typeof path === "string" ? path : formatPath(path), message };
+    // A base that several services extend is checked with each of them: say each thing once.
+    const key = `${location?.file}:${location?.line}:${location?.column} ${problem.path} ${message}`;
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
+    this.problems.push(problem);
   }
 
   warn(location: Location | undefined, path: PathSegment[] | string, message: string): void {

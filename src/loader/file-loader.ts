@@ -1,0 +1,38 @@
+// What `extends` and `include` need of the loader to read compose files beyond the `-f` ones. The
+// loader (index.ts) provides it; extends.ts and include.ts only call it, so the per-file stages
+// stay in one place.
+import type { CanonicalFile } from "./canonicalize.js";
+import type { ExtendsFile } from "./extends.js";
+import type { Lookup } from "./interpolate.js";
+import type { ComposeFile } from "./schema.js";
+import type { Diagnostics, SourceMap } from "./source-map.js";
+
+/** The variables a compose file is interpolated with, and how it came to be read. */
+export interface Scope {
+  lookup: Lookup;
+  /** Files whose `include` led to this one, outermost first: including one of them is a cycle. */
+  includedBy: readonly string[];
+  /** Files read for `extends` under this scope, by absolute path (their values depend on `lookup`). */
+  extendsFiles: Map<string, ExtendsFile | undefined>;
+}
+
+export interface FileLoader {
+  sources: SourceMap;
+  diagnostics: Diagnostics;
+  /**
+   * The project's own variables. Bare `environment` keys of every file, included ones too, take
+   * their values from these, as Compose resolves them on the whole project.
+   */
+  projectLookup: Lookup;
+  /** Parses a file and registers its positions; undefined (problems reported) unless a mapping. */
+  parse(file: string, text: string): Record<string, unknown> | undefined;
+  /** Interpolates parsed data and checks it against the schema; undefined when it does not fit. */
+  check(
+    file: string,
+    data: Record<string, unknown>,
+    lookup: Lookup,
+    inPlace: boolean,
+  ): ComposeFile | undefined;
+  /** A whole compose file: parsed, interpolated, checked, canonical, its extends and includes done. */
+  load(file: string, text: string, baseDir: string, scope: Scope): CanonicalFile | undefined;
+}
