@@ -92,4 +92,19 @@ describe("createLogPrinter", () => {
     expect(seen).toEqual(["token=s3cret"]);
     expect(text()).toBe("web-1  | token=****\n");
   });
+
+  it("prints a notice about a container on stderr, not as container output", () => {
+    let stdout = "";
+    let stderr = "";
+    const output: Output = {
+      stdout: (chunk) => (stdout += chunk),
+      stderr: (chunk) => (stderr += chunk),
+      stdoutIsTTY: false,
+      stderrIsTTY: false,
+    };
+    const printer = createLogPrinter(output, "demo", [web], { prefix: true, colour: false });
+    printer.line({ container: web, notice: 'service "web": logging driver "none" keeps no log' });
+    expect(stdout).toBe("");
+    expect(stderr).toBe('warning: service "web": logging driver "none" keeps no log\n');
+  });
 });

@@ -2,7 +2,7 @@
 // (`web-1  | ...`), names padded to one width and coloured in a terminal. Every line goes through
 // the project's masker first; this is the one place container output reaches the screen from `logs`
 // and `up`.
-import type { LogLine } from "../compose/logs.js";
+import type { LogOutput } from "../compose/logs.js";
 import type { ObservedContainer } from "../plan/state.js";
 import { noMasking, type Masker } from "./mask.js";
 import type { Output } from "./output.js";
@@ -19,7 +19,8 @@ export interface LogPrinterOptions {
 }
 
 export interface LogPrinter {
-  line(line: LogLine): void;
+  /** A container's line to stdout; a notice about a container (no output to show) to stderr. */
+  line(line: LogOutput): void;
 }
 
 /** The container's name without the `<project>-` in front (`web-1`), as Compose shows it. */
@@ -60,6 +61,9 @@ export function createLogPrinter(
   };
   const mask = options.mask ?? noMasking;
   return {
-    line: (line) => output.stdout(`${prefixOf(line.container)}${mask(line.text)}\n`),
+    line: (line) =>
+      "notice" in line
+        ? output.stderr(`warning: ${line.notice}\n`)
+        : output.stdout(`${prefixOf(line.container)}${mask(line.text)}\n`),
   };
 }

@@ -4,6 +4,7 @@ import { Writable, type Readable } from "node:stream";
 import type { Engine, LogOptions } from "../engine/client.js";
 import { toObservedContainer } from "../engine/observe.js";
 import type { ObservedContainer } from "../plan/state.js";
+import { EngineError } from "../errors.js";
 import { LineSplitter } from "./line-splitter.js";
 
 export interface LogsOptions {
@@ -28,6 +29,18 @@ export interface LogLine {
   text: string;
 }
 
+/**
+ * Said instead of a container's lines when the engine cannot read its log back: its logging driver
+ * keeps none (`none`, or a remote driver with the engine's local cache turned off).
+ */
+export interface LogNotice {
+  container: ObservedContainer;
+  notice: string;
+}
+
+/** What `logs` hands its caller: the containers' lines, and notices about containers. */
+export type LogOutput = LogLine | LogNotice;
+
 /** The containers `logs` shows: the services' own (not one-off ones), sorted by name. */
 export async function logContainers(
   projectName: string,
@@ -49,7 +62,7 @@ export async function logs(
   containers: ObservedContainer[],
   engine: Engine,
   options: LogsOptions,
-  onLine: (line: LogLine) => void,
+  onLine: (line: LogOutput) => void,
 ): Promise<void> {
   await Promise.all(
     containers.map(async (container) => {
@@ -59,17 +72,30 @@ export async function logs(
   );
 }
 
-/** Reads one container's log as whole lines; `tty` says the stream is raw rather than multiplexed. */
+/**
+ * Reads one container's log as whole lines; `tty` says the stream is raw rather than multiplexed.
+ * A log the engine cannot read back is one notice, not a failure: the other containers go on.
+ */
 export async function containerLines(
   engine: Engine,
   container: ObservedContainer,
   options: LogsOptions & { tty: boolean },
-  onLine: (line: LogLine) => void,
+  onLine: (line: LogOutput) => void,
 ): Promise<void> {
   const query: LogOptions = { follow: options.follow ?? false, timestamps: options.timestamps ?? false };
   if (options.tail !== undefined) query.tail = options.tail;
   if (options.since !== undefined) query.since = options.since;
-  const stream = await engine.logs(container, query);
+  let stream: Readable;
+  try {
+    stream = await engine.logs(container, query);
+  } catch (error) {
+    if (!cannotRead(error)) throw error;
+    // Only now is the driver's name worth a round trip: it goes in the notice.
+    const driver = (await engine.inspectContainer(container).catch(() => undefined))?.HostConfig.LogConfig
+      ?.Type;
+    onLine({ container, notice: unreadableNotice(container, driver) });
+    return;
+  }
   await splitStream(
     engine,
     stream,
@@ -77,6 +103,24 @@ export async function containerLines(
     (stream, text) => onLine({ container, stream, text }),
     options.signal,
   );
+}
+
+/**
+ * Whether the engine refused to read a log because of its driver ("configured logging driver does
+ * not support reading", HTTP 501). Engine 20.10 reads other drivers through its local cache
+ * ("dual logging"), so the driver's name alone does not tell; the engine's answer does.
+ */
+function cannotRead(error: unknown): boolean {
+  const cause = (error as { cause?: { statusCode?: unknown } } | null)?.cause;
+  return (
+    error instanceof EngineError &&
+    (cause?.statusCode === 501 || /logging driver does not support reading/i.test(error.message))
+  );
+}
+
+function unreadableNotice(container: ObservedContainer, driver: string | undefined): string {
+  const which = driver ? `logging driver "${driver}"` : "its logging driver";
+  return `service "${container.service}" (container ${container.name}): ${which} keeps no log the engine can read back, so there is no output to show; composec reads json-file, local and journald logs, and other drivers' through the engine's cache unless cache-disabled is set`;
 }
 
 /** Feeds a (multiplexed unless `tty`) log stream through one LineSplitter per output stream. */

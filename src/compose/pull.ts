@@ -93,7 +93,7 @@ async function pullByPolicy(
   }
   const onlyMissing =
     options.policy === "missing" ||
-    [...policies].every((policy) => policy === "missing" || policy === "if_not_present");
+    [...policies].every((policy) => policy !== "always" && policy !== "build");
   const present = (await engine.inspectImage(image)) !== undefined;
   if (onlyMissing && present) {
     options.onProgress?.({ resource: title, status: "Exists", detail: "already present, not pulled" });

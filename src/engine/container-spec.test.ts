@@ -206,4 +206,18 @@ describe("containerSpec", () => {
     });
     expect(spec(makeService("web", { image: "busybox" })).create).not.toHaveProperty("platform");
   });
+
+  it("sends logging as the HostConfig's LogConfig, and nothing without it (the engine's default)", () => {
+    const logging = { driver: "local", options: { "max-size": "10m", "max-file": "3" } };
+    expect(spec(makeService("web", { image: "busybox", logging })).create.HostConfig?.LogConfig).toEqual({
+      Type: "local",
+      Config: { "max-size": "10m", "max-file": "3" },
+    });
+    const optionsOnly = makeService("web", { image: "busybox", logging: { options: { "max-size": "1m" } } });
+    expect(spec(optionsOnly).create.HostConfig?.LogConfig).toEqual({
+      Type: "",
+      Config: { "max-size": "1m" },
+    });
+    expect(spec(makeService("web", { image: "busybox" })).create.HostConfig).not.toHaveProperty("LogConfig");
+  });
 });

@@ -63,6 +63,8 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     GroupAdd: service.groupAdd,
   };
   setDefined(hostConfig, {
+    // An empty Type is the engine's default driver, given the options.
+    LogConfig: service.logging && { Type: service.logging.driver ?? "", Config: service.logging.options },
     Init: service.init,
     ShmSize: service.shmSize,
     Memory: service.memLimit,

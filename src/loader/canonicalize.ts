@@ -195,6 +195,14 @@ function canonicalService(
     service.healthcheck = healthcheck;
   }
   set("restart", raw.restart);
+  if (raw.logging !== undefined) {
+    const options: Record<string, string> = {};
+    for (const [key, value] of Object.entries(raw.logging.options ?? {})) {
+      options[key] = value === null ? "" : String(value);
+    }
+    service.logging =
+      raw.logging.driver === undefined ? { options } : { driver: raw.logging.driver, options };
+  }
   if (raw.labels !== undefined) set("labels", stringMap(raw.labels));
   set("containerName", raw.container_name);
   set("hostname", raw.hostname);
@@ -241,11 +249,8 @@ function canonicalService(
   set("stdinOpen", toBoolean(raw.stdin_open));
   if (raw.group_add !== undefined) set("groupAdd", raw.group_add.map(String));
   set("platform", raw.platform);
-  if (raw.pull_policy !== undefined) {
-    if (raw.pull_policy === "daily" || raw.pull_policy === "weekly") {
-      fail(["pull_policy"], `"${raw.pull_policy}" is not run yet; use always, never, missing or build`);
-    } else set("pullPolicy", raw.pull_policy);
-  }
+  // daily and weekly are pulled as missing (src/plan/pull-plan.ts).
+  set("pullPolicy", raw.pull_policy);
   const replicas = raw.deploy?.replicas ?? raw.scale;
   if (replicas !== undefined) {
     const count = Number(replicas);

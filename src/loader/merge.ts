@@ -1,7 +1,7 @@
 // Stage 5: several files become one, in `-f` order, with Compose's override rules: scalars are
 // replaced, mappings merge key by key, and lists merge by what identifies an entry (a port by
 // `host_ip:published:target/protocol`, a volume or a secret by its target) or append unique values.
-import type { Build, PortMapping, VolumeMount } from "../model/project.js";
+import type { Build, Logging, PortMapping, VolumeMount } from "../model/project.js";
 import type { CanonicalFile, PartialGrant, PartialService } from "./canonicalize.js";
 import type { SourceMap } from "./source-map.js";
 
@@ -116,9 +116,18 @@ export function mergeService(
   }
   if (base.healthcheck && override.healthcheck)
     merged.healthcheck = { ...base.healthcheck, ...override.healthcheck };
+  if (base.logging && override.logging) merged.logging = mergeLogging(base.logging, override.logging);
   if (base.build && override.build) merged.build = mergeBuild(base.build, override.build, sources);
   sources.inherit(merged, override, base);
   return merged;
+}
+
+/** Options belong to a driver: they merge under one driver (or where a file names none), as compose-go's. */
+function mergeLogging(base: Logging, override: Logging): Logging {
+  if (base.driver !== undefined && override.driver !== undefined && base.driver !== override.driver) {
+    return override;
+  }
+  return { ...base, ...override, options: { ...base.options, ...override.options } };
 }
 
 function mergeBuild(base: Partial<Build>, override: Partial<Build>, sources: SourceMap): Partial<Build> {

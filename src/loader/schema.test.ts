@@ -78,13 +78,13 @@ describe("unknown attributes", () => {
         services:
           web:
             image: busybox
-            logging:
-              driver: json-file
+            security_opt:
+              - no-new-privileges:true
       `,
     });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^compose\.yaml:4:\d+ services\.web\.logging: /);
-    expect(warnings[0]).toContain("logging");
+    expect(warnings[0]).toMatch(/^compose\.yaml:4:\d+ services\.web\.security_opt: /);
+    expect(warnings[0]).toContain("security_opt");
   });
 
   it("version: is obsolete: a warning", async () => {

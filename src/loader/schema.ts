@@ -33,7 +33,6 @@ export const NOT_RUN_YET = {
     "isolation",
     "label_file",
     "links",
-    "logging",
     "mac_address",
     "models",
     "mem_reservation",
@@ -189,6 +188,16 @@ const healthcheck = attributes("healthcheck", {
   start_interval: z.optional(duration),
   retries: z.optional(integer),
   disable: z.optional(boolean),
+});
+
+/** `logging`: the engine's log driver and its options (values are strings to the engine). */
+const logging = attributes("logging", {
+  driver: z.optional(text),
+  options: z.optional(
+    z.nullable(
+      z.record(z.string(), nullableScalar, { error: "must be a mapping of option names to values" }),
+    ),
+  ),
 });
 
 const build = z.union(
@@ -354,6 +363,7 @@ export const serviceSchema = attributes(
     network_mode: z.optional(text),
     depends_on: z.optional(dependsOn),
     healthcheck: z.optional(healthcheck),
+    logging: z.optional(logging),
     restart: z.optional(
       z.string().check(
         z.regex(/^(no|always|unless-stopped|on-failure(:\d+)?)$/, {

@@ -27,6 +27,17 @@ describe("configHash", () => {
     expect(configHash(project, { ...base, user: "1000" })).not.toBe(hash);
   });
 
+  it("covers logging (a new driver or option recreates), and is unchanged for services without it", () => {
+    const logging = { driver: "json-file", options: { "max-size": "1m" } };
+    const logged = configHash(project, { ...base, logging });
+    expect(logged).not.toBe(hash);
+    expect(configHash(project, { ...base, logging: { ...logging, driver: "local" } })).not.toBe(logged);
+    expect(configHash(project, { ...base, logging: { ...logging, options: { "max-size": "2m" } } })).not.toBe(
+      logged,
+    );
+    expect(configHash(project, { ...base, logging: undefined })).toBe(hash);
+  });
+
   it("covers secret references, not only their presence", () => {
     const secret = { source: "token", target: "/run/secrets/token", uid: 0, gid: 0, mode: 0o444 };
     const withSecret = configHash(project, { ...base, secrets: [secret] });

@@ -40,6 +40,8 @@ export interface Service {
   dependsOn: Record<string, Dependency>;
   healthcheck?: Healthcheck;
   restart?: string;
+  /** Where the engine sends the container's output (`logging:`); absent: the engine's default. */
+  logging?: Logging;
   labels: Record<string, string>;
   containerName?: string;
   hostname?: string;
@@ -66,7 +68,8 @@ export interface Service {
   stdinOpen: boolean;
   groupAdd: string[];
   platform?: string;
-  pullPolicy?: "always" | "never" | "missing" | "build" | "if_not_present";
+  /** `daily` and `weekly` are kept as written and pulled as `missing` (src/plan/pull-plan.ts). */
+  pullPolicy?: "always" | "never" | "missing" | "build" | "if_not_present" | "daily" | "weekly";
   /** Number of containers (`scale`, or `deploy.replicas`). */
   replicas: number;
   profiles: string[];
@@ -90,6 +93,13 @@ export interface Build {
   pull: boolean;
   cacheFrom: string[];
   secrets: BuildSecret[];
+}
+
+export interface Logging {
+  /** The engine's log driver (`json-file`, `local`, `journald`, `syslog`, `none`, ...); absent: its default. */
+  driver?: string;
+  /** The driver's options (`max-size`, ...), values as strings. */
+  options: Record<string, string>;
 }
 
 export interface EnvFileRef {

@@ -100,6 +100,9 @@ function service(service: Service): Document {
     ),
     healthcheck: service.healthcheck ? healthcheck(service.healthcheck) : undefined,
     restart: service.restart,
+    logging: service.logging
+      ? compact({ driver: service.logging.driver, options: nonEmpty(service.logging.options) })
+      : undefined,
     labels: nonEmpty(service.labels),
     container_name: service.containerName,
     hostname: service.hostname,
