@@ -78,7 +78,7 @@ describe("planPulls", () => {
   });
 
   it("reads daily and weekly as missing", () => {
-    const web = makeService("web", { image: "a:1", pullPolicy: "daily" as Service["pullPolicy"] });
+    const web = makeService("web", { image: "a:1", pullPolicy: "daily" });
     expect(pulls([web], { "a:1": amd64 }).pulls).toEqual([]);
     expect(pulls([web], { "a:1": null }).pulls).toEqual(["a:1 <- web (not present on the engine)"]);
   });
