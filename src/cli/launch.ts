@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { Script } from "node:vm";
+import { constants, Script } from "node:vm";
 
 declare const __dirname: string;
 /** The first hex digits of the bundle's SHA-256, put here by the build. */
@@ -28,7 +28,8 @@ try {
 // The bundle runs as the CommonJS module it is, in the usual module wrapper.
 const script = new Script(
   `(function (exports, require, module, __filename, __dirname) {${readFileSync(bundle, "utf8")}\n})`,
-  { filename: bundle, cachedData },
+  // `import()` in the bundle (of a package left outside it) loads as it would in a plain module.
+  { filename: bundle, cachedData, importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER },
 );
 const module = { exports: {} };
 (script.runInThisContext() as (...args: unknown[]) => void)(

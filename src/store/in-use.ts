@@ -38,10 +38,12 @@ export function engineInUseCheck(env: Environment): InUseCheck {
 }
 
 async function listLabelled(env: Environment): Promise<ContainerSummary[]> {
-  const socketPath = env.DOCKER_HOST?.replace("unix://", "") ?? "/var/run/docker.sock";
-  // Loaded here, not at start-up: every other `secret` command works without an engine.
-  const { default: Docker } = await import("dockerode");
-  const docker = new Docker({ socketPath, timeout: TIMEOUT_MS });
+  // The engine client loads here, not at start-up: every other `secret` command works without an
+  // engine.
+  const { createDocker, formatEndpoint, resolveEndpoint } = await import("../engine/client.js");
+  const endpoint = resolveEndpoint(undefined, env);
+  const socketPath = formatEndpoint(endpoint);
+  const docker = createDocker(endpoint);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
