@@ -196,10 +196,7 @@ function canonicalService(
   }
   set("restart", raw.restart);
   if (raw.logging !== undefined) {
-    const options: Record<string, string> = {};
-    for (const [key, value] of Object.entries(raw.logging.options ?? {})) {
-      options[key] = value === null ? "" : String(value);
-    }
+    const options = stringMap(raw.logging.options ?? {});
     service.logging =
       raw.logging.driver === undefined ? { options } : { driver: raw.logging.driver, options };
   }

@@ -42,7 +42,7 @@ async function listLabelled(env: Environment): Promise<ContainerSummary[]> {
   // engine.
   const { createDocker, formatEndpoint, resolveEndpoint } = await import("../engine/client.js");
   const endpoint = resolveEndpoint(undefined, env);
-  const socketPath = formatEndpoint(endpoint);
+  const where = formatEndpoint(endpoint);
   const docker = createDocker(endpoint);
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -55,7 +55,7 @@ async function listLabelled(env: Environment): Promise<ContainerSummary[]> {
       }),
     ]);
   } catch (error) {
-    throw new EngineError(`no Docker Engine answered at ${socketPath} (${(error as Error).message})`, {
+    throw new EngineError(`no Docker Engine answered at ${where} (${(error as Error).message})`, {
       cause: error,
     });
   } finally {
