@@ -23,6 +23,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Docker from "dockerode";
+import { floorDown } from "./floor-down.mjs";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cliPath = path.join(repoRoot, "dist/cli/bin.js");
@@ -125,17 +126,7 @@ const floor = {
   },
   async down(project) {
     const start = performance.now();
-    const filters = { label: [`${LABEL}=${project}`] };
-    const containers = await docker.listContainers({ all: true, filters });
-    await Promise.all(
-      containers.map(async (info) => {
-        const container = docker.getContainer(info.Id);
-        if (info.State === "running") await container.stop();
-        await container.remove();
-      }),
-    );
-    for (const network of await docker.listNetworks({ filters }))
-      await docker.getNetwork(network.Id).remove();
+    await floorDown(docker, project);
     return performance.now() - start;
   },
 };

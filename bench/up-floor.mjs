@@ -7,6 +7,7 @@
 //   node bench/up-floor.mjs down PROJECT
 import process from "node:process";
 import Docker from "dockerode";
+import { floorDown } from "./floor-down.mjs";
 
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 const [command, project, count, image] = process.argv.slice(2);
@@ -33,17 +34,7 @@ if (command === "up") {
     }),
   );
 } else if (command === "down") {
-  const filters = { label: [`${label}=${project}`] };
-  const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(
-    containers.map(async (info) => {
-      const container = docker.getContainer(info.Id);
-      if (info.State === "running") await container.stop();
-      await container.remove();
-    }),
-  );
-  const networks = await docker.listNetworks({ filters });
-  await Promise.all(networks.map((network) => docker.getNetwork(network.Id).remove()));
+  await floorDown(docker, project);
 } else {
   console.error("usage: up-floor.mjs up PROJECT N IMAGE | down PROJECT");
   process.exit(2);

@@ -36,8 +36,9 @@ module.exports = new Proxy({}, { get: (_, key) => (real ??= require("node:child_
   },
 };
 
+// A cache is named by its bundle's hash: those of earlier builds would only pile up.
 for (const old of await readdir("dist/cli").catch(() => [])) {
-  if (/^(chunk-.*\.js(\.map)?|composec-.*\.cache)$/.test(old)) await rm(`dist/cli/${old}`);
+  if (/^composec-.*\.cache$/.test(old)) await rm(`dist/cli/${old}`);
 }
 await build({
   entryPoints: ["src/cli/bin.ts"],
