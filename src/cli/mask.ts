@@ -186,59 +186,59 @@ export function closeMaskedOutput(stream: Writable): Promise<void> {
   });
 }
 
-/** The values delivered to the project's containers, read back from its tmpfs (none without one). */
-export async function projectSecretValues(projectName: string): Promise<Buffer[]> {
-  // Loaded here rather than at the top: `config` masks too, and must not pay at every start for the
-  // material's modules (crypto, child processes) it never uses.
-  const [{ ProjectMaterial }, { projectMaterialDir }, { runtimeLocation }] = await Promise.all([
+/**
+ * Where the project's material would be, or undefined without a runtime location (nothing was
+ * delivered then). Loaded here rather than at the top: `config` masks too, and must not pay at
+ * every start for the material's modules (crypto, child processes) it never uses.
+ */
+async function loadMaterial(projectName: string): Promise<{
+  dir: string | undefined;
+  material: typeof import("../materialize/material.js");
+}> {
+  const [material, { projectMaterialDir }, { runtimeLocation }] = await Promise.all([
     import("../materialize/material.js"),
     import("../compose/secrets.js"),
     import("../materialize/tmpfs.js"),
   ]);
-  let location;
   try {
-    location = runtimeLocation();
+    return { dir: projectMaterialDir(projectName, runtimeLocation()), material };
   } catch {
-    return [];
+    return { dir: undefined, material };
   }
-  const material = await ProjectMaterial.peek(projectMaterialDir(projectName, location));
-  return material.deliveredValues();
+}
+
+/** The values delivered to the project's containers, read back from its tmpfs (none without one). */
+export async function projectSecretValues(projectName: string): Promise<Buffer[]> {
+  const { dir, material } = await loadMaterial(projectName);
+  return dir === undefined ? [] : material.deliveredValuesSync(dir);
 }
 
 /**
  * A masker for the values delivered to the project's containers, read back from its tmpfs, kept
  * up to date: a second `up` may put new values in place (live, or for a container it recreates)
  * while `logs -f` or an attached `up` prints, and a container can print a new value only after it
- * is in place. So before a batch of lines is printed, the material is checked for changes (a few
- * directory stats; the values are read again only when it changed).
+ * is in place. No engine event marks a live replacement, so before a batch of lines is printed
+ * the material is looked at (one stat per directory; the values are read again only when it
+ * changed).
  */
 export async function projectMasker(projectName: string): Promise<Masker> {
-  const [{ deliveredValuesSync, deliveryStamp }, { projectMaterialDir }, { runtimeLocation }] =
-    await Promise.all([
-      import("../materialize/material.js"),
-      import("../compose/secrets.js"),
-      import("../materialize/tmpfs.js"),
-    ]);
-  let dir: string;
-  try {
-    dir = projectMaterialDir(projectName, runtimeLocation());
-  } catch {
-    return noMasking;
-  }
-  let stamp = "";
+  const { dir, material } = await loadMaterial(projectName);
+  if (dir === undefined) return noMasking;
+  const watch = new material.DeliveryWatch(dir);
   let masker: Masker = noMasking;
+  /** Whether the values read last are all the directory times show; false forces a read. */
+  let settled = false;
   const refresh = (): void => {
-    const now = deliveryStamp(dir);
-    if (now.stamp === stamp) return;
-    masker = createMasker(deliveredValuesSync(dir));
-    // A change in the same clock tick as the one just read would not change the stamp: while the
+    const { changed, newestNs } = watch.look();
+    if (settled && !changed) return;
+    masker = createMasker(material.deliveredValuesSync(dir));
+    // A change in the same clock tick as the one just read would not change the times: while the
     // newest change is that recent, read again next time.
-    const recent = BigInt(Date.now()) * 1_000_000n - now.newestNs < RECENT_NS;
-    stamp = recent ? "" : now.stamp;
+    settled = BigInt(Date.now()) * 1_000_000n - newestNs >= RECENT_NS;
   };
   refresh();
   // Once per turn of the event loop: the lines printed in one turn came from output received
-  // before it, so none of them can hold a value put in place after the check.
+  // before it, so none of them can hold a value put in place after the look.
   let checked = false;
   return (line) => {
     if (!checked) {
@@ -252,8 +252,3 @@ export async function projectMasker(projectName: string): Promise<Masker> {
 
 /** Longer than a kernel clock tick (at most 10 ms), which is how coarse directory times are. */
 const RECENT_NS = 50_000_000n;
-
-/** Kept for callers that print before a project is known: shows the line as it is. */
-export function maskLine(line: string): string {
-  return line;
-}

@@ -11,7 +11,7 @@
 //
 // Everything lives on the project's tmpfs: the key and digests vanish with the bytes they describe.
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { EngineError } from "../errors.js";
@@ -185,18 +185,8 @@ export class ProjectMaterial {
   }
 
   /** The bytes in place for every service, read back from the tmpfs (for masking logs). */
-  async deliveredValues(): Promise<Buffer[]> {
-    const out: Buffer[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(path);
-        else if (entry.isFile()) out.push(await readFile(path));
-      }
-    };
-    await walk(join(this.dir, "services"));
-    await walk(join(this.dir, "files"));
-    return out;
+  deliveredValues(): Promise<Buffer[]> {
+    return Promise.resolve(deliveredValuesSync(this.dir));
   }
 
   private digest(grant: ServiceSecret, value: SecretValue): string {
@@ -234,19 +224,13 @@ export class ProjectMaterial {
 }
 
 /**
- * The bytes in place for every service (as deliveredValues), read synchronously: a masker checks
- * between two lines of output, before it prints them, whether values were replaced meanwhile.
+ * The bytes in place for every service, read synchronously (small files on a tmpfs): a masker
+ * reads them between two lines of output, before it prints them, when values were replaced.
  */
 export function deliveredValuesSync(dir: string): Buffer[] {
   const out: Buffer[] = [];
   const walk = (path: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(path, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
+    for (const entry of readEntries(path)) {
       if (entry.isDirectory()) walk(join(path, entry.name));
       else if (entry.isFile()) out.push(readFileSync(join(path, entry.name)));
     }
@@ -256,37 +240,57 @@ export function deliveredValuesSync(dir: string): Buffer[] {
   return out;
 }
 
-/** When the material in `dir` changed last, as a stamp to compare, and its newest time (ns). */
-export interface DeliveryStamp {
-  stamp: string;
-  newestNs: bigint;
+/**
+ * Tells whether values were put in place or removed since it last looked: every file is renamed
+ * into (or removed from) a directory under services/ or files/, which changes that directory's
+ * times. It stats each directory it knows of, and lists only those whose times changed (a new or
+ * removed subdirectory changes its parent's), so a look costs one stat per directory.
+ */
+export class DeliveryWatch {
+  #seen = new Map<string, { stamp: string; subdirs: string[] }>();
+
+  constructor(private readonly dir: string) {}
+
+  /**
+   * Whether anything changed since the last look (at the first: whether there is material), and
+   * the newest directory time (ns). Those times are as coarse as the kernel's clock tick, so two
+   * changes within one tick share them: a caller that looked in between must read again while the
+   * newest time is that recent.
+   */
+  look(): { changed: boolean; newestNs: bigint } {
+    const found = new Map<string, { stamp: string; subdirs: string[] }>();
+    let newestNs = 0n;
+    const visit = (path: string): void => {
+      const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
+      if (stats === undefined || !stats.isDirectory()) return;
+      for (const time of [stats.mtimeNs, stats.ctimeNs]) if (time > newestNs) newestNs = time;
+      const stamp = `${stats.ino}:${stats.mtimeNs}:${stats.ctimeNs}`;
+      const before = this.#seen.get(path);
+      const subdirs =
+        before?.stamp === stamp
+          ? before.subdirs
+          : readEntries(path)
+              .filter((entry) => entry.isDirectory())
+              .map((entry) => join(path, entry.name));
+      found.set(path, { stamp, subdirs });
+      for (const subdir of subdirs) visit(subdir);
+    };
+    visit(join(this.dir, "services"));
+    visit(join(this.dir, "files"));
+    const changed =
+      found.size !== this.#seen.size ||
+      [...found].some(([path, { stamp }]) => this.#seen.get(path)?.stamp !== stamp);
+    this.#seen = found;
+    return { changed, newestNs };
+  }
 }
 
-/**
- * Changes whenever a value is put in place or removed: every file is renamed into (or removed
- * from) a directory under services/ or files/, which changes that directory's times. Those times
- * are as coarse as the kernel's clock tick, so two changes within one tick share them: a caller
- * that looked in between must look again while the newest time is that recent.
- */
-export function deliveryStamp(dir: string): DeliveryStamp {
-  const parts: string[] = [];
-  let newestNs = 0n;
-  const walk = (path: string): void => {
-    const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
-    if (stats === undefined || !stats.isDirectory()) return;
-    parts.push(`${path}:${stats.ino}:${stats.mtimeNs}:${stats.ctimeNs}`);
-    for (const time of [stats.mtimeNs, stats.ctimeNs]) if (time > newestNs) newestNs = time;
-    let entries;
-    try {
-      entries = readdirSync(path, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) if (entry.isDirectory()) walk(join(path, entry.name));
-  };
-  walk(join(dir, "services"));
-  walk(join(dir, "files"));
-  return { stamp: parts.join("\n"), newestNs };
+function readEntries(path: string): Dirent[] {
+  try {
+    return readdirSync(path, { withFileTypes: true });
+  } catch {
+    return [];
+  }
 }
 
 async function readDigests(dir: string): Promise<Digests> {
