@@ -1,12 +1,12 @@
 // Pulling images: the `pull` command, and the pulls `up`, `create` and `run` make before anything
-// is created (ensureImages). Both go through pullImages: images pulled once each (services may
+// is created (ensureImages). Both go through pullImage: images pulled once each (services may
 // share one), in parallel, with the registry's credentials from the docker CLI's config.json; a
 // failure is one clear line per image naming its services, and an image that is already present
 // locally says so.
 import { EngineError } from "../errors.js";
 import type { Engine } from "../engine/client.js";
 import type { ProgressListener } from "../engine/progress.js";
-import { credentialsFor } from "../engine/registry-auth.js";
+import { registryCredentials, type RegistryCredentialSource } from "../engine/registry-auth.js";
 import type { Project, Service } from "../model/project.js";
 import { selectServices } from "../plan/graph.js";
 import {
@@ -60,8 +60,9 @@ export async function pull(
     byImage.set(service.image, [...(byImage.get(service.image) ?? []), service]);
   }
 
+  const credentials = credentialsOnce(options);
   const pulled = await Promise.all(
-    [...byImage].map(([image, users]) => pullByPolicy(engine, image, users, options)),
+    [...byImage].map(([image, users]) => pullByPolicy(engine, image, users, credentials, options)),
   );
   outcomes.push(...pulled);
   const failed = outcomes.filter((outcome) => outcome.result === "failed");
@@ -78,6 +79,7 @@ async function pullByPolicy(
   engine: Engine,
   image: string,
   users: Service[],
+  credentials: () => Promise<RegistryCredentialSource>,
   options: PullOptions,
 ): Promise<PullOutcome> {
   const title = `Image ${image}`;
@@ -102,7 +104,7 @@ async function pullByPolicy(
   const platforms = [...new Set(users.flatMap((service) => service.platform ?? []))];
   const request: PullRequest = { image, services: names, cause: "pull" };
   if (platforms.length === 1) request.platform = platforms[0] as string;
-  return pullImage(engine, request, present, options, "kept and used");
+  return pullImage(engine, request, present, credentials, options, "kept and used");
 }
 
 /** Pulls one image with its registry's credentials; a failure is an outcome, not a throw. */
@@ -110,19 +112,20 @@ async function pullImage(
   engine: Engine,
   request: PullRequest,
   present: boolean,
-  options: Pick<EnsureImagesOptions, "onProgress" | "onWarning" | "env">,
+  credentials: () => Promise<RegistryCredentialSource>,
+  options: Pick<EnsureImagesOptions, "onProgress" | "onWarning">,
   /** What happens to a copy already present when the pull fails. */
   fallback: "kept and used" | "left as it was",
 ): Promise<PullOutcome> {
   const { image, services: names } = request;
   const title = `Image ${image}`;
-  const { credentials, note } = await credentialsFor(image, options.env ?? process.env);
+  const { credentials: found, note } = (await credentials()).lookup(image);
   if (note !== undefined) options.onWarning?.(note);
   options.onProgress?.({ resource: title, status: "Pulling" });
   try {
     await engine.pullImage(image, undefined, {
       ...(request.platform === undefined ? {} : { platform: request.platform }),
-      ...(credentials === undefined ? {} : { credentials }),
+      ...(found === undefined ? {} : { credentials: found }),
     });
   } catch (error) {
     const reason = (error as Error).message.replace(/^image \S+: /, "");
@@ -152,34 +155,47 @@ export interface EnsureImagesOptions {
   env?: Record<string, string | undefined>;
 }
 
+export interface EnsuredImages {
+  /** The images pulled (or, dry, to be pulled). */
+  pulled: string[];
+  /**
+   * The id the engine has for each image-only service's `image:` (null: absent), as of the end of
+   * the pulls: what observe() would inspect again. An image a selected `build:` names is left out
+   * (a build may replace it).
+   */
+  ids: Record<string, string | null>;
+}
+
 /**
  * Pulls what the selected services need before anything is created (CLARIFICATIONS.md 8): images
  * missing (or for another platform), or every image with pull_policy/`--pull` always. Throws one
  * EngineError, naming service, image and the engine's reason for each, when an image must not be
- * pulled and is missing, or when a pull fails. Returns the images pulled (or, dry, to be pulled).
+ * pulled and is missing, or when a pull fails.
  */
 export async function ensureImages(
   project: Project,
   engine: Engine,
   services: Iterable<string>,
   options: EnsureImagesOptions = {},
-): Promise<string[]> {
+): Promise<EnsuredImages> {
   const selected = [...services];
-  const images = await inspectImages(project, engine, selected);
+  const images = await inspectImages(engine, pulledReferences(project, selected));
   const plan = planPulls(project, selected, images, options.pull);
   if (plan.errors.length > 0) throw new EngineError(plan.errors.join("\n"));
-  if (plan.pulls.length === 0) return [];
+  const pulled = plan.pulls.map((request) => request.image);
+  if (plan.pulls.length === 0) return { pulled, ids: imageIds(project, selected, images) };
   if (options.dryRun) {
     for (const request of plan.pulls) {
       options.onWarning?.(
         `image ${request.image} would be pulled (${request.services.join(", ")}: ${request.cause})`,
       );
     }
-    return plan.pulls.map((request) => request.image);
+    return { pulled, ids: imageIds(project, selected, images) };
   }
+  const credentials = credentialsOnce(options);
   const outcomes = await Promise.all(
     plan.pulls.map((request) =>
-      pullImage(engine, request, images[request.image] != null, options, "left as it was"),
+      pullImage(engine, request, images[request.image] != null, credentials, options, "left as it was"),
     ),
   );
   const failed = outcomes.filter((outcome) => outcome.result === "failed");
@@ -188,24 +204,28 @@ export async function ensureImages(
       `${failed.map((outcome) => outcome.detail as string).join("\n")}\nnothing was created`,
     );
   }
-  const pulled = plan.pulls.map((request) => request.image);
-  const after = await inspectImages(project, engine, selected);
+  // Only the images just pulled changed.
+  const after = { ...images, ...(await inspectImages(engine, new Set(pulled))) };
   const problems = platformProblems(project, selected, after);
   if (problems.length > 0) throw new EngineError(`${problems.join("\n")}\nnothing was created`);
-  return pulled;
+  return { pulled, ids: imageIds(project, selected, after) };
 }
 
-/** What the engine has of each selected service's `image:` (services with `build:` left out). */
-async function inspectImages(
-  project: Project,
-  engine: Engine,
-  services: string[],
-): Promise<Record<string, ImageFacts | null>> {
+/** The `image:` of each selected service without `build:`: the images pulling is about. */
+function pulledReferences(project: Project, services: string[]): Set<string> {
   const references = new Set<string>();
   for (const name of services) {
     const service = project.services[name];
     if (service?.image !== undefined && service.build === undefined) references.add(service.image);
   }
+  return references;
+}
+
+/** What the engine has of each reference (null: absent). */
+async function inspectImages(
+  engine: Engine,
+  references: Set<string>,
+): Promise<Record<string, ImageFacts | null>> {
   const entries = await Promise.all(
     [...references].map(async (reference) => {
       const info = await engine.inspectImage(reference);
@@ -222,6 +242,36 @@ async function inspectImages(
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** EnsuredImages.ids: the facts' ids, without the images a selected build may replace. */
+function imageIds(
+  project: Project,
+  services: string[],
+  images: Record<string, ImageFacts | null>,
+): Record<string, string | null> {
+  const ids: Record<string, string | null> = {};
+  for (const [reference, facts] of Object.entries(images)) ids[reference] = facts?.id ?? null;
+  for (const name of services) {
+    const service = project.services[name];
+    if (service?.build !== undefined && service.image !== undefined) delete ids[service.image];
+  }
+  return ids;
+}
+
+/**
+ * config.json, read once per batch of pulls and only when something is pulled (not on every
+ * image, not on an `up` that pulls nothing); why its credentials are unusable is said once.
+ */
+function credentialsOnce(
+  options: Pick<EnsureImagesOptions, "onWarning" | "env">,
+): () => Promise<RegistryCredentialSource> {
+  let source: Promise<RegistryCredentialSource> | undefined;
+  return () =>
+    (source ??= registryCredentials(options.env ?? process.env).then((found) => {
+      if (found.note !== undefined) options.onWarning?.(found.note);
+      return found;
+    }));
 }
 
 /** Whether an engine message means the registry could not be reached (as opposed to refused). */

@@ -70,7 +70,7 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
   });
   try {
     // Pulls come before anything is made, so a failed pull leaves nothing behind (CLARIFICATIONS.md 8).
-    const pulling = await ensureImages(project, engine, selected, {
+    const images = await ensureImages(project, engine, selected, {
       ...(options.pull === undefined ? {} : { pull: options.pull }),
       ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
@@ -78,9 +78,9 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
       ...(options.shell === undefined ? {} : { env: options.shell }),
     });
     await buildMissingImages(project, engine, selected, options);
-    return await upWithSecrets(project, engine, selected, secrets, {
+    return await upWithSecrets(project, engine, selected, secrets, images.ids, {
       ...options,
-      ...(options.dryRun ? { pulling } : {}),
+      ...(options.dryRun ? { pulling: images.pulled } : {}),
     });
   } finally {
     secrets.wipe();
@@ -122,9 +122,10 @@ async function upWithSecrets(
   engine: Engine,
   selected: Set<string>,
   secrets: RuntimeSecrets,
+  imageIds: Record<string, string | null>,
   options: UpOptions,
 ): Promise<UpResult> {
-  const state = await observe(engine, project.name, { project, services: selected });
+  const state = await observe(engine, project.name, { project, services: selected, imageIds });
   const plan = planUp(project, state, { ...options, recreate: { ...secrets.recreate, ...options.recreate } });
   for (const warning of plan.warnings) options.onWarning?.(warning);
   if (plan.errors.length > 0) throw new EngineError(plan.errors.join("\n"));

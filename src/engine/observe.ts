@@ -17,6 +17,8 @@ export interface ObserveOptions {
   project?: Project;
   /** Only these services' images are inspected (default: every service's). */
   services?: Iterable<string>;
+  /** Image ids already inspected (by ensureImages, just before): not asked of the engine again. */
+  imageIds?: Record<string, string | null>;
 }
 
 /** Observes the project's containers, networks, volumes and images, in parallel. */
@@ -43,7 +45,10 @@ export async function observe(
     // The `name` filter matches substrings; exact names are picked below.
     declaredVolumes.length > 0 ? engine.listVolumes({ name: declaredVolumes }) : Promise.resolve([]),
     Promise.all(
-      [...imageRefs].map(async (ref) => [ref, (await engine.inspectImage(ref))?.Id ?? null] as const),
+      [...imageRefs].map(async (ref) => {
+        const known = options.imageIds?.[ref];
+        return [ref, known !== undefined ? known : ((await engine.inspectImage(ref))?.Id ?? null)] as const;
+      }),
     ),
   ]);
 

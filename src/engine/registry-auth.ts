@@ -89,29 +89,40 @@ interface DockerConfigFile {
   credHelpers?: Record<string, unknown>;
 }
 
-/** The credentials config.json holds for `reference`'s registry, if any. */
-export async function credentialsFor(
-  reference: string,
+/** config.json's credentials, read once for a batch of pulls. */
+export interface RegistryCredentialSource {
+  /** Why the file's credentials are not used at all (unreadable, not JSON). */
+  note?: string;
+  /** The credentials the file holds for `reference`'s registry, if any. */
+  lookup(reference: string): CredentialLookup;
+}
+
+/** Reads config.json once; its lookup answers for every image of the batch. */
+export async function registryCredentials(
   env: Record<string, string | undefined>,
-): Promise<CredentialLookup> {
+): Promise<RegistryCredentialSource> {
   const file = dockerConfigPath(env);
+  const none = (note?: string): RegistryCredentialSource => ({
+    ...(note === undefined ? {} : { note }),
+    lookup: () => ({}),
+  });
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-    return {
-      note: `${file} cannot be read (${(error as NodeJS.ErrnoException).code}); pulling without credentials`,
-    };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return none();
+    return none(
+      `${file} cannot be read (${(error as NodeJS.ErrnoException).code}); pulling without credentials`,
+    );
   }
   let config: DockerConfigFile;
   try {
     config = JSON.parse(text) as DockerConfigFile;
   } catch {
     // The parser's message quotes the text around the fault, which may be a password: leave it out.
-    return { note: `${file} is not valid JSON; pulling without credentials` };
+    return none(`${file} is not valid JSON; pulling without credentials`);
   }
-  return lookup(reference, config, file);
+  return { lookup: (reference) => lookup(reference, config, file) };
 }
 
 /** Picks the `auths` entry for the reference's registry. Pure, for tests. */
