@@ -3,27 +3,11 @@
 // so in one line naming the service and the driver, while the other services' output still shows.
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  cleanupTempProjects,
-  cli,
-  docker,
-  images,
-  removeProjectResources,
-  tempProject,
-  uniqueProjectName,
-  waitFor,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, docker, images, tempProject, waitFor } from "./helpers.js";
+import { trackProjects } from "./secrets-helpers.js";
 
-let name: string;
-beforeEach(async () => {
-  name = uniqueProjectName("logging");
-  await removeProjectResources(name);
-});
-afterEach(async () => {
-  await removeProjectResources(name);
-  await cleanupTempProjects();
-});
+const newProject = trackProjects();
 
 function project(logging: string, command = `["sh", "-c", "echo hello-from-web && sleep 600"]`): string {
   return `
@@ -44,6 +28,7 @@ ${logging}
 
 describe("logging", () => {
   it("sets the driver and its options (numbers as strings); a change recreates the container", async () => {
+    const name = await newProject("logging");
     const logging = `    logging:
       driver: local
       options:
@@ -83,6 +68,7 @@ describe("logging", () => {
   });
 
   it("logs says in one line that a driver keeps nothing to read, and shows the other services", async () => {
+    const name = await newProject("logging");
     const dir = await tempProject({ "compose.yaml": project("") });
     const up = await cli(["-p", name, "up", "-d"], { cwd: dir });
     expect(up.code, up.stderr).toBe(0);
@@ -109,6 +95,7 @@ describe("logging", () => {
   });
 
   it("attached up says so too, and still follows the other containers to their end", async () => {
+    const name = await newProject("logging");
     const dir = await tempProject({
       "compose.yaml": `
 services:

@@ -214,10 +214,11 @@ describe("up pulls what it needs", () => {
 describe("registry credentials", () => {
   const credentials = { username: "tester", password: "s3cret-pull-password" };
 
-  async function dockerConfig(auths: Record<string, unknown>): Promise<string> {
+  /** A DOCKER_CONFIG directory whose config.json is `config`. */
+  async function dockerConfig(config: Record<string, unknown>): Promise<string> {
     const dir = await mkdtemp(path.join(tmpdir(), "composec-docker-config-"));
     configDirs.push(dir);
-    await writeFile(path.join(dir, "config.json"), JSON.stringify({ auths }));
+    await writeFile(path.join(dir, "config.json"), JSON.stringify(config));
     return dir;
   }
 
@@ -228,7 +229,7 @@ describe("registry credentials", () => {
 
     const anonymous = await cli(["-p", name, "up", "-d"], {
       cwd: dir,
-      env: { DOCKER_CONFIG: await dockerConfig({}) },
+      env: { DOCKER_CONFIG: await dockerConfig({ auths: {} }) },
     });
     expect(anonymous.code).toBe(1);
     expect(anonymous.stderr).toContain(`cannot pull image "${reference}" (service web): the pull failed:`);
@@ -238,7 +239,7 @@ describe("registry credentials", () => {
     const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
     const withAuth = await cli(["-p", name, "up", "-d"], {
       cwd: dir,
-      env: { DOCKER_CONFIG: await dockerConfig({ [`http://${host}/v2/`]: { auth } }) },
+      env: { DOCKER_CONFIG: await dockerConfig({ auths: { [`http://${host}/v2/`]: { auth } } }) },
     });
     expect(withAuth.code, withAuth.stderr).toBe(0);
     expect(withAuth.stderr).toContain(`Image ${reference}  Pulled`);
@@ -248,7 +249,7 @@ describe("registry credentials", () => {
     await removeImage(reference);
     const pull = await cli(["-p", name, "pull"], {
       cwd: dir,
-      env: { DOCKER_CONFIG: await dockerConfig({ [host]: credentials }) },
+      env: { DOCKER_CONFIG: await dockerConfig({ auths: { [host]: credentials } }) },
     });
     expect(pull.code, pull.stderr).toBe(0);
     expect(pull.stderr).toContain(`Image ${reference}  Pulled`);
@@ -257,9 +258,7 @@ describe("registry credentials", () => {
 
   it("names a credential helper it does not run", async () => {
     const reference = await serveBusybox({ credentials });
-    const config = await mkdtemp(path.join(tmpdir(), "composec-docker-config-"));
-    configDirs.push(config);
-    await writeFile(path.join(config, "config.json"), JSON.stringify({ credsStore: "secretservice" }));
+    const config = await dockerConfig({ credsStore: "secretservice" });
     const dir = await tempProject({ "compose.yaml": compose(reference) });
     const result = await cli(["-p", name, "up", "-d"], { cwd: dir, env: { DOCKER_CONFIG: config } });
     expect(result.code).toBe(1);
