@@ -10,7 +10,24 @@ import { lazyRequire } from "../lazy-require.js";
 // dist/vendor/dockerode.cjs is dockerode without its SSH and gRPC stacks, which composec never
 // uses through dockerode (hosts are unix or tcp; BuildKit sessions are served by src/build/):
 // a third of the start-up of every engine command. See scripts/bundle.mjs.
-const loadDockerode = lazyRequire<typeof Docker>("dockerode", "../vendor/dockerode.cjs");
+const requireDockerode = lazyRequire<typeof Docker>("dockerode", "../vendor/dockerode.cjs");
+
+/**
+ * dockerode, loaded with its transport's debug output (`DEBUG=modem`) turned off: that output
+ * prints whole requests, and a pull's `X-Registry-Auth` header carries registry credentials
+ * (base64 of the password). The `debug` package reads `DEBUG` once, when it loads with dockerode,
+ * so the exclusion is added for that moment only.
+ */
+function loadDockerode(): typeof Docker {
+  const debug = process.env["DEBUG"];
+  if (debug === undefined || debug === "") return requireDockerode();
+  process.env["DEBUG"] = `${debug},-modem`;
+  try {
+    return requireDockerode();
+  } finally {
+    process.env["DEBUG"] = debug;
+  }
+}
 import { EngineError } from "../errors.js";
 import { projectFilter } from "../model/names.js";
 import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
