@@ -33,6 +33,12 @@ export interface FileLoader {
     lookup: Lookup,
     inPlace: boolean,
   ): ComposeFile | undefined;
+  /** The loader's own env-file reading (index.ts readEnvFiles), for an included project's env files. */
+  envFiles(
+    paths: string[],
+    outer: Lookup,
+    unreadable: (path: string, error: NodeJS.ErrnoException) => boolean,
+  ): { values: Record<string, string>; ok: boolean };
   /** A whole compose file: parsed, interpolated, checked, canonical, its extends and includes done. */
   load(file: string, text: string, baseDir: string, scope: Scope): CanonicalFile | undefined;
 }

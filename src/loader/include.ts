@@ -10,7 +10,6 @@ import { dirname } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { formatLocation, type Location } from "../errors.js";
 import { resolvePath, type CanonicalFile } from "./canonicalize.js";
-import { parseDotenv } from "./dotenv.js";
 import type { FileLoader, Scope } from "./file-loader.js";
 import { mergeFiles } from "./merge.js";
 import type { PathSegment } from "./paths.js";
@@ -169,29 +168,17 @@ function envFileVariables(
   const paths = explicit
     ? listed.filter((path) => path !== "/dev/null").map((path) => resolvePath(path, into.baseDir))
     : [`${projectDir}/.env`];
-  const values: Record<string, string> = {};
-  for (const path of paths) {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (error) {
-      // The default `.env` is read only when it is there as a file.
-      if (!explicit) continue;
-      const code = (error as NodeJS.ErrnoException).code;
-      fail(
-        code === "ENOENT"
-          ? `env file ${path} not found; create it or remove it from env_file`
-          : `env file ${path} cannot be read: ${(error as Error).message}`,
-      );
-      return undefined;
-    }
-    const { values: read, problems } = parseDotenv(text, (name) => scope.lookup(name) ?? values[name]);
-    for (const problem of problems)
-      loader.diagnostics.error({ file: path, line: problem.line, column: 1 }, "", problem.message);
-    if (problems.length > 0) return undefined;
-    for (const [key, value] of read) values[key] = value;
-  }
-  return values;
+  const { values, ok } = loader.envFiles(paths, scope.lookup, (path, error) => {
+    // The default `.env` is read only when it is there.
+    if (!explicit && error.code === "ENOENT") return false;
+    fail(
+      error.code === "ENOENT"
+        ? `env file ${path} not found; create it or remove it from env_file`
+        : `env file ${path} cannot be read: ${error.message}`,
+    );
+    return true;
+  });
+  return ok ? values : undefined;
 }
 
 function realPath(path: string): string {

@@ -66,7 +66,15 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   const diagnostics = new Diagnostics(sources);
   const variables = loadVariables(workingDir, cwd, options.envFiles ?? [], shell, diagnostics);
   const lookup = (name: string) => variables[name];
-  const loader: FileLoader = { sources, diagnostics, projectLookup: lookup, parse, check, load: loadFile };
+  const loader: FileLoader = {
+    sources,
+    diagnostics,
+    projectLookup: lookup,
+    parse,
+    check,
+    load: loadFile,
+    envFiles: (paths, outer, unreadable) => readEnvFiles(paths, outer, diagnostics, unreadable),
+  };
   const scope: Scope = { lookup, includedBy: [], extendsFiles: new Map() };
 
   const canonical: CanonicalFile[] = [];
@@ -239,28 +247,52 @@ function loadVariables(
   for (const [key, value] of Object.entries(shell)) if (value !== undefined) fromShell[key] = value;
   const paths =
     envFiles.length > 0 ? envFiles.map((file) => resolve(cwd, file)) : [resolve(workingDir, ".env")];
-  const fromFiles: Record<string, string> = {};
+  const { values: fromFiles } = readEnvFiles(
+    paths,
+    (name) => fromShell[name],
+    diagnostics,
+    (path, error) => {
+      const missing = error.code === "ENOENT";
+      if (envFiles.length === 0 && missing) return false;
+      diagnostics.error(
+        undefined,
+        "",
+        `env file ${path} ${missing ? "not found" : `cannot be read: ${error.message}`}`,
+      );
+      return true;
+    },
+  );
+  return { ...fromFiles, ...fromShell };
+}
+
+/**
+ * The values of the env files at `paths`, each interpolated with `outer` over the earlier files'
+ * values. `unreadable` is told of a file that cannot be read and says whether that is a problem
+ * (reported); `ok` is false when one was.
+ */
+export function readEnvFiles(
+  paths: string[],
+  outer: Lookup,
+  diagnostics: Diagnostics,
+  unreadable: (path: string, error: NodeJS.ErrnoException) => boolean,
+): { values: Record<string, string>; ok: boolean } {
+  const values: Record<string, string> = {};
+  let ok = true;
   for (const path of paths) {
     let text: string;
     try {
       text = readFileSync(path, "utf8");
     } catch (error) {
-      const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-      if (envFiles.length > 0 || !missing) {
-        diagnostics.error(
-          undefined,
-          "",
-          `env file ${path} ${missing ? "not found" : `cannot be read: ${(error as Error).message}`}`,
-        );
-      }
+      if (unreadable(path, error as NodeJS.ErrnoException)) ok = false;
       continue;
     }
-    const { values, problems } = parseDotenv(text, (name) => fromShell[name] ?? fromFiles[name]);
+    const { values: read, problems } = parseDotenv(text, (name) => outer(name) ?? values[name]);
     for (const problem of problems)
       diagnostics.error({ file: path, line: problem.line, column: 1 }, "", problem.message);
-    for (const [key, value] of values) fromFiles[key] = value;
+    if (problems.length > 0) ok = false;
+    for (const [key, value] of read) values[key] = value;
   }
-  return { ...fromFiles, ...fromShell };
+  return { values, ok };
 }
 
 function projectName(
