@@ -9,11 +9,16 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import { constants, Script } from "node:vm";
+import { LAUNCH_V8_FLAGS } from "./launch-flags.js";
 
 declare const __dirname: string;
 /** The first hex digits of the bundle's SHA-256, put here by the build. */
 declare const COMPOSEC_BUNDLE_HASH: string;
+
+// Set before anything is compiled: the code cache is only taken under the flags it was made with.
+setFlagsFromString(LAUNCH_V8_FLAGS);
 
 const bundle = join(__dirname, "composec.cjs");
 const cacheFile = join(__dirname, `composec-${COMPOSEC_BUNDLE_HASH}.cache`);

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { LAUNCH_V8_FLAGS } from "../../src/cli/launch-flags.js";
 import { cli, repoRoot } from "./helpers.js";
 
 const dir = path.join(repoRoot, "dist/cli");
@@ -19,18 +20,20 @@ describe("the built executable", () => {
     const cacheFile = path.join(dir, `composec-${hash}.cache`);
     expect(readFileSync(cacheFile).length).toBeGreaterThan(10_000);
     expect(readFileSync(path.join(dir, "bin.js"), "utf8")).toContain(hash);
-    // The same compilation as the launcher's; V8 says whether it took the cache.
+    // The same compilation as the launcher's, under its flags; V8 says whether it took the cache.
     const probe = spawnSync(
       process.execPath,
       [
         "-e",
         `const { readFileSync } = require("node:fs"); const { Script } = require("node:vm");
+         require("node:v8").setFlagsFromString(process.argv[3]);
          const source = readFileSync(process.argv[1], "utf8");
          const script = new Script("(function (exports, require, module, __filename, __dirname) {" + source + "\\n})",
            { filename: process.argv[1], cachedData: readFileSync(process.argv[2]) });
          process.stdout.write(String(script.cachedDataRejected));`,
         path.join(dir, "composec.cjs"),
         cacheFile,
+        LAUNCH_V8_FLAGS,
       ],
       { encoding: "utf8" },
     );
