@@ -19,6 +19,29 @@ describe("parseYaml", () => {
     expect(problems[0]!.location).toMatchObject({ file: "c.yaml" });
     expect(problems[0]!.location!.line).toBeGreaterThanOrEqual(3);
   });
+
+  it("reads plain scalars as the core schema does, with go-yaml's octal integers", () => {
+    const text = [
+      "words: [web, ./data, no, yes, on, 22:22, nulls, True1, '0400']",
+      "nulls: [~, null, Null, NULL, '']",
+      "bools: [true, True, TRUE, false, False, FALSE, tRUE]",
+      "ints: [0, 7, -12, +3, 0400, 0o17, 0x1F, 1_000]",
+      "floats: [1.5, -0.25, .5, 1e3, .inf, -.Inf, .NaN]",
+      "empty:",
+    ].join("\n");
+    const data = parseYaml("c.yaml", text).parsed!.data as Record<string, unknown[]>;
+    expect(data["words"]).toEqual(["web", "./data", "no", "yes", "on", "22:22", "nulls", "True1", "0400"]);
+    expect(data["nulls"]).toEqual([null, null, null, null, ""]);
+    expect(data["bools"]).toEqual([true, true, true, false, false, false, "tRUE"]);
+    expect(data["ints"]).toEqual([0, 7, -12, 3, 256, 15, 31, 1000]);
+    expect(data["floats"]).toEqual([1.5, -0.25, 0.5, 1000, Infinity, -Infinity, NaN]);
+    expect(data["empty"]).toBeNull();
+  });
+
+  it("explicit tags still convert (!!int, !!str, !!bool, !!null, !!float)", () => {
+    const text = 'a: !!int "0400"\nb: !!str 8080\nc: !!bool "true"\nd: !!null null\ne: !!float "2"\n';
+    expect(parseYaml("c.yaml", text).parsed!.data).toEqual({ a: 256, b: "8080", c: true, d: null, e: 2 });
+  });
 });
 
 describe("YAML in compose files", () => {
