@@ -5,6 +5,7 @@
 // mostly start-up. Its listener reports where each node opens and closes; from those events we
 // rebuild the tree of positions.
 import jsYaml from "js-yaml";
+import { readBlockYaml } from "./block-yaml.js";
 import type { Location, Problem } from "../errors.js";
 
 /** Plain data of one compose file and the position of every value in it, by path. */
@@ -43,9 +44,12 @@ function parseInteger(text: string): number | undefined {
 }
 
 // `types` is part of js-yaml 4's API but missing from its type definitions.
-const { null: yamlNull, bool, float, merge } = (
-  jsYaml as unknown as { types: Record<"null" | "bool" | "float" | "merge", jsYaml.Type> }
-).types;
+const {
+  null: yamlNull,
+  bool,
+  float,
+  merge,
+} = (jsYaml as unknown as { types: Record<"null" | "bool" | "float" | "merge", jsYaml.Type> }).types;
 
 /** What a plain scalar other than a string reads as, or NOT_SPECIAL: the string it is. */
 const NOT_SPECIAL = Symbol("string");
@@ -75,6 +79,12 @@ const corePlainScalar = new jsYaml.Type("tag:composec,2026:plain-scalar", {
   construct: (text: string | null) => plainValue(text),
 });
 
+/** A plain scalar as COMPOSE_YAML_SCHEMA reads it: the text itself when it is a string. */
+export function plainScalar(text: string): unknown {
+  const value = plainValue(text);
+  return value === NOT_SPECIAL ? text : value;
+}
+
 export const COMPOSE_YAML_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
   implicit: [corePlainScalar, merge],
   explicit: [yamlNull, bool, goStyleInteger, float],
@@ -90,12 +100,15 @@ interface NodeEvent {
 
 /** Parses one compose file; YAML errors come back as problems with line and column. */
 export function parseYaml(file: string, text: string): { parsed?: ParsedFile; problems: Problem[] } {
-  let data: unknown;
-  try {
-    data = jsYaml.load(text, { filename: file, schema: COMPOSE_YAML_SCHEMA, json: false });
-  } catch (error) {
-    if (!(error instanceof jsYaml.YAMLException)) throw error;
-    return { problems: [yamlProblem(file, error)] };
+  // Most compose files are plain block YAML, which block-yaml.ts reads faster; it declines the rest.
+  let data = readBlockYaml(text, plainScalar);
+  if (data === undefined) {
+    try {
+      data = jsYaml.load(text, { filename: file, schema: COMPOSE_YAML_SCHEMA, json: false });
+    } catch (error) {
+      if (!(error instanceof jsYaml.YAMLException)) throw error;
+      return { problems: [yamlProblem(file, error)] };
+    }
   }
   // Positions are needed only to report a problem or a warning, so they are worked out on first use
   // by parsing again with js-yaml's listener: a valid project never pays for them.
