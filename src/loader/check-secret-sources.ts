@@ -17,12 +17,15 @@ export function checkSecretSources(
   sources: SourceMap,
   diagnostics: Diagnostics,
 ): void {
-  const usedBy = (services: Record<string, Project["services"][string]>) =>
-    new Set(
-      Object.values(services).flatMap((s) =>
-        [...s.secrets, ...(s.build?.secrets ?? [])].map((g) => g.source),
-      ),
-    );
+  const usedBy = (services: Record<string, Project["services"][string]>) => {
+    const names = new Set<string>();
+    for (const key in services) {
+      const service = services[key]!;
+      for (const grant of service.secrets) names.add(grant.source);
+      for (const grant of service.build?.secrets ?? []) names.add(grant.source);
+    }
+    return names;
+  };
   const enabled = usedBy(project.services);
   const disabled = usedBy(project.disabledServices);
   for (const [key, definition] of Object.entries(project.secrets)) {
@@ -51,6 +54,10 @@ export function checkSecretSources(
   }
 }
 
+let asRoot: boolean | undefined;
+/** Asked once: a large project checks hundreds of files. */
+const runsAsRoot = () => (asRoot ??= process.getuid?.() === 0);
+
 /** Why `path` cannot be a secret's source, or undefined when it can. */
 export function describeFileProblem(path: string): string | undefined {
   let target: Stats;
@@ -74,7 +81,7 @@ export function describeFileProblem(path: string): string | undefined {
   if (target.size > MAX_SECRET_BYTES) {
     return `"${path}" holds ${target.size} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a secret`;
   }
-  if (process.getuid?.() === 0) return undefined;
+  if (runsAsRoot()) return undefined;
   try {
     accessSync(path, constants.R_OK);
   } catch {

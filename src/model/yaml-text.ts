@@ -16,8 +16,16 @@ const KEYWORD = /^(?:~|null|true|false|yes|no|on|off|y|n)$/i;
 /** `value` as a block-style YAML document, ending with a newline. */
 export function toYamlText(value: unknown): string {
   if (!isMapping(value) && !Array.isArray(value)) return `${scalar(value)}\n`;
-  return writeCollection(value, "", "");
+  try {
+    return writeCollection(value, "", "");
+  } finally {
+    written.clear();
+  }
 }
+
+// Keys (`image`, `source`, `target`) and many values repeat in every service: each string is
+// looked at once per document.
+const written = new Map<string, string>();
 
 /**
  * The lines of a mapping or list, each ending with a newline, indented by `indent`; the first line
@@ -63,13 +71,19 @@ function writeEntry(head: string, item: unknown, inner: string, isKey: boolean):
 function scalar(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") {
-    return PLAIN.test(value) &&
-      !KEYWORD.test(value) &&
-      !NUMBER_LIKE.test(value) &&
-      !value.endsWith(":") &&
-      !value.includes(": ")
-      ? value
-      : JSON.stringify(value);
+    let text = written.get(value);
+    if (text === undefined) {
+      text =
+        PLAIN.test(value) &&
+        !KEYWORD.test(value) &&
+        !NUMBER_LIKE.test(value) &&
+        !value.endsWith(":") &&
+        !value.includes(": ")
+          ? value
+          : JSON.stringify(value);
+      written.set(value, text);
+    }
+    return text;
   }
   if (typeof value === "number")
     return Number.isFinite(value) ? String(value) : value > 0 ? ".inf" : value < 0 ? "-.inf" : ".nan";
