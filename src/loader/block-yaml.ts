@@ -38,6 +38,12 @@ interface Pending {
 
 const DECLINE = Symbol("decline");
 
+// Whole-file features this reader never takes, checked once instead of per line: tabs, CRs and
+// the other line breaks (js-yaml's own rules for them), control characters and surrogates (which
+// js-yaml refuses or checks), a byte order mark, document markers and directives.
+const DECLINED_ANYWHERE =
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+  /[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]|^(?:---|\.\.\.|%)/m;
 // A line: its indent, then an optional list dash (with the spaces after it), then the rest.
 const LINE = /^( *)(-(?: +|$))?(.*)$/;
 // A mapping key, plain or quoted, its colon, and the spaces after it. A plain key ends at the first
@@ -58,15 +64,7 @@ const NON_JSON_ESCAPE = /\\(?:[^"\\/bfnrtu]|u(?![0-9a-fA-F]{4}))/;
 
 /** The data of `text`, or undefined when it holds anything this reader leaves to js-yaml. */
 export function readBlockYaml(text: string, plainScalar: PlainScalar): unknown {
-  // Whole-file features this reader never takes, checked once instead of per line: tabs, CRs and
-  // the other line breaks (js-yaml's own rules for them), control characters and surrogates (which
-  // js-yaml refuses or checks), a byte order mark, document markers and directives.
-  if (
-    /[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]|^(?:---|\.\.\.|%)/m.test(
-      text,
-    )
-  )
-    return undefined;
+  if (DECLINED_ANYWHERE.test(text)) return undefined;
   try {
     return read(text, plainScalar);
   } catch (error) {
