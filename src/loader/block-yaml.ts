@@ -44,12 +44,12 @@ const DECLINE = Symbol("decline");
 const DECLINED_ANYWHERE =
   // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   /[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]|^(?:---|\.\.\.|%)/m;
-// A line: its indent, then an optional list dash (with the spaces after it), then the rest.
-const LINE = /^( *)(-(?: +|$))?(.*)$/;
-// A mapping key, plain or quoted, its colon, and the spaces after it. A plain key ends at the first
-// `: ` (or a colon ending the line); a `:` inside (`a:b`) belongs to the key, as in YAML.
-const KEY =
-  /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s#'"[\]{},&*!|>%@`?:-](?:[^:#]|:(?! |$)|(?<! )#)*?)) *:(?: +|$)/;
+// A line: its indent, an optional list dash (with the spaces after it), an optional mapping key
+// with its colon and the spaces after it, then the rest (the value, a comment or nothing). A key is
+// double-quoted, single-quoted or plain; a plain key ends at the first `: ` (or a colon ending the
+// line): a `:` inside (`a:b`) belongs to the key, as in YAML.
+const LINE =
+  /^( *)(-(?: +|$))?(?:(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s#'"[\]{},&*!|>%@`?:-](?:[^:#]|:(?! |$)|(?<! )#)*?)) *:(?: +|$))?(.*)$/;
 const DOUBLE_QUOTED = /^"((?:[^"\\]|\\.)*)" *(?:#.*)?$/;
 const SINGLE_QUOTED = /^'((?:[^']|'')*)' *(?:#.*)?$/;
 // A plain scalar: no indicator first, and no `: ` or ` #` inside (the comment is cut off before).
@@ -87,9 +87,10 @@ function read(text: string, plainScalar: PlainScalar): unknown {
     const match = LINE.exec(line)!;
     const indent = match[1]!.length;
     const dash = match[2];
-    let rest = match[3]!;
+    const hasKey = match[3] !== undefined || match[4] !== undefined || match[5] !== undefined;
+    const rest = match[6]!;
     // Blank lines and comment lines are nothing, at any indent.
-    if (dash === undefined && (rest === "" || rest.startsWith("#"))) continue;
+    if (dash === undefined && !hasKey && (rest === "" || rest.startsWith("#"))) continue;
 
     if (pending) {
       const { mapping, key } = pending;
@@ -122,28 +123,24 @@ function read(text: string, plainScalar: PlainScalar): unknown {
     if (dash !== undefined) {
       if (!Array.isArray(open.value)) decline();
       const list = open.value;
-      // An empty item (`-` alone): js-yaml reads what follows it in ways of its own (a dash at the
-      // outer list's column can land in the inner one), so those files are its to read.
-      if (rest === "" || rest.startsWith("#")) decline();
-      const column = indent + dash.length;
-      const key = KEY.exec(rest);
-      if (!key) {
+      if (!hasKey) {
+        // An empty item (`-` alone): js-yaml reads what follows it in ways of its own (a dash at
+        // the outer list's column can land in the inner one), so those files are its to read.
+        if (rest === "" || rest.startsWith("#")) decline();
         list.push(scalar(rest, plainScalar));
         continue;
       }
       // `- source: a`: a mapping opens at the key's column, holding this first entry.
+      const column = indent + dash.length;
       const mapping: Record<string, unknown> = {};
       list.push(mapping);
       stack.push({ indent: column, value: mapping });
-      rest = rest.slice(key[0].length);
-      pending = entry(mapping, keyOf(key, plainScalar), rest, column, plainScalar);
+      pending = entry(mapping, keyOf(match, plainScalar), rest, column, plainScalar);
       continue;
     }
 
-    if (Array.isArray(open.value)) decline();
-    const key = KEY.exec(rest);
-    if (!key) decline();
-    pending = entry(open.value, keyOf(key, plainScalar), rest.slice(key[0].length), indent, plainScalar);
+    if (Array.isArray(open.value) || !hasKey) decline();
+    pending = entry(open.value, keyOf(match, plainScalar), rest, indent, plainScalar);
   }
   if (pending) pending.mapping[pending.key] = null;
   return stack.length === 0 ? decline() : root;
@@ -163,17 +160,19 @@ function entry(
   return undefined;
 }
 
+/** The key of a LINE match that has one. */
 function keyOf(match: RegExpExecArray, plainScalar: PlainScalar): string {
+  const [, , , doubleQuotedKey, singleQuotedKey, plainKey] = match;
   const key =
-    match[1] !== undefined
-      ? doubleQuoted(match[1])
-      : match[2] !== undefined
-        ? match[2].replaceAll("''", "'")
-        : match[3]!.trimEnd();
+    doubleQuotedKey !== undefined
+      ? doubleQuoted(doubleQuotedKey)
+      : singleQuotedKey !== undefined
+        ? singleQuotedKey.replaceAll("''", "'")
+        : plainKey!.trimEnd();
   // `__proto__` is special to objects; a plain `<<` merges (js-yaml's to do), and `8080:` or
   // `true:` read as other types that js-yaml turns back into text: all left to js-yaml.
   if (key === "__proto__") decline();
-  if (match[3] !== undefined && (key === "<<" || typeof plainScalar(key) !== "string")) decline();
+  if (plainKey !== undefined && (key === "<<" || typeof plainScalar(key) !== "string")) decline();
   return key;
 }
 

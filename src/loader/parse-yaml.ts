@@ -63,8 +63,11 @@ function plainValue(text: string | null): unknown {
     if (integer !== undefined) return integer;
     return float.resolve(text) ? float.construct(text) : NOT_SPECIAL;
   }
-  if (yamlNull.resolve(text)) return null;
-  if (bool.resolve(text)) return bool.construct(text);
+  // ~, null, Null, NULL; true, True, TRUE, false, False, FALSE.
+  if (first === 126 || first === 110 || first === 78) return yamlNull.resolve(text) ? null : NOT_SPECIAL;
+  if (first === 116 || first === 84 || first === 102 || first === 70) {
+    return bool.resolve(text) ? bool.construct(text) : NOT_SPECIAL;
+  }
   return NOT_SPECIAL;
 }
 
