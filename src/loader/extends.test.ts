@@ -301,6 +301,24 @@ describe("extends from another file", () => {
     ]);
   });
 
+  it("a directory named as the file to extend, or a file with no services, is an error at the extends", async () => {
+    const { errors } = await loadFail({
+      "compose.yaml": `
+        services:
+          web:
+            extends: {file: base, service: app}
+          api:
+            extends: {file: empty.yaml, service: app}
+      `,
+      base: { directory: true },
+      "empty.yaml": "name: nothing\n",
+    });
+    expect(errors).toEqual([
+      'compose.yaml:3:21 services.web.extends.file: "base" (base) is a directory; give the path of a compose file',
+      'compose.yaml:5:21 services.api.extends.file: "empty.yaml" (empty.yaml) has no services to extend',
+    ]);
+  });
+
   it("problems in the extended service point into the other file; the rest of it is not checked", async () => {
     const { errors } = await loadFail({
       "compose.yaml": "services:\n  web:\n    extends: {file: other.yaml, service: app}\n",

@@ -4,10 +4,9 @@
 // build context or bind mount written in another file stays relative to that file. As in Compose,
 // nothing else of another file comes along (its secrets, networks, volumes): what the extended
 // service refers to must be defined in the project that uses it.
-import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { canonicalizeFile, resolvePath, type CanonicalFile, type PartialService } from "./canonicalize.js";
-import type { FileLoader, Scope } from "./file-loader.js";
+import { readNamedComposeFile, type FileLoader, type Scope } from "./file-loader.js";
 import { mergeService } from "./merge.js";
 import type { PathSegment } from "./paths.js";
 import type { ComposeFile, RawExtends, RawService } from "./schema.js";
@@ -104,8 +103,8 @@ function extend(
 
   let target = unit;
   if (file !== undefined) {
-    const found = otherFile(resolvePath(file, unit.baseDir), scope, loader);
-    if (typeof found === "string") return fail(["file"], `"${file}" ${found}`);
+    const found = otherFile(file, resolvePath(file, unit.baseDir), scope, loader);
+    if (typeof found === "string") return fail(["file"], found);
     if (!found) return undefined;
     target = found;
   }
@@ -163,26 +162,22 @@ function definition(
 }
 
 /** Another file, read and parsed once per scope; a string says why it cannot be read. */
-function otherFile(path: string, scope: Scope, loader: FileLoader): ExtendsFile | string | undefined {
+function otherFile(
+  written: string,
+  path: string,
+  scope: Scope,
+  loader: FileLoader,
+): ExtendsFile | string | undefined {
   if (scope.extendsFiles.has(path)) return scope.extendsFiles.get(path);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // Not cached: each service naming the file is told.
-    return code === "ENOENT"
-      ? `not found (looked for ${path}); give the path of a compose file, relative to this file's directory`
-      : code === "EISDIR"
-        ? `is a directory (${path}); give the path of a compose file`
-        : `cannot be read (${path}): ${(error as Error).message}`;
-  }
-  const data = loader.parse(path, text);
+  const read = readNamedComposeFile(written, path);
+  // Not cached: each service naming the file is told.
+  if ("problem" in read) return read.problem;
+  const data = loader.parse(path, read.text);
   const services = data?.["services"];
   let found: ExtendsFile | string | undefined;
   if (data === undefined) found = undefined;
   else if (services === null || typeof services !== "object" || Array.isArray(services))
-    found = `(${path}) has no services to extend`;
+    found = `"${written}" (${path}) has no services to extend`;
   else {
     found = {
       file: path,

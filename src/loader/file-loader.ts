@@ -1,6 +1,7 @@
 // What `extends` and `include` need of the loader to read compose files beyond the `-f` ones. The
 // loader (index.ts) provides it; extends.ts and include.ts only call it, so the per-file stages
 // stay in one place.
+import { readFileSync } from "node:fs";
 import type { CanonicalFile } from "./canonicalize.js";
 import type { ExtendsFile } from "./extends.js";
 import type { Lookup } from "./interpolate.js";
@@ -41,4 +42,26 @@ export interface FileLoader {
   ): { values: Record<string, string>; ok: boolean };
   /** A whole compose file: parsed, interpolated, checked, canonical, its extends and includes done. */
   load(file: string, text: string, baseDir: string, scope: Scope): CanonicalFile | undefined;
+}
+
+/**
+ * Reads a compose file another one names (`extends.file`, `include`), or says why it cannot, in
+ * words that follow the name as written: `"base.yaml" not found (looked for /abs/base.yaml); ...`.
+ */
+export function readNamedComposeFile(
+  written: string,
+  absolute: string,
+): { text: string } | { problem: string } {
+  try {
+    return { text: readFileSync(absolute, "utf8") };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const problem =
+      code === "ENOENT"
+        ? `"${written}" not found (looked for ${absolute}); give the path of a compose file, relative to this file's directory`
+        : code === "EISDIR"
+          ? `"${written}" (${absolute}) is a directory; give the path of a compose file`
+          : `"${written}" (${absolute}) cannot be read: ${(error as Error).message}`;
+    return { problem };
+  }
 }

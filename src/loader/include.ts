@@ -5,12 +5,12 @@
 // is an error naming both places (unless both define exactly the same thing, as when two includes
 // include one common file); an override file given with -f may still change an included resource,
 // since includes are resolved per file before files are merged.
-import { readFileSync, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { formatLocation, type Location } from "../errors.js";
 import { resolvePath, type CanonicalFile } from "./canonicalize.js";
-import type { FileLoader, Scope } from "./file-loader.js";
+import { readNamedComposeFile, type FileLoader, type Scope } from "./file-loader.js";
 import { mergeFiles } from "./merge.js";
 import type { PathSegment } from "./paths.js";
 import type { RawIncludeEntry } from "./schema.js";
@@ -69,20 +69,13 @@ function includeEntry(
       return;
     }
     const absolute = resolvePath(path, into.baseDir);
-    try {
-      texts.push(readFileSync(absolute, "utf8"));
-      paths.push(absolute);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      fail(
-        pathAt,
-        code === "ENOENT"
-          ? `"${path}" not found (looked for ${absolute}); give the path of a compose file, relative to this file's directory`
-          : code === "EISDIR"
-            ? `"${path}" (${absolute}) is a directory; give the path of a compose file`
-            : `"${path}" (${absolute}) cannot be read: ${(error as Error).message}`,
-      );
+    const read = readNamedComposeFile(path, absolute);
+    if ("problem" in read) {
+      fail(pathAt, read.problem);
+      return;
     }
+    texts.push(read.text);
+    paths.push(absolute);
   });
   if (paths.length < written.length) return false;
 
