@@ -56,6 +56,15 @@ await build({
   banner: { js: 'var __composecModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
+// V8 holds an ASCII source as one byte per character; one other character anywhere makes it two
+// for the whole 330 KB, to read, hash and keep at every start. esbuild escapes strings itself, but
+// not regular expression literals: write those with \u escapes.
+const bundleText = await readFile("dist/cli/composec.cjs", "utf8");
+const nonAscii = /[^\t\n\r -~]/.exec(bundleText);
+if (nonAscii) {
+  const context = bundleText.slice(Math.max(0, nonAscii.index - 40), nonAscii.index + 20);
+  throw new Error(`bundle: a non-ASCII character in dist/cli/composec.cjs, near: ${context}`);
+}
 const hash = createHash("sha256")
   .update(await readFile("dist/cli/composec.cjs"))
   .digest("hex")

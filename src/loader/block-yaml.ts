@@ -83,8 +83,8 @@ function read(text: string, plainScalar: PlainScalar): unknown {
   const stack: Open[] = [];
   let pending: Pending | undefined;
 
-  for (const line of lines) {
-    const match = LINE.exec(line)!;
+  for (let index = 0; index < lines.length; index++) {
+    const match = LINE.exec(lines[index]!)!;
     const indent = match[1]!.length;
     const dash = match[2];
     const hasKey = match[3] !== undefined || match[4] !== undefined || match[5] !== undefined;
@@ -162,7 +162,10 @@ function entry(
 
 /** The key of a LINE match that has one. */
 function keyOf(match: RegExpExecArray, plainScalar: PlainScalar): string {
-  const [, , , doubleQuotedKey, singleQuotedKey, plainKey] = match;
+  // Indexed, not destructured: destructuring walks an iterator, garbage on every line of a file.
+  const doubleQuotedKey = match[3];
+  const singleQuotedKey = match[4];
+  const plainKey = match[5];
   const key =
     doubleQuotedKey !== undefined
       ? doubleQuoted(doubleQuotedKey)

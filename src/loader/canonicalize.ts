@@ -68,11 +68,13 @@ export function canonicalizeFile(
 ): CanonicalFile {
   const context: Context = { file, baseDir, sources, diagnostics, variables };
   const services: Record<string, PartialService> = {};
-  for (const [name, raw] of Object.entries(data.services ?? {})) {
-    services[name] = canonicalService(name, raw, ["services", name], context);
-  }
-  const extensions: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) if (key.startsWith("x-")) extensions[key] = value;
+  // for-in over the parsed mappings (plain objects, no inherited keys) here and below: on a cold
+  // start, Object.entries() and for-of leave an array and an iterator result per entry behind, a
+  // good part of a large project's garbage.
+  const written = data.services ?? {};
+  for (const name in written)
+    services[name] = canonicalService(name, written[name]!, ["services", name], context);
+  const extensions = extensionsOf(data) ?? {};
   if (data.version !== undefined) {
     diagnostics.warn(
       sources.positionIn(file, ["version"]),
@@ -95,7 +97,8 @@ export function canonicalizeFile(
 /** Top-level secrets stay as written, but a relative `file` resolves against this file's directory. */
 function topLevelSecrets(secrets: NonNullable<ComposeFile["secrets"]>, baseDir: string) {
   const out: Record<string, Record<string, unknown>> = {};
-  for (const [key, secret] of Object.entries(secrets)) {
+  for (const key in secrets) {
+    const secret = secrets[key]!;
     out[key] =
       typeof secret.file === "string" && secret.file !== ""
         ? { ...secret, file: resolvePath(secret.file, baseDir) }
@@ -105,7 +108,8 @@ function topLevelSecrets(secrets: NonNullable<ComposeFile["secrets"]>, baseDir: 
 }
 
 function markEach<T extends object | null>(kind: string, definitions: Record<string, T>, context: Context) {
-  for (const [key, definition] of Object.entries(definitions)) {
+  for (const key in definitions) {
+    const definition = definitions[key];
     if (definition) context.sources.mark(definition, context.file, [kind, key]);
   }
   return definitions as Record<string, T & Record<string, unknown>>;
@@ -267,9 +271,8 @@ function canonicalService(
     });
     service.secrets = grants;
   }
-  const extensions: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) if (key.startsWith("x-")) extensions[key] = value;
-  if (Object.keys(extensions).length > 0) service.extensions = extensions;
+  const extensions = extensionsOf(raw);
+  if (extensions) service.extensions = extensions;
   context.sources.mark(service, context.file, path);
   return service;
 }
@@ -549,7 +552,8 @@ function environmentMap(
       else out[entry.slice(0, equals)] = entry.slice(equals + 1);
     }
   } else {
-    for (const [key, item] of Object.entries(value)) {
+    for (const key in value) {
+      const item = value[key];
       out[key] = item === null ? (variables(key) ?? null) : String(item);
     }
   }
@@ -564,7 +568,11 @@ function stringMap(value: ListOrDict): Record<string, string> {
       if (equals < 0) out[entry] = "";
       else out[entry.slice(0, equals)] = entry.slice(equals + 1);
     }
-  } else for (const [key, item] of Object.entries(value)) out[key] = item === null ? "" : String(item);
+  } else
+    for (const key in value) {
+      const item = value[key];
+      out[key] = item === null ? "" : String(item);
+    }
   return out;
 }
 
@@ -749,4 +757,11 @@ function longVolume(
     default:
       return `volume type "${raw.type}" is not run yet; use bind, volume or tmpfs`;
   }
+}
+
+/** The `x-` keys of a mapping (Compose's extensions), or undefined when it has none. */
+export function extensionsOf(mapping: Record<string, unknown>): Record<string, unknown> | undefined {
+  let extensions: Record<string, unknown> | undefined;
+  for (const key in mapping) if (key.startsWith("x-")) (extensions ??= {})[key] = mapping[key];
+  return extensions;
 }

@@ -11,7 +11,7 @@ import type {
 } from "../model/project.js";
 import { DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/project.js";
 import { makeService } from "../model/project-builder.js";
-import { toBoolean, type PartialGrant, type PartialService } from "./canonicalize.js";
+import { extensionsOf, toBoolean, type PartialGrant, type PartialService } from "./canonicalize.js";
 import type { MergedProject } from "./merge.js";
 import { formatPath, type PathSegment } from "./paths.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
@@ -36,7 +36,9 @@ export function finalizeProject(
   const services: Record<string, Service> = {};
   const disabledServices: Record<string, Service> = {};
   const allProfiles = base.profiles.includes("*");
-  for (const [name, partial] of Object.entries(merged.services)) {
+  // for-in, not Object.entries(), over the project's mappings: see canonicalize.ts.
+  for (const name in merged.services) {
+    const partial = merged.services[name]!;
     const service = withDefaults(partial);
     sources.inherit(service, partial);
     service.secrets.forEach((grant, index) => sources.inherit(grant, partial.secrets![index]));
@@ -48,23 +50,24 @@ export function finalizeProject(
   const networks = definitions(merged.networks, context, network);
   const volumes = definitions(merged.volumes, context, volume);
   const secrets: Record<string, SecretDefinition> = {};
-  for (const [key, raw] of Object.entries(merged.secrets)) {
-    const definition = secretDefinition(key, raw, context);
+  for (const key in merged.secrets) {
+    const definition = secretDefinition(key, merged.secrets[key]!, context);
     if (definition) secrets[key] = definition;
   }
 
   // Like Compose: a service that names no network joins `default`, which exists only when used.
-  for (const service of Object.values(services)) {
-    if (service.networkMode === undefined && Object.keys(service.networks).length === 0) {
+  let usesDefault = false;
+  for (const name in services) {
+    const service = services[name]!;
+    if (service.networkMode === undefined && !hasKeys(service.networks)) {
       service.networks = { default: { aliases: [] } };
     }
+    if ("default" in service.networks) usesDefault = true;
   }
-  if (Object.values(services).some((service) => "default" in service.networks) && !networks["default"]) {
-    networks["default"] = network("default", {}, context);
-  }
+  if (usesDefault && !networks["default"]) networks["default"] = network("default", {}, context);
 
-  for (const [name, service] of Object.entries(services)) {
-    checkService(name, service, { networks, volumes, secrets, services, disabledServices }, context);
+  for (const name in services) {
+    checkService(name, services[name]!, { networks, volumes, secrets, services, disabledServices }, context);
   }
   checkCycles(services, context);
 
@@ -120,7 +123,7 @@ function definitions<T>(
   make: (key: string, raw: Record<string, unknown>, context: Context) => T,
 ): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const [key, definition] of Object.entries(raw)) out[key] = make(key, definition ?? {}, context);
+  for (const key in raw) out[key] = make(key, raw[key] ?? {}, context);
   return out;
 }
 
@@ -254,8 +257,7 @@ function secretDefinition(
     diagnostics.broken.add(`secrets:${key}`);
     return undefined;
   }
-  const extensions: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(raw)) if (field.startsWith("x-")) extensions[field] = value;
+  const extensions = extensionsOf(raw) ?? {};
   const definition: SecretDefinition = {
     key,
     name: name ?? oldName ?? (external ? key : `${context.projectName}_${key}`),
@@ -333,7 +335,8 @@ function checkService(name: string, service: Service & object, defs: Definitions
       );
     }
   });
-  for (const [dependency, settings] of Object.entries(service.dependsOn)) {
+  for (const dependency in service.dependsOn) {
+    const settings = service.dependsOn[dependency]!;
     if (dependency === name) here(["depends_on", dependency], `service "${name}" depends on itself`);
     else if (!known("services", dependency, defs.services)) {
       if (defs.disabledServices[dependency]) {
@@ -446,4 +449,9 @@ function checkCycles(services: Record<string, Service>, context: Context): void 
     state.set(name, "done");
   };
   for (const name of Object.keys(services)) visit(name, []);
+}
+
+function hasKeys(mapping: object): boolean {
+  for (const _ in mapping) return true;
+  return false;
 }

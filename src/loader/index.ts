@@ -362,19 +362,34 @@ function warnNotRunYet(data: ComposeFile, file: string, sources: SourceMap, diag
       path,
       `composec does not run "${path.at(-1)}" yet; it is ignored`,
     );
-  for (const key of NOT_RUN_YET.top) if (key in data) warn([key]);
-  for (const [name, service] of Object.entries(data.services ?? {})) {
-    for (const key of NOT_RUN_YET.service) if (key in service) warn(["services", name, key]);
-    for (const key of NOT_RUN_YET.deploy)
-      if (service.deploy && key in service.deploy) warn(["services", name, "deploy", key]);
+  // Each mapping's own keys are looked up in the lists, not every listed name in each mapping:
+  // a service has a handful of keys, the list of services' attributes not run yet has fifty.
+  const each = (mapping: object, notRun: ReadonlySet<string>, path: (string | number)[]) => {
+    for (const key in mapping) if (notRun.has(key)) warn([...path, key]);
+  };
+  each(data, notRunYet.top, []);
+  const services = data.services ?? {};
+  for (const name in services) {
+    const service = services[name]!;
+    each(service, notRunYet.service, ["services", name]);
+    if (service.deploy) each(service.deploy, notRunYet.deploy, ["services", name, "deploy"]);
     const build = service.build;
-    if (build && typeof build === "object")
-      for (const key of NOT_RUN_YET.build) if (key in build) warn(["services", name, "build", key]);
+    if (build && typeof build === "object") each(build, notRunYet.build, ["services", name, "build"]);
   }
-  for (const [name, network] of Object.entries(data.networks ?? {})) {
-    for (const key of NOT_RUN_YET.network) if (network && key in network) warn(["networks", name, key]);
+  const networks = data.networks ?? {};
+  for (const name in networks) {
+    const network = networks[name];
+    if (network) each(network, notRunYet.network, ["networks", name]);
   }
 }
+
+const notRunYet = {
+  top: new Set(NOT_RUN_YET.top),
+  service: new Set(NOT_RUN_YET.service),
+  deploy: new Set(NOT_RUN_YET.deploy),
+  build: new Set(NOT_RUN_YET.build),
+  network: new Set(NOT_RUN_YET.network),
+};
 
 /**
  * A value that fits no form of a union (`- name` or a mapping, say) gets zod's one "invalid union"

@@ -154,7 +154,8 @@ export function interpolateData(
     }
     if (value !== null && typeof value === "object") {
       const out: Record<string, unknown> = inPlace ? (value as Record<string, unknown>) : {};
-      for (const key of Object.keys(value)) {
+      // for-in, not Object.keys(): no array per mapping (parsed data has no inherited keys).
+      for (const key in value) {
         // Extensions are the user's own data; Compose interpolates them too.
         path.push(key);
         out[key] = walk((value as Record<string, unknown>)[key]);

@@ -33,7 +33,10 @@ const goStyleInteger = new jsYaml.Type("tag:yaml.org,2002:int", {
 function parseInteger(text: string): number | undefined {
   const match = /^([-+]?)(?:(0|[1-9][0-9_]*)|0o?([0-7_]+)|0x([0-9a-fA-F_]+))$/.exec(text);
   if (!match) return undefined;
-  const [, sign, decimal, octal, hex] = match;
+  const sign = match[1];
+  const decimal = match[2];
+  const octal = match[3];
+  const hex = match[4];
   const magnitude =
     decimal !== undefined
       ? parseInt(decimal.replace(/_/g, ""), 10)

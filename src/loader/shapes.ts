@@ -244,7 +244,7 @@ export class RecordSchema<T> extends Schema<Record<string, T>> {
     return isMapping(value);
   }
   protected override checkParts(value: Record<string, T>, path: PathKey[], issues: Issue[]): void {
-    for (const key of Object.keys(value)) {
+    for (const key in value) {
       path.push(key);
       this.item.run(value[key], path, issues);
       path.pop();

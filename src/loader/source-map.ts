@@ -30,8 +30,11 @@ export class SourceMap {
 
   /** Gives `merged` the origins of `later` (first) and `earlier`. */
   inherit(merged: object, later: object | undefined, earlier?: object): void {
-    const origins = [...(later ? this.originsOf(later) : []), ...(earlier ? this.originsOf(earlier) : [])];
-    if (origins.length > 0) this.#origins.set(merged, origins);
+    // Origin lists are never changed once made, so one side's list is shared rather than copied.
+    const fromLater = later ? this.#origins.get(later) : undefined;
+    const fromEarlier = earlier ? this.#origins.get(earlier) : undefined;
+    const origins = fromLater && fromEarlier ? fromLater.concat(fromEarlier) : (fromLater ?? fromEarlier);
+    if (origins && origins.length > 0) this.#origins.set(merged, origins);
   }
 
   originsOf(object: object): Origin[] {

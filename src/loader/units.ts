@@ -24,9 +24,10 @@ const DURATION_UNITS: Record<string, number> = {
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === "number") return value * 1e9;
   const text = value.trim();
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return undefined;
+  // µs is written \u00b5s in patterns: the CLI bundle must stay ASCII (see scripts/bundle.mjs).
+  if (!/^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$/.test(text)) return undefined;
   let total = 0;
-  for (const match of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
+  for (const match of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g)) {
     total += Number(match[1]) * DURATION_UNITS[match[2]!]!;
   }
   return Math.round(total);

@@ -38,8 +38,8 @@ function writeCollection(value: Record<string, unknown> | unknown[], indent: str
   let lead = first;
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
-    for (const item of value) {
-      text += writeEntry(`${lead}- `, item, inner, false);
+    for (let index = 0; index < value.length; index++) {
+      text += writeEntry(`${lead}- `, value[index], inner, false);
       lead = indent;
     }
     return text;
