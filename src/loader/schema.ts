@@ -124,9 +124,12 @@ const listOrDict = z.union([z.array(text), z.record(z.string(), nullableScalar)]
 const byteSize = z.union([z.number(), z.string().check(z.regex(/^\d+(\.\d+)?\s*[kmgtb]?b?$/i))], {
   error: "must be a size such as 64m, 1g or a number of bytes",
 });
-const duration = z.union([z.string().check(z.regex(/^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$/)), z.number()], {
-  error: "must be a duration such as 10s, 1m30s or 500ms",
-});
+const duration = z.union(
+  [z.string().check(z.regex(/^(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+$/)), z.number()],
+  {
+    error: "must be a duration such as 10s, 1m30s or 500ms",
+  },
+);
 const external = z.union([boolean, attributes("external", { name: z.optional(text) })], {
   error: "must be true, false or a mapping with name",
 });
