@@ -130,6 +130,17 @@ describe("readBlockYaml leaves to js-yaml what it does not fully read", () => {
     ["a next-line character", "a: b\u0085c\n"],
     ["a Unicode line separator", "a: b\u2028c\n"],
     ["a lone surrogate", "a: b\ud800c\n"],
+    ["a no-break space ending a value", "a: b\u00a0\n"],
+    ["a no-break space ending a key", "a\u00a0: 1\n"],
+    ["an ideographic space in a list", "a: [b\u3000]\n"],
+    ["a dash and a colon as a value", lines("k: -:")],
+    ["a dash-colon key in a list item", lines("k:", "- -: x")],
+    ["mappings nested 100 deep", lines(...Array.from({ length: 100 }, (_, i) => `${" ".repeat(i)}a:`))],
+    [
+      "list items holding mappings nested 50 deep",
+      lines("a:", ...Array.from({ length: 50 }, (_, i) => `${" ".repeat(2 * i)}- a:`)),
+    ],
+    ["a run of 40 spaces inside a line", `a: b${" ".repeat(40)}c\n`],
     ["a duplicate key", lines("a: 1", "a: 2")],
     ["a duplicate key in a list item", lines("l:", "  - a: 1", "    a: 2")],
     ["a key that reads as a number", lines("8080: web")],
@@ -151,6 +162,27 @@ describe("readBlockYaml leaves to js-yaml what it does not fully read", () => {
     ["only comments", lines("# nothing")],
   ])("%s", (_name, text) => {
     expect(quick(text)).toBeUndefined();
+  });
+});
+
+describe("readBlockYaml takes linear time", () => {
+  it.each([
+    ["a value", `a: b${" ".repeat(100_000)}c\n`],
+    ["a key", `a${" ".repeat(100_000)}b: c\n`],
+    ["a one-line list", `a: [b${" ".repeat(100_000)}c]\n`],
+    ["a comment", `a: b${" ".repeat(100_000)}# c\n`],
+  ])("on a long run of spaces inside %s", (_name, text) => {
+    const start = performance.now();
+    expect(quick(text)).toBeUndefined();
+    // Quadratic patterns took seconds here; the bound is loose for a busy machine.
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+
+  it("on a long line of words", () => {
+    const text = `a: ${"word ".repeat(20_000)}\n`;
+    const start = performance.now();
+    expect(agrees(text)).toBe(true);
+    expect(performance.now() - start).toBeLessThan(500);
   });
 });
 
@@ -282,9 +314,13 @@ const SCALARS = [
   "é ü 🐳",
   "b\u0001c",
   "b\u2028c",
+  "b\u00a0",
+  "-:x",
   "v # c: d",
 ];
 const ODD_SCALARS = [
+  "-:",
+  "-: x",
   "a: b",
   "a:",
   '"\\x41"',

@@ -40,10 +40,15 @@ const DECLINE = Symbol("decline");
 
 // Whole-file features this reader never takes, checked once instead of per line: tabs, CRs and
 // the other line breaks (js-yaml's own rules for them), control characters and surrogates (which
-// js-yaml refuses or checks), a byte order mark, document markers and directives.
+// js-yaml refuses or checks), Unicode spaces (js-yaml keeps them where trimEnd() would not), a byte
+// order mark, document markers and directives, and a run of 40 spaces inside a line (the lazy
+// patterns below would take quadratic time over a long one; indentation is not inside a line).
 const DECLINED_ANYWHERE =
   // eslint-disable-next-line no-control-regex -- control characters are what it looks for
-  /[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]|^(?:---|\.\.\.|%)/m;
+  /[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ud800-\udfff\ufeff\ufffe\uffff]|^(?:---|\.\.\.|%)|[^ \n] {40}/m;
+// js-yaml refuses nesting deeper than 100 collections (counting in its own way); well below that,
+// a file is left to it.
+const MAX_DEPTH = 90;
 // A line: its indent, an optional list dash (with the spaces after it), an optional mapping key
 // with its colon and the spaces after it, then the rest (the value, a comment or nothing). A key is
 // double-quoted, single-quoted or plain; a plain key ends at the first `: ` (or a colon ending the
@@ -54,7 +59,7 @@ const DOUBLE_QUOTED = /^"((?:[^"\\]|\\.)*)" *(?:#.*)?$/;
 const SINGLE_QUOTED = /^'((?:[^']|'')*)' *(?:#.*)?$/;
 // A plain scalar: no indicator first, and no `: ` or ` #` inside (the comment is cut off before).
 const PLAIN = /^[^\s#'"[\]{},&*!|>%@`?:-](?:[^:]|:(?! |$))*$/;
-const PLAIN_DASH = /^-[^\s](?:[^:]|:(?! |$))*$/;
+const PLAIN_DASH = /^-(?=\S)(?:[^:]|:(?! |$))*$/;
 const COMMENT = / +#.*$/;
 // One item of a one-line list: quoted, or plain without flow indicators.
 const FLOW_ITEM =
@@ -97,6 +102,7 @@ function read(text: string, plainScalar: PlainScalar): unknown {
       if (indent > pending.indent || (dash !== undefined && indent === pending.indent)) {
         const child: Collection = dash !== undefined ? [] : {};
         mapping[key] = child;
+        if (stack.length >= MAX_DEPTH) decline();
         stack.push({ indent, value: child });
       } else {
         mapping[key] = null;
@@ -134,6 +140,7 @@ function read(text: string, plainScalar: PlainScalar): unknown {
       const column = indent + dash.length;
       const mapping: Record<string, unknown> = {};
       list.push(mapping);
+      if (stack.length >= MAX_DEPTH) decline();
       stack.push({ indent: column, value: mapping });
       pending = entry(mapping, keyOf(match, plainScalar), rest, column, plainScalar);
       continue;
