@@ -129,7 +129,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
       diagnostics.problems.push(...problems);
       return undefined;
     }
-    sources.addFile(parsed);
+    sources.addFile(parsed.written);
     if (parsed.data === null || parsed.data === undefined) {
       diagnostics.error({ file, line: 1, column: 1 }, "", "empty compose file; it needs at least services:");
       return undefined;

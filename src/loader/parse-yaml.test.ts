@@ -9,7 +9,7 @@ describe("parseYaml", () => {
     const { parsed, problems } = parseYaml("c.yaml", "services:\n  web:\n    image: busybox\n");
     expect(problems).toEqual([]);
     expect(parsed!.data).toEqual({ services: { web: { image: "busybox" } } });
-    expect(parsed!.positions.get("services.web.image")).toMatchObject({ file: "c.yaml", line: 3 });
+    expect(parsed!.written.positions.get("services.web.image")).toMatchObject({ file: "c.yaml", line: 3 });
   });
 
   it("a syntax error comes back as a problem with line and column", () => {

@@ -2,17 +2,24 @@
 //
 // js-yaml does the parsing: on a cold start it is several times faster than the `yaml` package
 // (which also keeps a whole document model we do not need), and `config` on a large project is
-// mostly start-up. Its listener reports where each node opens and closes; from those events we
-// rebuild the tree of positions.
+// mostly start-up. Plain block YAML, most compose files, goes to block-yaml.ts first, which is
+// faster still and gives the same data. Positions come from js-yaml's listener, which reports where
+// each node opens and closes; from those events we rebuild the tree of positions.
 import jsYaml from "js-yaml";
 import { readBlockYaml } from "./block-yaml.js";
 import type { Location, Problem } from "../errors.js";
 
-/** Plain data of one compose file and the position of every value in it, by path. */
+/** Plain data of one compose file, and the file as written. */
 export interface ParsedFile {
+  data: unknown;
+  /** Kept for messages until the end of the load; the data is not, so it can go once used. */
+  written: WrittenFile;
+}
+
+/** A compose file's text and the position of every value in it, by path. */
+export interface WrittenFile {
   file: string;
   text: string;
-  data: unknown;
   positions: Map<string, Location>;
   /** Paths of plain decimal integers as written (`440`, not `0440` or `"440"`): see secret modes. */
   decimalIntegers: Set<string>;
@@ -118,25 +125,22 @@ export function parseYaml(file: string, text: string): { parsed?: ParsedFile; pr
   }
   // Positions are needed only to report a problem or a warning, so they are worked out on first use
   // by parsing again with js-yaml's listener: a valid project never pays for them.
-  let located: Pick<ParsedFile, "positions" | "decimalIntegers"> | undefined;
+  let located: Pick<WrittenFile, "positions" | "decimalIntegers"> | undefined;
   const locate = () => (located ??= positionsOf(file, text));
-  return {
-    parsed: {
-      file,
-      text,
-      data: data ?? null,
-      get positions() {
-        return locate().positions;
-      },
-      get decimalIntegers() {
-        return locate().decimalIntegers;
-      },
+  const written: WrittenFile = {
+    file,
+    text,
+    get positions() {
+      return locate().positions;
     },
-    problems: [],
+    get decimalIntegers() {
+      return locate().decimalIntegers;
+    },
   };
+  return { parsed: { data: data ?? null, written }, problems: [] };
 }
 
-function positionsOf(file: string, text: string): Pick<ParsedFile, "positions" | "decimalIntegers"> {
+function positionsOf(file: string, text: string): Pick<WrittenFile, "positions" | "decimalIntegers"> {
   const stack: NodeEvent[] = [];
   let root: NodeEvent | undefined;
   jsYaml.load(text, {

@@ -1,7 +1,7 @@
 // Where each part of the merged project was written, so problems found after merging still point
 // at a file, line and column.
 import type { Location, Problem } from "../errors.js";
-import type { ParsedFile } from "./parse-yaml.js";
+import type { WrittenFile } from "./parse-yaml.js";
 import { formatPath, type PathSegment } from "./paths.js";
 
 interface Origin {
@@ -14,13 +14,13 @@ interface Origin {
  * objects from several files' objects; an object remembers all of its origins, latest file first.
  */
 export class SourceMap {
-  readonly #files = new Map<string, ParsedFile>();
+  readonly #files = new Map<string, WrittenFile>();
   /** Each file's text split into lines, made on the first `writtenText` of that file. */
   readonly #lines = new Map<string, string[]>();
   readonly #origins = new WeakMap<object, Origin[]>();
 
-  addFile(parsed: ParsedFile): void {
-    this.#files.set(parsed.file, parsed);
+  addFile(written: WrittenFile): void {
+    this.#files.set(written.file, written);
   }
 
   /** Records that `object` was written at `path` in `file`. */
