@@ -54,13 +54,16 @@ const MAX_DEPTH = 90;
 // double-quoted, single-quoted or plain; a plain key ends at the first `: ` (or a colon ending the
 // line): a `:` inside (`a:b`) belongs to the key, as in YAML.
 const LINE =
-  /^( *)(-(?: +|$))?(?:(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s#'"[\]{},&*!|>%@`?:-](?:[^:#]|:(?! |$)|(?<! )#)*?)) *:(?: +|$))?(.*)$/;
+  /^( *)(-(?: +|$))?(?:(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s#'"[\]{},&*!|>%@`?:-](?:[^:#]|:(?! |$)|(?<! )#)*)) *:(?: +|$))?(.*)$/;
 const DOUBLE_QUOTED = /^"((?:[^"\\]|\\.)*)" *(?:#.*)?$/;
 const SINGLE_QUOTED = /^'((?:[^']|'')*)' *(?:#.*)?$/;
 // A plain scalar: no indicator first, and no `: ` or ` #` inside (the comment is cut off before).
 const PLAIN = /^[^\s#'"[\]{},&*!|>%@`?:-](?:[^:]|:(?! |$))*$/;
 const PLAIN_DASH = /^-(?=\S)(?:[^:]|:(?! |$))*$/;
 const COMMENT = / +#.*$/;
+const EMPTY_FLOW_MAPPING = /^\{\} *(?:#.*)?$/;
+const EMPTY_FLOW_LIST = /^\[ *\] *(?:#.*)?$/;
+const NOTHING_MORE = /^ *(?:#.*)?$/;
 // One item of a one-line list: quoted, or plain without flow indicators.
 const FLOW_ITEM =
   / *(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|((?:-(?=[^\s,[\]{}])|[^\s,[\]{}#&*!|>'"%@`?:-])[^,[\]{}#]*?)) *(,|\])/y;
@@ -198,8 +201,8 @@ function scalar(rest: string, plainScalar: PlainScalar): unknown {
     return match ? match[1]!.replaceAll("''", "'") : decline();
   }
   if (first === 91 /* [ */) return flowList(rest, plainScalar);
-  if (rest === "{}" || /^\{\} +#/.test(rest)) return {};
-  const plain = rest.replace(COMMENT, "");
+  if (first === 123 /* { */ && EMPTY_FLOW_MAPPING.test(rest)) return {};
+  const plain = rest.includes(" #") ? rest.replace(COMMENT, "") : rest;
   if (!(first === 45 /* - */ ? PLAIN_DASH : PLAIN).test(plain)) decline();
   // A plain scalar ends with the line's last non-space; `#` right after a word is part of it.
   return plainScalar(plain.trimEnd());
@@ -208,8 +211,7 @@ function scalar(rest: string, plainScalar: PlainScalar): unknown {
 /** `["CMD", "true"]` or `[a, b]` on one line. */
 function flowList(rest: string, plainScalar: PlainScalar): unknown[] {
   const items: unknown[] = [];
-  const empty = /^\[ *\] *(?:#.*)?$/.exec(rest);
-  if (empty) return items;
+  if (EMPTY_FLOW_LIST.test(rest)) return items;
   FLOW_ITEM.lastIndex = 1;
   for (;;) {
     const match = FLOW_ITEM.exec(rest);
@@ -223,7 +225,7 @@ function flowList(rest: string, plainScalar: PlainScalar): unknown[] {
     }
     if (match[4] === "]") break;
   }
-  if (!/^ *(?:#.*)?$/.test(rest.slice(FLOW_ITEM.lastIndex))) decline();
+  if (!NOTHING_MORE.test(rest.slice(FLOW_ITEM.lastIndex))) decline();
   return items;
 }
 
