@@ -164,7 +164,8 @@ function entry(
   indent: number,
   plainScalar: PlainScalar,
 ): Pending | undefined {
-  if (Object.prototype.hasOwnProperty.call(mapping, key)) decline();
+  // `in` also sees Object.prototype's names (`constructor`, `toString`): those keys are declined too.
+  if (key in mapping) decline();
   if (rest === "" || rest.startsWith("#")) return { mapping, key, indent };
   mapping[key] = scalar(rest, plainScalar);
   return undefined;
