@@ -51,9 +51,12 @@ await build({
   sourcemap: "linked",
   external: ["dockerode", "@grpc/grpc-js", "tar-stream", "tar-fs", "@balena/dockerignore"],
   // src/lazy-require.ts finds the vendored dockerode relative to its own module.
-  define: { "import.meta.url": "__composecModuleUrl" },
+  define: { "import.meta.url": "__composecModule.url" },
   plugins: [lazyChildProcessForCommander],
-  banner: { js: 'var __composecModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // A getter: the URL is worked out only if a module asks for it.
+  banner: {
+    js: 'var __composecModule = { get url() { return require("node:url").pathToFileURL(__filename).href; } };',
+  },
   logLevel: "warning",
 });
 // V8 holds an ASCII source as one byte per character; one other character anywhere makes it two

@@ -5,7 +5,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
-const require = createRequire(import.meta.url);
+// Made on first use: working out this module's URL costs a little at every start otherwise.
+let require: NodeJS.Require | undefined;
 
 /**
  * A loader for the CommonJS module `name`, which requires it the first time it is called. With
@@ -17,6 +18,7 @@ export function lazyRequire<T>(name: string, vendored?: string): () => T {
   return () => {
     if (loaded !== undefined) return loaded;
     const local = vendored === undefined ? undefined : fileURLToPath(new URL(vendored, import.meta.url));
+    require ??= createRequire(import.meta.url);
     loaded = require(local !== undefined && existsSync(local) ? local : name) as T;
     return loaded;
   };
