@@ -12,6 +12,7 @@ import { selectServices } from "../plan/graph.js";
 import {
   planPulls,
   platformProblems,
+  pullPlatform,
   type ImageFacts,
   type PullFlag,
   type PullRequest,
@@ -38,7 +39,10 @@ export interface PullOutcome {
   detail?: string;
 }
 
-/** Pulls the images; throws one EngineError naming every image that failed (unless ignoreFailures). */
+/**
+ * Pulls the images; throws one EngineError naming every image that failed (unless ignoreFailures),
+ * or, before pulling anything, naming each image its services ask for as different platforms.
+ */
 export async function pull(
   project: Project,
   engine: Engine,
@@ -60,9 +64,21 @@ export async function pull(
     byImage.set(service.image, [...(byImage.get(service.image) ?? []), service]);
   }
 
+  // Every image's platform is settled before the first pull: a conflict anywhere pulls nothing.
+  const platforms = new Map<string, string | undefined>();
+  const conflicts: string[] = [];
+  for (const [image, users] of byImage) {
+    const choice = pullPlatform(image, users);
+    if ("error" in choice) conflicts.push(choice.error);
+    else platforms.set(image, choice.platform);
+  }
+  if (conflicts.length > 0) throw new EngineError(conflicts.join("\n"));
+
   const credentials = credentialsOnce(options);
   const pulled = await Promise.all(
-    [...byImage].map(([image, users]) => pullByPolicy(engine, image, users, credentials, options)),
+    [...byImage].map(([image, users]) =>
+      pullByPolicy(engine, image, users, platforms.get(image), credentials, options),
+    ),
   );
   outcomes.push(...pulled);
   const failed = outcomes.filter((outcome) => outcome.result === "failed");
@@ -79,6 +95,7 @@ async function pullByPolicy(
   engine: Engine,
   image: string,
   users: Service[],
+  platform: string | undefined,
   credentials: () => Promise<RegistryCredentialSource>,
   options: PullOptions,
 ): Promise<PullOutcome> {
@@ -101,9 +118,12 @@ async function pullByPolicy(
     options.onProgress?.({ resource: title, status: "Exists", detail: "already present, not pulled" });
     return { image, services: names, result: "present" };
   }
-  const platforms = [...new Set(users.flatMap((service) => service.platform ?? []))];
-  const request: PullRequest = { image, services: names, cause: "pull" };
-  if (platforms.length === 1) request.platform = platforms[0] as string;
+  const request: PullRequest = {
+    image,
+    services: names,
+    ...(platform === undefined ? {} : { platform }),
+    cause: "pull",
+  };
   return pullImage(engine, request, present, credentials, options, "kept and used");
 }
 

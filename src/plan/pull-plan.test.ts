@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeProject, makeService } from "../model/project-builder.js";
 import type { Service } from "../model/project.js";
-import { planPulls, platformProblems, type ImageFacts, type PullFlag } from "./pull-plan.js";
+import { planPulls, platformProblems, pullPlatform, type ImageFacts, type PullFlag } from "./pull-plan.js";
 
 const amd64: ImageFacts = { id: "sha256:b", os: "linux", architecture: "amd64" };
 
@@ -104,6 +104,30 @@ describe("planPulls", () => {
     expect(pulls(services, { "x:1": null }, "always").errors).toEqual([
       'services a, b: image "x:1" is asked for as linux/amd64 and linux/arm64, but one image name holds one platform; give the services the same platform, or different image names',
     ]);
+  });
+});
+
+describe("pullPlatform", () => {
+  it("is the one platform the services ask for, aliases read as one; none asked, none given", () => {
+    const services = [
+      makeService("a", { image: "x:1", platform: "linux/x86_64" }),
+      makeService("b", { image: "x:1", platform: "Linux/AMD64" }),
+      makeService("c", { image: "x:1" }),
+    ];
+    expect(pullPlatform("x:1", services)).toEqual({ platform: "linux/amd64" });
+    expect(pullPlatform("x:1", [makeService("c", { image: "x:1" })])).toEqual({ platform: undefined });
+  });
+
+  it("refuses two platforms for one image, naming the services sorted and the platforms", () => {
+    const services = [
+      makeService("web", { image: "x:1", platform: "linux/arm64/v8" }),
+      makeService("api", { image: "x:1", platform: "linux/amd64" }),
+      makeService("cron", { image: "x:1" }),
+    ];
+    expect(pullPlatform("x:1", services)).toEqual({
+      error:
+        'services api, cron, web: image "x:1" is asked for as linux/amd64 and linux/arm64, but one image name holds one platform; give the services the same platform, or different image names',
+    });
   });
 });
 

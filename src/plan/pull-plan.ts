@@ -1,6 +1,7 @@
 // Which images `up`, `create` and `run` pull before anything is created (CLARIFICATIONS.md 8), from
 // each service's `pull_policy` (or `--pull`, which overrides it) and what the engine already has.
-// Pure: the caller inspects the images and carries the pulls out (src/compose/pull.ts).
+// Pure: the caller inspects the images and carries the pulls out (src/compose/pull.ts). The
+// `pull` command reads the policies its own way, but asks pullPlatform() which platform to pull.
 //
 // Services with a `build:` section are not pulled here: their image is built when missing (or
 // always, with `pull_policy: build`), as src/build/ decides. `daily` and `weekly` are read as
@@ -46,7 +47,7 @@ export function planPulls(
   flag?: PullFlag,
 ): PullPlan {
   const errors: string[] = [];
-  const wanted = new Map<string, { services: string[]; platforms: Set<string>; causes: Set<string> }>();
+  const wanted = new Map<string, { users: Service[]; causes: Set<string> }>();
   for (const name of [...services].sort()) {
     const service = project.services[name];
     if (service === undefined || service.build !== undefined || service.image === undefined) continue;
@@ -69,30 +70,51 @@ export function planPulls(
       );
     }
     if (cause === undefined) continue;
-    const entry = wanted.get(image) ?? { services: [], platforms: new Set(), causes: new Set() };
-    entry.services.push(name);
-    if (service.platform !== undefined) entry.platforms.add(formatPlatform(parsePlatform(service.platform)));
+    const entry = wanted.get(image) ?? { users: [], causes: new Set() };
+    entry.users.push(service);
     entry.causes.add(cause);
     wanted.set(image, entry);
   }
 
   const pulls: PullRequest[] = [];
   for (const [image, entry] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
-    if (entry.platforms.size > 1) {
-      errors.push(
-        `services ${entry.services.join(", ")}: image "${image}" is asked for as ${[...entry.platforms].sort().join(" and ")}, but one image name holds one platform; give the services the same platform, or different image names`,
-      );
+    const choice = pullPlatform(image, entry.users);
+    if ("error" in choice) {
+      errors.push(choice.error);
       continue;
     }
-    const [platform] = entry.platforms;
     pulls.push({
       image,
-      services: entry.services,
-      ...(platform === undefined ? {} : { platform }),
+      services: entry.users.map((service) => service.name),
+      ...(choice.platform === undefined ? {} : { platform: choice.platform }),
       cause: [...entry.causes].sort().join(", "),
     });
   }
   return { pulls, errors };
+}
+
+/**
+ * The platform `image` is pulled for, from those its services ask for (normalised, so
+ * `linux/x86_64` and `linux/amd64` agree; none asked: the engine's own). One image name holds one
+ * platform, so services asking for two get an error naming them; `up` and `pull` refuse alike.
+ */
+export function pullPlatform(
+  image: string,
+  users: readonly Service[],
+): { platform: string | undefined } | { error: string } {
+  const platforms = new Set(
+    users.flatMap((service) =>
+      service.platform === undefined ? [] : [formatPlatform(parsePlatform(service.platform))],
+    ),
+  );
+  if (platforms.size > 1) {
+    const names = users.map((service) => service.name).sort();
+    return {
+      error: `services ${names.join(", ")}: image "${image}" is asked for as ${[...platforms].sort().join(" and ")}, but one image name holds one platform; give the services the same platform, or different image names`,
+    };
+  }
+  const [platform] = platforms;
+  return { platform };
 }
 
 /** The policy a service is pulled by: `--pull`, else its own, else Compose's default (missing). */

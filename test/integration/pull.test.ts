@@ -278,6 +278,31 @@ describe("composec pull against a registry", () => {
     expect(again.stderr).toContain(`Image ${reference}  Exists`);
     expect(await projectResources()).toEqual({ containers: 0, networks: 0 });
   });
+
+  it("refuses one image asked for as two platforms, as up does, and pulls nothing", async () => {
+    const reference = await serveBusybox();
+    const dir = await tempProject({
+      "compose.yaml": compose(
+        reference,
+        `    platform: linux/amd64
+  worker:
+    image: ${reference}
+    platform: linux/arm64
+`,
+      ),
+    });
+    const message = `error: services web, worker: image "${reference}" is asked for as linux/amd64 and linux/arm64, but one image name holds one platform; give the services the same platform, or different image names`;
+    const result = await cli(["-p", name, "pull"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain("Pulling");
+    expect(registry!.requests).toEqual([]);
+    expect(await present(reference)).toBe(false);
+
+    const up = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain(message);
+  });
 });
 
 describe("platform", () => {
