@@ -1,7 +1,6 @@
 // `up` as a library function: check what can be checked without the engine, observe, plan,
 // refuse the plan if it cannot succeed, then execute it (or only return it: `--dry-run`).
-import { buildServices, servicesNeedingBuild, type BuiltImage } from "../build/index.js";
-import { createDocker } from "../engine/client.js";
+import { buildServices, dockerBuildApi, servicesNeedingBuild, type BuiltImage } from "../build/index.js";
 import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
@@ -97,15 +96,15 @@ async function buildMissingImages(
   selected: Set<string>,
   options: UpOptions,
 ): Promise<void> {
-  const docker = createDocker(engine.endpoint);
+  const builds = dockerBuildApi(engine.docker);
   const flags = { ...(options.build ? { build: true } : {}), ...(options.noBuild ? { noBuild: true } : {}) };
-  const services = await servicesNeedingBuild(project, docker, [...selected], flags);
+  const services = await servicesNeedingBuild(project, builds, [...selected], flags);
   if (services.length === 0) return;
   if (options.dryRun) {
     for (const service of services) options.onWarning?.(`service ${service}: its image would be built`);
     return;
   }
-  await buildServices(project, docker, {
+  await buildServices(project, builds, {
     services,
     variables: options.variables ?? {},
     ...(options.shell === undefined ? {} : { shell: options.shell }),

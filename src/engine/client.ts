@@ -88,6 +88,8 @@ export interface LogOptions {
 /** The Engine operations composec performs; `DockerEngine` is the one implementation. */
 export interface Engine {
   readonly endpoint: EngineEndpoint;
+  /** The dockerode client behind this facade: builds (src/build/) speak to it directly. */
+  readonly docker: Docker;
   version(): Promise<EngineVersion>;
   listProjectContainers(projectName: string, options?: { all?: boolean }): Promise<Docker.ContainerInfo[]>;
   listNetworks(filters?: Record<string, string[]>): Promise<Docker.NetworkInspectInfo[]>;
@@ -242,7 +244,7 @@ export function createEngine(
   return new DockerEngine(createDocker(endpoint), endpoint);
 }
 
-/** The dockerode client for an endpoint (for the few callers that speak to dockerode directly: builds). */
+/** The dockerode client for an endpoint: an Engine's, or that of a command that needs no Engine. */
 export function createDocker(endpoint: EngineEndpoint): Docker {
   // Every connection key is given explicitly: docker-modem merges its own reading of DOCKER_HOST
   // under ours, and a leftover `host` from it would override our socket path.
@@ -271,6 +273,10 @@ export class DockerEngine implements Engine {
   constructor(docker: Docker, endpoint: EngineEndpoint) {
     this.#docker = docker;
     this.endpoint = endpoint;
+  }
+
+  get docker(): Docker {
+    return this.#docker;
   }
 
   version(): Promise<EngineVersion> {

@@ -1,7 +1,7 @@
 // Intent: the engine library (up, down, ps) against the real engine with hand-built projects:
 // names and labels as Compose makes them, idempotence, recreation, dependency waits, and the
 // engine errors users meet. The CLI tests cover the same ground as a user sees it.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { down } from "../../src/compose/down.js";
 import { ps } from "../../src/compose/ps.js";
 import { up } from "../../src/compose/up.js";
@@ -9,7 +9,14 @@ import { createEngine } from "../../src/engine/client.js";
 import type { ProgressEvent } from "../../src/engine/progress.js";
 import { EngineError } from "../../src/errors.js";
 import { makeProject, makeService } from "../../src/model/project-builder.js";
-import { docker, images, removeProjectResources, uniqueProjectName } from "./helpers.js";
+import {
+  cleanupTempProjects,
+  docker,
+  images,
+  removeProjectResources,
+  tempProject,
+  uniqueProjectName,
+} from "./helpers.js";
 
 const engine = createEngine({ host: `unix:///var/run/docker.sock` });
 
@@ -20,6 +27,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await removeProjectResources(name);
+  await cleanupTempProjects();
 });
 
 const sleeper = (service: string, overrides = {}) =>
@@ -170,5 +178,40 @@ describe("up and down through the library", () => {
     await expect(attempt).rejects.toThrow(
       "cannot reach the Docker Engine: no socket at /tmp/composec-no-such.sock; start it (as root: `bash scripts/engine.sh`, or `sudo dockerd`)",
     );
+  });
+});
+
+describe("builds through the library", () => {
+  it("up builds a missing image over the engine client it was given, not a second one", async () => {
+    const context = await tempProject({ Dockerfile: `FROM ${images.busybox}\nRUN echo built > /built\n` });
+    const project = makeProject(name, [
+      sleeper("app", {
+        image: undefined,
+        build: {
+          context,
+          args: {},
+          labels: {},
+          tags: [],
+          extraHosts: [],
+          noCache: false,
+          pull: false,
+          cacheFrom: [],
+          secrets: [],
+        },
+      }),
+    ]);
+    const dial = vi.spyOn(engine.docker.modem, "dial");
+    try {
+      await up(project, engine);
+      expect(dial.mock.calls.map(([options]) => options.path)).toContain("/build?");
+      const app = await docker.getContainer(`${name}-app-1`).inspect();
+      expect(app.State.Running).toBe(true);
+    } finally {
+      dial.mockRestore();
+      await docker
+        .getImage(`${name}-app`)
+        .remove({ force: true })
+        .catch(() => {});
+    }
   });
 });
