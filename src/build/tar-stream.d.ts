@@ -1,5 +1,6 @@
-// Typings for the part of tar-stream 2 (a dependency of dockerode, through tar-fs) that packing a
-// build context uses.
+// Typings for the parts of tar-stream 2 (a dependency of dockerode, through tar-fs) that composec
+// uses: packing a build context, and reading `docker save` archives in the test registry
+// (test/integration/registry.ts).
 declare module "tar-stream" {
   import type { Readable, Writable } from "node:stream";
 
@@ -27,4 +28,18 @@ declare module "tar-stream" {
   }
 
   export function pack(): Pack;
+
+  /** An entry's header as read from an archive: `type` is null for a kind tar-stream does not know. */
+  export interface EntryHeaders extends Omit<Headers, "type"> {
+    type: string | null;
+    size: number;
+  }
+
+  /** Reads the archive written into it, one `entry` event per entry, in order. */
+  export type Extract = {
+    /** `stream` must be read to its end, then `next` called: the following entry waits for both. */
+    on(event: "entry", listener: (header: EntryHeaders, stream: Readable, next: () => void) => void): Extract;
+  } & Writable;
+
+  export function extract(): Extract;
 }

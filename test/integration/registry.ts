@@ -6,7 +6,9 @@
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream/promises";
 import { gzipSync } from "node:zlib";
+import * as tar from "tar-stream";
 import { docker } from "./helpers.js";
 
 const MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json";
@@ -153,10 +155,7 @@ function sha256(bytes: Buffer): string {
 
 /** The config and the (uncompressed) layer tars of a local image, from `docker save`. */
 async function exportImage(reference: string): Promise<{ config: Buffer; layers: Buffer[] }> {
-  const stream = await docker.getImage(reference).get();
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  const files = readTar(Buffer.concat(chunks));
+  const files = await readTar(await docker.getImage(reference).get());
   const [entry] = JSON.parse(required(files, "manifest.json").toString("utf8")) as {
     Config: string;
     Layers: string[];
@@ -174,28 +173,18 @@ function required(files: Map<string, Buffer>, name: string): Buffer {
   return file;
 }
 
-/**
- * The regular files of a tar archive by name. `docker save` writes plain ustar entries with short
- * names, so the 512-byte headers are read directly (name, prefix, octal size, type flag).
- */
-function readTar(archive: Buffer): Map<string, Buffer> {
+/** The regular files of a tar archive by name. */
+async function readTar(archive: NodeJS.ReadableStream): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
-  let offset = 0;
-  while (offset + 512 <= archive.length) {
-    const header = archive.subarray(offset, offset + 512);
-    if (header.every((byte) => byte === 0)) break;
-    const field = (start: number, length: number): string =>
-      header
-        .subarray(start, start + length)
-        .toString("utf8")
-        .replace(/\0.*$/s, "");
-    const size = parseInt(field(124, 12).trim() || "0", 8);
-    const type = field(156, 1);
-    const prefix = field(345, 155);
-    const name = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
-    const body = offset + 512;
-    if (type === "0" || type === "") files.set(name, archive.subarray(body, body + size));
-    offset = body + Math.ceil(size / 512) * 512;
-  }
+  const extract = tar.extract();
+  extract.on("entry", (header, entry, next) => {
+    const chunks: Buffer[] = [];
+    entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+    entry.on("end", () => {
+      if (header.type === "file") files.set(header.name, Buffer.concat(chunks));
+      next();
+    });
+  });
+  await pipeline(archive, extract);
   return files;
 }
