@@ -26,6 +26,7 @@ export function checkSecretSources(
     }
     return names;
   };
+  const asRoot = process.getuid?.() === 0;
   const enabled = usedBy(project.services);
   const disabled = usedBy(project.disabledServices);
   for (const [key, definition] of Object.entries(project.secrets)) {
@@ -35,7 +36,7 @@ export function checkSecretSources(
       diagnostics.error(sources.locate(definition, [field]), ["secrets", key, field], message);
     const { source } = definition;
     if (source.kind === "file") {
-      const problem = describeFileProblem(source.path);
+      const problem = describeFileProblem(source.path, asRoot);
       if (problem) fail("file", problem);
     } else if (source.kind === "environment") {
       const value = variables[source.variable];
@@ -54,12 +55,11 @@ export function checkSecretSources(
   }
 }
 
-let asRoot: boolean | undefined;
-/** Asked once: a large project checks hundreds of files. */
-const runsAsRoot = () => (asRoot ??= process.getuid?.() === 0);
-
-/** Why `path` cannot be a secret's source, or undefined when it can. */
-export function describeFileProblem(path: string): string | undefined {
+/**
+ * Why `path` cannot be a secret's source, or undefined when it can. `asRoot` (root reads any file)
+ * is asked of the process once by the caller: a large project checks hundreds of files.
+ */
+export function describeFileProblem(path: string, asRoot = process.getuid?.() === 0): string | undefined {
   let target: Stats;
   try {
     target = statSync(path);
@@ -81,7 +81,7 @@ export function describeFileProblem(path: string): string | undefined {
   if (target.size > MAX_SECRET_BYTES) {
     return `"${path}" holds ${target.size} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a secret`;
   }
-  if (runsAsRoot()) return undefined;
+  if (asRoot) return undefined;
   try {
     accessSync(path, constants.R_OK);
   } catch {

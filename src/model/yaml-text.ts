@@ -15,17 +15,12 @@ const KEYWORD = /^(?:~|null|true|false|yes|no|on|off|y|n)$/i;
 
 /** `value` as a block-style YAML document, ending with a newline. */
 export function toYamlText(value: unknown): string {
-  if (!isMapping(value) && !Array.isArray(value)) return `${scalar(value)}\n`;
-  try {
-    return writeCollection(value, "", "");
-  } finally {
-    written.clear();
-  }
+  // Keys (`image`, `source`, `target`) and many values repeat in every service: each string's
+  // written form is worked out once per document.
+  const forms = new Map<string, string>();
+  if (!isMapping(value) && !Array.isArray(value)) return `${scalar(value, forms)}\n`;
+  return writeCollection(value, "", "", forms);
 }
-
-// Keys (`image`, `source`, `target`) and many values repeat in every service: each string is
-// looked at once per document.
-const written = new Map<string, string>();
 
 /**
  * The lines of a mapping or list, each ending with a newline, indented by `indent`; the first line
@@ -33,13 +28,18 @@ const written = new Map<string, string>();
  * line shares the dash's line). One string grows as it goes: a line array and its join would be
  * most of this stage's garbage on a large project.
  */
-function writeCollection(value: Record<string, unknown> | unknown[], indent: string, first: string): string {
+function writeCollection(
+  value: Record<string, unknown> | unknown[],
+  indent: string,
+  first: string,
+  forms: Map<string, string>,
+): string {
   let text = "";
   let lead = first;
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      text += writeEntry(`${lead}- `, value[index], inner, false);
+      text += writeEntry(`${lead}- `, value[index], inner, false, forms);
       lead = indent;
     }
     return text;
@@ -47,7 +47,7 @@ function writeCollection(value: Record<string, unknown> | unknown[], indent: str
   for (const key in value) {
     const item = value[key];
     if (item === undefined) continue;
-    text += writeEntry(`${lead}${scalar(key)}:`, item, inner, true);
+    text += writeEntry(`${lead}${scalar(key, forms)}:`, item, inner, true, forms);
     lead = indent;
   }
   return text;
@@ -57,21 +57,27 @@ function writeCollection(value: Record<string, unknown> | unknown[], indent: str
  * One mapping entry (`head` is `key:`) or list item (`head` is `- `). A non-empty collection under a
  * key goes on the following lines; under a list dash, its first line shares the dash's line.
  */
-function writeEntry(head: string, item: unknown, inner: string, isKey: boolean): string {
+function writeEntry(
+  head: string,
+  item: unknown,
+  inner: string,
+  isKey: boolean,
+  forms: Map<string, string>,
+): string {
   const collection = isMapping(item) || Array.isArray(item);
   if (!collection || isEmpty(item)) {
-    const shown = collection ? (Array.isArray(item) ? "[]" : "{}") : scalar(item);
+    const shown = collection ? (Array.isArray(item) ? "[]" : "{}") : scalar(item, forms);
     return `${head}${isKey ? " " : ""}${shown}\n`;
   }
   // A list under a key is indented like the key's other children, as docker compose prints it.
-  if (isKey) return `${head}\n${writeCollection(item, inner, inner)}`;
-  return writeCollection(item, inner, head);
+  if (isKey) return `${head}\n${writeCollection(item, inner, inner, forms)}`;
+  return writeCollection(item, inner, head, forms);
 }
 
-function scalar(value: unknown): string {
+function scalar(value: unknown, forms: Map<string, string>): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") {
-    let text = written.get(value);
+    let text = forms.get(value);
     if (text === undefined) {
       text =
         PLAIN.test(value) &&
@@ -81,7 +87,7 @@ function scalar(value: unknown): string {
         !value.includes(": ")
           ? value
           : JSON.stringify(value);
-      written.set(value, text);
+      forms.set(value, text);
     }
     return text;
   }
