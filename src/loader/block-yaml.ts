@@ -41,8 +41,8 @@ const DECLINE = Symbol("decline");
 // Whole-file features this reader never takes, checked once instead of per line: tabs, CRs and
 // the other line breaks (js-yaml's own rules for them), control characters and surrogates (which
 // js-yaml refuses or checks), Unicode spaces (js-yaml keeps them where trimEnd() would not), a byte
-// order mark, document markers and directives, and a run of 40 spaces inside a line (the lazy
-// patterns below would take quadratic time over a long one; indentation is not inside a line).
+// order mark, document markers and directives, and a run of 40 spaces inside a line (the patterns
+// below backtrack over such runs, quadratic on a long one; indentation is not inside a line).
 const DECLINED_ANYWHERE =
   // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   /[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ud800-\udfff\ufeff\ufffe\uffff]|^(?:---|\.\.\.|%)|[^ \n] {40}/m;
@@ -98,7 +98,7 @@ function read(text: string, plainScalar: PlainScalar): unknown {
     const hasKey = match[3] !== undefined || match[4] !== undefined || match[5] !== undefined;
     const rest = match[6]!;
     // Blank lines and comment lines are nothing, at any indent.
-    if (dash === undefined && !hasKey && (rest === "" || rest.startsWith("#"))) continue;
+    if (dash === undefined && !hasKey && isNothing(rest)) continue;
 
     if (pending) {
       const { mapping, key } = pending;
@@ -135,7 +135,7 @@ function read(text: string, plainScalar: PlainScalar): unknown {
       if (!hasKey) {
         // An empty item (`-` alone): js-yaml reads what follows it in ways of its own (a dash at
         // the outer list's column can land in the inner one), so those files are its to read.
-        if (rest === "" || rest.startsWith("#")) decline();
+        if (isNothing(rest)) decline();
         list.push(scalar(rest, plainScalar));
         continue;
       }
@@ -166,7 +166,7 @@ function entry(
 ): Pending | undefined {
   // `in` also sees Object.prototype's names (`constructor`, `toString`): those keys are declined too.
   if (key in mapping) decline();
-  if (rest === "" || rest.startsWith("#")) return { mapping, key, indent };
+  if (isNothing(rest)) return { mapping, key, indent };
   mapping[key] = scalar(rest, plainScalar);
   return undefined;
 }
@@ -181,7 +181,7 @@ function keyOf(match: RegExpExecArray, plainScalar: PlainScalar): string {
     doubleQuotedKey !== undefined
       ? doubleQuoted(doubleQuotedKey)
       : singleQuotedKey !== undefined
-        ? singleQuotedKey.replaceAll("''", "'")
+        ? singleQuoted(singleQuotedKey)
         : plainKey!.trimEnd();
   // `__proto__` is special to objects; a plain `<<` merges (js-yaml's to do), and `8080:` or
   // `true:` read as other types that js-yaml turns back into text: all left to js-yaml.
@@ -199,7 +199,7 @@ function scalar(rest: string, plainScalar: PlainScalar): unknown {
   }
   if (first === 39 /* ' */) {
     const match = SINGLE_QUOTED.exec(rest);
-    return match ? match[1]!.replaceAll("''", "'") : decline();
+    return match ? singleQuoted(match[1]!) : decline();
   }
   if (first === 91 /* [ */) return flowList(rest, plainScalar);
   if (first === 123 /* { */ && EMPTY_FLOW_MAPPING.test(rest)) return {};
@@ -218,7 +218,7 @@ function flowList(rest: string, plainScalar: PlainScalar): unknown[] {
     const match = FLOW_ITEM.exec(rest);
     if (!match) decline();
     if (match[1] !== undefined) items.push(doubleQuoted(match[1]));
-    else if (match[2] !== undefined) items.push(match[2].replaceAll("''", "'"));
+    else if (match[2] !== undefined) items.push(singleQuoted(match[2]));
     else {
       const plain = match[3]!.trimEnd();
       if (plain.includes(": ") || plain.endsWith(":")) decline();
@@ -228,6 +228,15 @@ function flowList(rest: string, plainScalar: PlainScalar): unknown[] {
   }
   if (!NOTHING_MORE.test(rest.slice(FLOW_ITEM.lastIndex))) decline();
   return items;
+}
+
+/** What is left of a line after its key or dash is no value: nothing, or a comment. */
+function isNothing(rest: string): boolean {
+  return rest === "" || rest.startsWith("#");
+}
+
+function singleQuoted(inner: string): string {
+  return inner.replaceAll("''", "'");
 }
 
 function doubleQuoted(inner: string): string {
