@@ -1,6 +1,13 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { closeMaskedOutput, createMasker, MASK, maskedOutput, StreamMasker } from "./mask.js";
+import {
+  closeMaskedOutput,
+  createMasker,
+  followingMasker,
+  MASK,
+  maskedOutput,
+  StreamMasker,
+} from "./mask.js";
 
 describe("createMasker", () => {
   const mask = createMasker([
@@ -25,6 +32,41 @@ describe("createMasker", () => {
 
   it("leaves values shorter than four characters alone", () => {
     expect(mask("abc def")).toBe("abc def");
+  });
+});
+
+describe("followingMasker", () => {
+  // A watch that reports a change when told to; the material's times are long past.
+  const fakeWatch = () => {
+    const watch = { changed: true, look: () => ({ changed: watch.changed, newestNs: 0n }) };
+    return watch;
+  };
+  const nextBatch = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+
+  it("reads again when the watch sees a change, and keeps hiding a value that was replaced", async () => {
+    const watch = fakeWatch();
+    let inPlace = [Buffer.from("first-value")];
+    const mask = followingMasker(watch, () => inPlace);
+    expect(mask("a first-value")).toBe(`a ${MASK}`);
+    await nextBatch();
+    // A second `up` replaces the value; a container that read the first may still print it.
+    inPlace = [Buffer.from("second-value")];
+    watch.changed = true;
+    expect(mask("b second-value first-value")).toBe(`b ${MASK} ${MASK}`);
+  });
+
+  it("reads nothing again while the watch sees no change", async () => {
+    const watch = fakeWatch();
+    let reads = 0;
+    const mask = followingMasker(watch, () => {
+      reads++;
+      return [Buffer.from("only-value")];
+    });
+    watch.changed = false;
+    mask("x");
+    await nextBatch();
+    mask("y");
+    expect(reads).toBe(1);
   });
 });
 

@@ -218,27 +218,39 @@ export async function projectSecretValues(projectName: string): Promise<Buffer[]
  * up to date: a second `up` may put new values in place (live, or for a container it recreates)
  * while `logs -f` or an attached `up` prints, and a container can print a new value only after it
  * is in place. No engine event marks a live replacement, so before a batch of lines is printed
- * the material is looked at (one stat per directory; the values are read again only when it
- * changed).
+ * the material is looked at (one stat; the values are read again only when it changed). Every value
+ * read stays masked: a replaced one is still in the memory of containers that read it before.
  */
 export async function projectMasker(projectName: string): Promise<Masker> {
   const { dir, material } = await loadMaterial(projectName);
   if (dir === undefined) return noMasking;
-  const watch = new material.DeliveryWatch(dir);
+  return followingMasker(new material.DeliveryWatch(dir), () => material.deliveredValuesSync(dir));
+}
+
+/** What projectMasker needs of the material: a cheap look for changes, and a read of the values. */
+export interface MaterialWatch {
+  look(): { changed: boolean; newestNs: bigint };
+}
+
+/** A masker of every value `read` has ever given, read again when `watch` sees a change. */
+export function followingMasker(watch: MaterialWatch, read: () => Buffer[]): Masker {
+  const known = new Map<string, Buffer>();
   let masker: Masker = noMasking;
   /** Whether the values read last are all the directory times show; false forces a read. */
   let settled = false;
   const refresh = (): void => {
     const { changed, newestNs } = watch.look();
     if (settled && !changed) return;
-    masker = createMasker(material.deliveredValuesSync(dir));
+    const before = known.size;
+    for (const value of read()) known.set(value.toString("latin1"), value);
+    if (known.size !== before) masker = createMasker([...known.values()]);
     // A change in the same clock tick as the one just read would not change the times: while the
     // newest change is that recent, read again next time.
     settled = BigInt(Date.now()) * 1_000_000n - newestNs >= RECENT_NS;
   };
   refresh();
-  // Once per turn of the event loop: the lines printed in one turn came from output received
-  // before it, so none of them can hold a value put in place after the look.
+  // Once per batch: the lines one callback prints came from output received before it, so none
+  // of them can hold a value put in place after the look.
   let checked = false;
   return (line) => {
     if (!checked) {

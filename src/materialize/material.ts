@@ -184,11 +184,6 @@ export class ProjectMaterial {
     await this.saveDigests();
   }
 
-  /** The bytes in place for every service, read back from the tmpfs (for masking logs). */
-  deliveredValues(): Promise<Buffer[]> {
-    return Promise.resolve(deliveredValuesSync(this.dir));
-  }
-
   private digest(grant: ServiceSecret, value: SecretValue): string {
     if (!this.key) return "";
     return createHmac("sha256", this.key)
@@ -225,14 +220,21 @@ export class ProjectMaterial {
 
 /**
  * The bytes in place for every service, read synchronously (small files on a tmpfs): a masker
- * reads them between two lines of output, before it prints them, when values were replaced.
+ * reads them between two lines of output, before it prints them, when values were put in place.
  */
 export function deliveredValuesSync(dir: string): Buffer[] {
   const out: Buffer[] = [];
   const walk = (path: string): void => {
     for (const entry of readEntries(path)) {
       if (entry.isDirectory()) walk(join(path, entry.name));
-      else if (entry.isFile()) out.push(readFileSync(join(path, entry.name)));
+      else if (entry.isFile()) {
+        // A second `up` may remove a file between the listing and the read: it has no value now.
+        try {
+          out.push(readFileSync(join(path, entry.name)));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        }
+      }
     }
   };
   walk(join(dir, "services"));
@@ -241,46 +243,28 @@ export function deliveredValuesSync(dir: string): Buffer[] {
 }
 
 /**
- * Tells whether values were put in place or removed since it last looked: every file is renamed
- * into (or removed from) a directory under services/ or files/, which changes that directory's
- * times. It stats each directory it knows of, and lists only those whose times changed (a new or
- * removed subdirectory changes its parent's), so a look costs one stat per directory.
+ * Tells whether values may have been put in place since it last looked. Every value is written in
+ * the staging directory and renamed out of it (writeAtomically), which changes that directory's
+ * times, so one stat tells, however many services there are. Removals are not seen: a masker
+ * keeps every value it has read (a container may still print a replaced one).
  */
 export class DeliveryWatch {
-  #seen = new Map<string, { stamp: string; subdirs: string[] }>();
+  #stamp: string | undefined;
 
   constructor(private readonly dir: string) {}
 
   /**
-   * Whether anything changed since the last look (at the first: whether there is material), and
-   * the newest directory time (ns). Those times are as coarse as the kernel's clock tick, so two
+   * Whether anything changed since the last look (at the first: always), and the staging
+   * directory's newest time (ns). Those times are as coarse as the kernel's clock tick, so two
    * changes within one tick share them: a caller that looked in between must read again while the
    * newest time is that recent.
    */
   look(): { changed: boolean; newestNs: bigint } {
-    const found = new Map<string, { stamp: string; subdirs: string[] }>();
-    let newestNs = 0n;
-    const visit = (path: string): void => {
-      const stats = statSync(path, { bigint: true, throwIfNoEntry: false });
-      if (stats === undefined || !stats.isDirectory()) return;
-      for (const time of [stats.mtimeNs, stats.ctimeNs]) if (time > newestNs) newestNs = time;
-      const stamp = `${stats.ino}:${stats.mtimeNs}:${stats.ctimeNs}`;
-      const before = this.#seen.get(path);
-      const subdirs =
-        before?.stamp === stamp
-          ? before.subdirs
-          : readEntries(path)
-              .filter((entry) => entry.isDirectory())
-              .map((entry) => join(path, entry.name));
-      found.set(path, { stamp, subdirs });
-      for (const subdir of subdirs) visit(subdir);
-    };
-    visit(join(this.dir, "services"));
-    visit(join(this.dir, "files"));
-    const changed =
-      found.size !== this.#seen.size ||
-      [...found].some(([path, { stamp }]) => this.#seen.get(path)?.stamp !== stamp);
-    this.#seen = found;
+    const stats = statSync(join(this.dir, STAGING_DIR), { bigint: true, throwIfNoEntry: false });
+    const stamp = stats ? `${stats.ino}:${stats.mtimeNs}:${stats.ctimeNs}` : "none";
+    const changed = stamp !== this.#stamp;
+    this.#stamp = stamp;
+    const newestNs = !stats ? 0n : stats.mtimeNs > stats.ctimeNs ? stats.mtimeNs : stats.ctimeNs;
     return { changed, newestNs };
   }
 }

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFile, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ProjectMaterial } from "../../src/materialize/material.js";
+import { DeliveryWatch, deliveredValuesSync, ProjectMaterial } from "../../src/materialize/material.js";
 import { ensureTmpfs, removeTmpfs } from "../../src/materialize/tmpfs.js";
 import { makeService } from "../../src/model/project-builder.js";
 import { SecretValue } from "../../src/secrets/secret-value.js";
@@ -102,6 +102,25 @@ describe("project material", () => {
     expect((await stat(join(dir, ".digests.json"))).mode & 0o777).toBe(0o600);
   });
 
+  it("a delivery watch sees each value put in place with one stat, and nothing when nothing changed", async () => {
+    const dir = await freshDir();
+    const material = await ProjectMaterial.open(dir);
+    const watch = new DeliveryWatch(dir);
+    expect(watch.look().changed).toBe(true);
+    expect(watch.look().changed).toBe(false);
+    const grant = { source: "a", target: "/run/secrets/a", uid: 0, gid: 0, mode: 0o444 };
+    const web = makeService("web", { image: "x", secrets: [grant] });
+    // Directory times are as coarse as the kernel's clock tick: each change here comes a tick later.
+    const nextTick = () => new Promise((resolve) => setTimeout(resolve, 20));
+    await nextTick();
+    await material.deliver(web, new Map([["a", new SecretValue(Buffer.from("one-value"))]]));
+    expect(watch.look().changed).toBe(true);
+    expect(watch.look().changed).toBe(false);
+    await nextTick();
+    await material.deliver(web, new Map([["a", new SecretValue(Buffer.from("two-value"))]]));
+    expect(watch.look().changed).toBe(true);
+  });
+
   it("removes files of secrets a service no longer lists, and services gone from the project", async () => {
     const dir = await freshDir();
     const material = await ProjectMaterial.open(dir);
@@ -122,6 +141,6 @@ describe("project material", () => {
     await expect(stat(join(dir, "services/web/b"))).rejects.toThrow();
     await material.removeServicesExcept(new Set(["web"]));
     await expect(stat(join(dir, "services/api"))).rejects.toThrow();
-    expect((await material.deliveredValues()).map((b) => b.toString())).toEqual(["aaaa"]);
+    expect(deliveredValuesSync(dir).map((b) => b.toString())).toEqual(["aaaa"]);
   });
 });
