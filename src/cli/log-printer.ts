@@ -52,12 +52,22 @@ export function createLogPrinter(
     return colour;
   };
   for (const container of containers) colourOf(shortName(projectName, container));
+  // Made once per name, again for all when a longer name widens the column.
+  const prefixes = new Map<string, string>();
   const prefixOf = (container: ObservedContainer): string => {
     if (!options.prefix) return "";
     const name = shortName(projectName, container);
-    width = Math.max(width, name.length);
-    const label = `${name.padEnd(width)}  |`;
-    return options.colour ? `\x1b[${colourOf(name)}m${label}\x1b[0m ` : `${label} `;
+    if (name.length > width) {
+      width = name.length;
+      prefixes.clear();
+    }
+    let prefix = prefixes.get(name);
+    if (prefix === undefined) {
+      const label = `${name.padEnd(width)}  |`;
+      prefix = options.colour ? `\x1b[${colourOf(name)}m${label}\x1b[0m ` : `${label} `;
+      prefixes.set(name, prefix);
+    }
+    return prefix;
   };
   const mask = options.mask ?? noMasking;
   return {
