@@ -26,6 +26,31 @@ export function formatProblem(problem: Problem): string {
   return where ? `${where}: ${problem.message}` : problem.message;
 }
 
+/** What a secret value is shown as, wherever it would otherwise appear. */
+export const MASK = "****";
+
+/**
+ * The problems with every occurrence of `values` in their messages masked, as written and as
+ * quoted in JSON. Values shorter than four characters are left alone, as in log masking: they
+ * would hide line numbers and words, not secrets.
+ */
+export function concealValues(problems: Problem[], values: Iterable<string>): Problem[] {
+  const needles = new Set<string>();
+  for (const value of values) {
+    if (value.length < 4) continue;
+    needles.add(value);
+    needles.add(JSON.stringify(value).slice(1, -1));
+  }
+  if (needles.size === 0) return problems;
+  // Longest first, so a value that contains another is hidden whole.
+  const ordered = [...needles].sort((a, b) => b.length - a.length);
+  return problems.map((problem) => {
+    let message = problem.message;
+    for (const needle of ordered) if (message.includes(needle)) message = message.split(needle).join(MASK);
+    return message === problem.message ? problem : { ...problem, message };
+  });
+}
+
 /** The user's project (files, variables, secret sources) is invalid; carries every problem found. */
 export class ProjectError extends Error {
   readonly problems: Problem[];

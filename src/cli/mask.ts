@@ -9,7 +9,9 @@ import { Writable } from "node:stream";
 /** Hides secret values in one line of output. */
 export type Masker = (line: string) => string;
 
-export const MASK = "****";
+import { MASK } from "../errors.js";
+
+export { MASK };
 const MASK_BYTES = Buffer.from(MASK);
 /** Shorter values would mask ordinary words and numbers everywhere: they are left alone. */
 const MIN_LENGTH = 4;

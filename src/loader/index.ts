@@ -3,7 +3,7 @@
 // together as one ProjectError, before anything touches the engine or the disk.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { ProjectError, type Problem } from "../errors.js";
+import { concealValues, ProjectError, type Problem } from "../errors.js";
 import type { Project } from "../model/project.js";
 import { canonicalizeFile, type CanonicalFile } from "./canonicalize.js";
 import { checkSecretSources } from "./check-secret-sources.js";
@@ -63,6 +63,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
       : dirname(first);
 
   const sources = new SourceMap();
+  /** Values of the variables `environment` secrets read, from every file's lookup. */
+  const secretValues = new Set<string>();
   const diagnostics = new Diagnostics(sources);
   const variables = loadVariables(workingDir, cwd, options.envFiles ?? [], shell, diagnostics);
   const lookup = (name: string) => variables[name];
@@ -87,7 +89,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   }
   // A file that did not parse or fit the schema cannot be merged; problems of single values (a bad
   // mode, say) can: their entries are left out, so the checks across the project still run.
-  if (canonical.length < files.length) throw new ProjectError(diagnostics.problems, diagnostics.warnings);
+  if (canonical.length < files.length) throw concealedError();
 
   const merged = mergeFiles(canonical, sources);
   const name = projectName(options.projectName, shell, variables, merged.name, workingDir, diagnostics);
@@ -105,8 +107,19 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   );
   readServiceEnvFiles(project, lookup, sources, diagnostics);
   if (options.checkSecretSources !== false) checkSecretSources(project, variables, sources, diagnostics);
-  if (diagnostics.problems.length > 0) throw new ProjectError(diagnostics.problems, diagnostics.warnings);
-  return { project, warnings: diagnostics.warnings, variables };
+  if (diagnostics.problems.length > 0) throw concealedError();
+  return { project, warnings: concealValues(diagnostics.warnings, secretValues), variables };
+
+  /**
+   * The problems found, without the value of any variable an `environment` secret reads: one
+   * interpolated where a value is checked (`mem_limit: ${TOKEN}`) would be quoted in the message.
+   */
+  function concealedError(): ProjectError {
+    return new ProjectError(
+      concealValues(diagnostics.problems, secretValues),
+      concealValues(diagnostics.warnings, secretValues),
+    );
+  }
 
   function loadFile(file: string, text: string, baseDir: string, scope: Scope): CanonicalFile | undefined {
     const document = parse(file, text);
@@ -152,6 +165,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     inPlace: boolean,
   ): ComposeFile | undefined {
     const interpolated = interpolateData(document, fileLookup, { inPlace });
+    collectSecretValues(interpolated.data, fileLookup, secretValues);
     for (const problem of interpolated.problems) {
       diagnostics.error(sources.positionIn(file, splitPath(problem.path)), problem.path, problem.message);
     }
@@ -182,6 +196,18 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
       current = withoutFaults(current, paths, diagnostics.broken);
     }
     return undefined;
+  }
+}
+
+/** Adds the value of each variable a top-level `secrets.*.environment` of `data` names. */
+function collectSecretValues(data: unknown, lookup: Lookup, values: Set<string>): void {
+  const secrets = (data as { secrets?: unknown } | null)?.secrets;
+  if (secrets === null || typeof secrets !== "object") return;
+  for (const key in secrets) {
+    const variable = (secrets as Record<string, { environment?: unknown } | null>)[key]?.environment;
+    if (typeof variable !== "string") continue;
+    const value = lookup(variable);
+    if (value !== undefined) values.add(value);
   }
 }
 

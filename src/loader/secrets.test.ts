@@ -373,3 +373,29 @@ describe("secret file paths", () => {
     expect(project.secrets["s"]!.source).toEqual({ kind: "file", path: join(dir, "abs.txt") });
   });
 });
+
+describe("a secret's value in messages", () => {
+  it("is masked where interpolation put it into a value an error or warning quotes", async () => {
+    const value = "s3cr3t-token-value";
+    const { errors, warnings } = await loadFail(
+      {
+        "compose.yaml": `
+          services:
+            web:
+              image: busybox
+              mem_limit: \${TOKEN}
+              ports:
+                - "\${TOKEN}:80"
+          secrets:
+            token:
+              environment: TOKEN
+        `,
+      },
+      { env: { TOKEN: value } },
+    );
+    expect(errors.length).toBeGreaterThan(0);
+    // Checked for the value before anything is compared, so a failure cannot print it.
+    expect([...errors, ...warnings].some((line) => line.includes(value))).toBe(false);
+    expect(errors.some((line) => line.includes("mem_limit") && line.includes("****"))).toBe(true);
+  });
+});
