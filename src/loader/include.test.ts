@@ -156,6 +156,16 @@ describe("include", () => {
     expect(Object.keys(project.services).sort()).toEqual(["a", "b", "shared"]);
   });
 
+  it("a file two includes share warns once about what composec does not run", async () => {
+    const { warnings } = await loadOk({
+      "compose.yaml": "include: [a/compose.yaml, b/compose.yaml]\n",
+      "a/compose.yaml": "include: [../common/compose.yaml]\nservices:\n  a:\n    image: busybox\n",
+      "b/compose.yaml": "include: [../common/compose.yaml]\nservices:\n  b:\n    image: busybox\n",
+      "common/compose.yaml": "services:\n  shared:\n    image: busybox\n    cpu_shares: 512\n",
+    });
+    expect(warnings.filter((line) => line.includes("cpu_shares"))).toHaveLength(1);
+  });
+
   it("extends inside an included file works relative to that file", async () => {
     const { project, dir } = await loadOk({
       "compose.yaml": "include: [sub/compose.yaml]\n",

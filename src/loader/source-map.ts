@@ -1,6 +1,6 @@
 // Where each part of the merged project was written, so problems found after merging still point
 // at a file, line and column.
-import type { Location, Problem } from "../errors.js";
+import { formatLocation, type Location, type Problem } from "../errors.js";
 import type { WrittenFile } from "./parse-yaml.js";
 import { formatPath, type PathSegment } from "./paths.js";
 
@@ -108,15 +108,20 @@ export class Diagnostics {
   }
 
   error(location: Location | undefined, path: PathSegment[] | string, message: string): void {
-    const problem = { location, path: typeof path === "string" ? path : formatPath(path), message };
-    // A base that several services extend is checked with each of them: say each thing once.
-    const key = `${location?.file}:${location?.line}:${location?.column} ${problem.path} ${message}`;
-    if (this.#reported.has(key)) return;
-    this.#reported.add(key);
-    this.problems.push(problem);
+    this.#report(this.problems, location, path, message);
   }
 
   warn(location: Location | undefined, path: PathSegment[] | string, message: string): void {
-    this.warnings.push({ location, path: typeof path === "string" ? path : formatPath(path), message });
+    this.#report(this.warnings, location, path, message);
+  }
+
+  // A base that several services extend, or a file two includes share, is checked with each of
+  // them: say each thing once.
+  #report(list: Problem[], location: Location | undefined, path: PathSegment[] | string, message: string) {
+    const problem = { location, path: typeof path === "string" ? path : formatPath(path), message };
+    const key = `${list === this.problems ? "E" : "W"} ${formatLocation(location)} ${problem.path} ${message}`;
+    if (this.#reported.has(key)) return;
+    this.#reported.add(key);
+    list.push(problem);
   }
 }
