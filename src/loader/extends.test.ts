@@ -282,6 +282,21 @@ describe("extends from another file", () => {
     ]);
   });
 
+  it("a faulty base in another file does not silence this project's service of the same name", async () => {
+    const { errors } = await loadFail({
+      "compose.yaml": `
+        services:
+          web:
+            extends: {file: common.yaml, service: base}
+          base:
+            user: "1"
+      `,
+      "common.yaml": "services:\n  base:\n    image: [busybox]\n",
+    });
+    expect(errors.some((line) => line.startsWith("common.yaml:") && line.includes("image"))).toBe(true);
+    expect(errors.some((line) => line.includes('service "base" has neither image nor build'))).toBe(true);
+  });
+
   it("a missing file or service is an error at the extends", async () => {
     const { errors } = await loadFail({
       "compose.yaml": `

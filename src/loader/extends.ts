@@ -144,7 +144,8 @@ function definition(
   if (unit.declaring || Object.hasOwn(unit.canonical, name)) return unit.canonical[name];
   // Only the services extended are interpolated and checked, as in Compose: the rest of the file
   // is not part of this project.
-  const checked = loader.check(unit.file, { services: { [name]: unit.written[name] } }, scope.lookup, false);
+  const written = { services: { [name]: unit.written[name] } };
+  const checked = loader.check(unit.file, written, scope.lookup, false, new Set());
   const raw = checked?.services?.[name];
   if (!checked || !raw) return undefined;
   unit.checked[name] = raw;

@@ -33,6 +33,12 @@ export interface FileLoader {
     data: Record<string, unknown>,
     lookup: Lookup,
     inPlace: boolean,
+    /**
+     * Where definitions left out for their faults are marked (`services:web`), so references to
+     * them say nothing more: the project's own by default. Another file's base has names of its
+     * own, which must not silence anything about this project's services of the same name.
+     */
+    broken?: Set<string>,
   ): ComposeFile | undefined;
   /** The loader's own env-file reading (index.ts readEnvFiles), for an included project's env files. */
   envFiles(

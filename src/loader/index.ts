@@ -163,13 +163,14 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     document: Record<string, unknown>,
     fileLookup: Lookup,
     inPlace: boolean,
+    broken = diagnostics.broken,
   ): ComposeFile | undefined {
     const interpolated = interpolateData(document, fileLookup, { inPlace });
     collectSecretValues(interpolated.data, fileLookup, secretValues);
     for (const problem of interpolated.problems) {
       diagnostics.error(sources.positionIn(file, splitPath(problem.path)), problem.path, problem.message);
     }
-    const data = validShape(file, interpolated.data);
+    const data = validShape(file, interpolated.data, broken);
     if (data) warnNotRunYet(data, file, sources, diagnostics);
     return data;
   }
@@ -180,7 +181,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
    * (an undefined secret, a missing file). A definition with a fault is left out whole and marked
    * broken, so references to it are not reported a second time as undefined.
    */
-  function validShape(file: string, data: unknown): ComposeFile | undefined {
+  function validShape(file: string, data: unknown, broken: Set<string>): ComposeFile | undefined {
     let current = data;
     for (let round = 0; round < 5; round++) {
       const result = composeFileSchema.safeParse(current);
@@ -193,7 +194,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
         });
       }
       if (paths.some((path) => path.length === 0)) return undefined;
-      current = withoutFaults(current, paths, diagnostics.broken);
+      current = withoutFaults(current, paths, broken);
     }
     return undefined;
   }
