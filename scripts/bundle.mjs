@@ -113,6 +113,20 @@ await build({
   logLevel: "warning",
   plugins: [
     {
+      // docker-modem's debug output prints whole requests, a pull's X-Registry-Auth header
+      // (registry credentials) included, whenever DEBUG names it: this copy gets a `debug` that
+      // never prints. (src/engine/client.ts also turns it off for a dockerode from node_modules.)
+      name: "silent-debug",
+      setup(builder) {
+        builder.onResolve({ filter: /^debug$/ }, (args) => ({ path: args.path, namespace: "silent-debug" }));
+        builder.onLoad({ filter: /.*/, namespace: "silent-debug" }, () => ({
+          contents: `const silent = () => { const log = () => {}; log.enabled = false; log.extend = silent; return log; };
+module.exports = Object.assign(silent, { enable() {}, disable() { return ""; }, enabled: () => false });`,
+          loader: "js",
+        }));
+      },
+    },
+    {
       name: "unused-by-composec",
       setup(builder) {
         builder.onResolve({ filter: unused }, (args) => ({ path: args.path, namespace: "unused" }));

@@ -7,6 +7,10 @@ import { StringDecoder } from "node:string_decoder";
 import type Docker from "dockerode";
 import { lazyRequire } from "../lazy-require.js";
 
+import { EngineError } from "../errors.js";
+import { projectFilter } from "../model/names.js";
+import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
+
 // dist/vendor/dockerode.cjs is dockerode without its SSH and gRPC stacks, which composec never
 // uses through dockerode (hosts are unix or tcp; BuildKit sessions are served by src/build/):
 // a third of the start-up of every engine command. See scripts/bundle.mjs.
@@ -15,22 +19,22 @@ const requireDockerode = lazyRequire<typeof Docker>("dockerode", "../vendor/dock
 /**
  * dockerode, loaded with its transport's debug output (`DEBUG=modem`) turned off: that output
  * prints whole requests, and a pull's `X-Registry-Auth` header carries registry credentials
- * (base64 of the password). The `debug` package reads `DEBUG` once, when it loads with dockerode,
- * so the exclusion is added for that moment only.
+ * (base64 of the password). The vendored copy's `debug` never prints (scripts/bundle.mjs); for
+ * dockerode from node_modules, whose `debug` reads `DEBUG` once, when it loads, the exclusion is
+ * added for that moment only.
  */
+let dockerode: typeof Docker | undefined;
 function loadDockerode(): typeof Docker {
+  if (dockerode) return dockerode;
   const debug = process.env["DEBUG"];
-  if (debug === undefined || debug === "") return requireDockerode();
+  if (debug === undefined || debug === "") return (dockerode = requireDockerode());
   process.env["DEBUG"] = `${debug},-modem`;
   try {
-    return requireDockerode();
+    return (dockerode = requireDockerode());
   } finally {
     process.env["DEBUG"] = debug;
   }
 }
-import { EngineError } from "../errors.js";
-import { projectFilter } from "../model/names.js";
-import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
 
 /** Where the engine listens: a unix socket, or tcp (plain HTTP, or HTTPS when TLS is asked for). */
 export type EngineEndpoint =
