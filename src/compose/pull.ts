@@ -13,6 +13,7 @@ import {
   planPulls,
   platformProblems,
   pullPlatform,
+  readPullPolicy,
   type ImageFacts,
   type PullFlag,
   type PullRequest,
@@ -112,7 +113,7 @@ async function pullByPolicy(
   }
   const onlyMissing =
     options.policy === "missing" ||
-    [...policies].every((policy) => policy !== "always" && policy !== "build");
+    users.every((service) => readPullPolicy(service.pullPolicy ?? "always") === "missing");
   const present = (await engine.inspectImage(image)) !== undefined;
   if (onlyMissing && present) {
     options.onProgress?.({ resource: title, status: "Exists", detail: "already present, not pulled" });
@@ -139,8 +140,8 @@ async function pullImage(
 ): Promise<PullOutcome> {
   const { image, services: names } = request;
   const title = `Image ${image}`;
-  const { credentials: found, note } = (await credentials()).lookup(image);
-  if (note !== undefined) options.onWarning?.(note);
+  // Why a registry's credentials cannot be used is said by the source, once.
+  const { credentials: found } = (await credentials()).lookup(image);
   options.onProgress?.({ resource: title, status: "Pulling" });
   try {
     await engine.pullImage(image, undefined, {
@@ -281,16 +282,30 @@ function imageIds(
 
 /**
  * config.json, read once per batch of pulls and only when something is pulled (not on every
- * image, not on an `up` that pulls nothing); why its credentials are unusable is said once.
+ * image, not on an `up` that pulls nothing); why its credentials are unusable is said once, and so
+ * is why a registry's are (a credential helper named for it), however many of its images are pulled.
  */
 function credentialsOnce(
   options: Pick<EnsureImagesOptions, "onWarning" | "env">,
 ): () => Promise<RegistryCredentialSource> {
+  const said = new Set<string>();
+  const sayOnce = (note: string | undefined) => {
+    if (note === undefined || said.has(note)) return;
+    said.add(note);
+    options.onWarning?.(note);
+  };
   let source: Promise<RegistryCredentialSource> | undefined;
   return () =>
     (source ??= registryCredentials(options.env ?? process.env).then((found) => {
-      if (found.note !== undefined) options.onWarning?.(found.note);
-      return found;
+      sayOnce(found.note);
+      return {
+        ...found,
+        lookup: (image: string) => {
+          const { note, ...rest } = found.lookup(image);
+          sayOnce(note);
+          return rest;
+        },
+      };
     }));
 }
 

@@ -118,11 +118,14 @@ export function pullPlatform(
 }
 
 /** The policy a service is pulled by: `--pull`, else its own, else Compose's default (missing). */
-function effectivePolicy(
-  service: Service,
-  flag: PullFlag | undefined,
-): "always" | "missing" | "never" | "build" {
-  const policy = flag ?? service.pullPolicy ?? "missing";
+function effectivePolicy(service: Service, flag: PullFlag | undefined): PullPolicy {
+  return readPullPolicy(flag ?? service.pullPolicy ?? "missing");
+}
+
+type PullPolicy = "always" | "missing" | "never" | "build";
+
+/** A written `pull_policy` as one of the four composec acts on. */
+export function readPullPolicy(policy: string): PullPolicy {
   switch (policy) {
     case "always":
     case "never":

@@ -256,13 +256,17 @@ describe("registry credentials", () => {
     expect(await present(reference)).toBe(true);
   });
 
-  it("names a credential helper it does not run", async () => {
+  it("names a credential helper it does not run, once for all the registry's images", async () => {
     const reference = await serveBusybox({ credentials });
+    const second = await registry!.serve(images.busybox, "y/busybox", "1");
+    pulled.add(second);
     const config = await dockerConfig({ credsStore: "secretservice" });
-    const dir = await tempProject({ "compose.yaml": compose(reference) });
+    const extra = `  api:\n    image: ${second}\n    command: ["sleep", "600"]\n`;
+    const dir = await tempProject({ "compose.yaml": compose(reference, extra) });
     const result = await cli(["-p", name, "up", "-d"], { cwd: dir, env: { DOCKER_CONFIG: config } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('names the credential helper "secretservice"');
+    expect(result.stderr.split('names the credential helper "secretservice"')).toHaveLength(2);
   });
 });
 
