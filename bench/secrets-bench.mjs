@@ -23,13 +23,12 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Docker from "dockerode";
-import { floorDown } from "./floor-down.mjs";
+import { floorDown, PROJECT_LABEL } from "./floor-down.mjs";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cliPath = path.join(repoRoot, "dist/cli/bin.js");
 const composeBin = process.env.DOCKER_COMPOSE ?? "/usr/bin/docker-compose";
 const IMAGE = "composec-test/busybox:1";
-const LABEL = "com.docker.compose.project";
 
 const { values } = parseArgs({
   allowPositionals: true,
@@ -97,7 +96,7 @@ const floor = {
   async up(project) {
     const start = performance.now();
     const network = `${project}_default`;
-    await docker.createNetwork({ Name: network, Labels: { [LABEL]: project } });
+    await docker.createNetwork({ Name: network, Labels: { [PROJECT_LABEL]: project } });
     await Promise.all(
       Array.from({ length: n }, async (_, index) => {
         const i = index + 1;
@@ -106,7 +105,7 @@ const floor = {
           name,
           Image: IMAGE,
           Cmd: ["sleep", "3600"],
-          Labels: { [LABEL]: project, "com.docker.compose.service": service(i) },
+          Labels: { [PROJECT_LABEL]: project, "com.docker.compose.service": service(i) },
           HostConfig: {
             NetworkMode: network,
             Init: true,

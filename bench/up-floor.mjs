@@ -7,17 +7,16 @@
 //   node bench/up-floor.mjs down PROJECT
 import process from "node:process";
 import Docker from "dockerode";
-import { floorDown } from "./floor-down.mjs";
+import { floorDown, PROJECT_LABEL } from "./floor-down.mjs";
 
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 const [command, project, count, image] = process.argv.slice(2);
-const label = "com.docker.compose.project";
 
 if (command === "up") {
   const n = Number(count);
   const width = String(n).length;
   const network = `${project}_default`;
-  await docker.createNetwork({ Name: network, CheckDuplicate: true, Labels: { [label]: project } });
+  await docker.createNetwork({ Name: network, CheckDuplicate: true, Labels: { [PROJECT_LABEL]: project } });
   await Promise.all(
     Array.from({ length: n }, async (_, index) => {
       const service = `svc-${String(index + 1).padStart(width, "0")}`;
@@ -26,7 +25,7 @@ if (command === "up") {
         name,
         Image: image,
         Cmd: ["sleep", "3600"],
-        Labels: { [label]: project, "com.docker.compose.service": service },
+        Labels: { [PROJECT_LABEL]: project, "com.docker.compose.service": service },
         HostConfig: { NetworkMode: network, Init: true },
         NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [name, service] } } },
       });
