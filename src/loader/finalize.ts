@@ -1,6 +1,7 @@
 // Stage 6: the merged files become the typed Project: profiles applied, defaults filled in,
 // engine names given, and every rule between parts checked (references, cycles, secret targets).
 import type {
+  Ipam,
   Network,
   Project,
   SecretDefinition,
@@ -40,6 +41,7 @@ export function finalizeProject(
   for (const name in merged.services) {
     const partial = merged.services[name]!;
     const service = withDefaults(partial);
+    impliedDependencies(service);
     sources.inherit(service, partial);
     service.secrets.forEach((grant, index) => sources.inherit(grant, partial.secrets![index]));
     const active =
@@ -161,7 +163,50 @@ function network(key: string, raw: Record<string, unknown>, context: Context): N
     internal: toBoolean(raw["internal"] as boolean | undefined) ?? false,
     attachable: toBoolean(raw["attachable"] as boolean | undefined) ?? false,
     enableIpv6: toBoolean(raw["enable_ipv6"] as boolean | undefined) ?? false,
+    ...(raw["enable_ipv4"] !== undefined
+      ? { enableIpv4: toBoolean(raw["enable_ipv4"] as boolean | string) ?? true }
+      : {}),
+    ...(raw["ipam"] !== undefined ? { ipam: ipam(raw["ipam"] as RawIpam) } : {}),
   };
+}
+
+interface RawIpam {
+  driver?: string;
+  config?: { subnet?: string; ip_range?: string; gateway?: string; aux_addresses?: Record<string, string> }[];
+  options?: Record<string, string>;
+}
+
+function ipam(raw: RawIpam): Ipam {
+  return {
+    ...(raw.driver !== undefined ? { driver: raw.driver } : {}),
+    config: (raw.config ?? []).map((pool) => ({
+      ...(pool.subnet !== undefined ? { subnet: pool.subnet } : {}),
+      ...(pool.ip_range !== undefined ? { ipRange: pool.ip_range } : {}),
+      ...(pool.gateway !== undefined ? { gateway: pool.gateway } : {}),
+      auxAddresses: { ...pool.aux_addresses },
+    })),
+    options: { ...raw.options },
+  };
+}
+
+/**
+ * `links` and `volumes_from` name services whose containers must exist first: like compose-go,
+ * each becomes a `depends_on` entry (started, required) unless the service already names it.
+ */
+function impliedDependencies(service: Service): void {
+  const names = [
+    ...(service.links ?? []).map((link) => link.split(":")[0]!),
+    ...(service.volumesFrom ?? [])
+      .filter((entry) => !entry.startsWith("container:"))
+      .map((entry) => entry.split(":")[0]!),
+  ];
+  for (const name of names) {
+    if (name !== service.name && !(name in service.dependsOn))
+      service.dependsOn = {
+        ...service.dependsOn,
+        [name]: { condition: "service_started", required: true, restart: false },
+      };
+  }
 }
 
 function volume(key: string, raw: Record<string, unknown>, context: Context): Volume {
