@@ -3,7 +3,7 @@
 // time, so further networks are returned separately, to be connected before the container starts.
 import type Docker from "dockerode";
 import { containerLabels, imageName } from "../model/names.js";
-import { engineHostConfig } from "./engine-settings.js";
+import { engineHostConfig, serviceLinks } from "./engine-settings.js";
 import type { Healthcheck, PortMapping, Project, Service, VolumeMount } from "../model/project.js";
 
 export interface ContainerSpecInput {
@@ -143,6 +143,7 @@ function networkSettings(input: ContainerSpecInput): Networking {
     return { mode: service.networkMode, ...macOf(service.macAddress), rest: [] };
   const keys = networkOrder(service);
   if (keys.length === 0) return { mode: "none", rest: [] };
+  const links = serviceLinks(project, service);
   const endpoint = (key: string): Docker.EndpointSettings => {
     const settings = service.networks[key];
     const ipam: Record<string, unknown> = {};
@@ -159,6 +160,7 @@ function networkSettings(input: ContainerSpecInput): Networking {
     if (Object.keys(driverOpts).length > 0) out.DriverOpts = driverOpts;
     if (settings?.macAddress !== undefined) out.MacAddress = settings.macAddress;
     if (settings?.gwPriority !== undefined) (out as Record<string, unknown>).GwPriority = settings.gwPriority;
+    if (links.length > 0) out.Links = links;
     return out;
   };
   const engineName = (key: string): string => project.networks[key]?.name ?? `${project.name}_${key}`;

@@ -15,7 +15,7 @@ export function engineHostConfig(project: Project, service: Service): Record<str
   const reservations = resources?.reservations;
   const blkio = service.blkioConfig;
   const deviceRequests = [...(service.gpus ?? []), ...(reservations?.devices ?? [])].map(toDeviceRequest);
-  const links = [...linksTo(project, service), ...(service.externalLinks ?? []).map(externalLink)];
+  const links = serviceLinks(project, service);
   const socket = service.useApiSocket ? ["/var/run/docker.sock:/var/run/docker.sock"] : [];
   const out: Record<string, unknown> = {
     Annotations: service.annotations,
@@ -71,6 +71,14 @@ export function engineHostConfig(project: Project, service: Service): Record<str
   }
   for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
   return out;
+}
+
+/**
+ * The service's links as the engine takes them (`container:alias`). On the default bridge they are
+ * HostConfig.Links; on a user-defined network the engine reads them from each endpoint instead.
+ */
+export function serviceLinks(project: Project, service: Service): string[] {
+  return [...linksTo(project, service), ...(service.externalLinks ?? []).map(externalLink)];
 }
 
 function throttle(device: { path: string; rate: number }) {

@@ -348,3 +348,16 @@ export function attributeTable(): string {
   }
   return lines.join("\n");
 }
+
+/** The README lines around the generated table (prettier leaves what is between them alone). */
+export const TABLE_START =
+  "<!-- attribute-table:start (scripts/attribute-table.mjs writes this) -->\n<!-- prettier-ignore-start -->";
+export const TABLE_END = "<!-- prettier-ignore-end -->\n<!-- attribute-table:end -->";
+
+/** `readme` with the text between the markers replaced by the registry's table. */
+export function withAttributeTable(readme: string): string {
+  const start = readme.indexOf(TABLE_START);
+  const end = readme.indexOf(TABLE_END);
+  if (start < 0 || end < start) throw new Error("README.md has no attribute-table markers");
+  return `${readme.slice(0, start + TABLE_START.length)}\n${attributeTable()}\n${readme.slice(end)}`;
+}
