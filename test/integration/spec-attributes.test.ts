@@ -5,7 +5,7 @@
 // created (`composec create`) and inspected; those this machine can run are then started. It has no
 // GPU: a container with a device request is created and inspected, never started.
 import { existsSync } from "node:fs";
-import { cp, readdir, readFile } from "node:fs/promises";
+import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -321,6 +321,32 @@ describe.each(Object.keys(REFUSED))("%s on an engine of API 1.41", (file) => {
     expect(await docker.listContainers({ all: true, filters })).toEqual([]);
     expect(await docker.listNetworks({ filters })).toEqual([]);
     expect(await docker.listVolumes({ filters })).toMatchObject({ Volumes: [] });
+  });
+});
+
+describe("a changed engine attribute", () => {
+  const project = uniqueProjectName("corpus-change");
+  afterAll(async () => {
+    await removeProjectResources(project);
+    await cleanupTempProjects();
+  });
+
+  it("recreates the container with the new value; an unchanged file leaves it alone", async () => {
+    const file = (shares: number) =>
+      `services:\n  app:\n    image: composec-test/busybox:1\n    command: [sleep, "300"]\n    cpu_shares: ${shares}\n    security_opt: [no-new-privileges:true]\n`;
+    const dir = await tempProject({ "compose.yaml": file(512) });
+    const up = async () => {
+      const result = await cli(["-p", project, "up", "-d"], { cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      return docker.getContainer(`${project}-app-1`).inspect();
+    };
+    const first = await up();
+    expect(first.HostConfig.CpuShares).toBe(512);
+    expect((await up()).Id).toBe(first.Id);
+    await writeFile(path.join(dir, "compose.yaml"), file(1024));
+    const second = await up();
+    expect(second.Id).not.toBe(first.Id);
+    expect(second.HostConfig.CpuShares).toBe(1024);
   });
 });
 
