@@ -207,7 +207,12 @@ describe("engine attributes: forms", () => {
       volumes:
         v: {}
     `);
-    expect(web.volumes.map(({ source: _source, ...rest }) => rest)).toEqual([
+    expect(
+      web.volumes.map((mount) => {
+        const { source: _source, ...rest } = mount as typeof mount & { source?: string };
+        return rest;
+      }),
+    ).toEqual([
       {
         type: "bind",
         target: "/a",
