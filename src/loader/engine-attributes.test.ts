@@ -377,3 +377,34 @@ describe("engine attributes: merging files", () => {
     });
   });
 });
+
+describe("engine attributes: references", () => {
+  it("links and volumes_from to an unknown service are errors where they are written", async () => {
+    const { errors } = await loadFail({
+      "compose.yaml": `
+        services:
+          db: {image: busybox}
+          web:
+            image: busybox
+            links: [dbb]
+            volumes_from: [data, "container:outside"]
+            mac_address: "02:42:00:00:00:01"
+            networks:
+              back: {mac_address: "02:42:00:00:00:02"}
+        networks:
+          back: {}
+      `,
+    });
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^compose\.yaml:5:13 services\.web\.links\[0\]: service "dbb" is not defined; did you mean "db"\?/,
+      ),
+      expect.stringMatching(
+        /^compose\.yaml:6:20 services\.web\.volumes_from\[0\]: service "data" is not defined/,
+      ),
+      expect.stringMatching(
+        /services\.web\.mac_address: "02:42:00:00:00:01" differs from networks\.back\.mac_address/,
+      ),
+    ]);
+  });
+});

@@ -41,7 +41,7 @@ export function finalizeProject(
   for (const name in merged.services) {
     const partial = merged.services[name]!;
     const service = withDefaults(partial);
-    impliedDependencies(service);
+    impliedDependencies(service, merged.services);
     sources.inherit(service, partial);
     service.secrets.forEach((grant, index) => sources.inherit(grant, partial.secrets![index]));
     const active =
@@ -193,15 +193,16 @@ function ipam(raw: RawIpam): Ipam {
  * `links` and `volumes_from` name services whose containers must exist first: like compose-go,
  * each becomes a `depends_on` entry (started, required) unless the service already names it.
  */
-function impliedDependencies(service: Service): void {
+function impliedDependencies(service: Service, known: Record<string, unknown>): void {
   const names = [
     ...(service.links ?? []).map((link) => link.split(":")[0]!),
     ...(service.volumesFrom ?? [])
       .filter((entry) => !entry.startsWith("container:"))
       .map((entry) => entry.split(":")[0]!),
   ];
+  // An unknown name is reported where it is written (checkService), not as a depends_on entry.
   for (const name of names) {
-    if (name !== service.name && !(name in service.dependsOn))
+    if (name in known && name !== service.name && !(name in service.dependsOn))
       service.dependsOn = {
         ...service.dependsOn,
         [name]: { condition: "service_started", required: true, restart: false },
@@ -400,6 +401,35 @@ function checkService(name: string, service: Service & object, defs: Definitions
     }
   }
 
+  const references: [string, string[] | undefined, (entry: string) => string | undefined][] = [
+    ["links", service.links, (link) => link.split(":")[0]],
+    [
+      "volumes_from",
+      service.volumesFrom,
+      (entry) => (entry.startsWith("container:") ? undefined : entry.split(":")[0]),
+    ],
+  ];
+  for (const [field, entries, target] of references) {
+    entries?.forEach((entry, index) => {
+      const other = target(entry);
+      if (other === undefined || known("services", other, defs.services) || defs.disabledServices[other])
+        return;
+      here(
+        [field, index],
+        `service "${other}" is not defined${suggest(other, Object.keys(defs.services))}${field === "volumes_from" ? '; a container outside the project is written "container:NAME"' : ""}`,
+      );
+    });
+  }
+  const primary = Object.keys(service.networks).sort(
+    (a, b) => (service.networks[b]?.priority ?? 0) - (service.networks[a]?.priority ?? 0),
+  )[0];
+  const primaryMac = primary === undefined ? undefined : service.networks[primary]?.macAddress;
+  if (service.macAddress !== undefined && primaryMac !== undefined && primaryMac !== service.macAddress) {
+    here(
+      ["mac_address"],
+      `"${service.macAddress}" differs from networks.${primary}.mac_address "${primaryMac}", the primary network's; give one MAC address`,
+    );
+  }
   const mountTargets = new Map<string, string>();
   for (const mount of service.volumes) {
     const what = mount.type === "tmpfs" ? "tmpfs" : `${mount.type} ${mount.source ?? "(anonymous)"}`;
