@@ -360,6 +360,32 @@ describe("a changed engine attribute", () => {
   });
 });
 
+describe("storage_opt on this engine's storage driver", () => {
+  const project = uniqueProjectName("corpus-storage");
+  afterAll(async () => {
+    await removeProjectResources(project);
+    await cleanupTempProjects();
+  });
+
+  it("is sent to the engine, whose refusal (overlay2 on ext4 has no size quota) is one clear error", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `services:\n  app:\n    image: composec-test/busybox:1\n    storage_opt:\n      size: 1G\n`,
+    });
+    const result = await cli(["-p", project, "create"], { cwd: dir });
+    const info = (await docker.info()) as { DriverStatus?: [string, string][] };
+    const backing = info.DriverStatus?.find(([key]) => key === "Backing Filesystem")?.[1];
+    if (backing === "xfs") {
+      // An xfs engine with pquota takes it: then it is on the container.
+      expect(result.code, result.stderr).toBe(0);
+      const created = await docker.getContainer(`${project}-app-1`).inspect();
+      expect(created.HostConfig.StorageOpt).toEqual({ size: "1G" });
+    } else {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/container .*app-1.*storage-opt/i);
+    }
+  });
+});
+
 /** A copy of the corpus in a temporary directory: relative bind sources resolve inside it. */
 async function copyCorpus(): Promise<string> {
   const dir = await tempProject({});
