@@ -1,0 +1,160 @@
+// The files that hold secret values: tracked or unignored in git (CS008), readable by group or
+// others (CS009), inside a build context that .dockerignore does not exclude (CS010).
+import { join, relative, sep } from "node:path";
+import type dockerignoreModule from "@balena/dockerignore";
+import { lazyRequire } from "../lazy-require.js";
+import type { Location } from "../errors.js";
+import { finding, projectRelative, type Context } from "./context.js";
+import type { ReadDockerfile } from "./dockerfiles.js";
+import { envLines, sensitiveFiles, type SensitiveFile } from "./input.js";
+import { locateEntry } from "./locate.js";
+
+const dockerignore = lazyRequire<typeof dockerignoreModule.default>("@balena/dockerignore");
+
+/** Where a sensitive file is named: the secret's `file:`, or the env file's line. */
+function namedAt(context: Context, file: SensitiveFile): { location: Location; where: string } | undefined {
+  const { project, input } = context;
+  const key = file.secrets[0]!;
+  if (file.kind === "secret-file") {
+    const written = locateEntry(input.sources, project.secrets[key]!, ["file"]);
+    return written && { location: written.location, where: `secrets.${key}.file` };
+  }
+  const source = project.secrets[key]!.source;
+  const variable = source.kind === "environment" ? source.variable : key;
+  const line = envLines(input.texts.get(file.path) ?? "").find((entry) => entry.name === variable);
+  return {
+    location: { file: file.path, line: line?.line ?? 1, column: line?.column ?? 1 },
+    where: `${projectRelative(project, file.path)} ${variable}`,
+  };
+}
+
+/** CS008 and CS009 on every sensitive file; CS010 on those inside a build context. */
+export function checkSecretFiles(
+  context: Context,
+  services: string[],
+  dockerfiles: Map<string, ReadDockerfile>,
+): void {
+  const { project, input } = context;
+  const files = sensitiveFiles(project, input);
+  for (const file of files) {
+    const named = namedAt(context, file);
+    if (!named) continue;
+    const shown = projectRelative(project, file.path);
+    const holds = `holds secret${file.secrets.length > 1 ? "s" : ""} ${file.secrets.map((s) => `"${s}"`).join(", ")}`;
+    const state = input.git.get(file.path);
+    if (state === "tracked") {
+      context.report(finding("CS008", named.location, named.where, `${shown} (${holds}) is tracked by git`));
+    } else if (state === "untracked") {
+      context.report(
+        finding(
+          "CS008",
+          named.location,
+          named.where,
+          `${shown} (${holds}) is not ignored by git: \`git add .\` would commit it`,
+          "warning",
+        ),
+      );
+    }
+    const mode = input.modes.get(file.path);
+    if (mode !== undefined && (mode & 0o044) !== 0) {
+      const who = (mode & 0o004) !== 0 ? "everyone" : "its group";
+      context.report(
+        finding(
+          "CS009",
+          named.location,
+          named.where,
+          `${shown} (${holds}) has mode 0${mode.toString(8).padStart(3, "0")}: readable by ${who}`,
+        ),
+      );
+    }
+  }
+  checkBuildContexts(context, services, dockerfiles, files);
+}
+
+function checkBuildContexts(
+  context: Context,
+  services: string[],
+  dockerfiles: Map<string, ReadDockerfile>,
+  files: SensitiveFile[],
+): void {
+  const { project, input } = context;
+  const matchers = new Map<string, { ignores(path: string): boolean }>();
+  for (const name of services) {
+    const service = project.services[name]!;
+    const build = service.build;
+    if (!build) continue;
+    const candidates = new Map<string, string>();
+    for (const file of files)
+      candidates.set(file.path, `holds secret ${file.secrets.map((s) => `"${s}"`).join(", ")}`);
+    // Env files that were read (a missing `.env` is no file to leak).
+    for (const file of service.envFiles) {
+      if (input.texts.has(file.path)) candidates.set(file.path, "is an env_file of the service");
+    }
+    for (const file of input.variableFiles) {
+      if (input.texts.has(file)) candidates.set(file, "is the project's env file");
+    }
+    const dotEnv = join(build.context, ".env");
+    if (input.exists.has(dotEnv)) candidates.set(dotEnv, "is an env file");
+    let matcher = matchers.get(build.context);
+    if (!matcher) {
+      matcher = dockerignore()({ ignorecase: false }).add(
+        input.texts.get(join(build.context, ".dockerignore")) ?? "",
+      );
+      matchers.set(build.context, matcher);
+    }
+    const dockerfile = dockerfiles.get(name);
+    for (const [path, why] of candidates) {
+      const inside = relative(build.context, path);
+      if (inside === "" || inside.startsWith(`..${sep}`) || inside === ".." || inside.startsWith("/"))
+        continue;
+      const posix = inside.split(sep).join("/");
+      if (matcher.ignores(posix)) continue;
+      const shownContext = projectRelative(project, build.context) || ".";
+      const copy = dockerfile?.instructions.find(
+        (instruction) =>
+          (instruction.keyword === "COPY" || instruction.keyword === "ADD") &&
+          instruction.sources.some((source) => takes(source, posix)),
+      );
+      const where = `services.${name}.build ${posix}`;
+      if (copy) {
+        context.report(
+          finding(
+            "CS010",
+            dockerfile!.inlineAt ?? { file: dockerfile!.file, line: copy.line, column: copy.column },
+            where,
+            `${dockerfile!.shown}:${copy.line}: ${copy.keyword} ${copy.sources.join(" ")} copies ${posix} (which ${why}) from the build context ${shownContext} into the image of ${name}`,
+            "error",
+          ),
+        );
+        continue;
+      }
+      const written = locateEntry(input.sources, service, ["build", "context"]);
+      if (!written) continue;
+      context.report(
+        finding(
+          "CS010",
+          written.location,
+          where,
+          `${posix} (which ${why}) is inside the build context ${shownContext} of ${name} and not excluded by its .dockerignore: it is sent to the builder`,
+        ),
+      );
+    }
+  }
+}
+
+/** Whether a COPY/ADD source (relative to the context) takes the file at `path`. */
+export function takes(source: string, path: string): boolean {
+  const normal = source
+    .replace(/^\.?\/+/, "")
+    .replace(/\/+$/, "")
+    .replace(/^\.$/, "");
+  if (normal === "" || normal === "*") return true;
+  if (!/[*?[]/.test(normal)) return path === normal || path.startsWith(`${normal}/`);
+  const regex = new RegExp(
+    `^${normal
+      .split("")
+      .map((c) => (c === "*" ? "[^/]*" : c === "?" ? "[^/]" : /[.+^${}()|\\]/.test(c) ? `\\${c}` : c))
+      .join("")}(?:/.*)?$`,
+  );
+  return regex.test(path);
+}
