@@ -105,12 +105,18 @@ async function readText(file: string): Promise<string | undefined> {
   }
 }
 
-function git(cwd: string, args: string[]): Promise<{ code: number; stdout: string; missing: boolean }> {
+function git(
+  cwd: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; missing: boolean }> {
   return new Promise((resolve) => {
-    execFile("git", args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
+    const child = execFile("git", args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (error, stdout) => {
       const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
       resolve({ code, stdout, missing: (error as NodeJS.ErrnoException | null)?.code === "ENOENT" });
     });
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(input);
   });
 }
 
@@ -153,7 +159,7 @@ export async function gitStates(
       const paths = entries.map((entry) => entry.inRepo);
       const [tracked, ignored] = await Promise.all([
         git(top, ["ls-files", "-z", "--", ...paths.map(literal)]),
-        git(top, ["check-ignore", "-z", "--", ...paths]),
+        git(top, ["check-ignore", "-z", "--stdin"], paths.map((p) => `${p}\0`).join("")),
       ]);
       const trackedSet = new Set(tracked.stdout.split("\0").filter(Boolean));
       // check-ignore exits 1 when no path is ignored.
