@@ -9,8 +9,8 @@ import { execFileSync } from "node:child_process";
 import { chmod, cp, mkdtemp, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
+import ajvDraft04 from "ajv-draft-04";
+import ajvFormats from "ajv-formats";
 import { afterAll, describe, expect, it } from "vitest";
 import { cli, repoRoot } from "./helpers.js";
 
@@ -128,8 +128,9 @@ const corpora = (await readdir(corpusRoot, { withFileTypes: true }))
   .map((entry) => entry.name)
   .sort();
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
+// Both are CommonJS modules whose export is the `default` of their typings.
+const ajv = new ajvDraft04.default({ allErrors: true, strict: false });
+ajvFormats.default(ajv);
 const validateSarif = ajv.compile(
   JSON.parse(
     await readFile(path.join(repoRoot, "test/check-sarif/sarif-schema-2.1.0.json"), "utf8"),
