@@ -82,33 +82,36 @@ function checkEntry(
   fromEnvFile: boolean,
   buildArg = false,
 ): void {
+  // Decided on the value first: positions in the file are worked out only for a finding.
+  const credential = value === null ? undefined : findCredentials(value)[0];
+  const named = value !== null && isCredentialName(key) && isLiteralCredentialValue(value);
+  const secret = value === null || context.values.empty ? undefined : context.values.find(value);
+  const argument = buildArg && isCredentialName(key);
+  if (!credential && !named && !secret && !argument) return;
   const written = locateEntry(context.input.sources, service, segments);
   // A variable an env_file set (and the compose file does not) is checked in that env file.
   if (!written || (fromEnvFile && !written.exact)) return;
-  if (checkSecretValue(context, service, segments, value)) return;
+  if (secret && checkSecretValue(context, service, segments, value)) return;
   const path = where(service, segments);
   const literal = value !== null && !isInterpolated(written.text);
-  if (literal) {
-    const credential = findCredentials(value)[0];
-    if (credential) {
-      context.report(
-        finding(
-          credential.rule,
-          written.location,
-          path,
-          `${path} holds a ${credential.kind}: ${maskedPreview(credential.value)}`,
-        ),
-      );
-      return;
-    }
-    if (isCredentialName(key) && isLiteralCredentialValue(value)) {
-      context.report(
-        finding("CS006", written.location, path, `${path} has a literal value: ${maskedPreview(value)}`),
-      );
-      return;
-    }
+  if (literal && credential) {
+    context.report(
+      finding(
+        credential.rule,
+        written.location,
+        path,
+        `${path} holds a ${credential.kind}: ${maskedPreview(credential.value)}`,
+      ),
+    );
+    return;
   }
-  if (buildArg && isCredentialName(key)) {
+  if (literal && named) {
+    context.report(
+      finding("CS006", written.location, path, `${path} has a literal value: ${maskedPreview(value)}`),
+    );
+    return;
+  }
+  if (argument) {
     context.report(
       finding(
         "CS007",

@@ -2,8 +2,8 @@
 // .dockerignore files, file modes, git's view of the secret files) into a CheckInput. Everything
 // runs concurrently; git is asked once per repository, not once per file.
 import { execFile } from "node:child_process";
-import { readFile, realpath, stat } from "node:fs/promises";
-import { dirname, join, relative, sep } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { SourceMap } from "../loader/source-map.js";
 import type { Project } from "../model/project.js";
 import { resolveSecrets } from "../secrets/resolve.js";
@@ -120,59 +120,44 @@ function git(
   });
 }
 
-/** Git's view of each file: tracked, untracked (and not ignored), or ignored; absent when in no repository. */
+/**
+ * Git's view of each file: tracked, untracked (and not ignored), or ignored; absent when in no
+ * repository. Git is asked in each file's own directory (two calls per directory, side by side),
+ * so it finds the repository that holds the file, whichever it is.
+ */
 export async function gitStates(
   files: string[],
 ): Promise<{ states: Map<string, GitState>; unavailable?: string }> {
   const states = new Map<string, GitState>();
-  if (files.length === 0) return { states };
-  // The repository that holds each file: asked once per directory.
-  const tops = new Map<string, Promise<string | undefined>>();
+  const byDir = new Map<string, { file: string; name: string }[]>();
+  for (const file of files) {
+    const list = byDir.get(dirname(file)) ?? [];
+    list.push({ file, name: basename(file) });
+    byDir.set(dirname(file), list);
+  }
   let missing = false;
-  const topOf = (dir: string) => {
-    let top = tops.get(dir);
-    if (!top) {
-      top = git(dir, ["rev-parse", "--show-toplevel"]).then((result) => {
-        if (result.missing) missing = true;
-        return result.code === 0 ? result.stdout.trim() : undefined;
-      });
-      tops.set(dir, top);
-    }
-    return top;
-  };
-  const byTop = new Map<string, { file: string; inRepo: string }[]>();
   await Promise.all(
-    files.map(async (file) => {
-      const real = await realpath(file).catch(() => file);
-      const top = await topOf(dirname(real));
-      if (top === undefined) return;
-      const inRepo = relative(top, real).split(sep).join("/");
-      if (inRepo.startsWith("../")) return;
-      const list = byTop.get(top) ?? [];
-      list.push({ file, inRepo });
-      byTop.set(top, list);
-    }),
-  );
-  if (missing) return { states, unavailable: "git is not installed" };
-  await Promise.all(
-    [...byTop].map(async ([top, entries]) => {
-      const paths = entries.map((entry) => entry.inRepo);
+    [...byDir].map(async ([dir, entries]) => {
+      const names = entries.map((entry) => entry.name);
       const [tracked, ignored] = await Promise.all([
-        git(top, ["ls-files", "-z", "--", ...paths.map(literal)]),
-        git(top, ["check-ignore", "-z", "--stdin"], paths.map((p) => `${p}\0`).join("")),
+        git(dir, ["ls-files", "-z", "--", ...names.map(literal)]),
+        git(dir, ["check-ignore", "-z", "--stdin"], names.map((name) => `${name}\0`).join("")),
       ]);
+      if (tracked.missing) missing = true;
+      // Outside any repository git fails (128): the files have no git state.
+      if (tracked.code !== 0) return;
       const trackedSet = new Set(tracked.stdout.split("\0").filter(Boolean));
       // check-ignore exits 1 when no path is ignored.
       const ignoredSet = new Set(ignored.code === 0 ? ignored.stdout.split("\0").filter(Boolean) : []);
       for (const entry of entries) {
         states.set(
           entry.file,
-          trackedSet.has(entry.inRepo) ? "tracked" : ignoredSet.has(entry.inRepo) ? "ignored" : "untracked",
+          trackedSet.has(entry.name) ? "tracked" : ignoredSet.has(entry.name) ? "ignored" : "untracked",
         );
       }
     }),
   );
-  return { states };
+  return missing ? { states, unavailable: "git is not installed" } : { states };
 }
 
 /** A path as a literal pathspec, so a `*` in a file name matches only itself. */

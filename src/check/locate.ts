@@ -14,15 +14,22 @@ export interface Written {
   exact: boolean;
 }
 
+/** Where each line of a text starts; kept per text, as a large file is asked for many lines. */
+const lineStarts = new Map<string, number[]>();
+
 /** The line `line` (1-based) of a text, without its line end. */
 export function lineOf(text: string, line: number): string {
-  let start = 0;
-  for (let index = 1; index < line; index++) {
-    start = text.indexOf("\n", start) + 1;
-    if (start === 0) return "";
+  let starts = lineStarts.get(text);
+  if (!starts) {
+    starts = [0];
+    for (let index = text.indexOf("\n"); index >= 0; index = text.indexOf("\n", index + 1))
+      starts.push(index + 1);
+    lineStarts.set(text, starts);
   }
-  const end = text.indexOf("\n", start);
-  return text.slice(start, end < 0 ? undefined : end).replace(/\r$/, "");
+  const start = starts[line - 1];
+  if (start === undefined) return "";
+  const end = starts[line] === undefined ? text.length : starts[line]! - 1;
+  return text.slice(start, end).replace(/\r$/, "");
 }
 
 /**

@@ -78,38 +78,52 @@ function checkBuildContexts(
   files: SensitiveFile[],
 ): void {
   const { project, input } = context;
-  const matchers = new Map<string, { ignores(path: string): boolean }>();
+  // What each context holds of the project's sensitive files and is not excluded: worked out once
+  // per context (a large project has hundreds of services and secret files, and a few contexts).
+  const byContext = new Map<string, { posix: string; why: string }[]>();
+  const exposedIn = (dir: string, envFiles: string[]) => {
+    const cached = envFiles.length === 0 ? byContext.get(dir) : undefined;
+    if (cached) return cached;
+    const prefix = dir.endsWith(sep) ? dir : `${dir}${sep}`;
+    const candidates = new Map<string, string>();
+    for (const file of files) {
+      if (file.path.startsWith(prefix)) {
+        candidates.set(file.path, `holds secret ${file.secrets.map((s) => `"${s}"`).join(", ")}`);
+      }
+    }
+    // Env files that were read (a missing `.env` is no file to leak).
+    for (const file of envFiles) {
+      if (file.startsWith(prefix) && input.texts.has(file))
+        candidates.set(file, "is an env_file of the service");
+    }
+    for (const file of input.variableFiles) {
+      if (file.startsWith(prefix) && input.texts.has(file)) candidates.set(file, "is the project's env file");
+    }
+    const dotEnv = join(dir, ".env");
+    if (input.exists.has(dotEnv) && !candidates.has(dotEnv)) candidates.set(dotEnv, "is an env file");
+    const matcher = dockerignore()({ ignorecase: false }).add(
+      input.texts.get(join(dir, ".dockerignore")) ?? "",
+    );
+    const exposed: { posix: string; why: string }[] = [];
+    for (const [path, why] of candidates) {
+      const posix = relative(dir, path).split(sep).join("/");
+      if (!matcher.ignores(posix)) exposed.push({ posix, why });
+    }
+    if (envFiles.length === 0) byContext.set(dir, exposed);
+    return exposed;
+  };
   for (const name of services) {
     const service = project.services[name]!;
     const build = service.build;
     if (!build) continue;
-    const candidates = new Map<string, string>();
-    for (const file of files)
-      candidates.set(file.path, `holds secret ${file.secrets.map((s) => `"${s}"`).join(", ")}`);
-    // Env files that were read (a missing `.env` is no file to leak).
-    for (const file of service.envFiles) {
-      if (input.texts.has(file.path)) candidates.set(file.path, "is an env_file of the service");
-    }
-    for (const file of input.variableFiles) {
-      if (input.texts.has(file)) candidates.set(file, "is the project's env file");
-    }
-    const dotEnv = join(build.context, ".env");
-    if (input.exists.has(dotEnv)) candidates.set(dotEnv, "is an env file");
-    let matcher = matchers.get(build.context);
-    if (!matcher) {
-      matcher = dockerignore()({ ignorecase: false }).add(
-        input.texts.get(join(build.context, ".dockerignore")) ?? "",
-      );
-      matchers.set(build.context, matcher);
-    }
+    const exposed = exposedIn(
+      build.context,
+      service.envFiles.map((file) => file.path),
+    );
+    if (exposed.length === 0) continue;
     const dockerfile = dockerfiles.get(name);
-    for (const [path, why] of candidates) {
-      const inside = relative(build.context, path);
-      if (inside === "" || inside.startsWith(`..${sep}`) || inside === ".." || inside.startsWith("/"))
-        continue;
-      const posix = inside.split(sep).join("/");
-      if (matcher.ignores(posix)) continue;
-      const shownContext = projectRelative(project, build.context) || ".";
+    const shownContext = projectRelative(project, build.context) || ".";
+    for (const { posix, why } of exposed) {
       const copy = dockerfile?.instructions.find(
         (instruction) =>
           (instruction.keyword === "COPY" || instruction.keyword === "ADD") &&
