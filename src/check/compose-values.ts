@@ -84,9 +84,10 @@ function checkEntry(
 ): void {
   // Decided on the value first: positions in the file are worked out only for a finding.
   const credential = value === null ? undefined : findCredentials(value)[0];
-  const named = value !== null && isCredentialName(key) && isLiteralCredentialValue(value);
+  const warnings = !context.input.errorsOnly;
+  const named = warnings && value !== null && isCredentialName(key) && isLiteralCredentialValue(value);
   const secret = value === null || context.values.empty ? undefined : context.values.find(value);
-  const argument = buildArg && isCredentialName(key);
+  const argument = warnings && buildArg && isCredentialName(key);
   if (!credential && !named && !secret && !argument) return;
   const written = locateEntry(context.input.sources, service, segments);
   // A variable an env_file set (and the compose file does not) is checked in that env file.

@@ -1,7 +1,11 @@
 // The Dockerfile instructions `check` looks at, read with dockerfile-ast (the parser behind the
 // Docker language server): ENV and ARG with their names and values, RUN's text, COPY and ADD
 // sources. Lines are 1-based here, as everywhere else in composec.
-import { DockerfileParser } from "dockerfile-ast";
+import type * as dockerfileAst from "dockerfile-ast";
+import { lazyRequire } from "../lazy-require.js";
+
+// Loaded when a build is checked, not when `check` (or `up`'s hint) starts.
+const parser = lazyRequire<typeof dockerfileAst>("dockerfile-ast");
 
 export interface DockerInstruction {
   keyword: "ENV" | "ARG" | "RUN" | "COPY" | "ADD";
@@ -20,7 +24,7 @@ const WANTED = new Set(["ENV", "ARG", "RUN", "COPY", "ADD"]);
 /** The ENV/ARG/RUN/COPY/ADD instructions of a Dockerfile's text. */
 export function readDockerfile(text: string): DockerInstruction[] {
   const out: DockerInstruction[] = [];
-  for (const instruction of DockerfileParser.parse(text).getInstructions()) {
+  for (const instruction of parser().DockerfileParser.parse(text).getInstructions()) {
     const keyword = instruction.getKeyword().toUpperCase();
     if (!WANTED.has(keyword)) continue;
     const range = instruction.getRange();

@@ -20,6 +20,8 @@ import {
 export interface GatherOptions {
   /** The env files interpolation read: `--env-file`s, else the project's `.env`. */
   variableFiles: string[];
+  /** Gather for the error rules only (see CheckInput.errorsOnly). */
+  errorsOnly?: boolean;
   shell?: Record<string, string | undefined>;
   services?: string[];
 }
@@ -75,12 +77,13 @@ export async function gatherInput(
     modes: new Map(),
     exists: new Set(),
     ...scope,
+    ...(options.errorsOnly ? { errorsOnly: true } : {}),
   };
   const sensitive = sensitiveFiles(project, input).map((file) => file.path);
   const dotEnvs = [...contexts].map((context) => join(context, ".env"));
   const [git] = await Promise.all([
-    gitStates(sensitive),
-    ...sensitive.map(async (file) => {
+    gitStates(sensitive, { trackedOnly: options.errorsOnly === true }),
+    ...(options.errorsOnly ? [] : sensitive).map(async (file) => {
       const info = await stat(file).catch(() => undefined);
       if (info) input.modes.set(file, info.mode & 0o777);
     }),
@@ -127,6 +130,7 @@ function git(
  */
 export async function gitStates(
   files: string[],
+  { trackedOnly = false }: { trackedOnly?: boolean } = {},
 ): Promise<{ states: Map<string, GitState>; unavailable?: string }> {
   const states = new Map<string, GitState>();
   const byDir = new Map<string, { file: string; name: string }[]>();
@@ -141,7 +145,9 @@ export async function gitStates(
       const names = entries.map((entry) => entry.name);
       const [tracked, ignored] = await Promise.all([
         git(dir, ["ls-files", "-z", "--", ...names.map(literal)]),
-        git(dir, ["check-ignore", "-z", "--stdin"], names.map((name) => `${name}\0`).join("")),
+        trackedOnly
+          ? { code: 1, stdout: "", missing: false }
+          : git(dir, ["check-ignore", "-z", "--stdin"], names.map((name) => `${name}\0`).join("")),
       ]);
       if (tracked.missing) missing = true;
       // Outside any repository git fails (128): the files have no git state.

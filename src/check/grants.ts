@@ -9,9 +9,10 @@ import { locateEntry } from "./locate.js";
 export function checkGrants(context: Context, services: string[]): void {
   for (const name of services) {
     const service = context.project.services[name]!;
+    checkReadable(context, service);
+    if (context.input.errorsOnly) continue;
     checkFileVariables(context, service);
     checkAnnounced(context, service);
-    checkReadable(context, service);
   }
 }
 

@@ -8,6 +8,7 @@ export async function checkHint(loaded: Loaded, envFiles: string[]): Promise<str
   try {
     const { findings } = await runCheck(loaded, {
       variableFiles: variableFilesOf(loaded.project.workingDir, envFiles),
+      errorsOnly: true,
     });
     const errors = findings.filter((item) => !item.suppressed && item.severity === "error").length;
     if (errors === 0) return undefined;

@@ -27,6 +27,11 @@ export interface CheckInput {
   exists: Set<string>;
   /** Only these services (and what they use); all when undefined. */
   services?: string[];
+  /**
+   * Look for errors only (`up`'s hint): rules that can only warn or note are skipped, and so is the
+   * work they alone need (positions in the files, file modes, `git check-ignore`).
+   */
+  errorsOnly?: boolean;
 }
 
 /** One `NAME=value` line of an env file. */

@@ -37,14 +37,18 @@ export function checkSecretFiles(
   const { project, input } = context;
   const files = sensitiveFiles(project, input);
   for (const file of files) {
+    const state = input.git.get(file.path);
+    const mode = input.modes.get(file.path);
+    const loose = mode !== undefined && (mode & 0o044) !== 0;
+    // Positions are worked out only for a finding.
+    if (state !== "tracked" && (input.errorsOnly || (state !== "untracked" && !loose))) continue;
     const named = namedAt(context, file);
     if (!named) continue;
     const shown = projectRelative(project, file.path);
     const holds = `holds secret${file.secrets.length > 1 ? "s" : ""} ${file.secrets.map((s) => `"${s}"`).join(", ")}`;
-    const state = input.git.get(file.path);
     if (state === "tracked") {
       context.report(finding("CS008", named.location, named.where, `${shown} (${holds}) is tracked by git`));
-    } else if (state === "untracked") {
+    } else if (state === "untracked" && !input.errorsOnly) {
       context.report(
         finding(
           "CS008",
@@ -55,8 +59,7 @@ export function checkSecretFiles(
         ),
       );
     }
-    const mode = input.modes.get(file.path);
-    if (mode !== undefined && (mode & 0o044) !== 0) {
+    if (loose && mode !== undefined && !input.errorsOnly) {
       const who = (mode & 0o004) !== 0 ? "everyone" : "its group";
       context.report(
         finding(
@@ -142,6 +145,7 @@ function checkBuildContexts(
         );
         continue;
       }
+      if (input.errorsOnly) continue;
       const written = locateEntry(input.sources, service, ["build", "context"]);
       if (!written) continue;
       context.report(

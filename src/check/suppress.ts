@@ -60,6 +60,9 @@ export function applySuppressions(project: Project, input: CheckInput, findings:
       item.suppressed = { kind: "config", reason: entry.reason };
     }
   }
+  // Checking some services only, a suppression of another service's finding matched nothing
+  // because that finding was not looked for: unused ones are reported on whole checks alone.
+  if (input.services || input.errorsOnly) return findings;
   const unused: Finding[] = [];
   for (const directive of directives.values()) {
     if (directive.unknown.length > 0) {
