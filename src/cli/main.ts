@@ -15,6 +15,7 @@ type Register = (program: Command, output: Output) => void;
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   config: async () => (await import("./commands/config.js")).registerConfig,
+  check: async () => (await import("./commands/check.js")).registerCheck,
   up: async () => (await import("./commands/up.js")).registerUp,
   down: async () => (await import("./commands/down.js")).registerDown,
   ps: async () => (await import("./commands/ps.js")).registerPs,

@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { ProjectError } from "../errors.js";
 import { createEngine, type Engine } from "../engine/client.js";
 import type { Project } from "../model/project.js";
+import type { SourceMap } from "../loader/source-map.js";
 import { selectServices } from "../plan/graph.js";
 import { globalOptions, loadFromOptions, type GlobalOptions } from "./global-options.js";
 import type { Output } from "./output.js";
@@ -13,6 +14,8 @@ export interface ProjectContext {
   project: Project;
   /** The variables the project was interpolated with (`environment` secrets read these). */
   variables: Record<string, string>;
+  /** Where each part of the project was written (for `check`'s hint). */
+  sources: SourceMap;
   engine: Engine;
 }
 
@@ -24,8 +27,8 @@ export function engineFromOptions(options: GlobalOptions): Engine {
 /** Loads the project and creates the engine client, for a command that needs both. */
 export async function projectContext(command: Command, output: Output): Promise<ProjectContext> {
   const options = globalOptions(command);
-  const { project, variables } = await loadFromOptions(options, output);
-  return { options, project, variables, engine: engineFromOptions(options) };
+  const { project, variables, sources } = await loadFromOptions(options, output);
+  return { options, project, variables, sources, engine: engineFromOptions(options) };
 }
 
 /**

@@ -47,6 +47,8 @@ export interface LoadResult {
   warnings: Problem[];
   /** The variables interpolation used (shell over env files): `environment` secrets read these. */
   variables: Record<string, string>;
+  /** Where each part of the project was written, for tools that point into the files (`check`). */
+  sources: SourceMap;
 }
 
 /** Loads and validates a project; throws ProjectError listing every problem found. */
@@ -109,7 +111,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   readServiceEnvFiles(project, lookup, sources, diagnostics);
   if (options.checkSecretSources !== false) checkSecretSources(project, variables, sources, diagnostics);
   if (diagnostics.problems.length > 0) throw concealedError();
-  return { project, warnings: concealValues(diagnostics.warnings, secretValues), variables };
+  return { project, warnings: concealValues(diagnostics.warnings, secretValues), variables, sources };
 
   /**
    * The problems found, without the value of any variable an `environment` secret reads: one

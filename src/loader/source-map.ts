@@ -37,6 +37,11 @@ export class SourceMap {
     if (origins && origins.length > 0) this.#origins.set(merged, origins);
   }
 
+  /** One parsed file's text and positions, by the name it was loaded under. */
+  written(file: string): WrittenFile | undefined {
+    return this.#files.get(file);
+  }
+
   originsOf(object: object): Origin[] {
     return this.#origins.get(object) ?? [];
   }

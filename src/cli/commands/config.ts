@@ -4,6 +4,8 @@ import { toComposeDocument } from "../../model/to-compose.js";
 import { toYamlText } from "../../model/yaml-text.js";
 import { globalOptions, loadFromOptions } from "../global-options.js";
 import { createMasker } from "../mask.js";
+import { formatProblem } from "../../errors.js";
+import { missingExternalSecrets } from "../../store/missing-external.js";
 import type { Output } from "../output.js";
 
 interface ConfigOptions {
@@ -32,7 +34,10 @@ export function registerConfig(program: Command, output: Output): void {
       if (options.format !== "yaml" && options.format !== "json") {
         throw new UsageError(`--format "${options.format}" is not a format; use yaml or json`);
       }
-      const { project, variables } = await loadFromOptions(globalOptions(command), output);
+      const { project, variables, sources } = await loadFromOptions(globalOptions(command), output);
+      for (const warning of await missingExternalSecrets(project, sources, process.env)) {
+        output.stderr(`warning: ${formatProblem(warning)}\n`);
+      }
       if (options.quiet) return;
       const lists: [boolean, () => string[]][] = [
         [options.services, () => Object.keys(project.services)],

@@ -76,7 +76,14 @@ export function registerUp(program: Command, output: Output): void {
       const pull = parsePullFlag(flags.pull);
       const waitTimeout = parseSeconds("--wait-timeout", flags.waitTimeout);
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
-      const { options, project, variables, engine } = await projectContext(command, output);
+      const { options, project, variables, sources, engine } = await projectContext(command, output);
+      // Runs beside `up`'s own work; COMPOSEC_CHECK_HINT=0 turns it off.
+      const hint =
+        process.env.COMPOSEC_CHECK_HINT === "0"
+          ? undefined
+          : import("../../check/hint.js").then(({ checkHint }) =>
+              checkHint({ project, variables, sources }, options.envFile),
+            );
       if (flags.exitCodeFrom !== undefined && project.services[flags.exitCodeFrom] === undefined) {
         throw new UsageError(
           `--exit-code-from "${flags.exitCodeFrom}" is not a service of the project; use one of ${Object.keys(project.services).sort().join(", ")}`,
@@ -115,6 +122,8 @@ export function registerUp(program: Command, output: Output): void {
           onBuilt: (image) => output.stderr(`${builtLine(image)}\n`),
         });
         progress.finish();
+        const line = await hint;
+        if (line !== undefined) output.stderr(`${line}\n`);
         if (options.dryRun) {
           const text = formatPlan(result.plan);
           if (text === "")
