@@ -1,0 +1,440 @@
+// The pure half of `composec deploy`: a loaded project, the keyed digests of its secret values and
+// what the Swarm already holds, to the Swarm objects to create, update or keep. Nothing here talks
+// to an engine or sees a secret value, so every decision is tested as data (plan.test.ts).
+import { createHash } from "node:crypto";
+import { ProjectError, type Problem } from "../errors.js";
+import type { Project, Service, ServiceSecret } from "../model/project.js";
+import { SECRETS_DIR } from "../model/project.js";
+import {
+  STACK_LABEL,
+  stackServiceName,
+  stackVersionedName,
+} from "../model/names.js";
+import type { NetworkSpec, ServiceSpec, SecretReference, SwarmMount, SwarmState } from "./types.js";
+
+/** Swarm refuses names of secrets, configs and services longer than this. */
+export const MAX_SWARM_NAME = 64;
+
+/** A secret that `x-composec-source: store` reads from composec's local store, not the Swarm's. */
+export function readsLocalStore(project: Project, key: string): boolean {
+  const definition = project.secrets[key];
+  return definition?.source.kind === "external" && definition.extensions["x-composec-source"] === "store";
+}
+
+/**
+ * The secrets composec creates as versioned Swarm secrets: every `file` and `environment` source,
+ * and external ones read from the local store. Plain `external` secrets already live in the Swarm.
+ */
+export function versionedSecretKeys(project: Project): string[] {
+  const used = new Set(Object.values(project.services).flatMap((s) => s.secrets.map((g) => g.source)));
+  return [...used]
+    .filter((key) => project.secrets[key]?.source.kind !== "external" || readsLocalStore(project, key))
+    .sort();
+}
+
+export interface SecretStep {
+  key: string;
+  /** The Swarm secret's name: versioned, or the external secret's own. */
+  name: string;
+  action: "create" | "exists" | "external";
+  labels: Record<string, string>;
+}
+
+export interface NetworkStep {
+  key: string;
+  name: string;
+  action: "create" | "exists" | "external";
+  spec: NetworkSpec;
+}
+
+export interface ServiceStep {
+  service: string;
+  name: string;
+  action: "create" | "update" | "unchanged";
+  /** The spec to send; each secret reference's SecretID holds the secret's name until executed. */
+  spec: ServiceSpec;
+  id?: string;
+  version?: number;
+}
+
+export interface DeployPlan {
+  stack: string;
+  secrets: SecretStep[];
+  networks: NetworkStep[];
+  services: ServiceStep[];
+  /** Services of the stack no longer in the project (removed only with `--prune`). */
+  orphans: Array<{ name: string; id: string }>;
+  /** Attributes Swarm cannot run, said as `docker stack deploy` says them. */
+  warnings: string[];
+}
+
+export interface PlanInput {
+  project: Project;
+  /** Keyed digests (short hex) of the versioned secrets' values, by key. */
+  secretDigests: ReadonlyMap<string, string>;
+  state: SwarmState;
+}
+
+/** Plans a deploy, or throws a ProjectError listing every reason the project cannot go on a Swarm. */
+export function planDeploy(input: PlanInput): DeployPlan {
+  const { project, secretDigests, state } = input;
+  const stack = project.name;
+  const problems: Problem[] = [];
+  const warnings = unsupportedWarnings(project);
+
+  const secretNames = new Map<string, string>();
+  const secrets: SecretStep[] = [];
+  const swarmSecrets = new Set(state.secrets.map((s) => s.name));
+  const usedSecrets = new Set(Object.values(project.services).flatMap((s) => s.secrets.map((g) => g.source)));
+  for (const key of [...usedSecrets].sort()) {
+    const definition = project.secrets[key];
+    if (!definition) continue; // the loader has already refused it
+    if (definition.driver !== undefined || definition.templateDriver !== undefined) {
+      problems.push({
+        path: `secrets.${key}`,
+        message: "driver and template_driver are not supported by composec deploy; remove them",
+      });
+    }
+    if (definition.source.kind === "external" && !readsLocalStore(project, key)) {
+      const name = definition.source.name;
+      secretNames.set(key, name);
+      if (!swarmSecrets.has(name)) {
+        problems.push({
+          path: `secrets.${key}.external`,
+          message: `the Swarm has no secret "${name}"; create it with \`docker secret create ${name} FILE\`, or set \`x-composec-source: store\` to create it from composec's local store`,
+        });
+      }
+      secrets.push({ key, name, action: "external", labels: {} });
+      continue;
+    }
+    const digest = secretDigests.get(key);
+    if (digest === undefined) throw new Error(`internal: no digest for secret ${key}`);
+    const name = stackVersionedName(stack, key, digest);
+    if (name.length > MAX_SWARM_NAME) {
+      problems.push({
+        path: `secrets.${key}`,
+        message: `the Swarm secret name "${name}" is longer than ${MAX_SWARM_NAME} characters; use a shorter project name or secret key`,
+      });
+    }
+    secretNames.set(key, name);
+    const labels = { ...definition.labels, [STACK_LABEL.namespace]: stack, [STACK_LABEL.key]: key };
+    secrets.push({ key, name, action: swarmSecrets.has(name) ? "exists" : "create", labels });
+  }
+
+  const networks: NetworkStep[] = [];
+  const engineNetworks = new Set(state.networks.map((n) => n.name));
+  const usedNetworks = new Set(Object.values(project.services).flatMap((s) => Object.keys(s.networks)));
+  for (const key of [...usedNetworks].sort()) {
+    const network = project.networks[key];
+    if (!network) continue;
+    const spec: NetworkSpec = {
+      Name: network.name,
+      Driver: network.driver ?? "overlay",
+      Scope: "swarm",
+      Attachable: network.attachable,
+      Internal: network.internal,
+      EnableIPv6: network.enableIpv6,
+      Options: network.driverOpts,
+      Labels: { ...network.labels, [STACK_LABEL.namespace]: stack },
+    };
+    if (network.external) {
+      if (!engineNetworks.has(network.name)) {
+        problems.push({
+          path: `networks.${key}`,
+          message: `external network "${network.name}" does not exist; create it with \`docker network create --driver overlay ${network.name}\``,
+        });
+      }
+      networks.push({ key, name: network.name, action: "external", spec });
+      continue;
+    }
+    networks.push({ key, name: network.name, action: engineNetworks.has(network.name) ? "exists" : "create", spec });
+  }
+
+  const existing = new Map(state.services.map((s) => [s.name, s]));
+  const services: ServiceStep[] = [];
+  for (const service of Object.values(project.services).sort((a, b) => a.name.localeCompare(b.name))) {
+    const name = stackServiceName(stack, service.name);
+    if (service.image === undefined) {
+      problems.push({
+        path: `services.${service.name}.image`,
+        message: "a Swarm runs images, it cannot build them: build and tag the image first (`composec build`), push it where the nodes can pull it, and name it with `image:`",
+      });
+      continue;
+    }
+    if (service.networkMode !== undefined && service.networkMode.startsWith("service:")) {
+      problems.push({
+        path: `services.${service.name}.network_mode`,
+        message: `"${service.networkMode}" cannot run on a Swarm; put both services on one network instead`,
+      });
+    }
+    const spec = serviceSpec(project, service, secretNames, problems);
+    const hash = specHash(spec);
+    spec.Labels[STACK_LABEL.specHash] = hash;
+    const found = existing.get(name);
+    if (!found) services.push({ service: service.name, name, action: "create", spec });
+    else
+      services.push({
+        service: service.name,
+        name,
+        action: found.labels[STACK_LABEL.specHash] === hash ? "unchanged" : "update",
+        spec,
+        id: found.id,
+        version: found.version,
+      });
+  }
+  if (problems.length > 0) throw new ProjectError(problems);
+
+  const wanted = new Set(services.map((s) => s.name));
+  const orphans = state.services.filter((s) => !wanted.has(s.name)).map((s) => ({ name: s.name, id: s.id }));
+  return { stack, secrets, networks, services, orphans, warnings };
+}
+
+/** The Swarm service spec of one compose service; problems found on the way are added to `problems`. */
+export function serviceSpec(
+  project: Project,
+  service: Service,
+  secretNames: ReadonlyMap<string, string>,
+  problems: Problem[],
+): ServiceSpec {
+  const stack = project.name;
+  const image = service.image as string;
+  const env = Object.entries(service.environment)
+    .filter((entry): entry is [string, string] => entry[1] !== null)
+    .map(([key, value]) => `${key}=${value}`)
+    .sort();
+  const containerSpec: ServiceSpec["TaskTemplate"]["ContainerSpec"] = {
+    Image: image,
+    Labels: { ...service.labels, [STACK_LABEL.namespace]: stack },
+    ...(env.length > 0 ? { Env: env } : {}),
+    ...(service.entrypoint ? { Command: service.entrypoint } : {}),
+    ...(service.command ? { Args: service.command } : {}),
+    ...(service.hostname !== undefined ? { Hostname: service.hostname } : {}),
+    ...(service.workingDir !== undefined ? { Dir: service.workingDir } : {}),
+    ...(service.user !== undefined ? { User: service.user } : {}),
+    ...(service.groupAdd.length > 0 ? { Groups: service.groupAdd } : {}),
+    ...(service.tty ? { TTY: true } : {}),
+    ...(service.stdinOpen ? { OpenStdin: true } : {}),
+    ...(service.readOnly ? { ReadOnly: true } : {}),
+    ...(service.init !== undefined ? { Init: service.init } : {}),
+    ...(service.stopSignal !== undefined ? { StopSignal: service.stopSignal } : {}),
+    ...(service.stopGracePeriod !== undefined ? { StopGracePeriod: service.stopGracePeriod } : {}),
+    ...(service.capAdd.length > 0 ? { CapabilityAdd: service.capAdd } : {}),
+    ...(service.capDrop.length > 0 ? { CapabilityDrop: service.capDrop } : {}),
+    ...(Object.keys(service.sysctls).length > 0 ? { Sysctls: service.sysctls } : {}),
+    ...(service.dns.length > 0 ? { DNSConfig: { Nameservers: service.dns } } : {}),
+    ...(service.extraHosts.length > 0 ? { Hosts: service.extraHosts.map(swarmHost) } : {}),
+  };
+  const ulimits = Object.entries(service.ulimits);
+  if (ulimits.length > 0) {
+    containerSpec.Ulimits = ulimits.map(([name, limit]) => ({ Name: name, Soft: limit.soft, Hard: limit.hard }));
+  }
+  const health = service.healthcheck;
+  if (health) {
+    containerSpec.Healthcheck = health.disable
+      ? { Test: ["NONE"] }
+      : {
+          ...(health.test ? { Test: health.test } : {}),
+          ...(health.interval !== undefined ? { Interval: health.interval } : {}),
+          ...(health.timeout !== undefined ? { Timeout: health.timeout } : {}),
+          ...(health.retries !== undefined ? { Retries: health.retries } : {}),
+          ...(health.startPeriod !== undefined ? { StartPeriod: health.startPeriod } : {}),
+        };
+  }
+  const mounts = serviceMounts(project, service);
+  if (mounts.length > 0) containerSpec.Mounts = mounts;
+  const secrets = service.secrets.map((grant) => secretReference(grant, secretNames));
+  if (secrets.length > 0) containerSpec.Secrets = secrets;
+
+  const spec: ServiceSpec = {
+    Name: stackServiceName(stack, service.name),
+    Labels: { [STACK_LABEL.namespace]: stack, [STACK_LABEL.image]: image },
+    TaskTemplate: { ContainerSpec: containerSpec },
+    Mode: { Replicated: { Replicas: service.replicas } },
+  };
+  if (service.memLimit !== undefined || service.cpus !== undefined) {
+    spec.TaskTemplate.Resources = {
+      Limits: {
+        ...(service.memLimit !== undefined ? { MemoryBytes: service.memLimit } : {}),
+        ...(service.cpus !== undefined ? { NanoCPUs: Math.round(service.cpus * 1e9) } : {}),
+      },
+    };
+  }
+  const networks = Object.entries(service.networks)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, settings]) => ({
+      Target: project.networks[key]?.name ?? key,
+      // Other services reach it by its compose name, as on one host.
+      Aliases: [...new Set([service.name, ...settings.aliases])],
+    }));
+  if (networks.length > 0) spec.TaskTemplate.Networks = networks;
+  if (service.logging?.driver !== undefined) {
+    spec.TaskTemplate.LogDriver = { Name: service.logging.driver, Options: service.logging.options };
+  }
+  const ports = servicePorts(service, problems);
+  if (ports.length > 0) spec.EndpointSpec = { Mode: "vip", Ports: ports };
+  return spec;
+}
+
+/** A grant as Swarm's secret reference: relative under /run/secrets, absolute elsewhere. */
+function secretReference(grant: ServiceSecret, secretNames: ReadonlyMap<string, string>): SecretReference {
+  const name = secretNames.get(grant.source) ?? grant.source;
+  const inside = grant.target.startsWith(`${SECRETS_DIR}/`);
+  return {
+    File: {
+      Name: inside ? grant.target.slice(SECRETS_DIR.length + 1) : grant.target,
+      UID: String(grant.uid),
+      GID: String(grant.gid),
+      Mode: grant.mode,
+    },
+    SecretID: name,
+    SecretName: name,
+  };
+}
+
+function serviceMounts(project: Project, service: Service): SwarmMount[] {
+  const mounts: SwarmMount[] = service.volumes.map((mount): SwarmMount => {
+    switch (mount.type) {
+      case "bind":
+        return { Type: "bind", Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly };
+      case "volume": {
+        const volume = mount.source === undefined ? undefined : project.volumes[mount.source];
+        return {
+          Type: "volume",
+          ...(mount.source !== undefined ? { Source: volume?.name ?? mount.source } : {}),
+          Target: mount.target,
+          ReadOnly: mount.readOnly,
+          VolumeOptions: {
+            NoCopy: mount.nocopy,
+            Labels: { ...(volume?.labels ?? {}), [STACK_LABEL.namespace]: project.name },
+            ...(volume?.driver !== undefined
+              ? { DriverConfig: { Name: volume.driver, Options: volume.driverOpts } }
+              : {}),
+          },
+        };
+      }
+      case "tmpfs":
+        return {
+          Type: "tmpfs",
+          Target: mount.target,
+          ...(mount.size !== undefined || mount.mode !== undefined
+            ? {
+                TmpfsOptions: {
+                  ...(mount.size !== undefined ? { SizeBytes: mount.size } : {}),
+                  ...(mount.mode !== undefined ? { Mode: mount.mode } : {}),
+                },
+              }
+            : {}),
+        };
+    }
+  });
+  for (const target of service.tmpfs) mounts.push({ Type: "tmpfs", Target: target.split(":")[0] as string });
+  return mounts;
+}
+
+function servicePorts(service: Service, problems: Problem[]): NonNullable<NonNullable<ServiceSpec["EndpointSpec"]>["Ports"]> {
+  return service.ports.map((port, index) => {
+    let published: number | undefined;
+    if (port.published !== undefined) {
+      if (!/^\d+$/.test(port.published)) {
+        problems.push({
+          path: `services.${service.name}.ports[${index}]`,
+          message: `published port range "${port.published}" for one target port cannot run on a Swarm; publish one port per target`,
+        });
+      } else published = Number(port.published);
+    }
+    if (port.hostIp !== undefined && port.hostIp !== "" && port.hostIp !== "0.0.0.0") {
+      problems.push({
+        path: `services.${service.name}.ports[${index}]`,
+        message: `host_ip "${port.hostIp}" cannot be honoured by a Swarm, which publishes on every address; remove it`,
+      });
+    }
+    return {
+      Protocol: port.protocol,
+      TargetPort: port.target,
+      ...(published !== undefined ? { PublishedPort: published } : {}),
+      PublishMode: port.mode,
+    };
+  });
+}
+
+/** `host:ip` (Compose) to `ip host` (Swarm's /etc/hosts order). */
+function swarmHost(entry: string): string {
+  const separator = entry.includes("=") ? "=" : ":";
+  const at = entry.indexOf(separator);
+  return at < 0 ? entry : `${entry.slice(at + 1)} ${entry.slice(0, at)}`;
+}
+
+// The attributes `docker stack deploy` ignores, in its words.
+const UNSUPPORTED: Array<[string, (s: Service) => boolean]> = [
+  ["build", (s) => s.build !== undefined],
+  ["devices", (s) => s.devices.length > 0],
+  ["domainname", (s) => s.domainname !== undefined],
+  ["ipc", (s) => s.ipc !== undefined],
+  ["network_mode", (s) => s.networkMode !== undefined],
+  ["pid", (s) => s.pid !== undefined],
+  ["privileged", (s) => s.privileged],
+  ["restart", (s) => s.restart !== undefined],
+  ["shm_size", (s) => s.shmSize !== undefined],
+];
+
+/** One warning per ignored attribute, naming the services that set it. */
+export function unsupportedWarnings(project: Project): string[] {
+  const services = Object.values(project.services).sort((a, b) => a.name.localeCompare(b.name));
+  const warnings: string[] = [];
+  const say = (attribute: string, names: string[], why: string): void => {
+    if (names.length > 0) warnings.push(`Ignoring unsupported option ${attribute} (services ${names.join(", ")}): ${why}`);
+  };
+  for (const [attribute, uses] of UNSUPPORTED) {
+    say(attribute, services.filter(uses).map((s) => s.name), "a Swarm does not run it");
+  }
+  say(
+    "depends_on",
+    services.filter((s) => Object.keys(s.dependsOn).length > 0).map((s) => s.name),
+    "a Swarm starts services in no order; make them wait for what they need",
+  );
+  say(
+    "container_name",
+    services.filter((s) => s.containerName !== undefined).map((s) => s.name),
+    "a Swarm names its tasks itself",
+  );
+  say(
+    "expose",
+    services.filter((s) => s.expose.length > 0).map((s) => s.name),
+    "services on one network reach each other on any port",
+  );
+  return warnings;
+}
+
+/** A stable digest of a spec (key order does not matter); specs carry names, never values. */
+export function specHash(spec: ServiceSpec): string {
+  return createHash("sha256").update(stableJson(spec)).digest("hex");
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The stack's versioned secrets that nothing needs any more: not in the plan, not named by a
+ * service's spec, and not held by a task still running. (A service's previous spec may still name
+ * one: after a converged update, a manual `docker service rollback` then needs a new deploy.)
+ */
+export function secretsToRemove(
+  stack: string,
+  state: Pick<SwarmState, "secrets" | "services">,
+  planned: ReadonlySet<string>,
+  heldByTasks: ReadonlySet<string>,
+): Array<{ id: string; name: string }> {
+  const referenced = new Set(state.services.flatMap((s) => s.refersTo));
+  return state.secrets
+    .filter((s) => s.labels[STACK_LABEL.namespace] === stack && s.labels[STACK_LABEL.key] !== undefined)
+    .filter((s) => !planned.has(s.name) && !referenced.has(s.name) && !heldByTasks.has(s.name))
+    .map((s) => ({ id: s.id, name: s.name }));
+}
