@@ -127,11 +127,13 @@ export class SwarmClient {
     await this.#dial(`service ${name}`, "DELETE", `/services/${id}`, { notFound: true });
   }
 
-  /** Tasks matching the filters (`service`, `label`, `desired-state`). */
+  /** Tasks matching the filters (`service`, `label`, `desired-state`); none for a removed service. */
   async listTasks(filters: Record<string, string[]>): Promise<ObservedTask[]> {
-    const raw = await this.#dial<RawTask[]>("tasks", "GET", "/tasks", {
-      query: { filters: JSON.stringify(filters) },
-    });
+    const raw =
+      (await this.#dial<RawTask[] | undefined>("tasks", "GET", "/tasks", {
+        query: { filters: JSON.stringify(filters) },
+        notFound: true,
+      })) ?? [];
     return raw.map((t) => ({
       id: t.ID,
       serviceId: t.ServiceID,
