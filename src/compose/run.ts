@@ -5,6 +5,7 @@
 import type { Readable, Writable } from "node:stream";
 import { EngineError } from "../errors.js";
 import type { Engine } from "../engine/client.js";
+import { checkApiVersion, usesVersionedFields } from "../engine/api-version.js";
 import { containerSpec } from "../engine/container-spec.js";
 import { execute } from "../engine/execute.js";
 import { observe } from "../engine/observe.js";
@@ -74,6 +75,9 @@ export interface RunResult {
 export async function run(project: Project, engine: Engine, options: RunOptions): Promise<RunResult> {
   selectServices(project, [options.service]);
   const service = project.services[options.service] as Service;
+  // As `up`: a field the engine's API is too old for is refused before anything is made.
+  if (usesVersionedFields(project, [service.name]))
+    checkApiVersion(project, [service.name], (await engine.version()).apiVersion);
   // The one-off's own image first: a failed pull must leave nothing made, dependencies included.
   await ensureImages(project, engine, [service.name], {
     ...(options.pull === undefined ? {} : { pull: options.pull }),

@@ -3,27 +3,74 @@
 // file asks for; such a field is refused instead, before anything is created, naming both versions
 // (CLARIFICATIONS.md 9). One table; checkApiVersion is pure, the caller asks the engine its version.
 import { EngineError } from "../errors.js";
-import type { Project, Service } from "../model/project.js";
+import type { Project, Service, ServiceNetwork, VolumeMount } from "../model/project.js";
+import { networkOrder } from "./container-spec.js";
 
 interface Requirement {
-  /** Where the field is written, as problems name paths. */
-  path: (service: Service) => string;
   /** Engine API version that first honours it. */
   api: string;
-  present: (service: Service) => boolean;
+  /** Where the service uses the field, as problems name paths (none: it does not). */
+  find: (service: Service, project: Project) => string[];
 }
 
+/** One path when `present`, else none. */
+const at =
+  (field: string, present: (service: Service) => boolean) =>
+  (service: Service): string[] =>
+    present(service) ? [`services.${service.name}.${field}`] : [];
+
+/** The service's networks (`services.x.networks.key.field`) whose settings match. */
+const perNetwork =
+  (field: string, present: (settings: ServiceNetwork, primary: boolean) => boolean) =>
+  (service: Service): string[] => {
+    const order = networkOrder(service);
+    return order
+      .filter((key, index) => present(service.networks[key]!, index === 0))
+      .map((key) => `services.${service.name}.networks.${key}.${field}`);
+  };
+
+/** The service's long-form volumes (`services.x.volumes[i].field`) that match. */
+const perMount =
+  (field: string, present: (mount: VolumeMount) => boolean) =>
+  (service: Service): string[] =>
+    service.volumes.flatMap((mount, index) =>
+      present(mount) ? [`services.${service.name}.volumes[${index}]${field}`] : [],
+    );
+
 const REQUIREMENTS: Requirement[] = [
+  // An older engine ignores the create's `platform` query parameter and runs whatever it has.
+  { api: "1.41", find: at("platform", (service) => service.platform !== undefined) },
   {
-    // An older engine ignores the create's `platform` query parameter and runs whatever it has.
-    path: (service) => `services.${service.name}.platform`,
-    api: "1.41",
-    present: (service) => service.platform !== undefined,
-  },
-  {
-    path: (service) => `services.${service.name}.healthcheck.start_interval`,
     api: "1.44",
-    present: (service) => service.healthcheck?.startInterval !== undefined,
+    find: at("healthcheck.start_interval", (service) => service.healthcheck?.startInterval !== undefined),
+  },
+  { api: "1.43", find: at("annotations", (service) => service.annotations !== undefined) },
+  // Before 1.44 only the primary network's MAC can be set (through the container's config).
+  {
+    api: "1.44",
+    find: perNetwork("mac_address", (settings, primary) => !primary && settings.macAddress !== undefined),
+  },
+  { api: "1.48", find: perNetwork("gw_priority", (settings) => settings.gwPriority !== undefined) },
+  { api: "1.49", find: perNetwork("interface_name", (settings) => settings.interfaceName !== undefined) },
+  {
+    api: "1.45",
+    find: perMount(".volume.subpath", (mount) => mount.type === "volume" && mount.subpath !== undefined),
+  },
+  { api: "1.48", find: perMount(".type: image", (mount) => mount.type === "image") },
+  {
+    api: "1.44",
+    find: perMount(
+      ".bind.recursive",
+      (mount) => mount.type === "bind" && (mount.recursive === "writable" || mount.recursive === "readonly"),
+    ),
+  },
+  // A network the service joins that turns IPv4 off: the engine before 1.48 would turn it on.
+  {
+    api: "1.48",
+    find: (service, project) =>
+      Object.keys(service.networks)
+        .filter((key) => project.networks[key]?.enableIpv4 === false)
+        .map((key) => `networks.${key}.enable_ipv4`),
   },
 ];
 
@@ -45,10 +92,11 @@ export function apiVersionProblems(
     const service = project.services[name];
     if (service === undefined) continue;
     for (const requirement of REQUIREMENTS) {
-      if (requirement.present(service) && olderApi(apiVersion, requirement.api)) {
-        problems.push(
-          `${requirement.path(service)} needs Docker Engine API ${requirement.api} or newer, but the engine speaks API ${apiVersion}; upgrade the engine, or remove the field`,
-        );
+      if (!olderApi(apiVersion, requirement.api)) continue;
+      for (const path of requirement.find(service, project)) {
+        const problem = `${path} needs Docker Engine API ${requirement.api} or newer, but the engine speaks API ${apiVersion}; upgrade the engine, or remove the field`;
+        // Two services on one network would name `networks.x.enable_ipv4` twice.
+        if (!problems.includes(problem)) problems.push(problem);
       }
     }
   }
@@ -65,7 +113,10 @@ export function checkApiVersion(project: Project, services: Iterable<string>, ap
 export function usesVersionedFields(project: Project, services: Iterable<string>): boolean {
   for (const name of services) {
     const service = project.services[name];
-    if (service !== undefined && REQUIREMENTS.some((requirement) => requirement.present(service)))
+    if (
+      service !== undefined &&
+      REQUIREMENTS.some((requirement) => requirement.find(service, project).length > 0)
+    )
       return true;
   }
   return false;

@@ -3,6 +3,7 @@
 // time, so further networks are returned separately, to be connected before the container starts.
 import type Docker from "dockerode";
 import { containerLabels, imageName } from "../model/names.js";
+import { engineHostConfig, serviceLinks } from "./engine-settings.js";
 import type { Healthcheck, PortMapping, Project, Service, VolumeMount } from "../model/project.js";
 
 export interface ContainerSpecInput {
@@ -72,6 +73,9 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     PidMode: service.pid,
     IpcMode: service.ipc,
   });
+  const { ExtraBinds: extraBinds, ...engineSettings } = engineHostConfig(project, service);
+  Object.assign(hostConfig, engineSettings);
+  if (Array.isArray(extraBinds)) hostConfig.Binds!.push(...(extraBinds as string[]));
 
   const create: Docker.ContainerCreateOptions & { name: string } = {
     name: input.createAs,
@@ -108,6 +112,8 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     // as well as the body (as it does `name`).
     platform: service.platform,
     NetworkingConfig: networking.first,
+    // Engine API 1.41 sets the MAC address of the primary network through the container's config.
+    MacAddress: networking.macAddress,
   });
   if (service.networkMode === "none") create.NetworkDisabled = true;
   return { create, connect: networking.rest };
@@ -122,6 +128,7 @@ function setDefined<T extends object>(target: T, values: Partial<T>): void {
 
 interface Networking {
   mode: string;
+  macAddress?: string;
   first?: { EndpointsConfig: Record<string, Docker.EndpointSettings> };
   rest: { network: string; endpoint: Docker.EndpointSettings }[];
 }
@@ -132,26 +139,53 @@ interface Networking {
  */
 function networkSettings(input: ContainerSpecInput): Networking {
   const { project, service } = input;
-  if (service.networkMode !== undefined) return { mode: service.networkMode, rest: [] };
-  const keys = Object.keys(service.networks).sort();
+  if (service.networkMode !== undefined)
+    return { mode: service.networkMode, ...macOf(service.macAddress), rest: [] };
+  const keys = networkOrder(service);
   if (keys.length === 0) return { mode: "none", rest: [] };
+  const links = serviceLinks(project, service);
   const endpoint = (key: string): Docker.EndpointSettings => {
     const settings = service.networks[key];
-    const ipam: Record<string, string> = {};
+    const ipam: Record<string, unknown> = {};
     if (settings?.ipv4Address !== undefined) ipam.IPv4Address = settings.ipv4Address;
     if (settings?.ipv6Address !== undefined) ipam.IPv6Address = settings.ipv6Address;
-    return {
+    if (settings?.linkLocalIps !== undefined) ipam.LinkLocalIPs = settings.linkLocalIps;
+    const driverOpts: Record<string, string> = { ...settings?.driverOpts };
+    // Compose's way of naming the interface: the endpoint driver option the engine reads (API 1.49).
+    if (settings?.interfaceName !== undefined) driverOpts[IFNAME_OPTION] = settings.interfaceName;
+    const out: Docker.EndpointSettings = {
       Aliases: [input.name, service.name, ...(settings?.aliases ?? [])],
-      ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam } : {}),
+      ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam as Docker.EndpointSettings["IPAMConfig"] } : {}),
     };
+    if (Object.keys(driverOpts).length > 0) out.DriverOpts = driverOpts;
+    if (settings?.macAddress !== undefined) out.MacAddress = settings.macAddress;
+    if (settings?.gwPriority !== undefined) (out as Record<string, unknown>).GwPriority = settings.gwPriority;
+    if (links.length > 0) out.Links = links;
+    return out;
   };
   const engineName = (key: string): string => project.networks[key]?.name ?? `${project.name}_${key}`;
   const [primary, ...others] = keys as [string, ...string[]];
   return {
     mode: engineName(primary),
+    ...macOf(service.macAddress ?? service.networks[primary]?.macAddress),
     first: { EndpointsConfig: { [engineName(primary)]: endpoint(primary) } },
     rest: others.map((key) => ({ network: engineName(key), endpoint: endpoint(key) })),
   };
+}
+
+/** The endpoint driver option that names the container's interface on a network. */
+export const IFNAME_OPTION = "com.docker.network.endpoint.ifname";
+
+function macOf(macAddress: string | undefined): { macAddress?: string } {
+  return macAddress === undefined ? {} : { macAddress };
+}
+
+/** The service's networks, highest `priority` first (the primary one), then by name, as Compose. */
+export function networkOrder(service: Pick<Service, "networks">): string[] {
+  return Object.keys(service.networks).sort((a, b) => {
+    const byPriority = (service.networks[b]?.priority ?? 0) - (service.networks[a]?.priority ?? 0);
+    return byPriority !== 0 ? byPriority : a < b ? -1 : a > b ? 1 : 0;
+  });
 }
 
 /**
@@ -160,27 +194,61 @@ function networkSettings(input: ContainerSpecInput): Networking {
  * error instead of an empty directory (CLARIFICATIONS.md 13).
  */
 function usesBind(mount: VolumeMount): mount is Extract<VolumeMount, { type: "bind" }> {
-  return mount.type === "bind" && mount.createHostPath && !mount.source.includes(":");
+  if (mount.type !== "bind" || mount.source.includes(":")) return false;
+  // SELinux relabelling exists only as a Binds option; recursion only in the Mounts API.
+  if (mount.selinux !== undefined) return true;
+  return mount.createHostPath && mount.recursive === undefined;
 }
 
 function toBind(mount: Extract<VolumeMount, { type: "bind" }>): string {
-  return `${mount.source}:${mount.target}${mount.readOnly ? ":ro" : ""}`;
+  const options = [mount.readOnly ? "ro" : "", mount.selinux ?? "", mount.propagation ?? ""].filter(Boolean);
+  return `${mount.source}:${mount.target}${options.length > 0 ? `:${options.join(",")}` : ""}`;
 }
 
 /** A `HostConfig.Mounts` entry as Engine API 1.41 defines it. */
 interface EngineMount {
-  Type: "bind" | "volume" | "tmpfs";
+  Type: "bind" | "volume" | "tmpfs" | "image";
   Source?: string;
   Target: string;
   ReadOnly: boolean;
-  VolumeOptions?: { NoCopy: boolean };
+  BindOptions?: {
+    Propagation?: string;
+    NonRecursive?: boolean;
+    ReadOnlyNonRecursive?: boolean;
+    ReadOnlyForceRecursive?: boolean;
+  };
+  VolumeOptions?: { NoCopy?: boolean; Subpath?: string; Labels?: Record<string, string> };
   TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+  ImageOptions?: { Subpath: string };
 }
 
 function toMount(project: Project, mount: VolumeMount): EngineMount {
   switch (mount.type) {
-    case "bind":
-      return { Type: "bind", Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly };
+    case "bind": {
+      const settings: EngineMount = {
+        Type: "bind",
+        Source: mount.source,
+        Target: mount.target,
+        ReadOnly: mount.readOnly,
+      };
+      const options: NonNullable<EngineMount["BindOptions"]> = {};
+      if (mount.propagation !== undefined) options.Propagation = mount.propagation;
+      if (mount.recursive === "disabled") options.NonRecursive = true;
+      if (mount.recursive === "writable") options.ReadOnlyNonRecursive = true;
+      if (mount.recursive === "readonly") options.ReadOnlyForceRecursive = true;
+      if (Object.keys(options).length > 0) settings.BindOptions = options;
+      return settings;
+    }
+    case "image": {
+      const settings: EngineMount = {
+        Type: "image",
+        Source: mount.source,
+        Target: mount.target,
+        ReadOnly: true,
+      };
+      if (mount.subpath !== undefined) settings.ImageOptions = { Subpath: mount.subpath };
+      return settings;
+    }
     case "volume": {
       const settings: EngineMount = {
         Type: "volume",
@@ -189,7 +257,11 @@ function toMount(project: Project, mount: VolumeMount): EngineMount {
       };
       // No source: an anonymous volume, named by the engine.
       if (mount.source !== undefined) settings.Source = project.volumes[mount.source]?.name ?? mount.source;
-      if (mount.nocopy) settings.VolumeOptions = { NoCopy: true };
+      const options: NonNullable<EngineMount["VolumeOptions"]> = {};
+      if (mount.nocopy) options.NoCopy = true;
+      if (mount.subpath !== undefined) options.Subpath = mount.subpath;
+      if (mount.labels !== undefined) options.Labels = mount.labels;
+      if (Object.keys(options).length > 0) settings.VolumeOptions = options;
       return settings;
     }
     case "tmpfs": {

@@ -2,10 +2,11 @@
 // on are done, so independent services proceed in parallel. The first failure stops new nodes
 // from starting (those already running finish), and the result says what was done and what failed.
 import { EngineError, InternalError, InterruptedError } from "../errors.js";
-import { networkLabels, resourceTitle, volumeLabels } from "../model/names.js";
+import { resourceTitle, volumeLabels } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import type { ContainerRef, Plan, PlanNode } from "../plan/types.js";
 import type { Engine } from "./client.js";
+import { networkCreateBody } from "./network-spec.js";
 import { containerSpec } from "./container-spec.js";
 import type { ProgressListener, ProgressStatus } from "./progress.js";
 import { systemClock, waitCompleted, waitHealthy, type Clock } from "./wait.js";
@@ -134,16 +135,7 @@ class Executor {
         const title = resourceTitle.network(op.name);
         this.#emit(title, "Creating");
         const network = op.network;
-        await this.#engine.createNetwork({
-          Name: op.name,
-          CheckDuplicate: true,
-          Driver: network.driver,
-          Options: network.driverOpts,
-          Labels: networkLabels(this.#project().name, op.key, network.labels),
-          Internal: network.internal,
-          Attachable: network.attachable,
-          EnableIPv6: network.enableIpv6,
-        });
+        await this.#engine.createNetwork(networkCreateBody(this.#project().name, op.key, op.name, network));
         this.#emit(title, "Created");
         return;
       }

@@ -18,6 +18,7 @@ import type { PathSegment } from "./paths.js";
 import type { ComposeFile, RawSecretGrant, RawService } from "./schema.js";
 import { shellSplit } from "./shell-split.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
+import { canonicalEngineSettings } from "./canonicalize-engine.js";
 import { parseByteSize, parseDuration } from "./units.js";
 
 /** A secret grant as one file writes it; uid, gid and mode get their defaults after merging. */
@@ -167,11 +168,7 @@ function canonicalService(
     if (Array.isArray(raw.networks)) for (const network of raw.networks) networks[network] = { aliases: [] };
     else
       for (const [network, settings] of Object.entries(raw.networks)) {
-        networks[network] = {
-          aliases: settings?.aliases ?? [],
-          ...(settings?.ipv4_address ? { ipv4Address: settings.ipv4_address } : {}),
-          ...(settings?.ipv6_address ? { ipv6Address: settings.ipv6_address } : {}),
-        };
+        networks[network] = serviceNetwork(settings);
       }
     service.networks = networks;
   }
@@ -216,7 +213,14 @@ function canonicalService(
   set("capAdd", raw.cap_add);
   set("capDrop", raw.cap_drop);
   set("privileged", toBoolean(raw.privileged));
-  if (raw.extra_hosts !== undefined) set("extraHosts", extraHosts(raw.extra_hosts));
+  if (raw.extra_hosts !== undefined) {
+    const hosts = extraHosts(raw.extra_hosts);
+    hosts.forEach((entry) => {
+      if (!/^[^:]+:.+$/.test(entry))
+        fail(["extra_hosts"], `"${entry}" has no address; write HOST:IP, HOST=IP or HOST=IP1,IP2`);
+    });
+    set("extraHosts", hosts);
+  }
   if (raw.dns !== undefined) set("dns", toList(raw.dns));
   if (raw.ulimits !== undefined) {
     const ulimits: Service["ulimits"] = {};
@@ -233,12 +237,15 @@ function canonicalService(
   if (raw.devices !== undefined) {
     const devices: string[] = [];
     raw.devices.forEach((device, index) => {
-      if (typeof device === "string") devices.push(device);
-      else
+      // The model keeps the short form, HOST:CONTAINER:PERMISSIONS, whichever form was written.
+      const [source = "", target = source, permissions = "rwm"] =
+        typeof device === "string" ? device.split(":") : [device.source, device.target, device.permissions];
+      if (!source.startsWith("/") || !target.startsWith("/") || !/^[rwm]+$/.test(permissions))
         fail(
           ["devices", index],
-          'the long form of devices is not run yet; write "HOST:CONTAINER[:PERMISSIONS]"',
+          `${JSON.stringify(device)} is not a device; use HOST[:CONTAINER[:PERMISSIONS]] with absolute paths and permissions of r, w, m (e.g. "/dev/fuse:/dev/fuse:rwm")`,
         );
+      else devices.push(`${source}:${target || source}:${permissions || "rwm"}`);
     });
     service.devices = devices;
   }
@@ -263,6 +270,7 @@ function canonicalService(
     else set("replicas", count);
   }
   set("profiles", raw.profiles);
+  Object.assign(service, canonicalEngineSettings(raw, fail));
   if (raw.secrets !== undefined) {
     const grants: PartialGrant[] = [];
     raw.secrets.forEach((grant, index) => {
@@ -275,6 +283,23 @@ function canonicalService(
   if (extensions) service.extensions = extensions;
   context.sources.mark(service, context.file, path);
   return service;
+}
+
+/** One network's settings of a service (`networks: {back: {aliases, ...}}`). */
+function serviceNetwork(
+  settings: Exclude<NonNullable<RawService["networks"]>, string[]>[string],
+): ServiceNetwork {
+  const network: ServiceNetwork = { aliases: settings?.aliases ?? [] };
+  if (!settings) return network;
+  if (settings.ipv4_address) network.ipv4Address = settings.ipv4_address;
+  if (settings.ipv6_address) network.ipv6Address = settings.ipv6_address;
+  if (settings.interface_name !== undefined) network.interfaceName = settings.interface_name;
+  if (settings.link_local_ips !== undefined) network.linkLocalIps = settings.link_local_ips;
+  if (settings.mac_address !== undefined) network.macAddress = settings.mac_address;
+  if (settings.driver_opts !== undefined) network.driverOpts = stringMap(settings.driver_opts);
+  if (settings.priority !== undefined) network.priority = Number(settings.priority);
+  if (settings.gw_priority !== undefined) network.gwPriority = Number(settings.gw_priority);
+  return network;
 }
 
 function canonicalBuild(
@@ -576,10 +601,26 @@ function stringMap(value: ListOrDict): Record<string, string> {
   return out;
 }
 
-/** `extra_hosts` as `host:ip` strings, from either form (`host=ip` is also accepted in lists). */
-function extraHosts(value: ListOrDict): string[] {
-  if (Array.isArray(value)) return value.map((entry) => entry.replace(/^([^=:]+)=/, "$1:"));
-  return Object.entries(value).map(([host, ip]) => `${host}:${ip}`);
+/**
+ * `extra_hosts` as `host:ip` strings, one per address, from either form: `host:ip`, `host=ip` and
+ * `host=ip1,ip2` in lists (as compose-go reads them), a mapping to one address or to a list.
+ */
+function extraHosts(value: string[] | Record<string, string | string[]>): string[] {
+  const out: string[] = [];
+  if (Array.isArray(value)) {
+    for (const entry of value) {
+      // `=` first: an IPv6 address after it has colons of its own.
+      const equals = entry.indexOf("=");
+      const cut = equals >= 0 ? equals : entry.indexOf(":");
+      if (cut < 0) out.push(entry);
+      else for (const ip of entry.slice(cut + 1).split(",")) out.push(`${entry.slice(0, cut)}:${ip}`);
+    }
+  } else
+    for (const host in value) {
+      const ips = value[host]!;
+      for (const ip of typeof ips === "string" ? [ips] : ips) out.push(`${host}:${ip}`);
+    }
+  return out;
 }
 
 function envFiles(value: NonNullable<RawService["env_file"]>, context: Context): EnvFileRef[] {
@@ -709,12 +750,16 @@ function parseShortVolume(text: string, context: Context): VolumeMount | string 
   if (unknown) return `"${text}": "${unknown}" is not a volume option; use ro or rw (and z, Z, nocopy)`;
   const readOnly = flags.includes("ro");
   if (/^[./~]/.test(source)) {
+    const propagation = flags.find((flag) => /^r?(shared|slave|private)$/.test(flag));
+    const selinux = flags.find((flag) => flag === "z" || flag === "Z") as "z" | "Z" | undefined;
     return {
       type: "bind",
       source: resolvePath(source, context.baseDir),
       target,
       readOnly,
       createHostPath: true,
+      ...(propagation !== undefined ? { propagation } : {}),
+      ...(selinux !== undefined ? { selinux } : {}),
     };
   }
   return { type: "volume", source, target, readOnly, nocopy: flags.includes("nocopy") };
@@ -737,6 +782,9 @@ function longVolume(
         target: raw.target,
         readOnly,
         createHostPath: toBoolean(raw.bind?.create_host_path) ?? true,
+        ...(raw.bind?.propagation !== undefined ? { propagation: raw.bind.propagation } : {}),
+        ...(raw.bind?.selinux !== undefined ? { selinux: raw.bind.selinux } : {}),
+        ...(raw.bind?.recursive !== undefined ? { recursive: raw.bind.recursive } : {}),
       };
     case "volume":
       return {
@@ -745,6 +793,18 @@ function longVolume(
         target: raw.target,
         readOnly,
         nocopy: toBoolean(raw.volume?.nocopy) ?? false,
+        ...(raw.volume?.subpath !== undefined ? { subpath: raw.volume.subpath } : {}),
+        ...(raw.volume?.labels !== undefined ? { labels: stringMap(raw.volume.labels) } : {}),
+      };
+    case "image":
+      if (!raw.source) return "an image mount needs a source, the image to mount";
+      return {
+        type: "image",
+        source: raw.source,
+        target: raw.target,
+        // An image mount is always read-only on the engine; say so in the model as well.
+        readOnly: true,
+        ...(raw.image?.subpath !== undefined ? { subpath: raw.image.subpath } : {}),
       };
     case "tmpfs":
       return {
@@ -752,10 +812,15 @@ function longVolume(
         target: raw.target,
         readOnly,
         ...(raw.tmpfs?.size !== undefined ? { size: parseByteSize(raw.tmpfs.size) } : {}),
-        ...(raw.tmpfs?.mode !== undefined ? { mode: Number(raw.tmpfs.mode) } : {}),
+        // A string mode is octal (`"1777"`), as a YAML integer written with a leading 0 already is.
+        ...(raw.tmpfs?.mode !== undefined
+          ? { mode: typeof raw.tmpfs.mode === "string" ? parseInt(raw.tmpfs.mode, 8) : raw.tmpfs.mode }
+          : {}),
       };
     default:
-      return `volume type "${raw.type}" is not run yet; use bind, volume or tmpfs`;
+      return raw.type === "npipe"
+        ? 'volume type "npipe" is for Windows engines (named pipes); composec runs Linux engines'
+        : 'volume type "cluster" is a Swarm cluster volume; a single engine cannot mount it';
   }
 }
 

@@ -1,6 +1,7 @@
 // Stage 6: the merged files become the typed Project: profiles applied, defaults filled in,
 // engine names given, and every rule between parts checked (references, cycles, secret targets).
 import type {
+  Ipam,
   Network,
   Project,
   SecretDefinition,
@@ -40,6 +41,7 @@ export function finalizeProject(
   for (const name in merged.services) {
     const partial = merged.services[name]!;
     const service = withDefaults(partial);
+    impliedDependencies(service, merged.services);
     sources.inherit(service, partial);
     service.secrets.forEach((grant, index) => sources.inherit(grant, partial.secrets![index]));
     const active =
@@ -161,7 +163,51 @@ function network(key: string, raw: Record<string, unknown>, context: Context): N
     internal: toBoolean(raw["internal"] as boolean | undefined) ?? false,
     attachable: toBoolean(raw["attachable"] as boolean | undefined) ?? false,
     enableIpv6: toBoolean(raw["enable_ipv6"] as boolean | undefined) ?? false,
+    ...(raw["enable_ipv4"] !== undefined
+      ? { enableIpv4: toBoolean(raw["enable_ipv4"] as boolean | string) ?? true }
+      : {}),
+    ...(raw["ipam"] !== undefined ? { ipam: ipam(raw["ipam"] as RawIpam) } : {}),
   };
+}
+
+interface RawIpam {
+  driver?: string;
+  config?: { subnet?: string; ip_range?: string; gateway?: string; aux_addresses?: Record<string, string> }[];
+  options?: Record<string, string>;
+}
+
+function ipam(raw: RawIpam): Ipam {
+  return {
+    ...(raw.driver !== undefined ? { driver: raw.driver } : {}),
+    config: (raw.config ?? []).map((pool) => ({
+      ...(pool.subnet !== undefined ? { subnet: pool.subnet } : {}),
+      ...(pool.ip_range !== undefined ? { ipRange: pool.ip_range } : {}),
+      ...(pool.gateway !== undefined ? { gateway: pool.gateway } : {}),
+      auxAddresses: { ...pool.aux_addresses },
+    })),
+    options: { ...raw.options },
+  };
+}
+
+/**
+ * `links` and `volumes_from` name services whose containers must exist first: like compose-go,
+ * each becomes a `depends_on` entry (started, required) unless the service already names it.
+ */
+function impliedDependencies(service: Service, known: Record<string, unknown>): void {
+  const names = [
+    ...(service.links ?? []).map((link) => link.split(":")[0]!),
+    ...(service.volumesFrom ?? [])
+      .filter((entry) => !entry.startsWith("container:"))
+      .map((entry) => entry.split(":")[0]!),
+  ];
+  // An unknown name is reported where it is written (checkService), not as a depends_on entry.
+  for (const name of names) {
+    if (name in known && name !== service.name && !(name in service.dependsOn))
+      service.dependsOn = {
+        ...service.dependsOn,
+        [name]: { condition: "service_started", required: true, restart: false },
+      };
+  }
 }
 
 function volume(key: string, raw: Record<string, unknown>, context: Context): Volume {
@@ -355,6 +401,35 @@ function checkService(name: string, service: Service & object, defs: Definitions
     }
   }
 
+  const references: [string, string[] | undefined, (entry: string) => string | undefined][] = [
+    ["links", service.links, (link) => link.split(":")[0]],
+    [
+      "volumes_from",
+      service.volumesFrom,
+      (entry) => (entry.startsWith("container:") ? undefined : entry.split(":")[0]),
+    ],
+  ];
+  for (const [field, entries, target] of references) {
+    entries?.forEach((entry, index) => {
+      const other = target(entry);
+      if (other === undefined || known("services", other, defs.services) || defs.disabledServices[other])
+        return;
+      here(
+        [field, index],
+        `service "${other}" is not defined${suggest(other, Object.keys(defs.services))}${field === "volumes_from" ? '; a container outside the project is written "container:NAME"' : ""}`,
+      );
+    });
+  }
+  const primary = Object.keys(service.networks).sort(
+    (a, b) => (service.networks[b]?.priority ?? 0) - (service.networks[a]?.priority ?? 0),
+  )[0];
+  const primaryMac = primary === undefined ? undefined : service.networks[primary]?.macAddress;
+  if (service.macAddress !== undefined && primaryMac !== undefined && primaryMac !== service.macAddress) {
+    here(
+      ["mac_address"],
+      `"${service.macAddress}" differs from networks.${primary}.mac_address "${primaryMac}", the primary network's; give one MAC address`,
+    );
+  }
   const mountTargets = new Map<string, string>();
   for (const mount of service.volumes) {
     const what = mount.type === "tmpfs" ? "tmpfs" : `${mount.type} ${mount.source ?? "(anonymous)"}`;

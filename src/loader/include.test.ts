@@ -161,9 +161,10 @@ describe("include", () => {
       "compose.yaml": "include: [a/compose.yaml, b/compose.yaml]\n",
       "a/compose.yaml": "include: [../common/compose.yaml]\nservices:\n  a:\n    image: busybox\n",
       "b/compose.yaml": "include: [../common/compose.yaml]\nservices:\n  b:\n    image: busybox\n",
-      "common/compose.yaml": "services:\n  shared:\n    image: busybox\n    cpu_shares: 512\n",
+      "common/compose.yaml":
+        "services:\n  shared:\n    image: busybox\n    credential_spec: {file: spec.json}\n",
     });
-    expect(warnings.filter((line) => line.includes("cpu_shares"))).toHaveLength(1);
+    expect(warnings.filter((line) => line.includes("credential_spec"))).toHaveLength(1);
   });
 
   it("extends inside an included file works relative to that file", async () => {

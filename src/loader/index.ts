@@ -16,7 +16,8 @@ import { includeFiles } from "./include.js";
 import { interpolateData, type Lookup } from "./interpolate.js";
 import { mergeFiles } from "./merge.js";
 import { parseYaml } from "./parse-yaml.js";
-import { composeFileSchema, NOT_RUN_YET, type ComposeFile } from "./schema.js";
+import { NOT_RUN } from "./attributes.js";
+import { composeFileSchema, type ComposeFile } from "./schema.js";
 import type { Issue } from "./shapes.js";
 import { Diagnostics, SourceMap } from "./source-map.js";
 
@@ -171,7 +172,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
       diagnostics.error(sources.positionIn(file, splitPath(problem.path)), problem.path, problem.message);
     }
     const data = validShape(file, interpolated.data, broken);
-    if (data) warnNotRunYet(data, file, sources, diagnostics);
+    if (data) warnNotRun(data, file, sources, diagnostics);
     return data;
   }
 
@@ -382,41 +383,47 @@ function readServiceEnvFiles(
   }
 }
 
-function warnNotRunYet(data: ComposeFile, file: string, sources: SourceMap, diagnostics: Diagnostics): void {
-  const warn = (path: (string | number)[]) =>
+function warnNotRun(data: ComposeFile, file: string, sources: SourceMap, diagnostics: Diagnostics): void {
+  const warn = (path: (string | number)[], why: string) =>
     diagnostics.warn(
       sources.positionIn(file, path),
       path,
-      `composec does not run "${path.at(-1)}" yet; it is ignored`,
+      `composec does not run "${path.at(-1)}" (${why}); it is ignored`,
     );
-  // Each mapping's own keys are looked up in the lists, not every listed name in each mapping:
-  // a service has a handful of keys, the list of services' attributes not run yet has fifty.
-  const each = (mapping: object, notRun: ReadonlySet<string>, path: (string | number)[]) => {
-    for (const key in mapping) if (notRun.has(key)) warn([...path, key]);
+  // Each mapping's own keys are looked up in the registry's maps, not every listed name in each
+  // mapping: a service has a handful of keys, the list of attributes not run has dozens.
+  const each = (mapping: object, notRun: ReadonlyMap<string, string>, path: (string | number)[]) => {
+    for (const key in mapping) {
+      const why = notRun.get(key);
+      if (why !== undefined) warn([...path, key], why);
+    }
   };
-  each(data, notRunYet.top, []);
+  each(data, NOT_RUN.top, []);
   const services = data.services ?? {};
   for (const name in services) {
     const service = services[name]!;
-    each(service, notRunYet.service, ["services", name]);
-    if (service.deploy) each(service.deploy, notRunYet.deploy, ["services", name, "deploy"]);
+    each(service, NOT_RUN.service, ["services", name]);
+    const deploy = service.deploy;
+    if (deploy) {
+      each(deploy, NOT_RUN.deploy, ["services", name, "deploy"]);
+      const reservations = deploy.resources?.reservations;
+      if (reservations)
+        each(reservations, NOT_RUN.reservations, ["services", name, "deploy", "resources", "reservations"]);
+    }
     const build = service.build;
-    if (build && typeof build === "object") each(build, notRunYet.build, ["services", name, "build"]);
+    if (build && typeof build === "object") each(build, NOT_RUN.build, ["services", name, "build"]);
   }
   const networks = data.networks ?? {};
   for (const name in networks) {
     const network = networks[name];
-    if (network) each(network, notRunYet.network, ["networks", name]);
+    if (network) each(network, NOT_RUN.network, ["networks", name]);
+  }
+  const volumes = data.volumes ?? {};
+  for (const name in volumes) {
+    const volume = volumes[name];
+    if (volume) each(volume, NOT_RUN.volume, ["volumes", name]);
   }
 }
-
-const notRunYet = {
-  top: new Set(NOT_RUN_YET.top),
-  service: new Set(NOT_RUN_YET.service),
-  deploy: new Set(NOT_RUN_YET.deploy),
-  build: new Set(NOT_RUN_YET.build),
-  network: new Set(NOT_RUN_YET.network),
-};
 
 /**
  * A value that fits no form of a union (`- name` or a mapping, say) gets zod's one "invalid union"

@@ -1,7 +1,15 @@
 // Stage 5: several files become one, in `-f` order, with Compose's override rules: scalars are
 // replaced, mappings merge key by key, and lists merge by what identifies an entry (a port by
 // `host_ip:published:target/protocol`, a volume or a secret by its target) or append unique values.
-import type { Build, Logging, PortMapping, VolumeMount } from "../model/project.js";
+import type {
+  BlkioConfig,
+  Build,
+  Deploy,
+  Logging,
+  PortMapping,
+  ServiceNetwork,
+  VolumeMount,
+} from "../model/project.js";
 import type { CanonicalFile, PartialGrant, PartialService } from "./canonicalize.js";
 import type { SourceMap } from "./source-map.js";
 
@@ -44,7 +52,8 @@ function mergeDefinitions<T extends Record<string, unknown> | null>(
         base["labels"] as Labels | undefined,
         definition["labels"] as Labels | undefined,
       );
-      const merged = { ...base, ...definition, ...(labels ? { labels } : {}) };
+      const ipam = mergeIpam(base["ipam"], definition["ipam"]);
+      const merged = { ...base, ...definition, ...(labels ? { labels } : {}), ...(ipam ? { ipam } : {}) };
       sources.inherit(merged, definition, base);
       into[key] = merged;
     } else if (definition || !(key in into)) into[key] = definition;
@@ -52,6 +61,25 @@ function mergeDefinitions<T extends Record<string, unknown> | null>(
 }
 
 type Labels = Record<string, unknown> | unknown[];
+
+/** `networks.*.ipam` as written in two files: pools merged by subnet, options by key (compose-go's rule). */
+function mergeIpam(base: unknown, override: unknown): unknown {
+  if (!isMapping(base) || !isMapping(override)) return undefined;
+  const merged: Record<string, unknown> = { ...base, ...override };
+  if (isMapping(base["options"]) && isMapping(override["options"]))
+    merged["options"] = { ...base["options"], ...override["options"] };
+  if (Array.isArray(base["config"]) && Array.isArray(override["config"])) {
+    const pools = [...(base["config"] as unknown[])];
+    for (const pool of override["config"] as unknown[]) {
+      const subnet = isMapping(pool) ? pool["subnet"] : undefined;
+      const index = pools.findIndex((existing) => isMapping(existing) && existing["subnet"] === subnet);
+      if (index < 0) pools.push(pool);
+      else pools[index] = deepMerge(pools[index], pool);
+    }
+    merged["config"] = pools;
+  }
+  return merged;
+}
 
 function mergeMaps<V>(base: Record<string, V> | unknown, override: Record<string, V> | unknown) {
   // Lists of KEY=value stay as the override wrote them; the canonical maps below merge per key.
@@ -68,7 +96,8 @@ const MAP_FIELDS = [
   "ulimits",
   "extensions",
   "dependsOn",
-  "networks",
+  "annotations",
+  "storageOpt",
 ] as const;
 const APPEND_UNIQUE_FIELDS = [
   "expose",
@@ -77,9 +106,15 @@ const APPEND_UNIQUE_FIELDS = [
   "capDrop",
   "extraHosts",
   "tmpfs",
-  "devices",
   "profiles",
   "groupAdd",
+  "dnsOpt",
+  "dnsSearch",
+  "links",
+  "externalLinks",
+  "securityOpt",
+  "deviceCgroupRules",
+  "volumesFrom",
 ] as const;
 
 /** `override` over `base` by the rules above; used by `-f` files and by `extends`. */
@@ -114,12 +149,69 @@ export function mergeService(
       true,
     );
   }
+  mergeEngineSettings(merged, base, override);
   if (base.healthcheck && override.healthcheck)
     merged.healthcheck = { ...base.healthcheck, ...override.healthcheck };
   if (base.logging && override.logging) merged.logging = mergeLogging(base.logging, override.logging);
   if (base.build && override.build) merged.build = mergeBuild(base.build, override.build, sources);
   sources.inherit(merged, override, base);
   return merged;
+}
+
+/**
+ * The engine settings of issue 11 that are no plain replace, map or unique list (compose-go's rules):
+ * devices by container path, networks per network, `gpus` appended, `blkio_config` and `deploy`
+ * merged deeply (scalars replaced, mappings by key, lists appended).
+ */
+function mergeEngineSettings(merged: PartialService, base: PartialService, override: PartialService): void {
+  if (base.devices && override.devices) {
+    const target = (device: string) => device.split(":")[1] ?? device;
+    const out = [...base.devices];
+    for (const device of override.devices) {
+      const index = out.findIndex((existing) => target(existing) === target(device));
+      if (index < 0) out.push(device);
+      else out[index] = device;
+    }
+    merged.devices = out;
+  }
+  if (base.networks && override.networks) {
+    const networks = { ...base.networks };
+    for (const key in override.networks) {
+      const before = base.networks[key];
+      const after = override.networks[key]!;
+      networks[key] = before ? mergeServiceNetwork(before, after) : after;
+    }
+    merged.networks = networks;
+  }
+  if (base.gpus && override.gpus) merged.gpus = [...base.gpus, ...override.gpus];
+  if (base.blkioConfig && override.blkioConfig)
+    merged.blkioConfig = deepMerge(base.blkioConfig, override.blkioConfig) as BlkioConfig;
+  if (base.deploy && override.deploy) merged.deploy = deepMerge(base.deploy, override.deploy) as Deploy;
+}
+
+function mergeServiceNetwork(base: ServiceNetwork, override: ServiceNetwork): ServiceNetwork {
+  const merged: ServiceNetwork = { ...base, ...override };
+  merged.aliases = [...new Set([...base.aliases, ...override.aliases])];
+  if (base.linkLocalIps && override.linkLocalIps)
+    merged.linkLocalIps = [...new Set([...base.linkLocalIps, ...override.linkLocalIps])];
+  if (base.driverOpts && override.driverOpts)
+    merged.driverOpts = { ...base.driverOpts, ...override.driverOpts };
+  return merged;
+}
+
+/** compose-go's default merge: mappings by key, lists appended, anything else replaced. */
+export function deepMerge(base: unknown, override: unknown): unknown {
+  if (Array.isArray(base) && Array.isArray(override)) return [...base, ...override];
+  if (isMapping(base) && isMapping(override)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const key in override) out[key] = key in base ? deepMerge(base[key], override[key]) : override[key];
+    return out;
+  }
+  return override === undefined ? base : override;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Options belong to a driver: they merge under one driver (or where a file names none), as compose-go's. */

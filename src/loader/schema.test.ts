@@ -72,19 +72,19 @@ describe("unknown attributes", () => {
     expect(project.services["web"]!.extensions).toEqual({ "x-mine": "yes" });
   });
 
-  it("a Compose attribute composec does not run yet is a warning naming it, not silence", async () => {
+  it("a Compose attribute composec does not run is a warning naming it and why, not silence", async () => {
     const { warnings } = await loadOk({
       "compose.yaml": `
         services:
           web:
             image: busybox
-            security_opt:
-              - no-new-privileges:true
+            credential_spec:
+              file: spec.json
       `,
     });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^compose\.yaml:4:\d+ services\.web\.security_opt: /);
-    expect(warnings[0]).toContain("security_opt");
+    expect(warnings[0]).toMatch(/^compose\.yaml:4:\d+ services\.web\.credential_spec: /);
+    expect(warnings[0]).toContain("Windows containers only");
   });
 
   it("version: is obsolete: a warning", async () => {

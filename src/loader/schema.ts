@@ -1,79 +1,10 @@
 // Stage 3: the shape of one compose file as written (short and long forms), checked with shapes.ts.
 // Every attribute composec runs is typed here. Attributes of the Compose Specification that composec
-// does not run yet are accepted and listed in NOT_RUN_YET so the loader can warn about each one;
+// does not run are accepted untyped when attributes.ts lists them so (the loader warns about each);
 // anything else is an unknown attribute, reported with a "did you mean".
+import { untypedKeys } from "./attributes.js";
 import * as z from "./shapes.js";
 import { closest } from "./suggest.js";
-
-/** Compose attributes composec accepts but does not act on yet, per kind of mapping. */
-export const NOT_RUN_YET = {
-  top: ["configs", "models"],
-  service: [
-    "annotations",
-    "attach",
-    "blkio_config",
-    "cgroup",
-    "cgroup_parent",
-    "configs",
-    "cpu_count",
-    "cpu_percent",
-    "cpu_period",
-    "cpu_quota",
-    "cpu_rt_period",
-    "cpu_rt_runtime",
-    "cpu_shares",
-    "cpuset",
-    "credential_spec",
-    "develop",
-    "device_cgroup_rules",
-    "dns_opt",
-    "dns_search",
-    "external_links",
-    "gpus",
-    "isolation",
-    "label_file",
-    "links",
-    "mac_address",
-    "models",
-    "mem_reservation",
-    "mem_swappiness",
-    "memswap_limit",
-    "oom_kill_disable",
-    "oom_score_adj",
-    "pids_limit",
-    "post_start",
-    "pre_stop",
-    "provider",
-    "runtime",
-    "security_opt",
-    "storage_opt",
-    "use_api_socket",
-    "userns_mode",
-    "uts",
-    "volumes_from",
-  ],
-  deploy: [
-    "endpoint_mode",
-    "labels",
-    "mode",
-    "placement",
-    "resources",
-    "restart_policy",
-    "rollback_config",
-    "update_config",
-  ],
-  build: [
-    "additional_contexts",
-    "entitlements",
-    "isolation",
-    "platforms",
-    "privileged",
-    "ssh",
-    "ulimits",
-    "cache_to",
-  ],
-  network: ["ipam"],
-} as const;
 
 /**
  * A mapping with a fixed set of attributes. `x-*` extensions are allowed; an unknown attribute is an
@@ -130,9 +61,125 @@ const duration = z.union(
     error: "must be a duration such as 10s, 1m30s or 500ms",
   },
 );
+/** A count or rate: a number, or a string of digits (compose-go reads both). */
+const numeric = z.union([z.number(), z.string().check(z.regex(/^[-+]?\d+(\.\d+)?$/))], {
+  error: "must be a number",
+});
+/** `memswap_limit`: a size, or -1 for unlimited swap. */
+const sizeOrUnlimited = z.union([byteSize, z.int(), z.string().check(z.regex(/^-1$/))], {
+  error: "must be a size such as 1g, or -1 for unlimited",
+});
+/** `cpu_rt_*`: microseconds, as a number or a duration such as 400ms. */
+const microseconds = z.union(
+  [z.int(), z.string().check(z.regex(/^(\d+|(\d+(\.\d+)?(ns|us|\u00b5s|ms|s|m|h))+)$/))],
+  {
+    error: "must be microseconds, or a duration such as 950ms",
+  },
+);
+/** One device request of `gpus:` or `deploy.resources.reservations.devices`. */
+const deviceRequest = attributes("a device request", {
+  capabilities: z.optional(stringList),
+  count: z.optional(
+    z.union([z.int(), z.string().check(z.regex(/^(all|-?\d+)$/))], { error: 'must be a number or "all"' }),
+  ),
+  device_ids: z.optional(stringList),
+  driver: z.optional(text),
+  options: z.optional(listOrDict),
+});
+const blkioLimit = attributes("a block-I/O limit", {
+  path: text,
+  rate: z.union([z.int(), byteSize], { error: "must be a rate such as 1mb or a number" }),
+});
+const blkioWeight = attributes("a block-I/O weight", { path: text, weight: integer });
+const blkioConfig = attributes("blkio_config", {
+  weight: z.optional(integer),
+  weight_device: z.optional(z.array(blkioWeight, { error: "must be a list of {path, weight}" })),
+  device_read_bps: z.optional(z.array(blkioLimit, { error: "must be a list of {path, rate}" })),
+  device_read_iops: z.optional(z.array(blkioLimit, { error: "must be a list of {path, rate}" })),
+  device_write_bps: z.optional(z.array(blkioLimit, { error: "must be a list of {path, rate}" })),
+  device_write_iops: z.optional(z.array(blkioLimit, { error: "must be a list of {path, rate}" })),
+});
+const updateConfig = (what: string) =>
+  attributes(what, {
+    parallelism: z.optional(integer),
+    delay: z.optional(duration),
+    failure_action: z.optional(text),
+    monitor: z.optional(duration),
+    max_failure_ratio: z.optional(numeric),
+    order: z.optional(z.enum(["start-first", "stop-first"], { error: "must be start-first or stop-first" })),
+  });
+const deploySchema = z.nullable(
+  attributes(
+    "deploy",
+    {
+      replicas: z.optional(integer),
+      mode: z.optional(text),
+      endpoint_mode: z.optional(text),
+      labels: z.optional(listOrDict),
+      resources: z.optional(
+        attributes("deploy.resources", {
+          limits: z.optional(
+            attributes("deploy.resources.limits", {
+              cpus: z.optional(numeric),
+              memory: z.optional(byteSize),
+              pids: z.optional(integer),
+            }),
+          ),
+          reservations: z.optional(
+            attributes("deploy.resources.reservations", {
+              cpus: z.optional(numeric),
+              memory: z.optional(byteSize),
+              devices: z.optional(z.array(deviceRequest, { error: "must be a list of device requests" })),
+              generic_resources: z.optional(z.array(z.unknown(), { error: "must be a list" })),
+            }),
+          ),
+        }),
+      ),
+      restart_policy: z.optional(
+        attributes("deploy.restart_policy", {
+          condition: z.optional(
+            z.enum(["none", "on-failure", "any", "no", "always", "unless-stopped"], {
+              error: "must be none, on-failure or any",
+            }),
+          ),
+          delay: z.optional(duration),
+          max_attempts: z.optional(integer),
+          window: z.optional(duration),
+        }),
+      ),
+      placement: z.optional(
+        attributes("deploy.placement", {
+          constraints: z.optional(stringList),
+          preferences: z.optional(
+            z.array(attributes("a placement preference", { spread: text }), {
+              error: "must be a list of {spread: ...}",
+            }),
+          ),
+          max_replicas_per_node: z.optional(integer),
+        }),
+      ),
+      update_config: z.optional(updateConfig("deploy.update_config")),
+      rollback_config: z.optional(updateConfig("deploy.rollback_config")),
+    },
+    untypedKeys("deploy"),
+  ),
+);
+
 const external = z.union([boolean, attributes("external", { name: z.optional(text) })], {
   error: "must be true, false or a mapping with name",
 });
+
+/** `extra_hosts`: `host:ip` / `host=ip[,ip]` strings, or a mapping of hosts to one address or a list. */
+const extraHostsSchema = z.union(
+  [
+    z.array(text),
+    z.record(
+      z.string(),
+      z.union([z.string(), z.array(text)], { error: "must be an address or a list of addresses" }),
+    ),
+  ],
+  { error: 'must be a list such as ["db:10.0.0.2"] or a mapping of host names to addresses' },
+);
 
 const portLong = attributes("a port", {
   target: integer,
@@ -146,7 +193,7 @@ const portLong = attributes("a port", {
 
 const volumeLong = attributes("a volume", {
   type: z.enum(["bind", "volume", "tmpfs", "npipe", "cluster", "image"], {
-    error: "must be bind, volume or tmpfs",
+    error: "must be bind, volume, tmpfs or image",
   }),
   source: z.optional(text),
   target: z.optional(text),
@@ -154,15 +201,37 @@ const volumeLong = attributes("a volume", {
   consistency: z.optional(text),
   bind: z.optional(
     attributes("volumes[].bind", {
-      propagation: z.optional(text),
+      propagation: z.optional(
+        z.enum(["private", "rprivate", "shared", "rshared", "slave", "rslave"], {
+          error: "must be private, rprivate, shared, rshared, slave or rslave",
+        }),
+      ),
       create_host_path: z.optional(boolean),
-      selinux: z.optional(z.enum(["z", "Z"])),
+      recursive: z.optional(
+        z.enum(["enabled", "disabled", "writable", "readonly"], {
+          error: "must be enabled, disabled, writable or readonly",
+        }),
+      ),
+      selinux: z.optional(z.enum(["z", "Z"], { error: "must be z or Z" })),
     }),
   ),
   volume: z.optional(
-    attributes("volumes[].volume", { nocopy: z.optional(boolean), subpath: z.optional(text) }),
+    attributes("volumes[].volume", {
+      nocopy: z.optional(boolean),
+      subpath: z.optional(text),
+      labels: z.optional(listOrDict),
+    }),
   ),
-  tmpfs: z.optional(attributes("volumes[].tmpfs", { size: z.optional(byteSize), mode: z.optional(integer) })),
+  tmpfs: z.optional(
+    attributes("volumes[].tmpfs", {
+      size: z.optional(byteSize),
+      mode: z.optional(
+        z.union([z.int(), z.string().check(z.regex(/^0?[0-7]{1,4}$/))], {
+          error: "must be an octal mode such as 1777",
+        }),
+      ),
+    }),
+  ),
   image: z.optional(attributes("volumes[].image", { subpath: z.optional(text) })),
 });
 
@@ -218,13 +287,13 @@ const build = z.union(
         tags: z.optional(stringList),
         network: z.optional(text),
         shm_size: z.optional(byteSize),
-        extra_hosts: z.optional(listOrDict),
+        extra_hosts: z.optional(extraHostsSchema),
         no_cache: z.optional(boolean),
         pull: z.optional(boolean),
         cache_from: z.optional(stringList),
         secrets: z.optional(z.array(secretGrant, { error: "must be a list of secrets" })),
       },
-      NOT_RUN_YET.build,
+      untypedKeys("build"),
     ),
   ],
   { error: "must be a build context path or a mapping with context, dockerfile, args, ..." },
@@ -259,10 +328,11 @@ const serviceNetworks = z.union(
           aliases: z.optional(stringList),
           ipv4_address: z.optional(text),
           ipv6_address: z.optional(text),
+          interface_name: z.optional(text),
           priority: z.optional(integer),
           mac_address: z.optional(text),
           link_local_ips: z.optional(stringList),
-          driver_opts: z.optional(listOrDict),
+          driver_opts: z.optional(z.record(z.string(), scalar, { error: "must be a mapping of options" })),
           gw_priority: z.optional(integer),
         }),
       ),
@@ -385,16 +455,20 @@ export const serviceSchema = attributes(
     cap_add: z.optional(stringList),
     cap_drop: z.optional(stringList),
     privileged: z.optional(boolean),
-    extra_hosts: z.optional(listOrDict),
+    extra_hosts: z.optional(extraHostsSchema),
     dns: z.optional(stringOrList),
     ulimits: z.optional(ulimits),
     shm_size: z.optional(byteSize),
     sysctls: z.optional(listOrDict),
     devices: z.optional(
       z.array(
-        z.union([z.string(), z.record(z.string(), z.unknown())], {
-          error: "must be a device such as /dev/fuse or a mapping",
-        }),
+        z.union(
+          [
+            z.string(),
+            attributes("a device", { source: text, target: z.optional(text), permissions: z.optional(text) }),
+          ],
+          { error: "must be a device such as /dev/fuse or a mapping with source (and target, permissions)" },
+        ),
         { error: "must be a list of devices" },
       ),
     ),
@@ -420,11 +494,55 @@ export const serviceSchema = attributes(
       }),
     ),
     scale: z.optional(integer),
-    deploy: z.optional(attributes("deploy", { replicas: z.optional(integer) }, NOT_RUN_YET.deploy)),
+    deploy: z.optional(deploySchema),
+    annotations: z.optional(listOrDict),
+    blkio_config: z.optional(blkioConfig),
+    cpu_count: z.optional(integer),
+    cpu_percent: z.optional(integer),
+    cpu_shares: z.optional(integer),
+    cpu_quota: z.optional(integer),
+    cpu_period: z.optional(integer),
+    cpu_rt_period: z.optional(microseconds),
+    cpu_rt_runtime: z.optional(microseconds),
+    cpuset: z.optional(text),
+    cgroup: z.optional(z.enum(["host", "private"], { error: "must be host or private" })),
+    cgroup_parent: z.optional(text),
+    credential_spec: z.optional(
+      attributes("credential_spec", {
+        config: z.optional(text),
+        file: z.optional(text),
+        registry: z.optional(text),
+      }),
+    ),
+    device_cgroup_rules: z.optional(stringList),
+    dns_opt: z.optional(stringList),
+    dns_search: z.optional(stringOrList),
+    external_links: z.optional(stringList),
+    links: z.optional(stringList),
+    gpus: z.optional(
+      z.union([z.enum(["all"]), z.array(deviceRequest)], {
+        error: 'must be "all" or a list of device requests',
+      }),
+    ),
+    isolation: z.optional(text),
+    mac_address: z.optional(text),
+    mem_reservation: z.optional(byteSize),
+    mem_swappiness: z.optional(integer),
+    memswap_limit: z.optional(sizeOrUnlimited),
+    oom_kill_disable: z.optional(boolean),
+    oom_score_adj: z.optional(integer),
+    pids_limit: z.optional(integer),
+    runtime: z.optional(text),
+    security_opt: z.optional(stringList),
+    storage_opt: z.optional(z.record(z.string(), scalar, { error: "must be a mapping of options" })),
+    userns_mode: z.optional(text),
+    uts: z.optional(text),
+    volumes_from: z.optional(stringList),
+    use_api_socket: z.optional(boolean),
     profiles: z.optional(stringList),
     secrets: z.optional(z.array(secretGrant, { error: "must be a list of secrets" })),
   },
-  NOT_RUN_YET.service,
+  untypedKeys("service"),
 );
 
 const networkSchema = z.nullable(
@@ -440,8 +558,29 @@ const networkSchema = z.nullable(
       attachable: z.optional(boolean),
       enable_ipv6: z.optional(boolean),
       enable_ipv4: z.optional(boolean),
+      ipam: z.optional(
+        attributes("networks.ipam", {
+          driver: z.optional(text),
+          config: z.optional(
+            z.array(
+              attributes("an IPAM pool", {
+                subnet: z.optional(text),
+                ip_range: z.optional(text),
+                gateway: z.optional(text),
+                aux_addresses: z.optional(
+                  z.record(z.string(), text, { error: "must be a mapping of host names to addresses" }),
+                ),
+              }),
+              { error: "must be a list of pools with subnet, ip_range, gateway, aux_addresses" },
+            ),
+          ),
+          options: z.optional(
+            z.record(z.string(), text, { error: "must be a mapping of option names to strings" }),
+          ),
+        }),
+      ),
     },
-    NOT_RUN_YET.network,
+    untypedKeys("network"),
   ),
 );
 
@@ -489,7 +628,7 @@ export const composeFileSchema = attributes(
       ),
     ),
   },
-  NOT_RUN_YET.top,
+  untypedKeys("top"),
 );
 
 export type ComposeFile = z.infer<typeof composeFileSchema>;

@@ -27,6 +27,25 @@ describe("configHash", () => {
     expect(configHash(project, { ...base, user: "1000" })).not.toBe(hash);
   });
 
+  it("covers the engine settings of issue 11, and is unchanged for services that set none", () => {
+    const changes: Partial<typeof base>[] = [
+      { cpuShares: 512 },
+      { securityOpt: ["no-new-privileges:true"] },
+      { devices: ["/dev/fuse:/dev/fuse:rwm"] },
+      { dnsSearch: ["example.com"] },
+      { links: ["db"] },
+      { gpus: [{ capabilities: ["gpu"], count: -1, deviceIds: [], options: {} }] },
+      { deploy: { resources: { limits: { memory: 1024 } } } },
+      { deploy: { restartPolicy: { condition: "on-failure" } } },
+      { networks: { default: { aliases: [], priority: 3 } } },
+    ];
+    const hashes = changes.map((change) => configHash(project, { ...base, ...change }));
+    for (const changed of hashes) expect(changed).not.toBe(hash);
+    expect(new Set(hashes).size).toBe(hashes.length);
+    // Absent (undefined) members are left out of the hashed text: older containers are not recreated.
+    expect(configHash(project, { ...base, cpuShares: undefined, deploy: undefined })).toBe(hash);
+  });
+
   it("covers logging (a new driver or option recreates), and is unchanged for services without it", () => {
     const logging = { driver: "json-file", options: { "max-size": "1m" } };
     const logged = configHash(project, { ...base, logging });

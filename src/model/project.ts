@@ -19,7 +19,7 @@ export interface Project {
   extensions: Record<string, unknown>;
 }
 
-export interface Service {
+export interface Service extends EngineSettings {
   name: string;
   image?: string;
   build?: Build;
@@ -77,6 +77,121 @@ export interface Service {
   extensions: Record<string, unknown>;
 }
 
+/**
+ * A service's engine settings of issue 11, each absent unless written (so the config hash of a
+ * service that sets none is what it was before them).
+ */
+export interface EngineSettings {
+  annotations?: Record<string, string>;
+  blkioConfig?: BlkioConfig;
+  cpuCount?: number;
+  cpuPercent?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuRtPeriod?: number;
+  cpuRtRuntime?: number;
+  cpuShares?: number;
+  cpuset?: string;
+  cgroup?: "host" | "private";
+  cgroupParent?: string;
+  /** Windows only: kept and printed, never sent (see src/loader/attributes.ts). */
+  credentialSpec?: Record<string, string>;
+  deviceCgroupRules?: string[];
+  dnsOpt?: string[];
+  dnsSearch?: string[];
+  externalLinks?: string[];
+  links?: string[];
+  gpus?: DeviceRequest[];
+  isolation?: string;
+  macAddress?: string;
+  memReservation?: number;
+  memSwappiness?: number;
+  memswapLimit?: number;
+  oomKillDisable?: boolean;
+  oomScoreAdj?: number;
+  pidsLimit?: number;
+  runtime?: string;
+  securityOpt?: string[];
+  storageOpt?: Record<string, string>;
+  usernsMode?: string;
+  uts?: string;
+  volumesFrom?: string[];
+  useApiSocket?: boolean;
+  /** `deploy:` as written, typed; what a single engine can carry is run, the Swarm rest is kept. */
+  deploy?: Deploy;
+}
+
+/** A block-I/O throttle or weight for one device. */
+export interface BlkioDevice {
+  path: string;
+  /** Bytes or operations per second (throttles), or the weight (10-1000). */
+  rate: number;
+}
+
+export interface BlkioConfig {
+  weight?: number;
+  weightDevice: BlkioDevice[];
+  deviceReadBps: BlkioDevice[];
+  deviceReadIops: BlkioDevice[];
+  deviceWriteBps: BlkioDevice[];
+  deviceWriteIops: BlkioDevice[];
+}
+
+/** A request for devices by capability (GPUs): `gpus:` and `deploy.resources.reservations.devices`. */
+export interface DeviceRequest {
+  capabilities: string[];
+  /** -1 is "all". */
+  count?: number;
+  deviceIds: string[];
+  driver?: string;
+  options: Record<string, string>;
+}
+
+export interface DeployResources {
+  limits?: { cpus?: number; memory?: number; pids?: number };
+  reservations?: {
+    cpus?: number;
+    memory?: number;
+    devices: DeviceRequest[];
+    /** Swarm only; kept as written. */
+    genericResources?: unknown[];
+  };
+}
+
+/** Swarm's rolling update or rollback settings (kept for a later `deploy`, never run on one engine). */
+export interface UpdateConfig {
+  parallelism?: number;
+  /** Nanoseconds. */
+  delay?: number;
+  failureAction?: string;
+  /** Nanoseconds. */
+  monitor?: number;
+  maxFailureRatio?: number;
+  order?: "start-first" | "stop-first";
+}
+
+export interface Deploy {
+  mode?: string;
+  endpointMode?: string;
+  labels?: Record<string, string>;
+  resources?: DeployResources;
+  restartPolicy?: {
+    condition?: string;
+    /** Nanoseconds. */
+    delay?: number;
+    maxAttempts?: number;
+    /** Nanoseconds. */
+    window?: number;
+  };
+  placement?: {
+    constraints: string[];
+    preferences: { spread: string }[];
+    maxReplicasPerNode?: number;
+  };
+  updateConfig?: UpdateConfig;
+  rollbackConfig?: UpdateConfig;
+}
+
 export interface Build {
   /** Absolute path of the build context. */
   context: string;
@@ -123,14 +238,33 @@ export type VolumeMount =
       target: string;
       readOnly: boolean;
       createHostPath: boolean;
+      propagation?: string;
+      selinux?: "z" | "Z";
+      recursive?: "enabled" | "disabled" | "writable" | "readonly";
     }
-  | { type: "volume"; source?: string; target: string; readOnly: boolean; nocopy: boolean }
-  | { type: "tmpfs"; target: string; readOnly: boolean; size?: number; mode?: number };
+  | {
+      type: "volume";
+      source?: string;
+      target: string;
+      readOnly: boolean;
+      nocopy: boolean;
+      subpath?: string;
+      labels?: Record<string, string>;
+    }
+  | { type: "tmpfs"; target: string; readOnly: boolean; size?: number; mode?: number }
+  | { type: "image"; source: string; target: string; readOnly: boolean; subpath?: string };
 
 export interface ServiceNetwork {
   aliases: string[];
   ipv4Address?: string;
   ipv6Address?: string;
+  interfaceName?: string;
+  linkLocalIps?: string[];
+  macAddress?: string;
+  driverOpts?: Record<string, string>;
+  /** Higher first: the highest-priority network is the container's primary one. */
+  priority?: number;
+  gwPriority?: number;
 }
 
 export type DependencyCondition = "service_started" | "service_healthy" | "service_completed_successfully";
@@ -163,6 +297,22 @@ export interface Network {
   internal: boolean;
   attachable: boolean;
   enableIpv6: boolean;
+  /** Absent: the engine's default (on). */
+  enableIpv4?: boolean;
+  ipam?: Ipam;
+}
+
+export interface Ipam {
+  driver?: string;
+  config: IpamPool[];
+  options: Record<string, string>;
+}
+
+export interface IpamPool {
+  subnet?: string;
+  ipRange?: string;
+  gateway?: string;
+  auxAddresses: Record<string, string>;
 }
 
 export interface Volume {

@@ -1,7 +1,19 @@
 // The canonical project written back in Compose's own vocabulary (snake_case, long forms), as
 // `composec config` prints it. Only names and references: a Project holds no secret value.
 import { formatDuration } from "../loader/units.js";
-import type { Build, Healthcheck, Project, Service, VolumeMount } from "./project.js";
+import type {
+  BlkioConfig,
+  BlkioDevice,
+  Build,
+  DeviceRequest,
+  Healthcheck,
+  Ipam,
+  Project,
+  Service,
+  ServiceNetwork,
+  UpdateConfig,
+  VolumeMount,
+} from "./project.js";
 
 type Document = Record<string, unknown>;
 
@@ -20,6 +32,8 @@ export function toComposeDocument(project: Project): Document {
       internal: network.internal || undefined,
       attachable: network.attachable || undefined,
       enable_ipv6: network.enableIpv6 || undefined,
+      enable_ipv4: network.enableIpv4,
+      ipam: network.ipam ? ipam(network.ipam) : undefined,
     }),
   );
   const volumes = mapValues(project.volumes, (volume) =>
@@ -79,17 +93,7 @@ function service(service: Service): Document {
     expose: nonEmptyList(service.expose),
     volumes: service.volumes.length ? service.volumes.map(volumeMount) : undefined,
     tmpfs: nonEmptyList(service.tmpfs),
-    networks: service.networkMode
-      ? undefined
-      : mapValues(service.networks, (network) =>
-          network.aliases.length || network.ipv4Address || network.ipv6Address
-            ? compact({
-                aliases: nonEmptyList(network.aliases),
-                ipv4_address: network.ipv4Address,
-                ipv6_address: network.ipv6Address,
-              })
-            : null,
-        ),
+    networks: service.networkMode ? undefined : mapValues(service.networks, serviceNetwork),
     network_mode: service.networkMode,
     depends_on: nonEmpty(
       mapValues(service.dependsOn, (dependency) => ({
@@ -132,6 +136,7 @@ function service(service: Service): Document {
     pull_policy: service.pullPolicy,
     scale: service.replicas !== 1 ? service.replicas : undefined,
     profiles: nonEmptyList(service.profiles),
+    ...engineSettings(service),
     secrets: service.secrets.length
       ? service.secrets.map((grant) => ({
           source: grant.source,
@@ -174,7 +179,12 @@ function volumeMount(mount: VolumeMount): Document {
         source: mount.source,
         target: mount.target,
         ...(mount.readOnly ? { read_only: true } : {}),
-        bind: { create_host_path: mount.createHostPath },
+        bind: compact({
+          create_host_path: mount.createHostPath,
+          propagation: mount.propagation,
+          selinux: mount.selinux,
+          recursive: mount.recursive,
+        }),
       };
     case "volume":
       return compact({
@@ -182,7 +192,10 @@ function volumeMount(mount: VolumeMount): Document {
         source: mount.source,
         target: mount.target,
         read_only: mount.readOnly || undefined,
-        volume: mount.nocopy ? { nocopy: true } : undefined,
+        volume:
+          mount.nocopy || mount.subpath !== undefined || mount.labels !== undefined
+            ? compact({ nocopy: mount.nocopy || undefined, subpath: mount.subpath, labels: mount.labels })
+            : undefined,
       });
     case "tmpfs":
       return compact({
@@ -194,7 +207,176 @@ function volumeMount(mount: VolumeMount): Document {
             ? compact({ size: mount.size, mode: mount.mode })
             : undefined,
       });
+    case "image":
+      return compact({
+        type: "image",
+        source: mount.source,
+        target: mount.target,
+        read_only: true,
+        image: mount.subpath !== undefined ? { subpath: mount.subpath } : undefined,
+      });
   }
+}
+
+function serviceNetwork(network: ServiceNetwork): Document | null {
+  const document = compact({
+    aliases: nonEmptyList(network.aliases),
+    ipv4_address: network.ipv4Address,
+    ipv6_address: network.ipv6Address,
+    interface_name: network.interfaceName,
+    link_local_ips: network.linkLocalIps,
+    mac_address: network.macAddress,
+    driver_opts: network.driverOpts,
+    priority: network.priority,
+    gw_priority: network.gwPriority,
+  });
+  return Object.keys(document).length > 0 ? document : null;
+}
+
+function ipam(ipam: Ipam): Document {
+  return compact({
+    driver: ipam.driver,
+    config: ipam.config.length
+      ? ipam.config.map((pool) =>
+          compact({
+            subnet: pool.subnet,
+            ip_range: pool.ipRange,
+            gateway: pool.gateway,
+            aux_addresses: nonEmpty(pool.auxAddresses),
+          }),
+        )
+      : undefined,
+    options: nonEmpty(ipam.options),
+  });
+}
+
+/** The engine settings of issue 11, in Compose's names; units as the loader reads them back. */
+function engineSettings(service: Service): Document {
+  return compact({
+    annotations: service.annotations,
+    blkio_config: service.blkioConfig ? blkio(service.blkioConfig) : undefined,
+    cpu_count: service.cpuCount,
+    cpu_percent: service.cpuPercent,
+    cpu_shares: service.cpuShares,
+    cpu_quota: service.cpuQuota,
+    cpu_period: service.cpuPeriod,
+    // Microseconds, which a bare number means to the loader.
+    cpu_rt_period: service.cpuRtPeriod,
+    cpu_rt_runtime: service.cpuRtRuntime,
+    cpuset: service.cpuset,
+    cgroup: service.cgroup,
+    cgroup_parent: service.cgroupParent,
+    credential_spec: service.credentialSpec,
+    device_cgroup_rules: service.deviceCgroupRules,
+    dns_opt: service.dnsOpt,
+    dns_search: service.dnsSearch,
+    external_links: service.externalLinks,
+    links: service.links,
+    gpus: service.gpus?.map(deviceRequest),
+    isolation: service.isolation,
+    mac_address: service.macAddress,
+    mem_reservation: service.memReservation,
+    mem_swappiness: service.memSwappiness,
+    memswap_limit: service.memswapLimit,
+    oom_kill_disable: service.oomKillDisable,
+    oom_score_adj: service.oomScoreAdj,
+    pids_limit: service.pidsLimit,
+    runtime: service.runtime,
+    security_opt: service.securityOpt,
+    storage_opt: service.storageOpt,
+    userns_mode: service.usernsMode,
+    uts: service.uts,
+    volumes_from: service.volumesFrom,
+    use_api_socket: service.useApiSocket,
+    deploy: service.deploy || service.replicas !== 1 ? deploy(service) : undefined,
+  });
+}
+
+function blkio(config: BlkioConfig): Document {
+  const rates = (devices: BlkioDevice[]) =>
+    devices.length ? devices.map((device) => ({ path: device.path, rate: device.rate })) : undefined;
+  return compact({
+    weight: config.weight,
+    weight_device: config.weightDevice.length
+      ? config.weightDevice.map((device) => ({ path: device.path, weight: device.rate }))
+      : undefined,
+    device_read_bps: rates(config.deviceReadBps),
+    device_read_iops: rates(config.deviceReadIops),
+    device_write_bps: rates(config.deviceWriteBps),
+    device_write_iops: rates(config.deviceWriteIops),
+  });
+}
+
+function deviceRequest(request: DeviceRequest): Document {
+  return compact({
+    capabilities: request.capabilities,
+    driver: request.driver,
+    count: request.count === -1 ? "all" : request.count,
+    device_ids: nonEmptyList(request.deviceIds),
+    options: nonEmpty(request.options),
+  });
+}
+
+function duration(nanoseconds: number | undefined): string | undefined {
+  return nanoseconds === undefined ? undefined : formatDuration(nanoseconds);
+}
+
+function updateConfig(config: UpdateConfig): Document {
+  return compact({
+    parallelism: config.parallelism,
+    delay: duration(config.delay),
+    failure_action: config.failureAction,
+    monitor: duration(config.monitor),
+    max_failure_ratio: config.maxFailureRatio,
+    order: config.order,
+  });
+}
+
+/** `deploy:`, with replicas always the service's count (as `scale:` says it too). */
+function deploy(service: Service): Document | undefined {
+  const deploy = service.deploy;
+  if (!deploy) return undefined;
+  const resources = deploy.resources;
+  const policy = deploy.restartPolicy;
+  const placement = deploy.placement;
+  return compact({
+    mode: deploy.mode,
+    endpoint_mode: deploy.endpointMode,
+    replicas: service.replicas,
+    labels: deploy.labels,
+    resources: resources
+      ? compact({
+          limits: resources.limits ? compact({ ...resources.limits }) : undefined,
+          reservations: resources.reservations
+            ? compact({
+                cpus: resources.reservations.cpus,
+                memory: resources.reservations.memory,
+                devices: resources.reservations.devices.length
+                  ? resources.reservations.devices.map(deviceRequest)
+                  : undefined,
+                generic_resources: resources.reservations.genericResources,
+              })
+            : undefined,
+        })
+      : undefined,
+    restart_policy: policy
+      ? compact({
+          condition: policy.condition,
+          delay: duration(policy.delay),
+          max_attempts: policy.maxAttempts,
+          window: duration(policy.window),
+        })
+      : undefined,
+    placement: placement
+      ? compact({
+          constraints: nonEmptyList(placement.constraints),
+          preferences: nonEmptyList(placement.preferences),
+          max_replicas_per_node: placement.maxReplicasPerNode,
+        })
+      : undefined,
+    update_config: deploy.updateConfig ? updateConfig(deploy.updateConfig) : undefined,
+    rollback_config: deploy.rollbackConfig ? updateConfig(deploy.rollbackConfig) : undefined,
+  });
 }
 
 function healthcheck(check: Healthcheck): Document {

@@ -76,6 +76,16 @@ interface PlannedContainer {
   startNode?: number;
 }
 
+/** Services whose containers must exist before this service's are created (not only started). */
+function createTimeDependencies(service: Service): string[] {
+  return [
+    ...(service.links ?? []).map((link) => link.split(":")[0]!),
+    ...(service.volumesFrom ?? [])
+      .filter((entry) => !entry.startsWith("container:"))
+      .map((entry) => entry.split(":")[0]!),
+  ];
+}
+
 class UpPlanner {
   readonly #project: Project;
   readonly #state: ObservedState;
@@ -245,6 +255,12 @@ class UpPlanner {
       if (mount.type !== "volume" || mount.source === undefined) continue;
       const node = this.#volumeNodes.get(mount.source);
       if (node !== undefined) deps.push(node);
+    }
+    // `links` and `volumes_from` name containers the engine looks up when this one is created.
+    for (const dependency of createTimeDependencies(service)) {
+      for (const planned of this.#planned.get(dependency) ?? []) {
+        if ("createdBy" in planned.ref) deps.push(planned.ref.createdBy);
+      }
     }
     return deps;
   }
