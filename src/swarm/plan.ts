@@ -3,14 +3,21 @@
 // to an engine or sees a secret value, so every decision is tested as data (plan.test.ts).
 import { createHash } from "node:crypto";
 import { ProjectError, type Problem } from "../errors.js";
-import type { Project, Service, ServiceSecret } from "../model/project.js";
+import type { Project, Service, ServiceSecret, UpdateConfig as ModelUpdateConfig } from "../model/project.js";
 import { SECRETS_DIR } from "../model/project.js";
 import {
   STACK_LABEL,
   stackServiceName,
   stackVersionedName,
 } from "../model/names.js";
-import type { NetworkSpec, ServiceSpec, SecretReference, SwarmMount, SwarmState } from "./types.js";
+import type {
+  NetworkSpec,
+  ServiceSpec,
+  SecretReference,
+  SwarmMount,
+  SwarmState,
+  UpdateConfig as SwarmUpdateConfig,
+} from "./types.js";
 
 /** Swarm refuses names of secrets, configs and services longer than this. */
 export const MAX_SWARM_NAME = 64;
@@ -240,25 +247,41 @@ export function serviceSpec(
           ...(health.startPeriod !== undefined ? { StartPeriod: health.startPeriod } : {}),
         };
   }
-  const mounts = serviceMounts(project, service);
+  const mounts = serviceMounts(project, service, problems);
   if (mounts.length > 0) containerSpec.Mounts = mounts;
   const secrets = service.secrets.map((grant) => secretReference(grant, secretNames));
   if (secrets.length > 0) containerSpec.Secrets = secrets;
 
+  const deploy = service.deploy ?? {};
   const spec: ServiceSpec = {
     Name: stackServiceName(stack, service.name),
-    Labels: { [STACK_LABEL.namespace]: stack, [STACK_LABEL.image]: image },
+    Labels: { ...(deploy.labels ?? {}), [STACK_LABEL.namespace]: stack, [STACK_LABEL.image]: image },
     TaskTemplate: { ContainerSpec: containerSpec },
-    Mode: { Replicated: { Replicas: service.replicas } },
+    Mode: serviceMode(service, problems),
   };
-  if (service.memLimit !== undefined || service.cpus !== undefined) {
-    spec.TaskTemplate.Resources = {
-      Limits: {
-        ...(service.memLimit !== undefined ? { MemoryBytes: service.memLimit } : {}),
-        ...(service.cpus !== undefined ? { NanoCPUs: Math.round(service.cpus * 1e9) } : {}),
-      },
+  const resources = serviceResources(service);
+  if (resources) spec.TaskTemplate.Resources = resources;
+  if (deploy.restartPolicy) {
+    const policy = deploy.restartPolicy;
+    spec.TaskTemplate.RestartPolicy = {
+      ...(policy.condition !== undefined ? { Condition: policy.condition } : {}),
+      ...(policy.delay !== undefined ? { Delay: policy.delay } : {}),
+      ...(policy.maxAttempts !== undefined ? { MaxAttempts: policy.maxAttempts } : {}),
+      ...(policy.window !== undefined ? { Window: policy.window } : {}),
     };
   }
+  if (deploy.placement) {
+    const placement = deploy.placement;
+    spec.TaskTemplate.Placement = {
+      ...(placement.constraints.length > 0 ? { Constraints: placement.constraints } : {}),
+      ...(placement.preferences.length > 0
+        ? { Preferences: placement.preferences.map((p) => ({ Spread: { SpreadDescriptor: p.spread } })) }
+        : {}),
+      ...(placement.maxReplicasPerNode !== undefined ? { MaxReplicas: placement.maxReplicasPerNode } : {}),
+    };
+  }
+  if (deploy.updateConfig) spec.UpdateConfig = updateConfig(deploy.updateConfig);
+  if (deploy.rollbackConfig) spec.RollbackConfig = updateConfig(deploy.rollbackConfig);
   const networks = Object.entries(service.networks)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, settings]) => ({
@@ -271,8 +294,69 @@ export function serviceSpec(
     spec.TaskTemplate.LogDriver = { Name: service.logging.driver, Options: service.logging.options };
   }
   const ports = servicePorts(service, problems);
-  if (ports.length > 0) spec.EndpointSpec = { Mode: "vip", Ports: ports };
+  const endpointMode = deploy.endpointMode ?? "vip";
+  if (endpointMode !== "vip" && endpointMode !== "dnsrr") {
+    problems.push({
+      path: `services.${service.name}.deploy.endpoint_mode`,
+      message: `"${endpointMode}" is not an endpoint mode; use vip or dnsrr`,
+    });
+  } else if (endpointMode === "dnsrr" && ports.some((p) => p.PublishMode === "ingress")) {
+    problems.push({
+      path: `services.${service.name}.deploy.endpoint_mode`,
+      message: "dnsrr cannot publish ports through the routing mesh; publish them with `mode: host`, or use vip",
+    });
+  }
+  if (ports.length > 0 || deploy.endpointMode !== undefined) {
+    spec.EndpointSpec = { Mode: endpointMode as "vip" | "dnsrr", ...(ports.length > 0 ? { Ports: ports } : {}) };
+  }
   return spec;
+}
+
+function serviceMode(service: Service, problems: Problem[]): ServiceSpec["Mode"] {
+  const mode = service.deploy?.mode ?? "replicated";
+  if (mode === "global") return { Global: {} };
+  if (mode !== "replicated") {
+    problems.push({
+      path: `services.${service.name}.deploy.mode`,
+      message: `"${mode}" is not supported by composec deploy; use replicated or global`,
+    });
+  }
+  return { Replicated: { Replicas: service.replicas } };
+}
+
+/** `deploy.resources`, else the single-engine `mem_limit` / `cpus`. */
+function serviceResources(service: Service): NonNullable<ServiceSpec["TaskTemplate"]["Resources"]> | undefined {
+  const limits = service.deploy?.resources?.limits;
+  const reservations = service.deploy?.resources?.reservations;
+  const memory = limits?.memory ?? service.memLimit;
+  const cpus = limits?.cpus ?? service.cpus;
+  const out: NonNullable<ServiceSpec["TaskTemplate"]["Resources"]> = {};
+  if (memory !== undefined || cpus !== undefined || limits?.pids !== undefined) {
+    out.Limits = {
+      ...(memory !== undefined ? { MemoryBytes: memory } : {}),
+      ...(cpus !== undefined ? { NanoCPUs: Math.round(cpus * 1e9) } : {}),
+      ...(limits?.pids !== undefined ? { Pids: limits.pids } : {}),
+    };
+  }
+  if (reservations?.memory !== undefined || reservations?.cpus !== undefined) {
+    out.Reservations = {
+      ...(reservations.memory !== undefined ? { MemoryBytes: reservations.memory } : {}),
+      ...(reservations.cpus !== undefined ? { NanoCPUs: Math.round(reservations.cpus * 1e9) } : {}),
+    };
+  }
+  return out.Limits || out.Reservations ? out : undefined;
+}
+
+function updateConfig(config: ModelUpdateConfig): SwarmUpdateConfig {
+  return {
+    // As `docker stack deploy`: one task at a time unless told otherwise.
+    Parallelism: config.parallelism ?? 1,
+    ...(config.delay !== undefined ? { Delay: config.delay } : {}),
+    ...(config.failureAction !== undefined ? { FailureAction: config.failureAction } : {}),
+    ...(config.monitor !== undefined ? { Monitor: config.monitor } : {}),
+    ...(config.maxFailureRatio !== undefined ? { MaxFailureRatio: config.maxFailureRatio } : {}),
+    ...(config.order !== undefined ? { Order: config.order } : {}),
+  };
 }
 
 /** A grant as Swarm's secret reference: relative under /run/secrets, absolute elsewhere. */
@@ -291,14 +375,20 @@ function secretReference(grant: ServiceSecret, secretNames: ReadonlyMap<string, 
   };
 }
 
-function serviceMounts(project: Project, service: Service): SwarmMount[] {
-  const mounts: SwarmMount[] = service.volumes.map((mount): SwarmMount => {
+function serviceMounts(project: Project, service: Service, problems: Problem[]): SwarmMount[] {
+  const mounts: SwarmMount[] = service.volumes.flatMap((mount, index): SwarmMount[] => {
     switch (mount.type) {
+      case "image":
+        problems.push({
+          path: `services.${service.name}.volumes[${index}]`,
+          message: "an image mount cannot run on a Swarm (Engine API 1.41 has none); use a volume",
+        });
+        return [];
       case "bind":
-        return { Type: "bind", Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly };
+        return [{ Type: "bind", Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly }];
       case "volume": {
         const volume = mount.source === undefined ? undefined : project.volumes[mount.source];
-        return {
+        const swarmMount: SwarmMount = {
           Type: "volume",
           ...(mount.source !== undefined ? { Source: volume?.name ?? mount.source } : {}),
           Target: mount.target,
@@ -311,9 +401,10 @@ function serviceMounts(project: Project, service: Service): SwarmMount[] {
               : {}),
           },
         };
+        return [swarmMount];
       }
-      case "tmpfs":
-        return {
+      case "tmpfs": {
+        const swarmMount: SwarmMount = {
           Type: "tmpfs",
           Target: mount.target,
           ...(mount.size !== undefined || mount.mode !== undefined
@@ -325,6 +416,8 @@ function serviceMounts(project: Project, service: Service): SwarmMount[] {
               }
             : {}),
         };
+        return [swarmMount];
+      }
     }
   });
   for (const target of service.tmpfs) mounts.push({ Type: "tmpfs", Target: target.split(":")[0] as string });
@@ -375,6 +468,12 @@ const UNSUPPORTED: Array<[string, (s: Service) => boolean]> = [
   ["privileged", (s) => s.privileged],
   ["restart", (s) => s.restart !== undefined],
   ["shm_size", (s) => s.shmSize !== undefined],
+  ["links", (s) => (s.links?.length ?? 0) > 0],
+  ["external_links", (s) => (s.externalLinks?.length ?? 0) > 0],
+  ["mac_address", (s) => s.macAddress !== undefined],
+  ["security_opt", (s) => (s.securityOpt?.length ?? 0) > 0],
+  ["userns_mode", (s) => s.usernsMode !== undefined],
+  ["volumes_from", (s) => (s.volumesFrom?.length ?? 0) > 0],
 ];
 
 /** One warning per ignored attribute, naming the services that set it. */
