@@ -58,6 +58,10 @@ export async function undeploy(
     await removeNetworkWhenFree(swarm, network.id, network.name, deadline, options.pollMs ?? 250);
     progress({ resource: `Network ${network.name}`, status: "Removed" });
   }
+  // The manager forgets a removed network at once; this node lists its copy for a moment longer.
+  while ((await swarm.listNetworks(filter)).length > 0 && Date.now() < deadline) {
+    await sleep(options.pollMs ?? 250);
+  }
   return { nothingToDo: false };
 }
 
