@@ -12,12 +12,20 @@ export interface MergedProject {
   networks: Record<string, Record<string, unknown> | null>;
   volumes: Record<string, Record<string, unknown> | null>;
   secrets: Record<string, Record<string, unknown>>;
+  configs: Record<string, Record<string, unknown>>;
   extensions: Record<string, unknown>;
 }
 
 /** Merges canonical files in order; later files win. */
 export function mergeFiles(files: CanonicalFile[], sources: SourceMap): MergedProject {
-  const merged: MergedProject = { services: {}, networks: {}, volumes: {}, secrets: {}, extensions: {} };
+  const merged: MergedProject = {
+    services: {},
+    networks: {},
+    volumes: {},
+    secrets: {},
+    configs: {},
+    extensions: {},
+  };
   for (const file of files) {
     if (file.name !== undefined) merged.name = file.name;
     for (const [name, service] of Object.entries(file.services)) {
@@ -27,6 +35,7 @@ export function mergeFiles(files: CanonicalFile[], sources: SourceMap): MergedPr
     mergeDefinitions(merged.networks, file.networks, sources);
     mergeDefinitions(merged.volumes, file.volumes, sources);
     mergeDefinitions(merged.secrets, file.secrets, sources);
+    mergeDefinitions(merged.configs, file.configs, sources);
     Object.assign(merged.extensions, file.extensions);
   }
   return merged;
@@ -109,6 +118,16 @@ export function mergeService(
     merged.secrets = mergeBy(
       base.secrets,
       override.secrets,
+      (grant: PartialGrant) => grant.target,
+      sources,
+      true,
+    );
+  }
+  // Configs merge as secrets do: by resolved target, field by field (CLARIFICATIONS.md 2).
+  if (base.configs && override.configs) {
+    merged.configs = mergeBy(
+      base.configs,
+      override.configs,
       (grant: PartialGrant) => grant.target,
       sources,
       true,

@@ -1,7 +1,7 @@
 // The canonical project written back in Compose's own vocabulary (snake_case, long forms), as
 // `composec config` prints it. Only names and references: a Project holds no secret value.
 import { formatDuration } from "../loader/units.js";
-import type { Build, Healthcheck, Project, Service, VolumeMount } from "./project.js";
+import type { Build, Healthcheck, Project, Service, ServiceSecret, VolumeMount } from "./project.js";
 
 type Document = Record<string, unknown>;
 
@@ -44,9 +44,23 @@ export function toComposeDocument(project: Project): Document {
       ...secret.extensions,
     }),
   );
+  const configs = mapValues(project.configs, (config) =>
+    compact({
+      name: config.name,
+      file: config.source.kind === "file" ? config.source.path : undefined,
+      environment: config.source.kind === "environment" ? config.source.variable : undefined,
+      // `$` doubled, as Compose prints it: the text reads back through interpolation unchanged.
+      content: config.source.kind === "content" ? config.source.content.replaceAll("$", "$$$$") : undefined,
+      external: config.source.kind === "external" || undefined,
+      labels: nonEmpty(config.labels),
+      template_driver: config.templateDriver,
+      ...config.extensions,
+    }),
+  );
   if (Object.keys(networks).length > 0) document["networks"] = networks;
   if (Object.keys(volumes).length > 0) document["volumes"] = volumes;
   if (Object.keys(secrets).length > 0) document["secrets"] = secrets;
+  if (Object.keys(configs).length > 0) document["configs"] = configs;
   Object.assign(document, project.extensions);
   return document;
 }
@@ -132,17 +146,21 @@ function service(service: Service): Document {
     pull_policy: service.pullPolicy,
     scale: service.replicas !== 1 ? service.replicas : undefined,
     profiles: nonEmptyList(service.profiles),
-    secrets: service.secrets.length
-      ? service.secrets.map((grant) => ({
-          source: grant.source,
-          target: grant.target,
-          uid: String(grant.uid),
-          gid: String(grant.gid),
-          mode: octal(grant.mode),
-        }))
-      : undefined,
+    secrets: service.secrets.length ? service.secrets.map(grantDocument) : undefined,
+    configs: service.configs.length ? service.configs.map(grantDocument) : undefined,
     ...service.extensions,
   });
+}
+
+/** A secret or config grant in its long form, every default written out. */
+function grantDocument(grant: ServiceSecret): Document {
+  return {
+    source: grant.source,
+    target: grant.target,
+    uid: String(grant.uid),
+    gid: String(grant.gid),
+    mode: octal(grant.mode),
+  };
 }
 
 function build(build: Build): Document {
