@@ -98,7 +98,8 @@ export function dependsOnLabel(dependsOn: Record<string, Dependency>): string {
 }
 
 export interface ContainerLabelInput {
-  project: Pick<Project, "name" | "workingDir" | "composeFiles" | "secrets">;
+  project: Pick<Project, "name" | "workingDir" | "composeFiles" | "secrets"> &
+    Partial<Pick<Project, "configs">>;
   service: Service;
   number: number;
   configHash: string;
@@ -128,9 +129,11 @@ export function containerLabels(input: ContainerLabelInput): Record<string, stri
   if (input.imageId !== undefined) labels[LABEL.image] = input.imageId;
   // Store names (never values) of the external secrets the container holds: `composec secret rm`
   // refuses to remove one that a running container uses.
-  const external = service.secrets
-    .map((grant) => project.secrets[grant.source]?.source)
-    .flatMap((source) => (source?.kind === "external" ? [source.name] : []));
+  // External configs come from the same store, so they count too.
+  const external = [
+    ...service.secrets.map((grant) => project.secrets[grant.source]?.source),
+    ...service.configs.map((grant) => project.configs?.[grant.source]?.source),
+  ].flatMap((source) => (source?.kind === "external" ? [source.name] : []));
   if (external.length > 0) labels[LABEL.externalSecrets] = [...new Set(external)].sort().join(",");
   return labels;
 }
