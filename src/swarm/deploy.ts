@@ -8,13 +8,13 @@ import type { Engine } from "../engine/client.js";
 import type { ProgressListener } from "../engine/progress.js";
 import type { Project } from "../model/project.js";
 import { stackFilter } from "../model/names.js";
-import { resolveSecrets, type ExternalSecretSource } from "../secrets/resolve.js";
+import { resolveConfigs, resolveSecrets, type ExternalSecretSource } from "../secrets/resolve.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 import type { Environment } from "../store/paths.js";
 import { SwarmClient, type StackService } from "./client.js";
 import { convergence, progressBar, type ServiceProgress, type ServiceTarget } from "./converge.js";
 import { digestKey, digestKeyPath, keyedDigest } from "./digest.js";
-import { planDeploy, secretsToRemove, versionedSecretKeys, type DeployPlan } from "./plan.js";
+import { planDeploy, secretsToRemove, versionedConfigKeys, versionedSecretKeys, type DeployPlan } from "./plan.js";
 import type { ObservedTask, ServiceSpec, SwarmState } from "./types.js";
 
 export interface DeployOptions {
@@ -38,7 +38,7 @@ export interface DeployOptions {
 
 export interface DeployResult {
   plan: DeployPlan;
-  /** Old secret versions removed. */
+  /** Old secret and config versions removed. */
   removedSecrets: string[];
 }
 
@@ -51,13 +51,16 @@ export async function deploy(project: Project, engine: Engine, options: DeployOp
     variables: options.variables,
     ...(options.store ? { external: options.store } : {}),
   });
+  let contents: Map<string, SecretValue> = new Map();
   try {
+    contents = await resolveConfigs(project, versionedConfigKeys(project), { variables: options.variables });
     const clusterId = await swarm.requireManager();
     const key = await digestKey(digestKeyPath(options.env ?? process.env, clusterId));
-    const digests = new Map([...values].map(([name, value]) => [name, keyedDigest(key, value)]));
+    const digests = new Map([...values].map(([name, value]) => [name, keyedDigest(key, "secret", name, value)]));
+    const configDigests = new Map([...contents].map(([name, value]) => [name, keyedDigest(key, "config", name, value)]));
     key.fill(0);
     const state = await observe(swarm, project.name);
-    const plan = planDeploy({ project, secretDigests: digests, state });
+    const plan = planDeploy({ project, secretDigests: digests, configDigests, state });
     for (const warning of plan.warnings) options.onWarning?.(warning);
     if (options.dryRun) return { plan, removedSecrets: [] };
 
@@ -82,9 +85,18 @@ export async function deploy(project: Project, engine: Engine, options: DeployOp
       secretIds.set(secret.name, id);
       progress({ resource: `Secret ${secret.name}`, status: "Created" });
     }
+    const configIds = new Map(state.configs.map((c) => [c.name, c.id]));
+    for (const config of plan.configs) {
+      if (config.action !== "create") continue;
+      check();
+      progress({ resource: `Config ${config.name}`, status: "Creating" });
+      const id = await swarm.createConfig(config.name, config.labels, (contents.get(config.key) as SecretValue).bytes());
+      configIds.set(config.name, id);
+      progress({ resource: `Config ${config.name}`, status: "Created" });
+    }
     const ids = new Map<string, string>();
     for (const step of plan.services) {
-      const spec = withSecretIds(step.spec, secretIds);
+      const spec = withIds(step.spec, secretIds, configIds);
       const resource = `Service ${step.name}`;
       check();
       if (step.action === "create") {
@@ -113,6 +125,7 @@ export async function deploy(project: Project, engine: Engine, options: DeployOp
     return { plan, removedSecrets };
   } finally {
     for (const value of values.values()) value.wipe();
+    for (const value of contents.values()) value.wipe();
   }
 }
 
@@ -132,21 +145,30 @@ export async function observe(swarm: SwarmClient, stack: string): Promise<SwarmS
   return { services, secrets, configs, networks };
 }
 
-/** The spec with each secret reference's id filled in from the secret's name. */
-function withSecretIds(spec: ServiceSpec, ids: ReadonlyMap<string, string>): ServiceSpec {
+/** The spec with each secret and config reference's id filled in from its name. */
+function withIds(
+  spec: ServiceSpec,
+  secretIds: ReadonlyMap<string, string>,
+  configIds: ReadonlyMap<string, string>,
+): ServiceSpec {
   const container = spec.TaskTemplate.ContainerSpec;
-  if (!container.Secrets) return spec;
+  const idOf = (ids: ReadonlyMap<string, string>, name: string): string => {
+    const id = ids.get(name);
+    if (id === undefined) throw new Error(`internal: ${name} has no id`);
+    return id;
+  };
   return {
     ...spec,
     TaskTemplate: {
       ...spec.TaskTemplate,
       ContainerSpec: {
         ...container,
-        Secrets: container.Secrets.map((ref) => {
-          const id = ids.get(ref.SecretName);
-          if (id === undefined) throw new Error(`internal: secret ${ref.SecretName} has no id`);
-          return { ...ref, SecretID: id };
-        }),
+        ...(container.Secrets
+          ? { Secrets: container.Secrets.map((ref) => ({ ...ref, SecretID: idOf(secretIds, ref.SecretName) })) }
+          : {}),
+        ...(container.Configs
+          ? { Configs: container.Configs.map((ref) => ({ ...ref, ConfigID: idOf(configIds, ref.ConfigName) })) }
+          : {}),
       },
     },
   };
@@ -215,13 +237,20 @@ async function pruneSecrets(
   const secrets = await swarm.listSecrets([stackFilter(stack)]);
   const tasks: ObservedTask[] = (await Promise.all(services.map((s) => swarm.listTasks({ service: [s.id] })))).flat();
   const held = new Set(tasks.filter((t) => LIVE_TASK_STATES.has(t.state)).flatMap((t) => t.refersTo));
-  const planned = new Set(plan.secrets.map((s) => s.name));
+  const planned = new Set([...plan.secrets, ...plan.configs].map((s) => s.name));
   const removed: string[] = [];
   for (const secret of secretsToRemove(stack, { services, secrets }, planned, held)) {
     progress({ resource: `Secret ${secret.name}`, status: "Removing" });
     await swarm.removeSecret(secret.id, secret.name);
     progress({ resource: `Secret ${secret.name}`, status: "Removed" });
     removed.push(secret.name);
+  }
+  const configs = await swarm.listConfigs([stackFilter(stack)]);
+  for (const config of secretsToRemove(stack, { services, secrets: configs }, planned, held)) {
+    progress({ resource: `Config ${config.name}`, status: "Removing" });
+    await swarm.removeConfig(config.id, config.name);
+    progress({ resource: `Config ${config.name}`, status: "Removed" });
+    removed.push(config.name);
   }
   return removed;
 }

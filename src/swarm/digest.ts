@@ -12,9 +12,17 @@ const KEY_BYTES = 32;
 /** Hex characters of the digest in a name: 48 bits, ample to tell one value from the next. */
 export const DIGEST_LENGTH = 12;
 
-/** HMAC-SHA256 of the value under `key`, as `DIGEST_LENGTH` hex characters. */
-export function keyedDigest(key: Buffer, value: SecretValue): string {
-  return createHmac("sha256", key).update(value.bytes()).digest("hex").slice(0, DIGEST_LENGTH);
+/**
+ * HMAC-SHA256 of the value under `key`, as `DIGEST_LENGTH` hex characters. The kind and compose
+ * key go in first: a config (readable by anyone who can inspect it) that holds a secret's bytes,
+ * or two secrets with one value, must not be told apart from any other pair by equal digests.
+ */
+export function keyedDigest(key: Buffer, kind: "secret" | "config", name: string, value: SecretValue): string {
+  return createHmac("sha256", key)
+    .update(`${kind}\0${name}\0`)
+    .update(value.bytes())
+    .digest("hex")
+    .slice(0, DIGEST_LENGTH);
 }
 
 /** Where the digest key of the Swarm cluster `clusterId` lives. */

@@ -251,6 +251,51 @@ volumes:
   });
 });
 
+describe("configs", () => {
+  it("become versioned Swarm configs at their absolute targets, or external ones by name", async () => {
+    const yaml = `
+name: c
+services:
+  app:
+    image: composec-test/busybox:1
+    configs:
+      - source: conf
+        target: /etc/app.conf
+        mode: 0440
+      - shared
+configs:
+  conf:
+    content: "port=1"
+  shared:
+    external: true
+    name: team_shared
+`;
+    const p = await project(yaml);
+    const state: SwarmState = { ...empty, configs: [{ id: "c1", name: "team_shared", labels: {} }] };
+    const plan = planDeploy({
+      project: p,
+      secretDigests: new Map(),
+      configDigests: new Map([["conf", "eeeeeeeeeeee"]]),
+      state,
+    });
+    expect(plan.configs.map((c) => [c.name, c.action])).toEqual([
+      ["c_conf_eeeeeeeeeeee", "create"],
+      ["team_shared", "external"],
+    ]);
+    expect(plan.services[0]!.spec.TaskTemplate.ContainerSpec.Configs).toEqual([
+      {
+        File: { Name: "/etc/app.conf", UID: "0", GID: "0", Mode: 0o440 },
+        ConfigID: "c_conf_eeeeeeeeeeee",
+        ConfigName: "c_conf_eeeeeeeeeeee",
+      },
+      { File: { Name: "/shared", UID: "0", GID: "0", Mode: 0o444 }, ConfigID: "team_shared", ConfigName: "team_shared" },
+    ]);
+    expect(() =>
+      planDeploy({ project: p, secretDigests: new Map(), configDigests: new Map([["conf", "e"]]), state: empty }),
+    ).toThrow(/the Swarm has no config "team_shared"/);
+  });
+});
+
 describe("secretsToRemove", () => {
   const ns = (stack: string, key: string) => ({ "com.docker.stack.namespace": stack, "io.composec.key": key });
   it("removes old versions of the stack only when no spec names them and no live task holds them", () => {

@@ -11,6 +11,7 @@ import {
   stackVersionedName,
 } from "../model/names.js";
 import type {
+  ConfigReference,
   NetworkSpec,
   ServiceSpec,
   SecretReference,
@@ -37,6 +38,70 @@ export function versionedSecretKeys(project: Project): string[] {
   return [...used]
     .filter((key) => project.secrets[key]?.source.kind !== "external" || readsLocalStore(project, key))
     .sort();
+}
+
+/** The configs composec creates as versioned Swarm configs: every source but `external`. */
+export function versionedConfigKeys(project: Project): string[] {
+  const used = new Set(Object.values(project.services).flatMap((s) => s.configs.map((g) => g.source)));
+  return [...used].filter((key) => project.configs[key]?.source.kind !== "external").sort();
+}
+
+/** Plans the secrets or configs the services use: versioned by digest, or external by name. */
+function planObjects(
+  kind: "secret" | "config",
+  project: Project,
+  digests: ReadonlyMap<string, string>,
+  state: SwarmState,
+  problems: Problem[],
+): { steps: SecretStep[]; names: Map<string, string> } {
+  const stack = project.name;
+  const definitions = kind === "secret" ? project.secrets : project.configs;
+  const onSwarm = new Set((kind === "secret" ? state.secrets : state.configs).map((o) => o.name));
+  const used = new Set(
+    Object.values(project.services).flatMap((s) => (kind === "secret" ? s.secrets : s.configs).map((g) => g.source)),
+  );
+  const names = new Map<string, string>();
+  const steps: SecretStep[] = [];
+  for (const key of [...used].sort()) {
+    const definition = definitions[key];
+    if (!definition) continue; // the loader has already refused it
+    const plugin = "driver" in definition && definition.driver !== undefined;
+    if (plugin || definition.templateDriver !== undefined) {
+      problems.push({
+        path: `${kind}s.${key}`,
+        message: "driver and template_driver are not supported by composec deploy; remove them",
+      });
+    }
+    const fromStore = kind === "secret" && readsLocalStore(project, key);
+    if (definition.source.kind === "external" && !fromStore) {
+      const name = definition.source.name;
+      names.set(key, name);
+      if (!onSwarm.has(name)) {
+        problems.push({
+          path: `${kind}s.${key}.external`,
+          message:
+            kind === "secret"
+              ? `the Swarm has no secret "${name}"; create it with \`docker secret create ${name} FILE\`, or set \`x-composec-source: store\` to create it from composec's local store`
+              : `the Swarm has no config "${name}"; create it with \`docker config create ${name} FILE\``,
+        });
+      }
+      steps.push({ key, name, action: "external", labels: {} });
+      continue;
+    }
+    const digest = digests.get(key);
+    if (digest === undefined) throw new Error(`internal: no digest for ${kind} ${key}`);
+    const name = stackVersionedName(stack, key, digest);
+    if (name.length > MAX_SWARM_NAME) {
+      problems.push({
+        path: `${kind}s.${key}`,
+        message: `the Swarm ${kind} name "${name}" is longer than ${MAX_SWARM_NAME} characters; use a shorter project name or ${kind} key`,
+      });
+    }
+    names.set(key, name);
+    const labels = { ...definition.labels, [STACK_LABEL.namespace]: stack, [STACK_LABEL.key]: key };
+    steps.push({ key, name, action: onSwarm.has(name) ? "exists" : "create", labels });
+  }
+  return { steps, names };
 }
 
 export interface SecretStep {
@@ -67,6 +132,8 @@ export interface ServiceStep {
 export interface DeployPlan {
   stack: string;
   secrets: SecretStep[];
+  /** Configs, planned as secrets are: versioned by digest, or external by name. */
+  configs: SecretStep[];
   networks: NetworkStep[];
   services: ServiceStep[];
   /** Services of the stack no longer in the project (removed only with `--prune`). */
@@ -79,6 +146,8 @@ export interface PlanInput {
   project: Project;
   /** Keyed digests (short hex) of the versioned secrets' values, by key. */
   secretDigests: ReadonlyMap<string, string>;
+  /** Keyed digests of the versioned configs' contents, by key. */
+  configDigests?: ReadonlyMap<string, string>;
   state: SwarmState;
 }
 
@@ -89,44 +158,10 @@ export function planDeploy(input: PlanInput): DeployPlan {
   const problems: Problem[] = [];
   const warnings = unsupportedWarnings(project);
 
-  const secretNames = new Map<string, string>();
-  const secrets: SecretStep[] = [];
-  const swarmSecrets = new Set(state.secrets.map((s) => s.name));
-  const usedSecrets = new Set(Object.values(project.services).flatMap((s) => s.secrets.map((g) => g.source)));
-  for (const key of [...usedSecrets].sort()) {
-    const definition = project.secrets[key];
-    if (!definition) continue; // the loader has already refused it
-    if (definition.driver !== undefined || definition.templateDriver !== undefined) {
-      problems.push({
-        path: `secrets.${key}`,
-        message: "driver and template_driver are not supported by composec deploy; remove them",
-      });
-    }
-    if (definition.source.kind === "external" && !readsLocalStore(project, key)) {
-      const name = definition.source.name;
-      secretNames.set(key, name);
-      if (!swarmSecrets.has(name)) {
-        problems.push({
-          path: `secrets.${key}.external`,
-          message: `the Swarm has no secret "${name}"; create it with \`docker secret create ${name} FILE\`, or set \`x-composec-source: store\` to create it from composec's local store`,
-        });
-      }
-      secrets.push({ key, name, action: "external", labels: {} });
-      continue;
-    }
-    const digest = secretDigests.get(key);
-    if (digest === undefined) throw new Error(`internal: no digest for secret ${key}`);
-    const name = stackVersionedName(stack, key, digest);
-    if (name.length > MAX_SWARM_NAME) {
-      problems.push({
-        path: `secrets.${key}`,
-        message: `the Swarm secret name "${name}" is longer than ${MAX_SWARM_NAME} characters; use a shorter project name or secret key`,
-      });
-    }
-    secretNames.set(key, name);
-    const labels = { ...definition.labels, [STACK_LABEL.namespace]: stack, [STACK_LABEL.key]: key };
-    secrets.push({ key, name, action: swarmSecrets.has(name) ? "exists" : "create", labels });
-  }
+  const secretPlan = planObjects("secret", project, secretDigests, state, problems);
+  const configPlan = planObjects("config", project, input.configDigests ?? new Map(), state, problems);
+  const secrets = secretPlan.steps;
+  const configs = configPlan.steps;
 
   const networks: NetworkStep[] = [];
   const engineNetworks = new Set(state.networks.map((n) => n.name));
@@ -174,7 +209,7 @@ export function planDeploy(input: PlanInput): DeployPlan {
         message: `"${service.networkMode}" cannot run on a Swarm; put both services on one network instead`,
       });
     }
-    const spec = serviceSpec(project, service, secretNames, problems);
+    const spec = serviceSpec(project, service, { secrets: secretPlan.names, configs: configPlan.names }, problems);
     const hash = specHash(spec);
     spec.Labels[STACK_LABEL.specHash] = hash;
     const found = existing.get(name);
@@ -193,14 +228,14 @@ export function planDeploy(input: PlanInput): DeployPlan {
 
   const wanted = new Set(services.map((s) => s.name));
   const orphans = state.services.filter((s) => !wanted.has(s.name)).map((s) => ({ name: s.name, id: s.id }));
-  return { stack, secrets, networks, services, orphans, warnings };
+  return { stack, secrets, configs, networks, services, orphans, warnings };
 }
 
 /** The Swarm service spec of one compose service; problems found on the way are added to `problems`. */
 export function serviceSpec(
   project: Project,
   service: Service,
-  secretNames: ReadonlyMap<string, string>,
+  names: { secrets: ReadonlyMap<string, string>; configs: ReadonlyMap<string, string> },
   problems: Problem[],
 ): ServiceSpec {
   const stack = project.name;
@@ -249,8 +284,17 @@ export function serviceSpec(
   }
   const mounts = serviceMounts(project, service, problems);
   if (mounts.length > 0) containerSpec.Mounts = mounts;
-  const secrets = service.secrets.map((grant) => secretReference(grant, secretNames));
+  const secrets = service.secrets.map((grant) => secretReference(grant, names.secrets));
   if (secrets.length > 0) containerSpec.Secrets = secrets;
+  const configs = service.configs.map((grant): ConfigReference => {
+    const name = names.configs.get(grant.source) ?? grant.source;
+    return {
+      File: { Name: grant.target, UID: String(grant.uid), GID: String(grant.gid), Mode: grant.mode },
+      ConfigID: name,
+      ConfigName: name,
+    };
+  });
+  if (configs.length > 0) containerSpec.Configs = configs;
 
   const deploy = service.deploy ?? {};
   const spec: ServiceSpec = {

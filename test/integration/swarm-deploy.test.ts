@@ -141,7 +141,7 @@ describe("composec deploy", () => {
     expect(await stackObjects(name)).toEqual({ services: [], secrets: [], configs: [], networks: [] });
   });
 
-  it("an environment secret is deployed with uid/gid/mode, rotated by rolling update, the old version removed", async () => {
+  it("an environment secret and a config are deployed (uid/gid/mode), rotated by rolling update, the old versions removed", async () => {
     const name = stack("sw-rot");
     const first = randomValue("token-one");
     const second = randomValue("token-two");
@@ -158,21 +158,35 @@ services:
         uid: "1000"
         gid: "1001"
         mode: 0400
+    configs:
+      - source: settings
+        target: /etc/app/settings
     deploy:
       update_config: { parallelism: 1, order: stop-first }
 secrets:
   token:
     environment: APP_TOKEN
+configs:
+  settings:
+    content: "level=\${LEVEL}"
 `,
     });
+    let level = "1";
     const deploy = (value: string) =>
-      cliOk(["-p", name, "deploy", "--detach=false"], { cwd: dir, env: env({ APP_TOKEN: value }), hide: [first, second] });
+      cliOk(["-p", name, "deploy", "--detach=false"], {
+        cwd: dir,
+        env: env({ APP_TOKEN: value, LEVEL: level }),
+        hide: [first, second],
+      });
 
     await deploy(first);
     const task1 = await runningTask(name, "app");
     expect(await digestIn(task1, "/run/secrets/app/token")).toBe(sha256(first));
     expect(await statIn(task1, "/run/secrets/app/token")).toBe("1000 1001 400");
     const [secret1] = (await stackObjects(name)).secrets;
+    const [config1] = (await stackObjects(name)).configs;
+    expect(config1).toMatch(new RegExp(`^${name}_settings_[0-9a-f]{12}$`));
+    expect(await digestIn(task1, "/etc/app/settings")).toBe(sha256("level=1"));
 
     // The same value again: nothing changes, not even the task.
     const same = await deploy(first);
@@ -180,13 +194,17 @@ secrets:
     expect(await runningTask(name, "app")).toBe(task1);
     expect((await stackObjects(name)).secrets).toEqual([secret1]);
 
-    // A new value: a new secret version, a new task with the new bytes, the old version gone.
+    // A new value (and a new config): new versions, a new task with the new bytes, the old ones gone.
+    level = "2";
     const rotated = await deploy(second);
     expect(rotated.stderr).toContain(`Service ${name}_app  Updated`);
     expect(rotated.stderr).toContain(`Secret ${secret1}  Removed`);
     const task2 = await runningTask(name, "app");
     expect(task2).not.toBe(task1);
     expect(await digestIn(task2, "/run/secrets/app/token")).toBe(sha256(second));
+    expect(await digestIn(task2, "/etc/app/settings")).toBe(sha256("level=2"));
+    expect(rotated.stderr).toContain(`Config ${config1}  Removed`);
+    expect((await stackObjects(name)).configs).toEqual([expect.not.stringMatching(config1!)]);
     const secrets = (await stackObjects(name)).secrets;
     expect(secrets).toHaveLength(1);
     expect(secrets[0]).not.toBe(secret1);

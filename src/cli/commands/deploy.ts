@@ -124,6 +124,7 @@ export function formatDeployPlan(plan: DeployPlan): string {
   const lines: string[] = [];
   for (const network of plan.networks) lines.push(`network ${network.name}: ${network.action}`);
   for (const secret of plan.secrets) lines.push(`secret ${secret.name}: ${secret.action}`);
+  for (const config of plan.configs) lines.push(`config ${config.name}: ${config.action}`);
   for (const service of plan.services) lines.push(`service ${service.name}: ${service.action}`);
   for (const orphan of plan.orphans) lines.push(`service ${orphan.name}: not in the project (removed with --prune)`);
   return lines.map((line) => `${line}\n`).join("");
