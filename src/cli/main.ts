@@ -39,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   deploy: async () => (await import("./commands/deploy.js")).registerDeploy,
   undeploy: async () => (await import("./commands/deploy.js")).registerUndeploy,
   stack: async () => (await import("./commands/deploy.js")).registerStack,
+  convert: async () => (await import("./commands/convert.js")).registerConvert,
 };
 
 /**
