@@ -37,6 +37,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   pull: async () => (await import("./commands/pull.js")).registerPull,
   top: async () => (await import("./commands/top.js")).registerTop,
   version: async () => (await import("./commands/version.js")).registerVersion,
+  deploy: async () => (await import("./commands/deploy.js")).registerDeploy,
+  undeploy: async () => (await import("./commands/deploy.js")).registerUndeploy,
+  stack: async () => (await import("./commands/deploy.js")).registerStack,
+  convert: async () => (await import("./commands/convert.js")).registerConvert,
 };
 
 /**

@@ -1,6 +1,7 @@
 // Runtime secrets for `up`: resolve every source before the engine is touched, compare with what
 // is in place on the project's tmpfs, tell the planner which containers must be recreated, and
-// deliver the material once the plan is known to be possible.
+// deliver the material once the plan is known to be possible. Configs go the same way, beside the
+// secrets: same sources (and inline content), same tmpfs, same change detection.
 import { join } from "node:path";
 import { EngineError } from "../errors.js";
 import type { EngineEndpoint } from "../engine/client.js";
@@ -13,7 +14,7 @@ import {
   type RuntimeLocation,
 } from "../materialize/tmpfs.js";
 import type { Project, Service } from "../model/project.js";
-import { resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
+import { resolveConfigs, resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 
 /** The service extension naming a signal to send after its secrets changed in place. */
@@ -53,9 +54,7 @@ export async function prepareRuntimeSecrets(
   selected: Set<string>,
   options: RuntimeSecretsOptions,
 ): Promise<RuntimeSecrets> {
-  const services = [...selected]
-    .map((name) => project.services[name] as Service)
-    .filter((service) => service.secrets.length > 0);
+  const services = [...selected].map((name) => project.services[name] as Service).filter(hasMaterial);
   const location = options.location ?? runtimeLocation();
   const dir = projectMaterialDir(project.name, location);
   const empty: RuntimeSecrets = {
@@ -76,12 +75,20 @@ export async function prepareRuntimeSecrets(
   if (services.length === 0) return empty;
   if (options.endpoint.kind !== "unix") {
     throw new EngineError(
-      `services ${services.map((s) => s.name).join(", ")} have secrets, which composec delivers from a tmpfs on this host; the engine at ${options.endpoint.host}:${options.endpoint.port} cannot see it. Use a local engine (unix socket)`,
+      `services ${services.map((s) => s.name).join(", ")} have secrets or configs, which composec delivers from a tmpfs on this host; the engine at ${options.endpoint.host}:${options.endpoint.port} cannot see it. Use a local engine (unix socket)`,
     );
   }
 
   const keys = new Set(services.flatMap((service) => service.secrets.map((grant) => grant.source)));
+  const configKeys = new Set(services.flatMap((service) => service.configs.map((grant) => grant.source)));
   const values = await resolveSecrets(project, keys, options);
+  let configValues: Map<string, SecretValue>;
+  try {
+    configValues = await resolveConfigs(project, configKeys, options);
+  } catch (error) {
+    wipeAll(values);
+    throw error;
+  }
   const material = await ProjectMaterial.peek(dir);
   let writable: ProjectMaterial | undefined;
   const result: RuntimeSecrets = {
@@ -92,21 +99,27 @@ export async function prepareRuntimeSecrets(
     deliver: async (keep) => {
       result.warnings.push(...(await ensureTmpfs(dir, location)));
       writable = await ProjectMaterial.open(dir);
-      for (const service of services) await writable.deliver(service, values);
+      for (const service of services) await writable.deliver(service, values, configValues);
       if (keep) await writable.removeServicesExcept(union(servicesWithSecrets(project), keep));
     },
     commit: async (replaced) => writable?.commitReplaced(replaced),
-    wipe: () => wipeAll(values),
+    wipe: () => {
+      wipeAll(values);
+      wipeAll(configValues);
+    },
   };
   for (const service of services) {
-    const state = material.compare(service, values);
+    const state = material.compare(service, values, configValues);
     result.mounts[service.name] = state.mounts;
     if (state.firstDelivery) {
       // Containers that exist without material in place lost it (a reboot or a dockerd restart
       // emptied the tmpfs): their mounts point at nothing until they are made again.
       result.recreate[service.name] = "secrets delivered anew";
     } else if (state.changedAbsolute.length > 0) {
-      result.recreate[service.name] = `secret changed at ${state.changedAbsolute.join(", ")}`;
+      const configTargets = new Set(service.configs.map((grant) => grant.target));
+      const kinds = new Set(state.changedAbsolute.map((t) => (configTargets.has(t) ? "config" : "secret")));
+      result.recreate[service.name] =
+        `${[...kinds].sort().reverse().join(" and ")} changed at ${state.changedAbsolute.join(", ")}`;
     }
     if (state.changedLive.length > 0) result.changedLive[service.name] = state.changedLive;
   }
@@ -130,7 +143,10 @@ export async function servicesMissingMaterial(
   }
   const material = await ProjectMaterial.peek(projectMaterialDir(project.name, where));
   return [...services].filter(
-    (name) => (project.services[name]?.secrets.length ?? 0) > 0 && !material.hasDelivered(name),
+    (name) =>
+      project.services[name] !== undefined &&
+      hasMaterial(project.services[name]) &&
+      !material.hasDelivered(name),
   );
 }
 
@@ -149,9 +165,14 @@ export function projectMaterialDir(projectName: string, location: RuntimeLocatio
 function servicesWithSecrets(project: Project): Set<string> {
   return new Set(
     Object.values(project.services)
-      .filter((service) => service.secrets.length > 0)
+      .filter(hasMaterial)
       .map((service) => service.name),
   );
+}
+
+/** Whether the service receives anything on the tmpfs (a secret or a config). */
+function hasMaterial(service: Service): boolean {
+  return service.secrets.length > 0 || service.configs.length > 0;
 }
 
 function union(a: Set<string>, b: Set<string>): Set<string> {

@@ -28,7 +28,12 @@ export type ProgressStatus =
   /** New secret bytes are in place in a running container (no restart). */
   | "Secrets updated"
   /** The service's reload signal was sent after a live secret update. */
-  | "Signalled";
+  | "Signalled"
+  /** A Swarm service's spec was changed (`composec deploy`); its tasks follow by rolling update. */
+  | "Updating"
+  | "Updated"
+  /** A Swarm service whose spec is already what the project asks for. */
+  | "Unchanged";
 
 export interface ProgressEvent {
   /** `Container demo-web-1`, `Network demo_default`, `Volume demo_data`. */
@@ -52,5 +57,6 @@ export function isFinal(status: ProgressStatus): boolean {
     "Pulling",
     "Removing",
     "Waiting",
+    "Updating",
   ].includes(status);
 }

@@ -43,7 +43,7 @@ export const ATTRIBUTES: readonly Attribute[] = [
   run("networks", "networks created on the engine"),
   run("volumes", "volumes created on the engine"),
   run("secrets", "delivered on a tmpfs, never a layer (SECRETS-SPEC.md)"),
-  notRun("configs", NOT_YET),
+  run("configs", "delivered like secrets (tmpfs, read-only binds), but not secret"),
   notRun("models", NOT_YET),
 
   // Services
@@ -56,7 +56,7 @@ export const ATTRIBUTES: readonly Attribute[] = [
   run("services.*.cgroup", "HostConfig.CgroupnsMode"),
   run("services.*.cgroup_parent", "HostConfig.CgroupParent"),
   run("services.*.command", "Cmd"),
-  notRun("services.*.configs", NOT_YET),
+  run("services.*.configs", "delivered like secrets (tmpfs, read-only binds), but not secret"),
   run("services.*.container_name", "the container's name"),
   limited(
     "services.*.cpu_count",

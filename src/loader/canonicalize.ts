@@ -13,7 +13,7 @@ import type {
   ServiceNetwork,
   VolumeMount,
 } from "../model/project.js";
-import { SECRETS_DIR } from "../model/project.js";
+import { CONFIGS_DIR, SECRETS_DIR } from "../model/project.js";
 import type { PathSegment } from "./paths.js";
 import type { ComposeFile, RawSecretGrant, RawService } from "./schema.js";
 import { shellSplit } from "./shell-split.js";
@@ -21,7 +21,7 @@ import type { Diagnostics, SourceMap } from "./source-map.js";
 import { canonicalEngineSettings, hasEngineSettings } from "./canonicalize-engine.js";
 import { parseByteSize, parseDuration } from "./units.js";
 
-/** A secret grant as one file writes it; uid, gid and mode get their defaults after merging. */
+/** A secret or config grant as one file writes it; uid, gid and mode get their defaults after merging. */
 export interface PartialGrant {
   source: string;
   target: string;
@@ -31,13 +31,14 @@ export interface PartialGrant {
 }
 
 /** A service as one file writes it: long forms, only the fields that file sets. */
-export type PartialService = Partial<Omit<Service, "build" | "secrets">> & {
+export type PartialService = Partial<Omit<Service, "build" | "secrets" | "configs">> & {
   name: string;
   build?: Partial<Build>;
   secrets?: PartialGrant[];
+  configs?: PartialGrant[];
 };
 
-/** One file after canonicalisation. Top-level networks, volumes and secrets stay as written. */
+/** One file after canonicalisation. Top-level networks, volumes, secrets and configs stay as written. */
 export interface CanonicalFile {
   file: string;
   /** Directory relative paths resolve against. */
@@ -47,6 +48,7 @@ export interface CanonicalFile {
   networks: Record<string, Record<string, unknown> | null>;
   volumes: Record<string, Record<string, unknown> | null>;
   secrets: Record<string, Record<string, unknown>>;
+  configs: Record<string, Record<string, unknown>>;
   extensions: Record<string, unknown>;
 }
 
@@ -91,12 +93,16 @@ export function canonicalizeFile(
     networks: markEach("networks", data.networks ?? {}, context),
     volumes: markEach("volumes", data.volumes ?? {}, context),
     secrets: markEach("secrets", topLevelSecrets(data.secrets ?? {}, baseDir), context),
+    configs: markEach("configs", topLevelSecrets(data.configs ?? {}, baseDir), context),
     extensions,
   };
 }
 
-/** Top-level secrets stay as written, but a relative `file` resolves against this file's directory. */
-function topLevelSecrets(secrets: NonNullable<ComposeFile["secrets"]>, baseDir: string) {
+/** Top-level secrets (and configs) stay as written, but a relative `file` resolves against this file's directory. */
+function topLevelSecrets(
+  secrets: NonNullable<ComposeFile["secrets"]> | NonNullable<ComposeFile["configs"]>,
+  baseDir: string,
+) {
   const out: Record<string, Record<string, unknown>> = {};
   for (const key in secrets) {
     const secret = secrets[key]!;
@@ -274,10 +280,18 @@ function canonicalService(
   if (raw.secrets !== undefined) {
     const grants: PartialGrant[] = [];
     raw.secrets.forEach((grant, index) => {
-      const parsed = runtimeGrant(grant, [...path, "secrets", index], context);
+      const parsed = runtimeGrant(grant, [...path, "secrets", index], context, "secret");
       if (parsed) grants.push(parsed);
     });
     service.secrets = grants;
+  }
+  if (raw.configs !== undefined) {
+    const grants: PartialGrant[] = [];
+    raw.configs.forEach((grant, index) => {
+      const parsed = runtimeGrant(grant, [...path, "configs", index], context, "config");
+      if (parsed) grants.push(parsed);
+    });
+    service.configs = grants;
   }
   const extensions = extensionsOf(raw);
   if (extensions) service.extensions = extensions;
@@ -333,8 +347,16 @@ function canonicalBuild(
   return build;
 }
 
-/** `- name` or the long form, checked and with every default filled in (SECRETS-SPEC.md §1). */
-function runtimeGrant(raw: RawSecretGrant, path: PathSegment[], context: Context): PartialGrant | undefined {
+/**
+ * `- name` or the long form, checked, its target resolved (SECRETS-SPEC.md §1); a config's grant
+ * follows the same rules, its relative target under `/` instead of /run/secrets.
+ */
+function runtimeGrant(
+  raw: RawSecretGrant,
+  path: PathSegment[],
+  context: Context,
+  kind: "secret" | "config",
+): PartialGrant | undefined {
   const { diagnostics, sources, file } = context;
   let ok = true;
   const problem = (suffix: PathSegment[], message: string) => {
@@ -343,8 +365,9 @@ function runtimeGrant(raw: RawSecretGrant, path: PathSegment[], context: Context
   };
   const long = typeof raw === "string" ? { source: raw } : raw;
   if (long.source === "")
-    problem(typeof raw === "string" ? [] : ["source"], "a secret grant needs the name of a secret");
-  const target = secretTarget(long.target ?? long.source);
+    problem(typeof raw === "string" ? [] : ["source"], `a ${kind} grant needs the name of a ${kind}`);
+  const target =
+    kind === "secret" ? secretTarget(long.target ?? long.source) : configTarget(long.target ?? long.source);
   if (typeof target !== "string") {
     problem(typeof raw === "string" ? [] : long.target !== undefined ? ["target"] : ["source"], target.error);
   }
@@ -355,7 +378,7 @@ function runtimeGrant(raw: RawSecretGrant, path: PathSegment[], context: Context
   const mode =
     long.mode === undefined
       ? undefined
-      : secretMode(long.mode, {
+      : secretMode(long.mode, kind, {
           writtenAsDecimal: () => sources.isDecimalLiteral(file, [...path, "mode"]),
           writtenText: () => sources.writtenText(file, [...path, "mode"]),
         });
@@ -419,15 +442,29 @@ function buildGrant(raw: RawSecretGrant, path: PathSegment[], context: Context):
 
 /** Resolves a secret target: relative under /run/secrets, absolute as given; `..`, empty, NUL refused. */
 export function secretTarget(target: string): string | { error: string } {
+  return grantTarget(target, "secret");
+}
+
+/** Resolves a config target: relative under `/` (Compose's `/<config key>`), else as a secret's. */
+export function configTarget(target: string): string | { error: string } {
+  return grantTarget(target, "config");
+}
+
+function grantTarget(target: string, kind: "secret" | "config"): string | { error: string } {
+  const base = kind === "secret" ? SECRETS_DIR : CONFIGS_DIR;
+  const example = kind === "secret" ? "db_password" : "app.conf";
   if (target === "")
-    return { error: `"" is not a secret target; use a file name such as db_password or an absolute path` };
-  if (target.includes("\0")) return { error: "a secret target cannot contain a NUL byte" };
+    return { error: `"" is not a ${kind} target; use a file name such as ${example} or an absolute path` };
+  if (target.includes("\0")) return { error: `a ${kind} target cannot contain a NUL byte` };
   if (target.split("/").includes("..")) {
     return {
-      error: `"${target}" climbs out with ".."; use a path under ${SECRETS_DIR} or an absolute path without ".."`,
+      error:
+        kind === "secret"
+          ? `"${target}" climbs out with ".."; use a path under ${SECRETS_DIR} or an absolute path without ".."`
+          : `"${target}" has a ".." segment; use an absolute path without ".."`,
     };
   }
-  const absolute = target.startsWith("/") ? target : `${SECRETS_DIR}/${target}`;
+  const absolute = target.startsWith("/") ? target : `${base.replace(/\/$/, "")}/${target}`;
   // Most targets are already normal (no `//`, no `.` segment, no trailing `/`): the general
   // normalizer is left for the others, as it costs more than the rest of this check.
   const normalized = /\/\/|\/\.(\/|$)|\/$/.test(absolute)
@@ -440,7 +477,9 @@ export function secretTarget(target: string): string | { error: string } {
     };
   }
   if (normalized === SECRETS_DIR || normalized === "" || normalized === "/") {
-    return { error: `"${target}" is a directory, not a file; name a file such as ${SECRETS_DIR}/token` };
+    return {
+      error: `"${target}" is a directory, not a file; name a file such as ${kind === "secret" ? `${SECRETS_DIR}/token` : "/etc/app.conf"}`,
+    };
   }
   return normalized;
 }
@@ -463,6 +502,7 @@ export function idNumber(value: string | number, what: "uid" | "gid"): number | 
  */
 export function secretMode(
   value: string | number,
+  kind: "secret" | "config",
   source: {
     /** Whether the integer was written in decimal digits (asked only when that changes the outcome). */
     writtenAsDecimal: () => boolean;
@@ -500,7 +540,7 @@ export function secretMode(
   }
   if (mode & 0o222) {
     const readOnly = mode & ~0o222;
-    const note = `mode 0${mode.toString(8)} has write bits, but secrets are read-only; applying 0${readOnly.toString(8)}`;
+    const note = `mode 0${mode.toString(8)} has write bits, but ${kind}s are read-only; applying 0${readOnly.toString(8)}`;
     warning = warning ? `${warning}; ${note}` : note;
     mode = readOnly;
   }

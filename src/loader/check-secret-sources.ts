@@ -4,12 +4,12 @@ import { accessSync, constants, lstatSync, statSync, type Stats } from "node:fs"
 import type { Project } from "../model/project.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
 
-/** The largest secret composec delivers, from any source (Swarm's own cap is 500 KiB). */
+/** The largest secret (or config) composec delivers, from any source (Swarm's own cap is 500 KiB). */
 export const MAX_SECRET_BYTES = 1024 * 1024;
 
 /**
- * Checks the source of every secret that an enabled service (or its build) asks for. External
- * secrets are checked by the store when it opens; here they only need to be named.
+ * Checks the source of every secret and config that an enabled service (or its build) asks for.
+ * External ones are checked by the store when it opens; here they only need to be named.
  */
 export function checkSecretSources(
   project: Project,
@@ -17,38 +17,46 @@ export function checkSecretSources(
   sources: SourceMap,
   diagnostics: Diagnostics,
 ): void {
-  const usedBy = (services: Record<string, Project["services"][string]>) => {
+  const usedBy = (services: Record<string, Project["services"][string]>, kind: "secrets" | "configs") => {
     const names = new Set<string>();
     for (const key in services) {
       const service = services[key]!;
-      for (const grant of service.secrets) names.add(grant.source);
-      for (const grant of service.build?.secrets ?? []) names.add(grant.source);
+      for (const grant of service[kind]) names.add(grant.source);
+      if (kind === "secrets") for (const grant of service.build?.secrets ?? []) names.add(grant.source);
     }
     return names;
   };
   const asRoot = process.getuid?.() === 0;
-  const enabled = usedBy(project.services);
-  const disabled = usedBy(project.disabledServices);
-  for (const [key, definition] of Object.entries(project.secrets)) {
-    // A secret only a disabled profile asks for is not needed by this run, as `up` would see it.
-    if (disabled.has(key) && !enabled.has(key)) continue;
-    const fail = (field: string, message: string) =>
-      diagnostics.error(sources.locate(definition, [field]), ["secrets", key, field], message);
-    const { source } = definition;
-    if (source.kind === "file") {
-      const problem = describeFileProblem(source.path, asRoot);
-      if (problem) fail("file", problem);
-    } else if (source.kind === "environment") {
-      const value = variables[source.variable];
-      if (value === undefined) {
+  for (const kind of ["secrets", "configs"] as const) {
+    const noun = kind === "secrets" ? "secret" : "config";
+    const enabled = usedBy(project.services, kind);
+    const disabled = usedBy(project.disabledServices, kind);
+    for (const [key, definition] of Object.entries(project[kind])) {
+      // A secret only a disabled profile asks for is not needed by this run, as `up` would see it.
+      if (disabled.has(key) && !enabled.has(key)) continue;
+      const fail = (field: string, message: string) =>
+        diagnostics.error(sources.locate(definition, [field]), [kind, key, field], message);
+      const { source } = definition;
+      if (source.kind === "file") {
+        const problem = describeFileProblem(source.path, asRoot, noun);
+        if (problem) fail("file", problem);
+      } else if (source.kind === "environment") {
+        const value = variables[source.variable];
+        if (value === undefined) {
+          fail(
+            "environment",
+            `variable ${source.variable} is not set; set it in the shell or in .env (an empty value is a 0-byte ${noun})`,
+          );
+        } else if (Buffer.byteLength(value) > MAX_SECRET_BYTES) {
+          fail(
+            "environment",
+            `variable ${source.variable} holds ${Buffer.byteLength(value)} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a ${noun}`,
+          );
+        }
+      } else if (source.kind === "content" && Buffer.byteLength(source.content) > MAX_SECRET_BYTES) {
         fail(
-          "environment",
-          `variable ${source.variable} is not set; set it in the shell or in .env (an empty value is a 0-byte secret)`,
-        );
-      } else if (Buffer.byteLength(value) > MAX_SECRET_BYTES) {
-        fail(
-          "environment",
-          `variable ${source.variable} holds ${Buffer.byteLength(value)} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a secret`,
+          "content",
+          `holds ${Buffer.byteLength(source.content)} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a ${noun}`,
         );
       }
     }
@@ -59,7 +67,11 @@ export function checkSecretSources(
  * Why `path` cannot be a secret's source, or undefined when it can. `asRoot` (root reads any file)
  * is asked of the process once by the caller: a large project checks hundreds of files.
  */
-export function describeFileProblem(path: string, asRoot = process.getuid?.() === 0): string | undefined {
+export function describeFileProblem(
+  path: string,
+  asRoot = process.getuid?.() === 0,
+  noun: "secret" | "config" = "secret",
+): string | undefined {
   let target: Stats;
   try {
     target = statSync(path);
@@ -69,17 +81,17 @@ export function describeFileProblem(path: string, asRoot = process.getuid?.() ==
       lstatSync(path);
       return `"${path}" is a symbolic link to a file that does not exist`;
     } catch {
-      return `"${path}" does not exist; create the file holding the secret (composec never creates it for you)`;
+      return `"${path}" does not exist; create the file holding the ${noun} (composec never creates it for you)`;
     }
   }
   if (target.isDirectory()) return `"${path}" is a directory; give the path of a file`;
-  if (target.isFIFO()) return `"${path}" is a named pipe (FIFO); a secret must be a regular file`;
-  if (target.isSocket()) return `"${path}" is a socket; a secret must be a regular file`;
+  if (target.isFIFO()) return `"${path}" is a named pipe (FIFO); a ${noun} must be a regular file`;
+  if (target.isSocket()) return `"${path}" is a socket; a ${noun} must be a regular file`;
   if (target.isBlockDevice() || target.isCharacterDevice())
-    return `"${path}" is a device; a secret must be a regular file`;
+    return `"${path}" is a device; a ${noun} must be a regular file`;
   if (!target.isFile()) return `"${path}" is not a regular file`;
   if (target.size > MAX_SECRET_BYTES) {
-    return `"${path}" holds ${target.size} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a secret`;
+    return `"${path}" holds ${target.size} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a ${noun}`;
   }
   if (asRoot) return undefined;
   try {

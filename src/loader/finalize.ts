@@ -2,6 +2,8 @@
 // engine names given, and every rule between parts checked (references, cycles, secret targets).
 import type {
   Ipam,
+  ConfigDefinition,
+  ConfigSource,
   Network,
   Project,
   SecretDefinition,
@@ -10,7 +12,7 @@ import type {
   ServiceSecret,
   Volume,
 } from "../model/project.js";
-import { DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/project.js";
+import { DEFAULT_CONFIG_MODE, DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/project.js";
 import { makeService } from "../model/project-builder.js";
 import { extensionsOf, toBoolean, type PartialGrant, type PartialService } from "./canonicalize.js";
 import type { MergedProject } from "./merge.js";
@@ -44,6 +46,7 @@ export function finalizeProject(
     impliedDependencies(service, merged.services);
     sources.inherit(service, partial);
     service.secrets.forEach((grant, index) => sources.inherit(grant, partial.secrets![index]));
+    service.configs.forEach((grant, index) => sources.inherit(grant, partial.configs![index]));
     const active =
       service.profiles.length === 0 || allProfiles || service.profiles.some((p) => base.profiles.includes(p));
     (active ? services : disabledServices)[name] = service;
@@ -55,6 +58,11 @@ export function finalizeProject(
   for (const key in merged.secrets) {
     const definition = secretDefinition(key, merged.secrets[key]!, context);
     if (definition) secrets[key] = definition;
+  }
+  const configs: Record<string, ConfigDefinition> = {};
+  for (const key in merged.configs) {
+    const definition = configDefinition(key, merged.configs[key]!, context);
+    if (definition) configs[key] = definition;
   }
 
   // Like Compose: a service that names no network joins `default`, which exists only when used.
@@ -69,7 +77,12 @@ export function finalizeProject(
   if (usesDefault && !networks["default"]) networks["default"] = network("default", {}, context);
 
   for (const name in services) {
-    checkService(name, services[name]!, { networks, volumes, secrets, services, disabledServices }, context);
+    checkService(
+      name,
+      services[name]!,
+      { networks, volumes, secrets, configs, services, disabledServices },
+      context,
+    );
   }
   checkCycles(services, context);
 
@@ -82,13 +95,14 @@ export function finalizeProject(
     networks,
     volumes,
     secrets,
+    configs,
     disabledServices,
     extensions,
   };
 }
 
 function withDefaults(partial: PartialService): Service {
-  const { build, secrets, ...rest } = partial;
+  const { build, secrets, configs, ...rest } = partial;
   // The model's defaults live in one place (project-builder.ts); networks stay empty here so that
   // the `default` network is added only where Compose adds it (see finalizeProject).
   const service: Service = makeService(partial.name, {
@@ -100,6 +114,13 @@ function withDefaults(partial: PartialService): Service {
       uid: grant.uid ?? 0,
       gid: grant.gid ?? 0,
       mode: grant.mode ?? DEFAULT_SECRET_MODE,
+    })),
+    configs: (configs ?? []).map((grant: PartialGrant): ServiceSecret => ({
+      source: grant.source,
+      target: grant.target,
+      uid: grant.uid ?? 0,
+      gid: grant.gid ?? 0,
+      mode: grant.mode ?? DEFAULT_CONFIG_MODE,
     })),
   });
   if (build) {
@@ -228,17 +249,63 @@ function secretDefinition(
   raw: Record<string, unknown>,
   context: Context,
 ): SecretDefinition | undefined {
+  const found = definitionSource("secret", key, raw, context);
+  if (!found) return undefined;
+  const definition: SecretDefinition = {
+    key,
+    name: found.name,
+    source: found.source as SecretSource,
+    labels: stringRecord(raw["labels"]),
+    driverOpts: stringRecord(raw["driver_opts"]),
+    extensions: extensionsOf(raw) ?? {},
+    ...(raw["driver"] !== undefined ? { driver: raw["driver"] as string } : {}),
+    ...(raw["template_driver"] !== undefined ? { templateDriver: raw["template_driver"] as string } : {}),
+  };
+  context.sources.inherit(definition, raw);
+  return definition;
+}
+
+/** A top-level config: a secret's rules, with inline `content` as a fourth source. */
+function configDefinition(
+  key: string,
+  raw: Record<string, unknown>,
+  context: Context,
+): ConfigDefinition | undefined {
+  const found = definitionSource("config", key, raw, context);
+  if (!found) return undefined;
+  const definition: ConfigDefinition = {
+    key,
+    name: found.name,
+    source: found.source,
+    labels: stringRecord(raw["labels"]),
+    extensions: extensionsOf(raw) ?? {},
+    ...(raw["template_driver"] !== undefined ? { templateDriver: raw["template_driver"] as string } : {}),
+  };
+  context.sources.inherit(definition, raw);
+  return definition;
+}
+
+/**
+ * The one source of a secret or config and its store name, or undefined after reporting why there
+ * is none (or more than one).
+ */
+function definitionSource(
+  kind: "secret" | "config",
+  key: string,
+  raw: Record<string, unknown>,
+  context: Context,
+): { source: ConfigSource; name: string } | undefined {
   const { diagnostics, sources } = context;
-  const path: PathSegment[] = ["secrets", key];
+  const path: PathSegment[] = [`${kind}s`, key];
   const at = (...suffix: PathSegment[]) => sources.locate(raw, suffix);
   const fail = (suffix: PathSegment[], message: string) =>
     diagnostics.error(at(...suffix), [...path, ...suffix], message);
   let ok = true;
   if (!SECRET_KEY.test(key)) {
-    fail([], `"${key}" is not a valid secret name; use letters, digits, ".", "_" and "-"`);
+    fail([], `"${key}" is not a valid ${kind} name; use letters, digits, ".", "_" and "-"`);
     ok = false;
   }
-  if ("content" in raw) {
+  if (kind === "secret" && "content" in raw) {
     fail(
       ["content"],
       'secrets have no "content" (configs do); put the value in a file and use file:, or use environment:',
@@ -248,6 +315,7 @@ function secretDefinition(
   const { external, name: oldName } = externalName(raw);
   const file = raw["file"] as string | undefined;
   const environment = raw["environment"] as string | undefined;
+  const content = kind === "config" ? (raw["content"] as string | undefined) : undefined;
   const name = raw["name"] as string | undefined;
   if (oldName !== undefined) {
     if (name !== undefined && name !== oldName) {
@@ -263,65 +331,76 @@ function secretDefinition(
         `external.name is deprecated; write name: ${oldName} and external: true`,
       );
   }
-  let source: SecretSource | undefined;
+  const given = [
+    ...(file !== undefined ? ["file"] : []),
+    ...(environment !== undefined ? ["environment"] : []),
+    ...(content !== undefined ? ["content"] : []),
+  ];
+  let source: ConfigSource | undefined;
   if (external) {
-    const extra = ["file", "environment", "driver", "driver_opts", "template_driver"].filter(
-      (field) => field in raw,
-    );
-    for (const field of extra) {
+    const notWithExternal =
+      kind === "secret"
+        ? ["file", "environment", "driver", "driver_opts", "template_driver"]
+        : ["file", "environment", "content", "template_driver"];
+    for (const field of notWithExternal.filter((field) => field in raw)) {
       fail(
         [field],
-        `an external secret takes its value from the secret store; remove ${field} (only name and labels go with external)`,
+        `an external ${kind} takes its value from the secret store; remove ${field} (only name and labels go with external)`,
       );
       ok = false;
     }
     source = { kind: "external", name: name ?? oldName ?? key };
-  } else if (file !== undefined && environment !== undefined) {
-    fail([], `secret "${key}" has both file and environment; give exactly one source`);
+  } else if (given.length > 1) {
+    fail(
+      [],
+      kind === "secret"
+        ? `secret "${key}" has both file and environment; give exactly one source`
+        : `config "${key}" has ${given.join(" and ")}; give exactly one source`,
+    );
     ok = false;
   } else if (file !== undefined) {
     if (file === "") {
-      fail(["file"], `"" is not a path; give the file that holds the secret, e.g. ./${key}.txt`);
+      fail(
+        ["file"],
+        `"" is not a path; give the file that holds the ${kind}, e.g. ./${key}${kind === "secret" ? ".txt" : ""}`,
+      );
       ok = false;
     } else source = { kind: "file", path: file };
   } else if (environment !== undefined) {
     if (environment === "") {
       fail(
         ["environment"],
-        `"" is not a variable name; give the variable that holds the secret, e.g. ${key.toUpperCase().replace(/[^A-Z0-9_]/g, "_")}`,
+        `"" is not a variable name; give the variable that holds the ${kind}, e.g. ${key.toUpperCase().replace(/[^A-Z0-9_]/g, "_")}`,
       );
       ok = false;
     } else source = { kind: "environment", variable: environment };
+  } else if (content !== undefined) {
+    // An empty content is a 0-byte config, as an empty variable is: the text says what it holds.
+    source = { kind: "content", content };
   } else {
     fail(
       [],
-      `secret "${key}" has no source; give file: (a path), environment: (a variable name) or external: true`,
+      kind === "secret"
+        ? `secret "${key}" has no source; give file: (a path), environment: (a variable name) or external: true`
+        : `config "${key}" has no source; give file: (a path), environment: (a variable name), content: (inline text) or external: true`,
     );
     ok = false;
   }
   if (!ok || !source) {
-    diagnostics.broken.add(`secrets:${key}`);
+    diagnostics.broken.add(`${kind}s:${key}`);
     return undefined;
   }
-  const extensions = extensionsOf(raw) ?? {};
-  const definition: SecretDefinition = {
-    key,
-    name: name ?? oldName ?? (external ? key : `${context.projectName}_${key}`),
+  return {
     source,
-    labels: stringRecord(raw["labels"]),
-    driverOpts: stringRecord(raw["driver_opts"]),
-    extensions,
-    ...(raw["driver"] !== undefined ? { driver: raw["driver"] as string } : {}),
-    ...(raw["template_driver"] !== undefined ? { templateDriver: raw["template_driver"] as string } : {}),
+    name: name ?? oldName ?? (external ? key : `${context.projectName}_${key}`),
   };
-  sources.inherit(definition, raw);
-  return definition;
 }
 
 interface Definitions {
   networks: Record<string, Network>;
   volumes: Record<string, Volume>;
   secrets: Record<string, SecretDefinition>;
+  configs: Record<string, ConfigDefinition>;
   services: Record<string, Service>;
   disabledServices: Record<string, Service>;
 }
@@ -436,31 +515,35 @@ function checkService(name: string, service: Service & object, defs: Definitions
     mountTargets.set(normalizeTarget(mount.target), what);
   }
   for (const tmpfs of service.tmpfs) mountTargets.set(normalizeTarget(tmpfs.split(":")[0]!), "tmpfs");
-  const seenTargets = new Map<string, number>();
-  service.secrets.forEach((grant, index) => {
+  // Secrets and configs share the container's file tree: one target, one grant (CLARIFICATIONS.md 14).
+  const seenTargets = new Map<string, { grant: object; index: number; kind: string }>();
+  const checkGrant = (kind: "secret" | "config", grant: ServiceSecret, index: number) => {
     const at = (suffix: PathSegment[], message: string) => fail(grant, suffix, message);
-    if (!known("secrets", grant.source, defs.secrets)) {
+    const defined = kind === "secret" ? defs.secrets : defs.configs;
+    if (!known(`${kind}s`, grant.source, defined)) {
       at(
         ["source"],
-        `secret "${grant.source}" is not defined under top-level secrets${suggest(grant.source, Object.keys(defs.secrets))}`,
+        `${kind} "${grant.source}" is not defined under top-level ${kind}s${suggest(grant.source, Object.keys(defined))}`,
       );
     }
     const previous = seenTargets.get(grant.target);
     if (previous !== undefined) {
-      const other = context.sources.pathOf(service.secrets[previous]!, [], []);
+      const other = context.sources.pathOf(previous.grant, [], []);
       at(
         ["target"],
-        `"${grant.target}" is also the target of ${other.length ? formatPath(other) : `secrets[${previous}]`}; give each secret its own target`,
+        `"${grant.target}" is also the target of ${other.length ? formatPath(other) : `${previous.kind}s[${previous.index}]`}; give each ${kind} its own target`,
       );
-    } else seenTargets.set(grant.target, index);
+    } else seenTargets.set(grant.target, { grant, index, kind });
     const clash = mountTargets.get(grant.target);
     if (clash)
       at(
         ["target"],
         `"${grant.target}" is also the target of a ${clash} mount of this service; choose another target`,
       );
-  });
-  const delivered = service.secrets.some((grant) => isUnderSecretsDir(grant.target));
+  };
+  service.secrets.forEach((grant, index) => checkGrant("secret", grant, index));
+  service.configs.forEach((grant, index) => checkGrant("config", grant, index));
+  const delivered = [...service.secrets, ...service.configs].some((grant) => isUnderSecretsDir(grant.target));
   const atSecretsDir = mountTargets.get(SECRETS_DIR);
   if (delivered && atSecretsDir) {
     here(

@@ -20,6 +20,7 @@ const KINDS = [
   ["networks", "network"],
   ["volumes", "volume"],
   ["secrets", "secret"],
+  ["configs", "config"],
 ] as const;
 
 /**

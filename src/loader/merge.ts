@@ -20,12 +20,20 @@ export interface MergedProject {
   networks: Record<string, Record<string, unknown> | null>;
   volumes: Record<string, Record<string, unknown> | null>;
   secrets: Record<string, Record<string, unknown>>;
+  configs: Record<string, Record<string, unknown>>;
   extensions: Record<string, unknown>;
 }
 
 /** Merges canonical files in order; later files win. */
 export function mergeFiles(files: CanonicalFile[], sources: SourceMap): MergedProject {
-  const merged: MergedProject = { services: {}, networks: {}, volumes: {}, secrets: {}, extensions: {} };
+  const merged: MergedProject = {
+    services: {},
+    networks: {},
+    volumes: {},
+    secrets: {},
+    configs: {},
+    extensions: {},
+  };
   for (const file of files) {
     if (file.name !== undefined) merged.name = file.name;
     for (const [name, service] of Object.entries(file.services)) {
@@ -35,6 +43,7 @@ export function mergeFiles(files: CanonicalFile[], sources: SourceMap): MergedPr
     mergeDefinitions(merged.networks, file.networks, sources);
     mergeDefinitions(merged.volumes, file.volumes, sources);
     mergeDefinitions(merged.secrets, file.secrets, sources);
+    mergeDefinitions(merged.configs, file.configs, sources);
     Object.assign(merged.extensions, file.extensions);
   }
   return merged;
@@ -150,6 +159,16 @@ export function mergeService(
     );
   }
   mergeEngineSettings(merged, base, override);
+  // Configs merge as secrets do: by resolved target, field by field (CLARIFICATIONS.md 2).
+  if (base.configs && override.configs) {
+    merged.configs = mergeBy(
+      base.configs,
+      override.configs,
+      (grant: PartialGrant) => grant.target,
+      sources,
+      true,
+    );
+  }
   if (base.healthcheck && override.healthcheck)
     merged.healthcheck = { ...base.healthcheck, ...override.healthcheck };
   if (base.logging && override.logging) merged.logging = mergeLogging(base.logging, override.logging);

@@ -235,22 +235,25 @@ const volumeLong = attributes("a volume", {
   image: z.optional(attributes("volumes[].image", { subpath: z.optional(text) })),
 });
 
-/** A secret grant, `- name` or `{source, target, uid, gid, mode}`; `mode` is checked later. */
-const secretGrant = z.union(
-  [
-    text,
-    attributes("a secret grant", {
-      source: text,
-      target: z.optional(text),
-      uid: z.optional(z.union([z.string(), z.number()], { error: 'must be a uid such as "1000"' })),
-      gid: z.optional(z.union([z.string(), z.number()], { error: 'must be a gid such as "1000"' })),
-      mode: z.optional(
-        z.union([z.string(), z.number()], { error: 'must be an octal file mode such as 0400 or "0440"' }),
-      ),
-    }),
-  ],
-  { error: "must be a secret name or a mapping with source (and target, uid, gid, mode)" },
-);
+/** A secret (or config) grant, `- name` or `{source, target, uid, gid, mode}`; `mode` is checked later. */
+const grantOf = (kind: "secret" | "config") =>
+  z.union(
+    [
+      text,
+      attributes(`a ${kind} grant`, {
+        source: text,
+        target: z.optional(text),
+        uid: z.optional(z.union([z.string(), z.number()], { error: 'must be a uid such as "1000"' })),
+        gid: z.optional(z.union([z.string(), z.number()], { error: 'must be a gid such as "1000"' })),
+        mode: z.optional(
+          z.union([z.string(), z.number()], { error: 'must be an octal file mode such as 0400 or "0440"' }),
+        ),
+      }),
+    ],
+    { error: `must be a ${kind} name or a mapping with source (and target, uid, gid, mode)` },
+  );
+const secretGrant = grantOf("secret");
+const configGrant = grantOf("config");
 
 const healthcheck = attributes("healthcheck", {
   test: z.optional(stringOrList),
@@ -541,6 +544,7 @@ export const serviceSchema = attributes(
     use_api_socket: z.optional(boolean),
     profiles: z.optional(stringList),
     secrets: z.optional(z.array(secretGrant, { error: "must be a list of secrets" })),
+    configs: z.optional(z.array(configGrant, { error: "must be a list of configs" })),
   },
   untypedKeys("service"),
 );
@@ -608,6 +612,17 @@ const secretSchema = attributes("a secret", {
   content: z.optional(z.unknown()),
 });
 
+/** Top-level `configs.<key>`: a secret's sources plus inline `content`; rules between fields in finalize.ts. */
+const configSchema = attributes("a config", {
+  file: z.optional(text),
+  environment: z.optional(text),
+  content: z.optional(text),
+  external: z.optional(external),
+  name: z.optional(text),
+  labels: z.optional(listOrDict),
+  template_driver: z.optional(text),
+});
+
 const mappingOf = <T>(what: string, item: z.Schema<T>) =>
   z.record(z.string(), item, { error: `must be a mapping of ${what} by name` });
 
@@ -627,6 +642,13 @@ export const composeFileSchema = attributes(
         }),
       ),
     ),
+    configs: z.optional(
+      z.nullable(
+        z.record(z.string(), configSchema, {
+          error: "must be a mapping of config names to definitions",
+        }),
+      ),
+    ),
   },
   untypedKeys("top"),
 );
@@ -635,5 +657,6 @@ export type ComposeFile = z.infer<typeof composeFileSchema>;
 export type RawService = z.infer<typeof serviceSchema>;
 export type RawSecretGrant = z.infer<typeof secretGrant>;
 export type RawSecret = z.infer<typeof secretSchema>;
+export type RawConfig = z.infer<typeof configSchema>;
 export type RawExtends = z.infer<typeof extendsSchema>;
 export type RawIncludeEntry = z.infer<typeof includeEntry>;

@@ -1,10 +1,12 @@
 // A project's secret material on its tmpfs: one directory per service holding exactly the secrets
 // that service lists (mounted read-only at /run/secrets), single files for absolute targets, and the
 // keyed digests of what was delivered, so the next `up` can tell what changed without ever keeping
-// a plain hash of a secret anywhere.
+// a plain hash of a secret anywhere. Configs travel the same way, beside the secrets; a list says
+// which files are configs, so that log masking leaves them alone (they are not secret).
 //
 //   <dir>/.key              32 random bytes, the HMAC key for the digests (0600)
 //   <dir>/.digests.json     { "<service>": { "<target>": "<hmac>" } } of what is in place (0600)
+//   <dir>/.configs.json     { "<service>": ["services/<name>/app.conf", ...] }: the configs (0600)
 //   <dir>/.staging/         new files are written here, then renamed into place (0700)
 //   <dir>/services/<name>/  /run/secrets of service <name> (0755, root)
 //   <dir>/files/<name>/     absolute targets of service <name>, one file each
@@ -13,11 +15,41 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, posix } from "node:path";
+import { dirname, join, posix, relative } from "node:path";
 import { EngineError } from "../errors.js";
 import { isUnderSecretsDir } from "../loader/finalize.js";
 import { SECRETS_DIR, type Service, type ServiceSecret } from "../model/project.js";
 import type { SecretValue } from "../secrets/secret-value.js";
+
+/** One file a service receives: a secret or config grant, with the bytes resolved for it. */
+export interface MaterialFile extends ServiceSecret {
+  kind: "secret" | "config";
+  value: SecretValue;
+}
+
+/** Resolved bytes by key: the service's secrets, and its configs. */
+type Values = Map<string, SecretValue>;
+
+/** The files a service receives: each secret grant, then each config grant, with its bytes. */
+export function materialFiles(
+  service: Service,
+  secrets: Values,
+  configs: Values = new Map(),
+): MaterialFile[] {
+  const files: MaterialFile[] = [];
+  for (const [kind, grants, values] of [
+    ["secret", service.secrets, secrets],
+    ["config", service.configs, configs],
+  ] as const) {
+    for (const grant of grants) {
+      const value = values.get(grant.source);
+      if (!value)
+        throw new EngineError(`${kind} "${grant.source}" of service ${service.name} was not resolved`);
+      files.push({ ...grant, kind, value });
+    }
+  }
+  return files;
+}
 
 /** A read-only bind mount the container needs for its secrets. */
 export interface SecretMount {
@@ -41,6 +73,7 @@ type Digests = Record<string, Record<string, string>>;
 
 const KEY_FILE = ".key";
 const DIGESTS_FILE = ".digests.json";
+const CONFIGS_FILE = ".configs.json";
 const STAGING_DIR = ".staging";
 
 export class ProjectMaterial {
@@ -49,6 +82,8 @@ export class ProjectMaterial {
     /** Absent when nothing was ever delivered here: then everything counts as changed. */
     private readonly key: Buffer | undefined,
     private readonly delivered: Digests,
+    /** Paths (relative to `dir`) of the files in place that are configs, per service. */
+    private readonly configs: Record<string, string[]>,
   ) {}
 
   /** Digests of absolute targets written but not yet seen by a container (see deliver). */
@@ -57,7 +92,12 @@ export class ProjectMaterial {
   /** A read-only view of the material in `dir`, which may not exist: writes nothing. */
   static async peek(dir: string): Promise<ProjectMaterial> {
     const key = await readFile(join(dir, KEY_FILE)).catch(() => undefined);
-    return new ProjectMaterial(dir, key?.length === 32 ? key : undefined, await readDigests(dir));
+    return new ProjectMaterial(
+      dir,
+      key?.length === 32 ? key : undefined,
+      await readDigests(dir),
+      await readConfigList(dir),
+    );
   }
 
   /** Opens the material in `dir` (a tmpfs), creating the key on first use. */
@@ -80,25 +120,26 @@ export class ProjectMaterial {
         mode: 0o600,
       });
     }
-    return new ProjectMaterial(dir, key, await readDigests(dir));
+    return new ProjectMaterial(dir, key, await readDigests(dir), await readConfigList(dir));
   }
 
   /** The service's mounts and what differs from the material in place. Reads nothing from disk. */
-  compare(service: Service, values: Map<string, SecretValue>): ServiceMaterial {
-    const before = this.delivered[service.name];
+  compare(service: Service, secrets: Values, configs?: Values): ServiceMaterial {
+    return this.compareFiles(service.name, materialFiles(service, secrets, configs));
+  }
+
+  private compareFiles(service: string, files: MaterialFile[]): ServiceMaterial {
+    const before = this.delivered[service];
     const changedLive: string[] = [];
     const changedAbsolute: string[] = [];
-    for (const grant of service.secrets) {
-      const value = values.get(grant.source);
-      if (!value)
-        throw new EngineError(`secret "${grant.source}" of service ${service.name} was not resolved`);
-      const digest = this.digest(grant, value);
-      if (digest !== "" && before?.[grant.target] === digest) continue;
-      (isUnderSecretsDir(grant.target) ? changedLive : changedAbsolute).push(grant.target);
+    for (const file of files) {
+      const digest = this.digest(file, file.value);
+      if (digest !== "" && before?.[file.target] === digest) continue;
+      (isUnderSecretsDir(file.target) ? changedLive : changedAbsolute).push(file.target);
     }
     return {
-      service: service.name,
-      mounts: this.mounts(service),
+      service,
+      mounts: this.mountsFor(service, files),
       changedLive,
       changedAbsolute,
       firstDelivery: !before,
@@ -107,13 +148,17 @@ export class ProjectMaterial {
 
   /** Bind mounts for the service: its directory at /run/secrets, and one per absolute target. */
   mounts(service: Service): SecretMount[] {
+    return this.mountsFor(service.name, [...service.secrets, ...service.configs]);
+  }
+
+  private mountsFor(service: string, files: ServiceSecret[]): SecretMount[] {
     const mounts: SecretMount[] = [];
-    if (service.secrets.some((grant) => isUnderSecretsDir(grant.target))) {
-      mounts.push({ source: this.serviceDir(service.name), target: SECRETS_DIR });
+    if (files.some((file) => isUnderSecretsDir(file.target))) {
+      mounts.push({ source: this.serviceDir(service), target: SECRETS_DIR });
     }
-    for (const grant of service.secrets) {
-      if (!isUnderSecretsDir(grant.target))
-        mounts.push({ source: this.absoluteFile(service.name, grant.target), target: grant.target });
+    for (const file of files) {
+      if (!isUnderSecretsDir(file.target))
+        mounts.push({ source: this.absoluteFile(service, file.target), target: file.target });
     }
     return mounts;
   }
@@ -128,31 +173,43 @@ export class ProjectMaterial {
    * containers were made again. Until then (`--no-recreate`, a crash) the next `up` still sees the
    * change.
    */
-  async deliver(service: Service, values: Map<string, SecretValue>): Promise<void> {
-    const before = this.delivered[service.name] ?? {};
+  async deliver(service: Service, secrets: Values, configs?: Values): Promise<void> {
+    await this.deliverFiles(service.name, materialFiles(service, secrets, configs));
+  }
+
+  private async deliverFiles(service: string, files: MaterialFile[]): Promise<void> {
+    const before = this.delivered[service] ?? {};
     const after: Record<string, string> = {};
-    const serviceDir = this.serviceDir(service.name);
+    const serviceDir = this.serviceDir(service);
     await ensureDir(this.dir, serviceDir);
-    await ensureDir(this.dir, join(this.dir, "files", service.name));
+    await ensureDir(this.dir, join(this.dir, "files", service));
+    // A file listed as a config is not masked in logs. A path that stops being a config leaves the
+    // list before its new bytes arrive, and one that becomes a config joins it only after: a
+    // masker reading in between masks too much, never too little.
+    const configs = files
+      .filter((file) => file.kind === "config")
+      .map((file) => relative(this.dir, this.pathFor(service, file.target)));
+    const kept = (this.configs[service] ?? []).filter((path) => configs.includes(path));
+    await this.saveConfigList(service, kept);
     const wanted = new Set<string>();
-    for (const grant of service.secrets) {
-      const value = values.get(grant.source)!;
-      const digest = this.digest(grant, value);
-      const path = this.pathFor(service.name, grant.target);
+    for (const file of files) {
+      const digest = this.digest(file, file.value);
+      const path = this.pathFor(service, file.target);
       wanted.add(path);
-      const absolute = !isUnderSecretsDir(grant.target);
-      if (absolute && before[grant.target] !== digest) {
-        (this.pending[service.name] ??= {})[grant.target] = digest;
-        if (before[grant.target] !== undefined) after[grant.target] = before[grant.target]!;
-      } else after[grant.target] = digest;
-      if (before[grant.target] === digest && (await exists(path))) continue;
+      const absolute = !isUnderSecretsDir(file.target);
+      if (absolute && before[file.target] !== digest) {
+        (this.pending[service] ??= {})[file.target] = digest;
+        if (before[file.target] !== undefined) after[file.target] = before[file.target]!;
+      } else after[file.target] = digest;
+      if (before[file.target] === digest && (await exists(path))) continue;
       await ensureDir(this.dir, dirname(path));
-      await writeAtomically(this.dir, path, value.bytes(), grant);
+      await writeAtomically(this.dir, path, file.value.bytes(), file);
     }
     await removeExcept(serviceDir, wanted);
-    await removeExcept(join(this.dir, "files", service.name), wanted);
-    this.delivered[service.name] = after;
+    await removeExcept(join(this.dir, "files", service), wanted);
+    this.delivered[service] = after;
     await this.saveDigests();
+    await this.saveConfigList(service, configs);
   }
 
   /** Whether anything was delivered for `service` (false after a reboot emptied the tmpfs). */
@@ -182,6 +239,7 @@ export class ProjectMaterial {
     }
     for (const name of Object.keys(this.delivered)) if (!keep.has(name)) delete this.delivered[name];
     await this.saveDigests();
+    for (const name of Object.keys(this.configs)) if (!keep.has(name)) await this.saveConfigList(name, []);
   }
 
   private digest(grant: ServiceSecret, value: SecretValue): string {
@@ -207,6 +265,21 @@ export class ProjectMaterial {
       : this.absoluteFile(service, target);
   }
 
+  /** Records the service's config files; writes only when the list changes. */
+  private async saveConfigList(service: string, paths: string[]): Promise<void> {
+    const before = this.configs[service] ?? [];
+    if (before.length === paths.length && before.every((path, index) => path === paths[index])) return;
+    if (paths.length > 0) this.configs[service] = paths;
+    else delete this.configs[service];
+    const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: 0o600 };
+    await writeAtomically(
+      this.dir,
+      join(this.dir, CONFIGS_FILE),
+      Buffer.from(JSON.stringify(this.configs)),
+      owner,
+    );
+  }
+
   private async saveDigests(): Promise<void> {
     const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: 0o600 };
     await writeAtomically(
@@ -219,15 +292,17 @@ export class ProjectMaterial {
 }
 
 /**
- * The bytes in place for every service, read synchronously (small files on a tmpfs): a masker
- * reads them between two lines of output, before it prints them, when values were put in place.
+ * The secret bytes in place for every service, read synchronously (small files on a tmpfs): a
+ * masker reads them between two lines of output, before it prints them, when values were put in
+ * place. Configs are left out: they are not secret, and a log may show them.
  */
 export function deliveredValuesSync(dir: string): Buffer[] {
   const out: Buffer[] = [];
+  const configs = new Set(Object.values(readConfigListSync(dir)).flat());
   const walk = (path: string): void => {
     for (const entry of readEntries(path)) {
       if (entry.isDirectory()) walk(join(path, entry.name));
-      else if (entry.isFile()) {
+      else if (entry.isFile() && !configs.has(relative(dir, join(path, entry.name)))) {
         // A second `up` may remove a file between the listing and the read: it has no value now.
         try {
           out.push(readFileSync(join(path, entry.name)));
@@ -274,6 +349,22 @@ function readEntries(path: string): Dirent[] {
     return readdirSync(path, { withFileTypes: true });
   } catch {
     return [];
+  }
+}
+
+async function readConfigList(dir: string): Promise<Record<string, string[]>> {
+  try {
+    return JSON.parse(await readFile(join(dir, CONFIGS_FILE), "utf8")) as Record<string, string[]>;
+  } catch {
+    return {};
+  }
+}
+
+function readConfigListSync(dir: string): Record<string, string[]> {
+  try {
+    return JSON.parse(readFileSync(join(dir, CONFIGS_FILE), "utf8")) as Record<string, string[]>;
+  } catch {
+    return {};
   }
 }
 

@@ -5,7 +5,9 @@
 //
 // Secrets: the hash covers the service's secret *references* (source, target, uid, gid, mode), which
 // are part of the Service; never their bytes (CLARIFICATIONS.md 10: content changes are detected by
-// digests kept on the tmpfs). Nothing here can see a secret value: the Project holds none.
+// digests kept on the tmpfs). Nothing here can see a secret value: the Project holds none. Config
+// grants are hashed the same way, and only when a service has some: a container made before configs
+// ran keeps its hash.
 import { createHash } from "node:crypto";
 import type { Project, Service } from "./project.js";
 
@@ -20,6 +22,7 @@ export function configHash(project: Pick<Project, "networks" | "volumes">, servi
     replicas: _replicas,
     dependsOn: _deps,
     profiles: _profiles,
+    configs,
     ...rest
   } = service;
   // Engine names of the networks and volumes the service uses: renaming one (`name:`) must
@@ -32,7 +35,12 @@ export function configHash(project: Pick<Project, "networks" | "volumes">, servi
       volumes[mount.source] = project.volumes[mount.source]?.name;
     }
   }
-  const input = { scheme: HASH_SCHEME, service: rest, networks, volumes };
+  const input = {
+    scheme: HASH_SCHEME,
+    service: configs.length > 0 ? { ...rest, configs } : rest,
+    networks,
+    volumes,
+  };
   return createHash("sha256").update(canonicalJson(input)).digest("hex");
 }
 

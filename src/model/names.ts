@@ -98,7 +98,8 @@ export function dependsOnLabel(dependsOn: Record<string, Dependency>): string {
 }
 
 export interface ContainerLabelInput {
-  project: Pick<Project, "name" | "workingDir" | "composeFiles" | "secrets">;
+  project: Pick<Project, "name" | "workingDir" | "composeFiles" | "secrets"> &
+    Partial<Pick<Project, "configs">>;
   service: Service;
   number: number;
   configHash: string;
@@ -128,9 +129,11 @@ export function containerLabels(input: ContainerLabelInput): Record<string, stri
   if (input.imageId !== undefined) labels[LABEL.image] = input.imageId;
   // Store names (never values) of the external secrets the container holds: `composec secret rm`
   // refuses to remove one that a running container uses.
-  const external = service.secrets
-    .map((grant) => project.secrets[grant.source]?.source)
-    .flatMap((source) => (source?.kind === "external" ? [source.name] : []));
+  // External configs come from the same store, so they count too.
+  const external = [
+    ...service.secrets.map((grant) => project.secrets[grant.source]?.source),
+    ...service.configs.map((grant) => project.configs?.[grant.source]?.source),
+  ].flatMap((source) => (source?.kind === "external" ? [source.name] : []));
   if (external.length > 0) labels[LABEL.externalSecrets] = [...new Set(external)].sort().join(",");
   return labels;
 }
@@ -167,3 +170,34 @@ export const resourceTitle = {
   network: (name: string) => `Network ${name}`,
   volume: (name: string) => `Volume ${name}`,
 } as const;
+
+// Swarm stacks (`composec deploy`), named exactly as `docker stack deploy` names them, so
+// `docker stack ps <stack>` sees our stacks and we see theirs:
+//   service   <stack>_<service>
+//   network   <stack>_<key>                 (Network.name, as for `up`)
+//   secret    <stack>_<key>_<digest>        (digest: keyed HMAC of the value, see swarm/digest.ts)
+//   config    <stack>_<key>_<digest>
+// Every one of them carries com.docker.stack.namespace=<stack>.
+export const STACK_LABEL = {
+  namespace: "com.docker.stack.namespace",
+  image: "com.docker.stack.image",
+  /** Which compose key a versioned secret or config holds (never its value). */
+  key: "io.composec.key",
+  /** Hash of the service spec composec sent (names and digests only): unchanged means no update. */
+  specHash: "io.composec.spec-hash",
+} as const;
+
+/** `<stack>_<service>`: a stack's service name on the Swarm. */
+export function stackServiceName(stack: string, service: string): string {
+  return `${stack}_${service}`;
+}
+
+/** `<stack>_<key>_<digest>`: a versioned secret or config; a new value makes a new name. */
+export function stackVersionedName(stack: string, key: string, digest: string): string {
+  return `${stack}_${key}_${digest}`;
+}
+
+/** The `label=` filter value that finds every object of a stack. */
+export function stackFilter(stack: string): string {
+  return `${STACK_LABEL.namespace}=${stack}`;
+}

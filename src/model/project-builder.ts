@@ -30,6 +30,7 @@ export function makeService(name: string, overrides: Partial<Service> = {}): Ser
     replicas: 1,
     profiles: [],
     secrets: [],
+    configs: [],
     extensions: {},
     ...overrides,
   };
@@ -81,6 +82,7 @@ export function makeProject(
     networks: { ...networks, ...overrides.networks },
     volumes: { ...volumes, ...overrides.volumes },
     secrets: {},
+    configs: {},
     disabledServices: {},
     extensions: {},
     ...withoutCollections(overrides),

@@ -13,6 +13,8 @@ export interface Project {
   networks: Record<string, Network>;
   volumes: Record<string, Volume>;
   secrets: Record<string, SecretDefinition>;
+  /** Top-level `configs`: delivered like secrets (tmpfs, read-only binds), but not secret. */
+  configs: Record<string, ConfigDefinition>;
   /** Services left out by `profiles`; kept so `depends_on` on them can be explained. */
   disabledServices: Record<string, Service>;
   /** Top-level `x-*` extensions, kept as written. */
@@ -74,6 +76,8 @@ export interface Service extends EngineSettings {
   replicas: number;
   profiles: string[];
   secrets: ServiceSecret[];
+  /** Config grants, targets absolute (default `/<config key>`), every default filled in. */
+  configs: ServiceConfig[];
   extensions: Record<string, unknown>;
 }
 
@@ -359,5 +363,25 @@ export interface BuildSecret {
   target: string;
 }
 
+/** Where a config's bytes come from: a secret's sources, or text inline in the compose file. */
+export type ConfigSource = SecretSource | { kind: "content"; content: string };
+
+export interface ConfigDefinition {
+  key: string;
+  /** Store name: `name:` as given, else `<project>_<key>`, or the key for external configs. */
+  name: string;
+  source: ConfigSource;
+  labels: Record<string, string>;
+  /** A Swarm field: kept so it can be refused where it cannot be honoured, as for secrets. */
+  templateDriver?: string;
+  extensions: Record<string, unknown>;
+}
+
+/** A service's grant of a config: the same fields and rules as a secret grant. */
+export type ServiceConfig = ServiceSecret;
+
 export const SECRETS_DIR = "/run/secrets";
 export const DEFAULT_SECRET_MODE = 0o444;
+/** Relative config targets resolve against the container's root (`/<config key>` by default). */
+export const CONFIGS_DIR = "/";
+export const DEFAULT_CONFIG_MODE = 0o444;

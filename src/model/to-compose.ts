@@ -12,6 +12,7 @@ import type {
   Project,
   Service,
   ServiceNetwork,
+  ServiceSecret,
   UpdateConfig,
   VolumeMount,
 } from "./project.js";
@@ -59,9 +60,23 @@ export function toComposeDocument(project: Project): Document {
       ...secret.extensions,
     }),
   );
+  const configs = mapValues(project.configs, (config) =>
+    compact({
+      name: config.name,
+      file: config.source.kind === "file" ? config.source.path : undefined,
+      environment: config.source.kind === "environment" ? config.source.variable : undefined,
+      // `$` doubled, as Compose prints it: the text reads back through interpolation unchanged.
+      content: config.source.kind === "content" ? config.source.content.replaceAll("$", "$$$$") : undefined,
+      external: config.source.kind === "external" || undefined,
+      labels: nonEmpty(config.labels),
+      template_driver: config.templateDriver,
+      ...config.extensions,
+    }),
+  );
   if (Object.keys(networks).length > 0) document["networks"] = networks;
   if (Object.keys(volumes).length > 0) document["volumes"] = volumes;
   if (Object.keys(secrets).length > 0) document["secrets"] = secrets;
+  if (Object.keys(configs).length > 0) document["configs"] = configs;
   Object.assign(document, project.extensions);
   return document;
 }
@@ -138,17 +153,21 @@ function service(service: Service): Document {
     scale: service.replicas !== 1 ? service.replicas : undefined,
     profiles: nonEmptyList(service.profiles),
     ...engineSettings(service),
-    secrets: service.secrets.length
-      ? service.secrets.map((grant) => ({
-          source: grant.source,
-          target: grant.target,
-          uid: String(grant.uid),
-          gid: String(grant.gid),
-          mode: octal(grant.mode),
-        }))
-      : undefined,
+    secrets: service.secrets.length ? service.secrets.map(grantDocument) : undefined,
+    configs: service.configs.length ? service.configs.map(grantDocument) : undefined,
     ...service.extensions,
   });
+}
+
+/** A secret or config grant in its long form, every default written out. */
+function grantDocument(grant: ServiceSecret): Document {
+  return {
+    source: grant.source,
+    target: grant.target,
+    uid: String(grant.uid),
+    gid: String(grant.gid),
+    mode: octal(grant.mode),
+  };
 }
 
 function build(build: Build): Document {

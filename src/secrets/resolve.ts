@@ -4,7 +4,7 @@ import { constants } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
 import { ProjectError, type Problem } from "../errors.js";
-import type { Project, SecretDefinition } from "../model/project.js";
+import type { ConfigSource, Project } from "../model/project.js";
 import { SecretValue } from "./secret-value.js";
 
 /** Where the bytes of an `external` secret come from (the encrypted store). */
@@ -42,24 +42,45 @@ export async function resolveSecrets(
   keys: Iterable<string>,
   options: ResolveOptions,
 ): Promise<Map<string, SecretValue>> {
+  return resolveAll("secret", project.secrets, keys, options);
+}
+
+/**
+ * Reads every config in `keys`, as resolveSecrets reads secrets. A config is not secret, but its
+ * bytes travel the same way (tmpfs only), so they are held the same way.
+ */
+export async function resolveConfigs(
+  project: Project,
+  keys: Iterable<string>,
+  options: ResolveOptions,
+): Promise<Map<string, SecretValue>> {
+  return resolveAll("config", project.configs, keys, options);
+}
+
+async function resolveAll(
+  kind: "secret" | "config",
+  definitions: Record<string, { source: ConfigSource }>,
+  keys: Iterable<string>,
+  options: ResolveOptions,
+): Promise<Map<string, SecretValue>> {
   const values = new Map<string, SecretValue>();
   const problems: Problem[] = [];
   let environ: Map<string, Buffer> | undefined;
   for (const key of keys) {
-    const definition = project.secrets[key];
+    const definition = definitions[key];
     if (!definition) {
-      problems.push({ path: `secrets.${key}`, message: `secret "${key}" is not defined` });
+      problems.push({ path: `${kind}s.${key}`, message: `${kind} "${key}" is not defined` });
       continue;
     }
     try {
-      const value = await readSource(definition, options, async () => {
+      const value = await readSource(definition.source, kind, options, async () => {
         environ ??= parseEnviron(await (options.environBytes ?? readProcEnviron)());
         return environ;
       });
       values.set(key, value);
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
-      problems.push({ path: `secrets.${key}.${error.field}`, message: error.message });
+      problems.push({ path: `${kind}s.${key}.${error.field}`, message: error.message });
     }
   }
   if (problems.length > 0) {
@@ -79,14 +100,16 @@ class SourceError extends Error {
 }
 
 async function readSource(
-  definition: SecretDefinition,
+  source: ConfigSource,
+  kind: "secret" | "config",
   options: ResolveOptions,
   environ: () => Promise<Map<string, Buffer>>,
 ): Promise<SecretValue> {
-  const { source } = definition;
   switch (source.kind) {
+    case "content":
+      return new SecretValue(Buffer.from(source.content, "utf8"));
     case "file":
-      return new SecretValue(await readSecretFile(source.path));
+      return new SecretValue(await readSecretFile(source.path, kind));
     case "environment": {
       const value = options.variables[source.variable];
       if (value === undefined) {
@@ -106,7 +129,7 @@ async function readSource(
       if (!options.external) {
         throw new SourceError(
           "external",
-          `"${source.name}" is an external secret, and the local secret store is not open; create it with \`composec secret create ${source.name} FILE\``,
+          `"${source.name}" is an external ${kind}, and the local secret store is not open; create it with \`composec secret create ${source.name} FILE\``,
         );
       }
       const value = await options.external.read(source.name);
@@ -120,7 +143,7 @@ async function readSource(
  * Reads a secret file. Opened non-blocking so that a FIFO swapped in after validation cannot hang
  * us, and checked again on the open descriptor, so what we read is what we checked.
  */
-export async function readSecretFile(path: string): Promise<Buffer> {
+export async function readSecretFile(path: string, kind: "secret" | "config" = "secret"): Promise<Buffer> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -133,7 +156,7 @@ export async function readSecretFile(path: string): Promise<Buffer> {
     if (stat.size > MAX_SECRET_BYTES) {
       throw new SourceError(
         "file",
-        `"${path}" holds ${stat.size} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a secret`,
+        `"${path}" holds ${stat.size} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a ${kind}`,
       );
     }
     const bytes = await handle.readFile();
