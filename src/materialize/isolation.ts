@@ -33,7 +33,8 @@ export function reachOf(source: string, root: string): Reach | undefined {
 /**
  * `path` with every symbolic link in it resolved, as far as it exists; the missing rest is kept as
  * written. A link to a directory not yet made (`/tmp/l -> /run/composec/p`) still resolves to where
- * it points, so a bind made before the material exists is judged by where it will lead.
+ * it points, so a bind made before the material exists is judged by where it will lead. `..` as
+ * written is cleaned first, as the loader and the engine clean a bind's source.
  */
 export function resolveHostPath(path: string): string {
   let pending = resolve(path).split("/").filter(Boolean);
