@@ -137,6 +137,8 @@ function timed(argv) {
   const ms = performance.now() - start;
   if (result.error?.code === "ETIMEDOUT")
     throw new Error(`${argv.join(" ")}: killed after ${TIMEOUT_MS / 1000} s`);
+  // A tool that could not be started at all (not installed) says so, not "failed (null)".
+  if (result.error) throw new Error(`${argv.join(" ")}: ${result.error.message}`);
   if (result.status !== 0) {
     throw new Error(`${argv.join(" ")} failed (${result.status}):\n${result.stderr}${result.stdout}`);
   }
