@@ -1,11 +1,12 @@
 // The canonical project written back in Compose's own vocabulary (snake_case, long forms), as
 // `composec config` prints it. Only names and references: a Project holds no secret value.
 import { formatDuration } from "../loader/units.js";
+import { escapeDollars } from "./escape-dollars.js";
 import type { Build, Healthcheck, Project, Service, VolumeMount } from "./project.js";
 
 type Document = Record<string, unknown>;
 
-/** The project as a compose document, every default written out. */
+/** The project as a compose document, every default written out, each `$` escaped as `$$`. */
 export function toComposeDocument(project: Project): Document {
   const services: Document = {};
   for (const name of Object.keys(project.services).sort()) services[name] = service(project.services[name]!);
@@ -48,7 +49,7 @@ export function toComposeDocument(project: Project): Document {
   if (Object.keys(volumes).length > 0) document["volumes"] = volumes;
   if (Object.keys(secrets).length > 0) document["secrets"] = secrets;
   Object.assign(document, project.extensions);
-  return document;
+  return escapeDollars(document);
 }
 
 function service(service: Service): Document {
