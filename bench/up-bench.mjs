@@ -4,12 +4,13 @@
 //   floor           the same network and containers made straight through the Engine API by
 //                   bench/up-floor.mjs (dockerode, one process): create the network, create and
 //                   start every container in parallel; stop and remove every container in
-//                   parallel, then the network. What any tool built on the Engine API pays.
-//   composec        node dist/cli/bin.js -p P up -d / down
+//                   parallel, then the network; for `down -t 0`, one forced DELETE per container
+//                   in parallel, then the network. What any tool built on the Engine API pays.
+//   composec        node dist/cli/bin.js -p P up -d / down / down -t 0
 //   docker-compose  Debian's docker-compose 1.29 (/usr/bin/docker-compose), same file
 //
 // Every measurement is a whole process, spawn to exit, output discarded. Each round runs every
-// contestant once (up, then down, each timed), on a project name of its own, with the order rotated
+// contestant once (up, down, up again, down -t 0, each timed), on project names of its own, with the order rotated
 // every round so drift on the machine hits all alike. Reports median, min and p90, and the ratio of
 // each median to the floor's. Then the peak memory (VmHWM, through /usr/bin/time -f %M) of
 // composec's `up -d` and `down` at the largest N.
@@ -71,6 +72,7 @@ function contestants(file, n) {
     floor: {
       up: (project) => [process.execPath, floorPath, "up", project, String(n), IMAGE],
       down: (project) => [process.execPath, floorPath, "down", project],
+      downNow: (project) => [process.execPath, floorPath, "down-forced", project],
     },
     composec: {
       up: (project) => [
@@ -96,10 +98,24 @@ function contestants(file, n) {
         "plain",
         "down",
       ],
+      downNow: (project) => [
+        process.execPath,
+        cliPath,
+        "-p",
+        project,
+        "-f",
+        file,
+        "--progress",
+        "plain",
+        "down",
+        "-t",
+        "0",
+      ],
     },
     "docker-compose": {
       up: (project) => [composeBin, "-p", project, "-f", file, "up", "-d"],
       down: (project) => [composeBin, "-p", project, "-f", file, "down"],
+      downNow: (project) => [composeBin, "-p", project, "-f", file, "down", "-t", "0"],
     },
   };
   return Object.fromEntries(selected.map((tool) => [tool, all[tool]]));
@@ -121,6 +137,8 @@ function timed(argv) {
   const ms = performance.now() - start;
   if (result.error?.code === "ETIMEDOUT")
     throw new Error(`${argv.join(" ")}: killed after ${TIMEOUT_MS / 1000} s`);
+  // A tool that could not be started at all (not installed) says so, not "failed (null)".
+  if (result.error) throw new Error(`${argv.join(" ")}: ${result.error.message}`);
   if (result.status !== 0) {
     throw new Error(`${argv.join(" ")} failed (${result.status}):\n${result.stderr}${result.stdout}`);
   }
@@ -165,28 +183,33 @@ async function main() {
       await writeFile(file, composeFile(n));
       const tools = contestants(file, n);
       const names = Object.keys(tools);
-      const samples = Object.fromEntries(names.map((tool) => [tool, { up: [], down: [], failures: [] }]));
+      const samples = Object.fromEntries(
+        names.map((tool) => [tool, { up: [], down: [], downNow: [], failures: [] }]),
+      );
       for (let round = 0; round < warmup + rounds; round++) {
         const order = names.map((_, i) => names[(i + round) % names.length]);
         for (const tool of order) {
-          const project = `bench-${process.pid}-${seq++}`;
-          cleanup(project);
-          try {
-            const up = timed(tools[tool].up(project));
-            const down = timed(tools[tool].down(project));
-            if (round >= warmup) {
-              samples[tool].up.push(up);
-              samples[tool].down.push(down);
-            }
-            process.stderr.write(
-              `n=${n} round ${round + 1 - warmup}${round < warmup ? " (warm-up)" : ""} ${tool}: up ${up.toFixed(0)} ms, down ${down.toFixed(0)} ms\n`,
-            );
-          } catch (error) {
-            // A failed or hung run is reported, not hidden, and does not stop the others.
-            samples[tool].failures.push(error.message.split("\n")[0]);
-            process.stderr.write(`n=${n} round ${round + 1 - warmup} ${tool}: FAILED ${error.message}\n`);
-          } finally {
+          // Two projects a round: one taken down gracefully, one with -t 0.
+          for (const how of ["down", "downNow"]) {
+            const project = `bench-${process.pid}-${seq++}`;
             cleanup(project);
+            try {
+              const up = timed(tools[tool].up(project));
+              const down = timed(tools[tool][how](project));
+              if (round >= warmup) {
+                samples[tool].up.push(up);
+                samples[tool][how].push(down);
+              }
+              process.stderr.write(
+                `n=${n} round ${round + 1 - warmup}${round < warmup ? " (warm-up)" : ""} ${tool}: up ${up.toFixed(0)} ms, ${how === "down" ? "down" : "down -t 0"} ${down.toFixed(0)} ms\n`,
+              );
+            } catch (error) {
+              // A failed or hung run is reported, not hidden, and does not stop the others.
+              samples[tool].failures.push(error.message.split("\n")[0]);
+              process.stderr.write(`n=${n} round ${round + 1 - warmup} ${tool}: FAILED ${error.message}\n`);
+            } finally {
+              cleanup(project);
+            }
           }
         }
       }
@@ -198,6 +221,7 @@ async function main() {
             {
               up: stats(samples[tool].up),
               down: stats(samples[tool].down),
+              downNow: stats(samples[tool].downNow),
               failures: samples[tool].failures,
             },
           ]),
@@ -251,7 +275,9 @@ function render(results, memory) {
     "every round. Services: `composec-test/busybox:1` running `sleep 3600` under `init: true`, one",
     "default network, no ports, no volumes, no secrets. The floor (bench/up-floor.mjs) makes the same",
     "network and containers with dockerode in one Node.js process: create and start all containers",
-    "in parallel; for `down`, stop and remove all in parallel, then the network.",
+    "in parallel; for `down`, stop and remove all in parallel, then the network; for `down -t 0`, one",
+    "forced DELETE per container, all in parallel, then the network. Each round makes two projects per",
+    "contestant (so `up -d` has two samples a round): one taken down with `down`, one with `down -t 0`.",
     "",
   ];
   for (const { n, stats: byTool } of results) {
@@ -261,16 +287,17 @@ function render(results, memory) {
       "| contestant | command | median | min | p90 | median / floor |",
       "| --- | --- | ---: | ---: | ---: | ---: |",
     );
-    for (const what of ["up", "down"]) {
+    const label = { up: "up -d", down: "down", downNow: "down -t 0" };
+    for (const what of ["up", "down", "downNow"]) {
       const floor = byTool.floor?.[what].median;
       for (const [tool, s] of Object.entries(byTool)) {
         if (s[what].n === 0) {
-          lines.push(`| ${tool} | ${what === "up" ? "up -d" : "down"} | failed | | | |`);
+          lines.push(`| ${tool} | ${label[what]} | failed | | | |`);
           continue;
         }
         const ratio = floor === undefined ? "" : `${(s[what].median / floor).toFixed(2)}x`;
         lines.push(
-          `| ${tool} | ${what === "up" ? "up -d" : "down"} | ${ms(s[what].median)} | ${ms(s[what].min)} | ${ms(s[what].p90)} | ${ratio} |`,
+          `| ${tool} | ${label[what]} | ${ms(s[what].median)} | ${ms(s[what].min)} | ${ms(s[what].p90)} | ${ratio} |`,
         );
       }
     }
@@ -279,7 +306,7 @@ function render(results, memory) {
       // The reasons without the per-run project names and paths, so equal failures read as one.
       const reasons = [...new Set(s.failures.map((failure) => failure.replace(/^.* -f \S+ /, "")))];
       lines.push(
-        `${tool}: ${s.failures.length} of ${rounds + warmup} runs failed and are left out of the figures (${reasons.join("; ")}).`,
+        `${tool}: ${s.failures.length} of ${2 * (rounds + warmup)} runs failed and are left out of the figures (${reasons.join("; ")}).`,
         "",
       );
     }

@@ -1,13 +1,15 @@
 // The floor for bench/up-bench.mjs: what `up -d` and `down` cost when done straight through the
 // Engine API with nothing else — the same network and containers composec makes, created and
 // started all in parallel; for down, every container stopped and removed in parallel, then the
-// network. Labels as Compose sets them, so the bench can clean up any run by project.
+// network; for down -t 0, one forced remove per container in parallel, then the network. Labels as
+// Compose sets them, so the bench can clean up any run by project.
 //
 //   node bench/up-floor.mjs up PROJECT N IMAGE
 //   node bench/up-floor.mjs down PROJECT
+//   node bench/up-floor.mjs down-forced PROJECT
 import process from "node:process";
 import Docker from "dockerode";
-import { floorDown, PROJECT_LABEL } from "./floor-down.mjs";
+import { floorDown, floorForcedDown, PROJECT_LABEL } from "./floor-down.mjs";
 
 const docker = new Docker({ socketPath: "/var/run/docker.sock" });
 const [command, project, count, image] = process.argv.slice(2);
@@ -34,7 +36,9 @@ if (command === "up") {
   );
 } else if (command === "down") {
   await floorDown(docker, project);
+} else if (command === "down-forced") {
+  await floorForcedDown(docker, project);
 } else {
-  console.error("usage: up-floor.mjs up PROJECT N IMAGE | down PROJECT");
+  console.error("usage: up-floor.mjs up PROJECT N IMAGE | down PROJECT | down-forced PROJECT");
   process.exit(2);
 }

@@ -36,7 +36,12 @@ export async function down(
 ): Promise<DownResult> {
   const project = typeof target === "string" ? undefined : target;
   const name = typeof target === "string" ? target : target.name;
-  const state = await observe(engine, name, project === undefined ? {} : { project, services: [] });
+  // Without -v no volume is removed: the engine need not be asked for them.
+  const volumes = options.volumes ?? false;
+  const state = await observe(engine, name, {
+    ...(project === undefined ? {} : { project, services: [] }),
+    volumes,
+  });
   const plan = planDown(state, {
     ...(project === undefined ? {} : { project }),
     ...(options.removeOrphans === undefined ? {} : { removeOrphans: options.removeOrphans }),

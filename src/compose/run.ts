@@ -3,7 +3,7 @@
 // service's dependencies are up; attached to the caller's streams unless detached; its exit code
 // returned. Nothing of the service's own containers is touched.
 import type { Readable, Writable } from "node:stream";
-import { EngineError } from "../errors.js";
+import { EngineError, ProjectError, type Problem } from "../errors.js";
 import type { Engine } from "../engine/client.js";
 import { checkApiVersion, usesVersionedFields } from "../engine/api-version.js";
 import { containerSpec } from "../engine/container-spec.js";
@@ -13,7 +13,14 @@ import type { ProgressListener } from "../engine/progress.js";
 import { waitCompleted, waitHealthy } from "../engine/wait.js";
 import { configHash } from "../model/config-hash.js";
 import { LABEL, oneoffContainerName, imageName } from "../model/names.js";
-import type { Project, Service } from "../model/project.js";
+import type { Project, Service, VolumeMount } from "../model/project.js";
+import { hostPaths, hostSource } from "../loader/check-host-mounts.js";
+import {
+  bindReachesMaterial,
+  describeMaterialReach,
+  ISOLATION_DOES_NOT_HOLD,
+  resolveHostPath,
+} from "../materialize/isolation.js";
 import { selectServices } from "../plan/graph.js";
 import { keepNodes } from "../plan/subset.js";
 import { planUp } from "../plan/up-plan.js";
@@ -63,6 +70,8 @@ export interface RunOptions {
   external?: ExternalSecretSource;
   /** `--pull`: pull the service's image by this policy instead of its pull_policy. */
   pull?: PullFlag;
+  /** `-v`: mounts added to the service's, replacing any at the same target. */
+  volumes?: VolumeMount[];
 }
 
 export interface RunResult {
@@ -78,6 +87,7 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
   // As `up`: a field the engine's API is too old for is refused before anything is made.
   if (usesVersionedFields(project, [service.name]))
     checkApiVersion(project, [service.name], (await engine.version()).apiVersion);
+  checkExtraVolumes(project, service.name, options);
   // The one-off's own image first: a failed pull must leave nothing made, dependencies included.
   await ensureImages(project, engine, [service.name], {
     ...(options.pull === undefined ? {} : { pull: options.pull }),
@@ -154,6 +164,33 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
   }
 }
 
+/**
+ * `-v` mounts get the loader's check of the service's own (check-host-mounts.ts): none may reach
+ * composec's material; the Docker socket is warned of. Before anything is made.
+ */
+function checkExtraVolumes(project: Project, service: string, options: RunOptions): void {
+  if (!options.volumes?.length) return;
+  const host = hostPaths(process.env);
+  const problems: Problem[] = [];
+  for (const mount of options.volumes) {
+    const bound = hostSource(mount, project);
+    if (!bound) continue;
+    const found = bindReachesMaterial(bound.path, host.roots);
+    const what = `service "${service}", --volume ${bound.what}`;
+    if (found)
+      problems.push({
+        path: "run --volume",
+        message: `${what}: ${describeMaterialReach(bound.path, found)}`,
+      });
+    else if (host.sockets.includes(resolveHostPath(bound.path))) {
+      options.onWarning?.(
+        `${what}: "${bound.path}" is the Docker socket, which controls every container: ${ISOLATION_DOES_NOT_HOLD}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ProjectError(problems);
+}
+
 /** The service as the one-off container runs it: the caller's overrides, no restart policy, no name. */
 function oneoffService(service: Service, options: RunOptions): Service {
   const environment = { ...service.environment };
@@ -168,6 +205,10 @@ function oneoffService(service: Service, options: RunOptions): Service {
     stdinOpen: options.interactive,
     ports: options.servicePorts ? service.ports : [],
   };
+  if (options.volumes?.length) {
+    const targets = new Set(options.volumes.map((mount) => mount.target));
+    copy.volumes = [...service.volumes.filter((mount) => !targets.has(mount.target)), ...options.volumes];
+  }
   delete copy.restart;
   delete copy.containerName;
   if (options.command !== undefined) copy.command = options.command;

@@ -215,7 +215,7 @@ class Executor {
       case "RemoveContainer": {
         const title = resourceTitle.container(op.container.name);
         if (!grouped) this.#emit(title, "Removing");
-        await this.#engine.removeContainer(op.container, { volumes: op.volumes });
+        await this.#engine.removeContainer(op.container, { volumes: op.volumes, force: op.force ?? false });
         if (!grouped) this.#emit(title, "Removed");
         return;
       }

@@ -19,6 +19,8 @@ export interface ObserveOptions {
   services?: Iterable<string>;
   /** Image ids already inspected (by ensureImages, just before): not asked of the engine again. */
   imageIds?: Record<string, string | null>;
+  /** Whether to list volumes (default true); `down` without `-v` removes none, so need not ask. */
+  volumes?: boolean;
 }
 
 /** Observes the project's containers, networks, volumes and images, in parallel. */
@@ -29,6 +31,7 @@ export async function observe(
 ): Promise<ObservedState> {
   const project = options.project;
   const declaredVolumes = Object.values(project?.volumes ?? {}).map((volume) => volume.name);
+  const withVolumes = options.volumes ?? true;
   const imageRefs = new Set<string>();
   for (const name of options.services ?? Object.keys(project?.services ?? {})) {
     const service = project?.services[name];
@@ -41,9 +44,11 @@ export async function observe(
     engine.listProjectContainers(projectName, { all: true }),
     // Networks are few: one unfiltered list finds both labelled ones and same-named strangers.
     engine.listNetworks(),
-    engine.listVolumes({ label: [`${LABEL.project}=${projectName}`] }),
+    withVolumes ? engine.listVolumes({ label: [`${LABEL.project}=${projectName}`] }) : Promise.resolve([]),
     // The `name` filter matches substrings; exact names are picked below.
-    declaredVolumes.length > 0 ? engine.listVolumes({ name: declaredVolumes }) : Promise.resolve([]),
+    withVolumes && declaredVolumes.length > 0
+      ? engine.listVolumes({ name: declaredVolumes })
+      : Promise.resolve([]),
     Promise.all(
       [...imageRefs].map(async (ref) => {
         const known = options.imageIds?.[ref];

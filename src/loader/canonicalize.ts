@@ -758,7 +758,7 @@ export function parseShortPort(text: string): PortMapping[] | string {
 }
 
 /** `[SOURCE:]TARGET[:OPTIONS]`: a source that looks like a path is a bind, else a named volume. */
-function parseShortVolume(text: string, context: Context): VolumeMount | string {
+export function parseShortVolume(text: string, context: Pick<Context, "baseDir">): VolumeMount | string {
   const parts = text.split(":");
   if (parts.length > 3 || parts.some((part, index) => part === "" && index < parts.length)) {
     return `"${text}" is not a volume; use TARGET, SOURCE:TARGET or SOURCE:TARGET:ro (e.g. "./data:/data:ro")`;

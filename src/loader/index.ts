@@ -6,6 +6,7 @@ import { dirname, resolve } from "node:path";
 import { concealValues, ProjectError, type Problem } from "../errors.js";
 import type { Project } from "../model/project.js";
 import { canonicalizeFile, type CanonicalFile } from "./canonicalize.js";
+import { checkHostMounts, hostPaths } from "./check-host-mounts.js";
 import { checkSecretSources } from "./check-secret-sources.js";
 import { checkProjectName, discoverFiles, normalizeProjectName, STDIN_FILE } from "./discover.js";
 import { parseDotenv } from "./dotenv.js";
@@ -36,8 +37,9 @@ export interface LoadOptions {
   /** Reads standard input for `-f -`. */
   readStdin?: () => Promise<string>;
   /**
-   * Whether every secret source must be readable now (default true). Commands that deliver no
-   * secret (`down`, `ps`, `logs`) turn it off: a missing file or unset variable must not stop them.
+   * Whether every secret source must be readable now, and every bind mount kept off composec's
+   * material (default true). Commands that create no container (`down`, `ps`, `logs`) turn it off:
+   * a missing file or unset variable must not stop them.
    */
   checkSecretSources?: boolean;
 }
@@ -109,7 +111,10 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     diagnostics,
   );
   readServiceEnvFiles(project, lookup, sources, diagnostics);
-  if (options.checkSecretSources !== false) checkSecretSources(project, variables, sources, diagnostics);
+  if (options.checkSecretSources !== false) {
+    checkSecretSources(project, variables, sources, diagnostics);
+    checkHostMounts(project, hostPaths(shell), sources, diagnostics);
+  }
   if (diagnostics.problems.length > 0) throw concealedError();
   return { project, warnings: concealValues(diagnostics.warnings, secretValues), variables, sources };
 

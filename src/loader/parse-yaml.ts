@@ -111,17 +111,61 @@ interface NodeEvent {
   children: NodeEvent[];
 }
 
+/** The largest compose file read: no hand-written file comes near, and each byte costs memory. */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/**
+ * How many values aliases (`*name`) may add to a file beyond those written. Anchors shared by a few
+ * hundred services add thousands; a "billion laughs" file adds billions, which every later stage
+ * would copy or walk, so it is refused here.
+ */
+export const MAX_ALIAS_EXPANSION = 100_000;
+/** How deep mappings and lists may nest; a compose file needs about ten levels. */
+export const MAX_NESTING = 64;
+
 /** Parses one compose file; YAML errors come back as problems with line and column. */
 export function parseYaml(file: string, text: string): { parsed?: ParsedFile; problems: Problem[] } {
+  const start = { file, line: 1, column: 1 };
+  // Characters first: a string's length bounds its UTF-8 size from below, so most files need no count.
+  if (text.length > MAX_FILE_BYTES / 3 && Buffer.byteLength(text) > MAX_FILE_BYTES) {
+    return {
+      problems: [
+        {
+          location: start,
+          message: `the file is ${Buffer.byteLength(text)} bytes, more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB a compose file may have; split it with include:`,
+        },
+      ],
+    };
+  }
   // Most compose files are plain block YAML, which block-yaml.ts reads faster; it declines the rest.
   let data = readBlockYaml(text, plainScalar);
   if (data === undefined) {
     try {
-      data = jsYaml.load(text, { filename: file, schema: COMPOSE_YAML_SCHEMA, json: false });
+      data = jsYaml.load(text, {
+        filename: file,
+        schema: COMPOSE_YAML_SCHEMA,
+        json: false,
+        maxDepth: MAX_NESTING,
+      } as jsYaml.LoadOptions);
     } catch (error) {
+      // js-yaml reads nested collections by recursion: nesting in the thousands overflows its stack.
+      if (error instanceof RangeError) return { problems: [tooDeep(file, start)] };
       if (!(error instanceof jsYaml.YAMLException)) throw error;
       return { problems: [yamlProblem(file, error)] };
     }
+  }
+  const shape = measure(data, text.includes("*"));
+  if (shape.deeper !== undefined) {
+    return { problems: [tooDeep(file, locateSafely(file, text, shape.deeper) ?? start)] };
+  }
+  if (shape.expanded - shape.written > MAX_ALIAS_EXPANSION) {
+    return {
+      problems: [
+        {
+          location: start,
+          message: `aliases (*name) expand this file to more than ${MAX_ALIAS_EXPANSION} values beyond the ${shape.written} written (an "alias bomb"); use fewer nested aliases`,
+        },
+      ],
+    };
   }
   // Positions are needed only to report a problem or a warning, so they are worked out on first use
   // by parsing again with js-yaml's listener: a valid project never pays for them.
@@ -138,6 +182,70 @@ export function parseYaml(file: string, text: string): { parsed?: ParsedFile; pr
     },
   };
   return { parsed: { data: data ?? null, written }, problems: [] };
+}
+
+function tooDeep(file: string, location: Location): Problem {
+  return {
+    location,
+    message: `mappings and lists nest more than ${MAX_NESTING} levels deep here; a compose file needs about ten`,
+  };
+}
+
+/** Where `path` was written, if the positions can be worked out (they cannot past js-yaml's stack). */
+function locateSafely(file: string, text: string, path: string): Location | undefined {
+  try {
+    return positionsOf(file, text).positions.get(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Counts the values of `data` as written (each shared mapping or list once) and as every later
+ * stage sees them (a shared one once per alias), stopping as soon as either limit is passed, and
+ * finds the first path nested deeper than MAX_NESTING. Shared values exist only with aliases.
+ */
+function measure(data: unknown, aliases: boolean): { written: number; expanded: number; deeper?: string } {
+  const sizes = aliases ? new Map<object, number>() : undefined;
+  let written = 0;
+  let deeper: string | undefined;
+  const limit = MAX_ALIAS_EXPANSION;
+  // One path, grown and shrunk on the way: it is spelled out only for a value nested too deep.
+  const trail: (string | number)[] = [];
+  // The expanded size of `value`; past the limit the exact figure no longer matters.
+  const visit = (value: unknown, depth: number): number => {
+    if (value === null || typeof value !== "object") {
+      written++;
+      return 1;
+    }
+    const known = sizes?.get(value);
+    if (known !== undefined) return known;
+    written++;
+    if (depth > MAX_NESTING) {
+      deeper ??= trail.reduce<string>(
+        (path, segment) =>
+          typeof segment === "number" ? `${path}[${segment}]` : path === "" ? segment : `${path}.${segment}`,
+        "",
+      );
+      return 1;
+    }
+    let size = 1;
+    const add = (segment: string | number, child: unknown): boolean => {
+      trail.push(segment);
+      size += visit(child, depth + 1);
+      trail.pop();
+      return deeper === undefined && size - written <= limit;
+    };
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) if (!add(index, value[index])) break;
+    } else {
+      for (const key in value) if (!add(key, (value as Record<string, unknown>)[key])) break;
+    }
+    sizes?.set(value, size);
+    return size;
+  };
+  const expanded = visit(data, 0);
+  return deeper === undefined ? { written, expanded } : { written, expanded, deeper };
 }
 
 function positionsOf(file: string, text: string): Pick<WrittenFile, "positions" | "decimalIntegers"> {
@@ -175,15 +283,17 @@ function yamlProblem(file: string, error: jsYaml.YAMLException): Problem {
   const mark = error.mark;
   const reason = error.reason ?? "invalid YAML";
   let message = `invalid YAML: ${reason}`;
+  if (/nesting exceeded maxDepth/.test(reason)) return tooDeep(file, problemLocation(file, mark));
   if (/duplicated mapping key/.test(reason)) {
     const line = mark ? ((error.mark.buffer ?? "").split("\n")[mark.line] ?? "") : "";
     const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(line)?.[1];
     message = `duplicate key${key ? ` "${key}"` : ""}: each key may appear once in a mapping`;
   }
-  return {
-    location: mark ? { file, line: mark.line + 1, column: mark.column + 1 } : { file, line: 1, column: 1 },
-    message,
-  };
+  return { location: problemLocation(file, mark), message };
+}
+
+function problemLocation(file: string, mark: jsYaml.YAMLException["mark"] | undefined): Location {
+  return mark ? { file, line: mark.line + 1, column: mark.column + 1 } : { file, line: 1, column: 1 };
 }
 
 // js-yaml reports a block sequence entry (and some values) twice: an outer node wrapping the inner

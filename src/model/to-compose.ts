@@ -16,10 +16,11 @@ import type {
   UpdateConfig,
   VolumeMount,
 } from "./project.js";
+import { escapeDollars } from "./escape-dollars.js";
 
 type Document = Record<string, unknown>;
 
-/** The project as a compose document, every default written out. */
+/** The project as a compose document, every default written out, each `$` escaped as `$$`. */
 export function toComposeDocument(project: Project): Document {
   const services: Document = {};
   for (const name of Object.keys(project.services).sort()) services[name] = service(project.services[name]!);
@@ -78,7 +79,7 @@ export function toComposeDocument(project: Project): Document {
   if (Object.keys(secrets).length > 0) document["secrets"] = secrets;
   if (Object.keys(configs).length > 0) document["configs"] = configs;
   Object.assign(document, project.extensions);
-  return document;
+  return escapeDollars(document);
 }
 
 function service(service: Service): Document {

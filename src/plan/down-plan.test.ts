@@ -68,6 +68,44 @@ describe("planDown", () => {
     expect(formatPlan(plan)).toBe("[] -> #1 service:db:1, RemoveContainer, project down\n");
   });
 
+  it("with -t 0, removes each container with one forced remove, dependents first", () => {
+    const plan = planDown(observed, { timeoutSeconds: 0 });
+    expect(formatPlan(plan)).toBe(
+      [
+        "[] -> #1 service:web:1, RemoveContainer, project down",
+        "[1] -> #2 service:db:1, RemoveContainer, project down",
+        "[1,2] -> #3 network:default, RemoveNetwork, project down",
+        "",
+      ].join("\n"),
+    );
+    expect(plan.nodes[0]!.operation).toEqual({
+      type: "RemoveContainer",
+      container: { id: "web1", name: "demo-web-1" },
+      volumes: false,
+      force: true,
+    });
+  });
+
+  it("gives a running container its stop when -t grants time, and a stopped one a forced remove", () => {
+    const plan = planDown(
+      { ...observed, containers: [container("web", 1), container("db", 1, { state: "exited" })] },
+      { timeoutSeconds: 1 },
+    );
+    const operations = plan.nodes.map((node) => node.operation);
+    expect(operations.filter((op) => op.type === "StopContainer")).toHaveLength(1);
+    expect(operations).toContainEqual({
+      type: "RemoveContainer",
+      container: { id: "db1", name: "demo-db-1" },
+      volumes: false,
+      force: true,
+    });
+    expect(operations).toContainEqual({
+      type: "RemoveContainer",
+      container: { id: "web1", name: "demo-web-1" },
+      volumes: false,
+    });
+  });
+
   it("with a project, leaves orphans unless asked and warns about them", () => {
     const project = makeProject("demo", [makeService("db", { image: "busybox" })]);
     const plan = planDown(observed, { project });

@@ -1,5 +1,6 @@
 // `down`'s planner: stop and remove a project's containers (dependents before what they depend
-// on), then its networks, and with `-v` its volumes. Works from the compose files when they are
+// on; with `-t 0`, or for a container not running, one forced remove each), then its networks, and
+// with `-v` its volumes. Works from the compose files when they are
 // there and from labels alone when only a project name is known. Pure.
 import type { Project } from "../model/project.js";
 import type { ObservedContainer, ObservedState } from "./state.js";
@@ -78,27 +79,35 @@ export function planDown(state: ObservedState, options: DownPlanOptions = {}): P
       const resource = resourceOf(container, known);
       const ref = { id: container.id, name: container.name };
       const cause = causeOf(container, known);
-      let last: number[] = after;
-      if (isActive(container)) {
-        const stop =
-          options.timeoutSeconds === undefined
-            ? add(resource, { type: "StopContainer", container: ref }, cause, after)
-            : add(
-                resource,
-                { type: "StopContainer", container: ref, timeoutSeconds: options.timeoutSeconds },
-                cause,
-                after,
-              );
-        ids.push(stop);
-        last = [stop];
-      }
-      removeNodes.push(
-        add(
+      const active = isActive(container);
+      // No grace to give (`-t 0`) or nothing running: one forced remove, which kills and removes in
+      // one engine call, does what a stop and then a remove would. A stop with grace time is never
+      // replaced: the container may need it (SIGTERM handlers, stop hooks).
+      if (options.timeoutSeconds === 0 || !active) {
+        const remove = add(
           resource,
-          { type: "RemoveContainer", container: ref, volumes: options.volumes ?? false },
+          { type: "RemoveContainer", container: ref, volumes: options.volumes ?? false, force: true },
           cause,
-          last,
-        ),
+          after,
+        );
+        removeNodes.push(remove);
+        // Its dependents' containers are gone before it, as they would be stopped before it.
+        if (active) ids.push(remove);
+        continue;
+      }
+      const stop = add(
+        resource,
+        options.timeoutSeconds === undefined
+          ? { type: "StopContainer", container: ref }
+          : { type: "StopContainer", container: ref, timeoutSeconds: options.timeoutSeconds },
+        cause,
+        after,
+      );
+      ids.push(stop);
+      removeNodes.push(
+        add(resource, { type: "RemoveContainer", container: ref, volumes: options.volumes ?? false }, cause, [
+          stop,
+        ]),
       );
     }
     visiting.delete(service);

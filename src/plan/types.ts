@@ -27,7 +27,13 @@ export type Operation =
   | { type: "RenameContainer"; container: ContainerRef; to: string }
   | { type: "StartContainer"; service: string; container: ContainerRef }
   | { type: "StopContainer"; container: { id: string; name: string }; timeoutSeconds?: number }
-  | { type: "RemoveContainer"; container: { id: string; name: string }; volumes: boolean }
+  | {
+      type: "RemoveContainer";
+      container: { id: string; name: string };
+      volumes: boolean;
+      /** Kill it if running, in the same call (`down -t 0`, or a container not running). */
+      force?: boolean;
+    }
   | {
       type: "WaitContainer";
       service: string;

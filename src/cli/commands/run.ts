@@ -3,6 +3,7 @@ import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import { run } from "../../compose/run.js";
 import { EngineError, InterruptedError, UsageError } from "../../errors.js";
+import { parseShortVolume } from "../../loader/canonicalize.js";
 import { shellSplit } from "../../loader/shell-split.js";
 import { openStoreSource } from "../../store/source.js";
 import { ExitStatus } from "../exit-codes.js";
@@ -25,6 +26,7 @@ interface RunFlags {
   deps: boolean;
   servicePorts: boolean;
   mask: boolean;
+  volume: string[];
 }
 
 /** `composec run SERVICE [COMMAND [ARGS...]]`: a one-off container, as `docker compose run`. */
@@ -44,12 +46,24 @@ export function registerRun(program: Command, output: Output): void {
     .option("--entrypoint <command>", "replace the image's entrypoint")
     .option("--no-deps", "don't start the services it depends on")
     .option("-P, --service-ports", "publish the service's ports (off by default)", false)
+    .option(
+      "-v, --volume <SOURCE:TARGET[:ro]>",
+      "bind mount a host path or a volume (repeatable)",
+      collect,
+      [],
+    )
     .option("--no-mask", "show the project's secret values in the output (masked unless a TTY)")
     // Everything after the service is the command's own: `run web ls -la` passes -la to ls.
     .passThroughOptions()
     .action(async (service: string, commandLine: string[], flags: RunFlags, command: Command) => {
       const env = parseEnvFlags(flags.env, process.env);
       if (flags.detach && flags.rm) throw new UsageError("--rm and -d contradict each other; use one");
+      const volumes = flags.volume.map((text) => {
+        // A relative source is the shell's: relative to where the command is typed.
+        const mount = parseShortVolume(text, { baseDir: process.cwd() });
+        if (typeof mount === "string") throw new UsageError(`--volume ${mount}`);
+        return mount;
+      });
       const { options, project, variables, engine } = await projectContext(command, output);
       const tty = wantsTty(!flags.tty) && !flags.detach;
       const progress = createProgress(output, options.progress, "Running");
@@ -96,6 +110,7 @@ export function registerRun(program: Command, output: Output): void {
           remove: flags.rm,
           noDeps: !flags.deps,
           servicePorts: flags.servicePorts,
+          volumes,
           slug: randomBytes(6).toString("hex"),
           ...(flags.detach || !flags.interactive ? {} : { stdin: process.stdin }),
           stdout,
