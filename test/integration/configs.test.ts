@@ -112,6 +112,10 @@ describe("configs delivered", () => {
       expect(await digestIn(p.app, target), target).toBe(sha256(value));
       expect(await statIn(p.app, target), target).toBe(owner);
     }
+    // A store value a running config uses is protected like a secret's.
+    const removal = await cli(["secret", "rm", p.storeName], { env: storeEnv });
+    expect(removal.code).toBe(1);
+    expect(removal.stderr).toContain(`used by running project ${p.name}`);
     // Each service sees its own grants only.
     expect(await lsIn(p.printer, "/run/secrets")).toBeUndefined();
     expect(await digestIn(p.printer, "/from_file")).toBeUndefined();
