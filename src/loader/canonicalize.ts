@@ -14,6 +14,7 @@ import type {
   VolumeMount,
 } from "../model/project.js";
 import { SECRETS_DIR } from "../model/project.js";
+import type { TaggedPath } from "./override-tags.js";
 import type { PathSegment } from "./paths.js";
 import type { ComposeFile, RawSecretGrant, RawService } from "./schema.js";
 import { shellSplit } from "./shell-split.js";
@@ -47,6 +48,8 @@ export interface CanonicalFile {
   volumes: Record<string, Record<string, unknown> | null>;
   secrets: Record<string, Record<string, unknown>>;
   extensions: Record<string, unknown>;
+  /** Places tagged `!reset`/`!override`: removed from what this file merges onto (merge.ts). */
+  tagged?: TaggedPath[];
 }
 
 interface Context {

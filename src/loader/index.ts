@@ -17,6 +17,7 @@ import { interpolateData, type Lookup } from "./interpolate.js";
 import { mergeFiles } from "./merge.js";
 import { parseYaml } from "./parse-yaml.js";
 import { composeFileSchema, NOT_RUN_YET, type ComposeFile } from "./schema.js";
+import type { TaggedPath } from "./override-tags.js";
 import type { Issue } from "./shapes.js";
 import { Diagnostics, SourceMap } from "./source-map.js";
 
@@ -68,11 +69,14 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   const diagnostics = new Diagnostics(sources);
   const variables = loadVariables(workingDir, cwd, options.envFiles ?? [], shell, diagnostics);
   const lookup = (name: string) => variables[name];
+  /** Each parsed file's `!reset`/`!override` places, by the data `parse` returned. */
+  const taggedPaths = new WeakMap<object, TaggedPath[]>();
   const loader: FileLoader = {
     sources,
     diagnostics,
     projectLookup: lookup,
     parse,
+    tagsOf: (data) => taggedPaths.get(data) ?? [],
     check,
     load: loadFile,
     envFiles: (paths, outer, unreadable) => readEnvFiles(paths, outer, diagnostics, unreadable),
@@ -129,6 +133,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     const data = check(file, document, scope.lookup, !text.includes("*"));
     if (!data) return undefined;
     const canonical = canonicalizeFile(data, file, baseDir, sources, diagnostics, lookup);
+    const tagged = taggedPaths.get(document);
+    if (tagged?.length) canonical.tagged = tagged;
     // Most files have neither: the text tells without a look at each service.
     if (text.includes("extends")) resolveExtends(canonical, data, scope, loader);
     // Without what an include defines, checks across the project would report only its absence.
@@ -143,6 +149,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
       return undefined;
     }
     sources.addFile(parsed.written);
+    if (parsed.tagged.length > 0 && parsed.data !== null && typeof parsed.data === "object")
+      taggedPaths.set(parsed.data, parsed.tagged);
     if (parsed.data === null || parsed.data === undefined) {
       diagnostics.error({ file, line: 1, column: 1 }, "", "empty compose file; it needs at least services:");
       return undefined;

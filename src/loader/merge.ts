@@ -3,6 +3,7 @@
 // `host_ip:published:target/protocol`, a volume or a secret by its target) or append unique values.
 import type { Build, Logging, PortMapping, VolumeMount } from "../model/project.js";
 import type { CanonicalFile, PartialGrant, PartialService } from "./canonicalize.js";
+import { removeTagged } from "./override-tags.js";
 import type { SourceMap } from "./source-map.js";
 
 /** The merged project before defaults: services partial, top-level definitions as written. */
@@ -19,6 +20,7 @@ export interface MergedProject {
 export function mergeFiles(files: CanonicalFile[], sources: SourceMap): MergedProject {
   const merged: MergedProject = { services: {}, networks: {}, volumes: {}, secrets: {}, extensions: {} };
   for (const file of files) {
+    if (file.tagged) removeTagged(merged, file.tagged, sources);
     if (file.name !== undefined) merged.name = file.name;
     for (const [name, service] of Object.entries(file.services)) {
       const base = merged.services[name];
