@@ -10,6 +10,7 @@ import type {
   Healthcheck,
   PortMapping,
   Service,
+  ServiceHook,
   ServiceNetwork,
   VolumeMount,
 } from "../model/project.js";
@@ -274,10 +275,23 @@ function canonicalService(
     });
     service.secrets = grants;
   }
+  if (raw.post_start !== undefined) service.postStart = raw.post_start.map((hook) => serviceHook(hook, context));
+  if (raw.pre_stop !== undefined) service.preStop = raw.pre_stop.map((hook) => serviceHook(hook, context));
   const extensions = extensionsOf(raw);
   if (extensions) service.extensions = extensions;
   context.sources.mark(service, context.file, path);
   return service;
+}
+
+function serviceHook(raw: NonNullable<RawService["post_start"]>[number], context: Context): ServiceHook {
+  const hook: ServiceHook = {
+    command: commandList(raw.command),
+    privileged: toBoolean(raw.privileged) ?? false,
+    environment: raw.environment === undefined ? {} : environmentMap(raw.environment, context.variables),
+  };
+  if (raw.user !== undefined) hook.user = raw.user;
+  if (raw.working_dir !== undefined) hook.workingDir = raw.working_dir;
+  return hook;
 }
 
 function canonicalBuild(

@@ -116,6 +116,9 @@ export function mergeService(
       true,
     );
   }
+  // Hooks are lists without a key: a later file's run after the earlier ones', as in compose-go.
+  if (base.postStart && override.postStart) merged.postStart = [...base.postStart, ...override.postStart];
+  if (base.preStop && override.preStop) merged.preStop = [...base.preStop, ...override.preStop];
   if (base.healthcheck && override.healthcheck)
     merged.healthcheck = { ...base.healthcheck, ...override.healthcheck };
   if (base.logging && override.logging) merged.logging = mergeLogging(base.logging, override.logging);

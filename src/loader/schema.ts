@@ -41,8 +41,6 @@ export const NOT_RUN_YET = {
     "oom_kill_disable",
     "oom_score_adj",
     "pids_limit",
-    "post_start",
-    "pre_stop",
     "provider",
     "runtime",
     "security_opt",
@@ -278,6 +276,21 @@ const ulimits = z.record(
   }),
 );
 
+/** One `post_start` / `pre_stop` entry: a command run as an exec in the container. */
+const serviceHook = attributes("a lifecycle hook", {
+  command: z.union([z.string(), z.array(text)], {
+    error: (issue) =>
+      issue.input === undefined
+        ? "is required: the command the hook runs"
+        : "must be a string or a list of strings",
+  }),
+  user: z.optional(text),
+  privileged: z.optional(boolean),
+  working_dir: z.optional(text),
+  environment: z.optional(listOrDict),
+});
+const serviceHooks = z.array(serviceHook, { error: "must be a list of hooks, each with a command" });
+
 /** `extends: base` or `{service, file}`: the service this one starts from (extends.ts). */
 const extendsSchema = z.union(
   [
@@ -423,6 +436,8 @@ export const serviceSchema = attributes(
     deploy: z.optional(attributes("deploy", { replicas: z.optional(integer) }, NOT_RUN_YET.deploy)),
     profiles: z.optional(stringList),
     secrets: z.optional(z.array(secretGrant, { error: "must be a list of secrets" })),
+    post_start: z.optional(serviceHooks),
+    pre_stop: z.optional(serviceHooks),
   },
   NOT_RUN_YET.service,
 );

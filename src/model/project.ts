@@ -74,7 +74,21 @@ export interface Service {
   replicas: number;
   profiles: string[];
   secrets: ServiceSecret[];
+  /** Commands run in each container right after it starts (`post_start`); absent: none. */
+  postStart?: ServiceHook[];
+  /** Commands run in each container before it is stopped (`pre_stop`); absent: none. */
+  preStop?: ServiceHook[];
   extensions: Record<string, unknown>;
+}
+
+/** A lifecycle hook: one command run as an exec in the service's container (engine/hooks.ts). */
+export interface ServiceHook {
+  command: string[];
+  user?: string;
+  privileged: boolean;
+  workingDir?: string;
+  /** Resolved values; `null`: declared without value and unset (left out, as in `environment`). */
+  environment: Record<string, string | null>;
 }
 
 export interface Build {

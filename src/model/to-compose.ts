@@ -1,7 +1,7 @@
 // The canonical project written back in Compose's own vocabulary (snake_case, long forms), as
 // `composec config` prints it. Only names and references: a Project holds no secret value.
 import { formatDuration } from "../loader/units.js";
-import type { Build, Healthcheck, Project, Service, VolumeMount } from "./project.js";
+import type { Build, Healthcheck, Project, Service, ServiceHook, VolumeMount } from "./project.js";
 
 type Document = Record<string, unknown>;
 
@@ -141,7 +141,24 @@ function service(service: Service): Document {
           mode: octal(grant.mode),
         }))
       : undefined,
+    post_start: service.postStart?.map(hook),
+    pre_stop: service.preStop?.map(hook),
     ...service.extensions,
+  });
+}
+
+function hook(hook: ServiceHook): Document {
+  const environment: Record<string, string> = {};
+  for (const key of Object.keys(hook.environment).sort()) {
+    const value = hook.environment[key];
+    if (value !== null && value !== undefined) environment[key] = value;
+  }
+  return compact({
+    command: hook.command,
+    user: hook.user,
+    privileged: hook.privileged || undefined,
+    working_dir: hook.workingDir,
+    environment: nonEmpty(environment),
   });
 }
 

@@ -80,15 +80,19 @@ export function planDown(state: ObservedState, options: DownPlanOptions = {}): P
       const cause = causeOf(container, known);
       let last: number[] = after;
       if (isActive(container)) {
-        const stop =
-          options.timeoutSeconds === undefined
-            ? add(resource, { type: "StopContainer", container: ref }, cause, after)
-            : add(
-                resource,
-                { type: "StopContainer", container: ref, timeoutSeconds: options.timeoutSeconds },
-                cause,
-                after,
-              );
+        // A one-off container (`run`) runs no hooks, as in Compose; nor does one the project no longer defines.
+        const hooks = container.oneoff ? undefined : project?.services[container.service]?.preStop;
+        const stop = add(
+          resource,
+          {
+            type: "StopContainer",
+            container: ref,
+            ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+            ...(hooks?.length ? { preStop: { service: container.service, hooks } } : {}),
+          },
+          cause,
+          after,
+        );
         ids.push(stop);
         last = [stop];
       }
