@@ -255,7 +255,8 @@ function canonicalService(
   if (raw.group_add !== undefined) set("groupAdd", raw.group_add.map(String));
   set("platform", raw.platform);
   // daily and weekly are pulled as missing (src/plan/pull-plan.ts).
-  set("pullPolicy", raw.pull_policy);
+  // The schema's pattern admitted only the written forms the type lists.
+  set("pullPolicy", raw.pull_policy as Service["pullPolicy"]);
   const replicas = raw.deploy?.replicas ?? raw.scale;
   if (replicas !== undefined) {
     const count = Number(replicas);

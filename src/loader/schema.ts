@@ -428,9 +428,11 @@ export const serviceSchema = attributes(
     ),
     platform: z.optional(text),
     pull_policy: z.optional(
-      z.enum(["always", "never", "missing", "build", "if_not_present", "daily", "weekly"], {
-        error: "must be always, never, missing or build",
-      }),
+      z.string({ error: "must be a string" }).check(
+        z.regex(/^(always|never|missing|build|if_not_present|refresh|daily|weekly|every_(\d+[wdhms])+)$/, {
+          error: "must be always, never, missing, build, if_not_present, refresh, daily, weekly or every_<duration> such as every_12h or every_2d",
+        }),
+      ),
     ),
     scale: z.optional(integer),
     deploy: z.optional(attributes("deploy", { replicas: z.optional(integer) }, NOT_RUN_YET.deploy)),

@@ -68,8 +68,17 @@ export interface Service {
   stdinOpen: boolean;
   groupAdd: string[];
   platform?: string;
-  /** `daily` and `weekly` are kept as written and pulled as `missing` (src/plan/pull-plan.ts). */
-  pullPolicy?: "always" | "never" | "missing" | "build" | "if_not_present" | "daily" | "weekly";
+  /** `refresh`, `daily`, `weekly`, `every_<duration>` are kept as written and pulled as `missing` (src/plan/pull-plan.ts). */
+  pullPolicy?:
+    | "always"
+    | "never"
+    | "missing"
+    | "build"
+    | "if_not_present"
+    | "refresh"
+    | "daily"
+    | "weekly"
+    | `every_${string}`;
   /** Number of containers (`scale`, or `deploy.replicas`). */
   replicas: number;
   profiles: string[];
