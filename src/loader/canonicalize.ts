@@ -276,6 +276,9 @@ function canonicalService(
     });
     service.secrets = grants;
   }
+  set("attach", toBoolean(raw.attach));
+  if (raw.label_file !== undefined)
+    set("labelFiles", toList(raw.label_file).map((file) => resolvePath(file, context.baseDir)));
   if (raw.post_start !== undefined) service.postStart = raw.post_start.map((hook) => serviceHook(hook, context));
   if (raw.pre_stop !== undefined) service.preStop = raw.pre_stop.map((hook) => serviceHook(hook, context));
   const extensions = extensionsOf(raw);

@@ -110,6 +110,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     diagnostics,
   );
   readServiceEnvFiles(project, lookup, sources, diagnostics);
+  readServiceLabelFiles(project, lookup, sources, diagnostics);
   if (options.checkSecretSources !== false) checkSecretSources(project, variables, sources, diagnostics);
   if (diagnostics.problems.length > 0) throw concealedError();
   return { project, warnings: concealValues(diagnostics.warnings, secretValues), variables };
@@ -387,6 +388,39 @@ function readServiceEnvFiles(
       for (const [key, value] of values) fromFiles[key] = value;
     }
     service.environment = { ...fromFiles, ...service.environment };
+  }
+}
+
+/** Reads each service's `label_file`s (env-file syntax) into its labels; `labels` win, as in Compose. */
+function readServiceLabelFiles(
+  project: Project,
+  lookup: (name: string) => string | undefined,
+  sources: SourceMap,
+  diagnostics: Diagnostics,
+): void {
+  for (const [name, service] of Object.entries(project.services)) {
+    const paths = service.labelFiles;
+    if (paths === undefined) continue;
+    delete service.labelFiles;
+    const fromFiles: Record<string, string> = {};
+    for (const path of paths) {
+      let text: string;
+      try {
+        text = readFileSync(path, "utf8");
+      } catch (error) {
+        diagnostics.error(
+          sources.locate(service, ["label_file"]),
+          ["services", name, "label_file"],
+          `label file ${path} cannot be read (${(error as NodeJS.ErrnoException).code}); create it or remove it from label_file`,
+        );
+        continue;
+      }
+      const { values, problems } = parseDotenv(text, lookup);
+      for (const problem of problems)
+        diagnostics.error({ file: path, line: problem.line, column: 1 }, "", problem.message);
+      for (const [key, value] of values) fromFiles[key] = value;
+    }
+    service.labels = { ...fromFiles, ...service.labels };
   }
 }
 

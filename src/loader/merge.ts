@@ -82,6 +82,7 @@ const APPEND_UNIQUE_FIELDS = [
   "devices",
   "profiles",
   "groupAdd",
+  "labelFiles",
 ] as const;
 
 /** `override` over `base` by the rules above; used by `-f` files and by `extends`. */

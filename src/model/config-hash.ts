@@ -1,7 +1,7 @@
 // The config hash decides recreation: a container whose `com.docker.compose.config-hash` label
 // differs from the service's current hash is replaced. It must therefore cover everything that
 // shapes the container, and nothing that does not (as in Compose: not the build section, the pull
-// policy, the replica count, `depends_on` or profiles, which change no container).
+// policy, the replica count, `depends_on`, profiles or `attach`, which change no container).
 //
 // Secrets: the hash covers the service's secret *references* (source, target, uid, gid, mode), which
 // are part of the Service; never their bytes (CLARIFICATIONS.md 10: content changes are detected by
@@ -20,6 +20,8 @@ export function configHash(project: Pick<Project, "networks" | "volumes">, servi
     replicas: _replicas,
     dependsOn: _deps,
     profiles: _profiles,
+    // Whose output an attached `up` shows changes nothing in the container.
+    attach: _attach,
     ...rest
   } = service;
   // Engine names of the networks and volumes the service uses: renaming one (`name:`) must

@@ -83,6 +83,13 @@ export interface Service {
   replicas: number;
   profiles: string[];
   secrets: ServiceSecret[];
+  /**
+   * `label_file` paths (absolute). The loader reads them into `labels` (which win) and removes this
+   * field: a loaded project never has it.
+   */
+  labelFiles?: string[];
+  /** `attach: false`: an attached `up` leaves its output out (src/cli/attach.ts); absent: attached. */
+  attach?: boolean;
   /** Commands run in each container right after it starts (`post_start`); absent: none. */
   postStart?: ServiceHook[];
   /** Commands run in each container before it is stopped (`pre_stop`); absent: none. */

@@ -141,6 +141,7 @@ function service(service: Service): Document {
           mode: octal(grant.mode),
         }))
       : undefined,
+    attach: service.attach,
     post_start: service.postStart?.map(hook),
     pre_stop: service.preStop?.map(hook),
     ...service.extensions,
