@@ -277,6 +277,10 @@ function canonicalService(
     service.secrets = grants;
   }
   set("attach", toBoolean(raw.attach));
+  // Not run (NOT_RUN_YET warns): kept as written so `config` prints them.
+  set("develop", raw.develop);
+  set("models", raw.models);
+  set("provider", raw.provider);
   if (raw.label_file !== undefined)
     set("labelFiles", toList(raw.label_file).map((file) => resolvePath(file, context.baseDir)));
   if (raw.post_start !== undefined) service.postStart = raw.post_start.map((hook) => serviceHook(hook, context));

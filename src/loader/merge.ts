@@ -120,12 +120,21 @@ export function mergeService(
   // Hooks are lists without a key: a later file's run after the earlier ones', as in compose-go.
   if (base.postStart && override.postStart) merged.postStart = [...base.postStart, ...override.postStart];
   if (base.preStop && override.preStop) merged.preStop = [...base.preStop, ...override.preStop];
+  // Watch rules append, as in compose-go (a sequence without a key).
+  if (base.develop && override.develop) {
+    const watch = [...asList(base.develop["watch"]), ...asList(override.develop["watch"])];
+    merged.develop = { ...base.develop, ...override.develop, ...(watch.length ? { watch } : {}) };
+  }
   if (base.healthcheck && override.healthcheck)
     merged.healthcheck = { ...base.healthcheck, ...override.healthcheck };
   if (base.logging && override.logging) merged.logging = mergeLogging(base.logging, override.logging);
   if (base.build && override.build) merged.build = mergeBuild(base.build, override.build, sources);
   sources.inherit(merged, override, base);
   return merged;
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 /** Options belong to a driver: they merge under one driver (or where a file names none), as compose-go's. */

@@ -22,6 +22,8 @@ export function configHash(project: Pick<Project, "networks" | "volumes">, servi
     profiles: _profiles,
     // Whose output an attached `up` shows changes nothing in the container.
     attach: _attach,
+    // Watch rules (not run by composec) do not shape the container either.
+    develop: _develop,
     ...rest
   } = service;
   // Engine names of the networks and volumes the service uses: renaming one (`name:`) must

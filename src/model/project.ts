@@ -88,6 +88,10 @@ export interface Service {
    * field: a loaded project never has it.
    */
   labelFiles?: string[];
+  /** Kept as written (validated) and printed; composec does not run them (a warning says so). */
+  develop?: Record<string, unknown> | null;
+  models?: string[] | Record<string, unknown>;
+  provider?: Record<string, unknown>;
   /** `attach: false`: an attached `up` leaves its output out (src/cli/attach.ts); absent: attached. */
   attach?: boolean;
   /** Commands run in each container right after it starts (`post_start`); absent: none. */

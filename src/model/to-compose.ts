@@ -142,6 +142,9 @@ function service(service: Service): Document {
         }))
       : undefined,
     attach: service.attach,
+    develop: service.develop,
+    models: service.models,
+    provider: service.provider,
     post_start: service.postStart?.map(hook),
     pre_stop: service.preStop?.map(hook),
     ...service.extensions,
