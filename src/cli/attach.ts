@@ -40,10 +40,12 @@ export async function followAndStop(
   options: AttachOptions,
 ): Promise<number> {
   const wanted = new Set(options.services.length > 0 ? options.services : Object.keys(project.services));
-  const containers = (await engine.listProjectContainers(project.name, { all: true }))
+  const all = (await engine.listProjectContainers(project.name, { all: true }))
     .map(toObservedContainer)
     .filter((container) => !container.oneoff && wanted.has(container.service))
     .sort((a, b) => a.name.localeCompare(b.name));
+  // `attach: false`: its output is left out and its exit not waited for; Ctrl-C still stops it.
+  const containers = all.filter((container) => project.services[container.service]?.attach !== false);
   if (containers.length === 0) return 0;
   if (options.exitCodeFrom !== undefined && !containers.some((c) => c.service === options.exitCodeFrom)) {
     throw new UsageError(
@@ -63,7 +65,7 @@ export async function followAndStop(
   const exits = new Map<string, number>();
 
   const stop = (timeoutSeconds: number | undefined): Promise<void> =>
-    stopAll(engine, containers, output, options.progressMode, timeoutSeconds);
+    stopAll(engine, all, output, options.progressMode, timeoutSeconds);
 
   const follows = containers.map(async (container) => {
     const tty = project.services[container.service]?.tty ?? false;

@@ -1,5 +1,6 @@
 // `down` as a library function: works from a loaded project, or from a project name alone (then
 // everything labelled with it goes), so a project whose files are gone can still be removed.
+import type { HookReport } from "../engine/hooks.js";
 import type { Engine } from "../engine/client.js";
 import { execute } from "../engine/execute.js";
 import { observe } from "../engine/observe.js";
@@ -18,6 +19,8 @@ export interface DownOptions {
   timeoutSeconds?: number;
   dryRun?: boolean;
   onProgress?: ProgressListener;
+  /** What each lifecycle hook printed (engine/hooks.ts), for the caller to show masked. */
+  onHookOutput?: (report: HookReport) => Promise<void> | void;
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -54,6 +57,7 @@ export async function down(
     await execute(plan, engine, {
       ...(project === undefined ? {} : { project }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.onHookOutput === undefined ? {} : { onHookOutput: options.onHookOutput }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   }

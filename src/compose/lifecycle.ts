@@ -1,6 +1,7 @@
 // `start`, `stop`, `restart`, `kill` and `rm` as library functions: they act on containers that
 // already exist, found by the project label; a loaded project, when given, adds the `depends_on`
 // order. Plans come from src/plan/lifecycle-plan.ts; the executor carries them out.
+import type { HookReport } from "../engine/hooks.js";
 import { EngineError } from "../errors.js";
 import type { Engine } from "../engine/client.js";
 import { execute } from "../engine/execute.js";
@@ -22,6 +23,8 @@ export interface LifecycleOptions {
   /** Plan only. */
   dryRun?: boolean;
   onProgress?: ProgressListener;
+  /** What each lifecycle hook printed (engine/hooks.ts), for the caller to show masked. */
+  onHookOutput?: (report: HookReport) => Promise<void> | void;
   signal?: AbortSignal;
 }
 
@@ -37,6 +40,7 @@ async function run(plan: Plan, engine: Engine, options: LifecycleOptions): Promi
   await execute(plan, engine, {
     ...(options.project === undefined ? {} : { project: options.project }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.onHookOutput === undefined ? {} : { onHookOutput: options.onHookOutput }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   return plan;

@@ -1,5 +1,6 @@
 // `up` as a library function: check what can be checked without the engine, observe, plan,
 // refuse the plan if it cannot succeed, then execute it (or only return it: `--dry-run`).
+import type { HookReport } from "../engine/hooks.js";
 import { buildServices, dockerBuildApi, servicesNeedingBuild, type BuiltImage } from "../build/index.js";
 import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
@@ -26,6 +27,8 @@ export interface UpOptions extends UpPlanOptions {
   /** `--wait-timeout`, in seconds. */
   waitTimeoutSeconds?: number;
   onProgress?: ProgressListener;
+  /** What each lifecycle hook printed (engine/hooks.ts), for the caller to show masked. */
+  onHookOutput?: (report: HookReport) => Promise<void> | void;
   /** Warnings that do not stop `up` (orphans, foreign networks). */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
@@ -147,6 +150,7 @@ async function upWithSecrets(
       project,
       secretMounts: secrets.mounts,
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.onHookOutput === undefined ? {} : { onHookOutput: options.onHookOutput }),
       ...(signal === undefined ? {} : { signal }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     });

@@ -8,6 +8,7 @@ import type { ContainerRef, Plan, PlanNode } from "../plan/types.js";
 import type { Engine } from "./client.js";
 import { networkCreateBody } from "./network-spec.js";
 import { containerSpec } from "./container-spec.js";
+import { runHook, type HookReport } from "./hooks.js";
 import type { ProgressListener, ProgressStatus } from "./progress.js";
 import { systemClock, waitCompleted, waitHealthy, type Clock } from "./wait.js";
 
@@ -20,6 +21,8 @@ export interface ExecuteOptions {
   /** Aborting stops new nodes from starting; the result then fails with InterruptedError. */
   signal?: AbortSignal;
   clock?: Clock;
+  /** Told what each lifecycle hook printed once it ends (before a failing one fails the step). */
+  onHookOutput?: (report: HookReport) => Promise<void> | void;
 }
 
 export interface ExecuteResult {
@@ -202,12 +205,19 @@ class Executor {
         const title = resourceTitle.container(container.name);
         this.#emit(title, "Starting");
         await this.#engine.startContainer(container);
+        for (const hook of op.postStart ?? []) {
+          await runHook(this.#engine, container, { service: op.service, kind: "post_start", hook }, this.#options.onHookOutput);
+        }
         this.#emit(title, "Started");
         return;
       }
       case "StopContainer": {
         const title = resourceTitle.container(op.container.name);
         if (!grouped) this.#emit(title, "Stopping");
+        for (const hook of op.preStop?.hooks ?? []) {
+          const run = { service: op.preStop!.service, kind: "pre_stop", hook } as const;
+          await runHook(this.#engine, op.container, run, this.#options.onHookOutput);
+        }
         await this.#engine.stopContainer(op.container, op.timeoutSeconds);
         if (!grouped) this.#emit(title, "Stopped");
         return;

@@ -10,10 +10,13 @@ import type {
   Healthcheck,
   PortMapping,
   Service,
+  ServiceHook,
   ServiceNetwork,
   VolumeMount,
 } from "../model/project.js";
 import { CONFIGS_DIR, SECRETS_DIR } from "../model/project.js";
+
+import type { TaggedPath } from "./override-tags.js";
 import type { PathSegment } from "./paths.js";
 import type { ComposeFile, RawSecretGrant, RawService } from "./schema.js";
 import { shellSplit } from "./shell-split.js";
@@ -50,6 +53,8 @@ export interface CanonicalFile {
   secrets: Record<string, Record<string, unknown>>;
   configs: Record<string, Record<string, unknown>>;
   extensions: Record<string, unknown>;
+  /** Places tagged `!reset`/`!override`: removed from what this file merges onto (merge.ts). */
+  tagged?: TaggedPath[];
 }
 
 interface Context {
@@ -264,7 +269,8 @@ function canonicalService(
   if (raw.group_add !== undefined) set("groupAdd", raw.group_add.map(String));
   set("platform", raw.platform);
   // daily and weekly are pulled as missing (src/plan/pull-plan.ts).
-  set("pullPolicy", raw.pull_policy);
+  // The schema's pattern admitted only the written forms the type lists.
+  set("pullPolicy", raw.pull_policy as Service["pullPolicy"]);
   const replicas = raw.deploy?.replicas ?? raw.scale;
   if (replicas !== undefined) {
     const count = Number(replicas);
@@ -293,6 +299,15 @@ function canonicalService(
     });
     service.configs = grants;
   }
+  set("attach", toBoolean(raw.attach));
+  // Not run (NOT_RUN_YET warns): kept as written so `config` prints them.
+  set("develop", raw.develop);
+  set("models", raw.models);
+  set("provider", raw.provider);
+  if (raw.label_file !== undefined)
+    set("labelFiles", toList(raw.label_file).map((file) => resolvePath(file, context.baseDir)));
+  if (raw.post_start !== undefined) service.postStart = raw.post_start.map((hook) => serviceHook(hook, context));
+  if (raw.pre_stop !== undefined) service.preStop = raw.pre_stop.map((hook) => serviceHook(hook, context));
   const extensions = extensionsOf(raw);
   if (extensions) service.extensions = extensions;
   context.sources.mark(service, context.file, path);
@@ -314,6 +329,17 @@ function serviceNetwork(
   if (settings.priority !== undefined) network.priority = Number(settings.priority);
   if (settings.gw_priority !== undefined) network.gwPriority = Number(settings.gw_priority);
   return network;
+}
+
+function serviceHook(raw: NonNullable<RawService["post_start"]>[number], context: Context): ServiceHook {
+  const hook: ServiceHook = {
+    command: commandList(raw.command),
+    privileged: toBoolean(raw.privileged) ?? false,
+    environment: raw.environment === undefined ? {} : environmentMap(raw.environment, context.variables),
+  };
+  if (raw.user !== undefined) hook.user = raw.user;
+  if (raw.working_dir !== undefined) hook.workingDir = raw.working_dir;
+  return hook;
 }
 
 function canonicalBuild(

@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import { canonicalizeFile, resolvePath, type CanonicalFile, type PartialService } from "./canonicalize.js";
 import { readNamedComposeFile, type FileLoader, type Scope } from "./file-loader.js";
 import { mergeService } from "./merge.js";
+import { withoutServicePath, type TaggedPath } from "./override-tags.js";
 import type { PathSegment } from "./paths.js";
 import type { ComposeFile, RawExtends, RawService } from "./schema.js";
 import { closest } from "./suggest.js";
@@ -22,6 +23,8 @@ export interface ExtendsFile {
   written: Record<string, unknown>;
   checked: Record<string, RawService>;
   canonical: Record<string, PartialService>;
+  /** Places the file tagged `!reset`/`!override`: those under a service apply to its base. */
+  tagged: readonly TaggedPath[];
   /** Services whose `extends` is done (`true`) or failed and reported (`false`). */
   done: Map<string, boolean>;
 }
@@ -54,6 +57,7 @@ export function resolveExtends(
       checked: services,
       // The same object: a merged service replaces the file's own definition.
       canonical: canonical.services,
+      tagged: canonical.tagged ?? [],
       done: new Map(),
     };
     resolve(declaring, name, [], scope, loader);
@@ -129,8 +133,13 @@ function extend(
     const shown = cycle.map((link) => (oneFile ? link.service : `${link.service} (${link.file})`));
     return fail([], `extends cycle: ${shown.join(" -> ")}; remove one of these extends`);
   }
-  const base = resolve(target, baseName, links, scope, loader);
+  let base = resolve(target, baseName, links, scope, loader);
   if (!base) return undefined;
+  // This service's own `!reset`/`!override` places are taken out of its base (a copy) first.
+  for (const { path } of unit.tagged) {
+    if (path.length > 2 && path[0] === "services" && path[1] === name)
+      base = withoutServicePath(base, path.slice(2), sources);
+  }
   return mergeService(base, service, sources);
 }
 
@@ -187,6 +196,7 @@ function otherFile(
       written: services as Record<string, unknown>,
       checked: {},
       canonical: {},
+      tagged: loader.tagsOf(data),
       done: new Map(),
     };
   }

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import type { CanonicalFile } from "./canonicalize.js";
 import type { ExtendsFile } from "./extends.js";
 import type { Lookup } from "./interpolate.js";
+import type { TaggedPath } from "./override-tags.js";
 import type { ComposeFile } from "./schema.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
 
@@ -27,6 +28,8 @@ export interface FileLoader {
   projectLookup: Lookup;
   /** Parses a file and registers its positions; undefined (problems reported) unless a mapping. */
   parse(file: string, text: string): Record<string, unknown> | undefined;
+  /** The places `parse`'s data had tagged `!reset` or `!override` (override-tags.ts). */
+  tagsOf(data: object): TaggedPath[];
   /** Interpolates parsed data and checks it against the schema; undefined when it does not fit. */
   check(
     file: string,

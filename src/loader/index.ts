@@ -19,6 +19,7 @@ import { mergeFiles } from "./merge.js";
 import { parseYaml } from "./parse-yaml.js";
 import { NOT_RUN } from "./attributes.js";
 import { composeFileSchema, type ComposeFile } from "./schema.js";
+import type { TaggedPath } from "./override-tags.js";
 import type { Issue } from "./shapes.js";
 import { Diagnostics, SourceMap } from "./source-map.js";
 
@@ -73,11 +74,14 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   const diagnostics = new Diagnostics(sources);
   const variables = loadVariables(workingDir, cwd, options.envFiles ?? [], shell, diagnostics);
   const lookup = (name: string) => variables[name];
+  /** Each parsed file's `!reset`/`!override` places, by the data `parse` returned. */
+  const taggedPaths = new WeakMap<object, TaggedPath[]>();
   const loader: FileLoader = {
     sources,
     diagnostics,
     projectLookup: lookup,
     parse,
+    tagsOf: (data) => taggedPaths.get(data) ?? [],
     check,
     load: loadFile,
     envFiles: (paths, outer, unreadable) => readEnvFiles(paths, outer, diagnostics, unreadable),
@@ -111,6 +115,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     diagnostics,
   );
   readServiceEnvFiles(project, lookup, sources, diagnostics);
+  readServiceLabelFiles(project, lookup, sources, diagnostics);
   if (options.checkSecretSources !== false) {
     checkSecretSources(project, variables, sources, diagnostics);
     checkHostMounts(project, hostPaths(shell), sources, diagnostics);
@@ -137,6 +142,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     const data = check(file, document, scope.lookup, !text.includes("*"));
     if (!data) return undefined;
     const canonical = canonicalizeFile(data, file, baseDir, sources, diagnostics, lookup);
+    const tagged = taggedPaths.get(document);
+    if (tagged?.length) canonical.tagged = tagged;
     // Most files have neither: the text tells without a look at each service.
     if (text.includes("extends")) resolveExtends(canonical, data, scope, loader);
     // Without what an include defines, checks across the project would report only its absence.
@@ -151,6 +158,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
       return undefined;
     }
     sources.addFile(parsed.written);
+    if (parsed.tagged.length > 0 && parsed.data !== null && typeof parsed.data === "object")
+      taggedPaths.set(parsed.data, parsed.tagged);
     if (parsed.data === null || parsed.data === undefined) {
       diagnostics.error({ file, line: 1, column: 1 }, "", "empty compose file; it needs at least services:");
       return undefined;
@@ -387,6 +396,39 @@ function readServiceEnvFiles(
       for (const [key, value] of values) fromFiles[key] = value;
     }
     service.environment = { ...fromFiles, ...service.environment };
+  }
+}
+
+/** Reads each service's `label_file`s (env-file syntax) into its labels; `labels` win, as in Compose. */
+function readServiceLabelFiles(
+  project: Project,
+  lookup: (name: string) => string | undefined,
+  sources: SourceMap,
+  diagnostics: Diagnostics,
+): void {
+  for (const [name, service] of Object.entries(project.services)) {
+    const paths = service.labelFiles;
+    if (paths === undefined) continue;
+    delete service.labelFiles;
+    const fromFiles: Record<string, string> = {};
+    for (const path of paths) {
+      let text: string;
+      try {
+        text = readFileSync(path, "utf8");
+      } catch (error) {
+        diagnostics.error(
+          sources.locate(service, ["label_file"]),
+          ["services", name, "label_file"],
+          `label file ${path} cannot be read (${(error as NodeJS.ErrnoException).code}); create it or remove it from label_file`,
+        );
+        continue;
+      }
+      const { values, problems } = parseDotenv(text, lookup);
+      for (const problem of problems)
+        diagnostics.error({ file: path, line: problem.line, column: 1 }, "", problem.message);
+      for (const [key, value] of values) fromFiles[key] = value;
+    }
+    service.labels = { ...fromFiles, ...service.labels };
   }
 }
 

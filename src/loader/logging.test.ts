@@ -101,4 +101,18 @@ describe("pull_policy", () => {
     expect(project.services["web"]!.pullPolicy).toBe("daily");
     expect(project.services["api"]!.pullPolicy).toBe("weekly");
   });
+
+  it("every_<duration> and refresh are kept as written; a wrong duration is a located error", async () => {
+    const { project } = await loadOk({
+      "compose.yaml": "services:\n  web:\n    image: x\n    pull_policy: every_1w2d12h\n  api:\n    image: x\n    pull_policy: refresh\n",
+    });
+    expect(project.services["web"]!.pullPolicy).toBe("every_1w2d12h");
+    expect(project.services["api"]!.pullPolicy).toBe("refresh");
+    const { errors } = await loadFail({
+      "compose.yaml": "services:\n  web:\n    image: x\n    pull_policy: every_2days\n",
+    });
+    expect(errors).toEqual([
+      'compose.yaml:4:18 services.web.pull_policy: must be always, never, missing, build, if_not_present, refresh, daily, weekly or every_<duration> such as every_12h or every_2d, not "every_2days"',
+    ]);
+  });
 });

@@ -11,6 +11,7 @@ import type {
   VolumeMount,
 } from "../model/project.js";
 import type { CanonicalFile, PartialGrant, PartialService } from "./canonicalize.js";
+import { removeTagged } from "./override-tags.js";
 import type { SourceMap } from "./source-map.js";
 
 /** The merged project before defaults: services partial, top-level definitions as written. */
@@ -35,6 +36,7 @@ export function mergeFiles(files: CanonicalFile[], sources: SourceMap): MergedPr
     extensions: {},
   };
   for (const file of files) {
+    if (file.tagged) removeTagged(merged, file.tagged, sources);
     if (file.name !== undefined) merged.name = file.name;
     for (const [name, service] of Object.entries(file.services)) {
       const base = merged.services[name];
@@ -124,6 +126,7 @@ const APPEND_UNIQUE_FIELDS = [
   "securityOpt",
   "deviceCgroupRules",
   "volumesFrom",
+  "labelFiles",
 ] as const;
 
 /** `override` over `base` by the rules above; used by `-f` files and by `extends`. */
@@ -168,6 +171,15 @@ export function mergeService(
       sources,
       true,
     );
+}
+
+  // Hooks are lists without a key: a later file's run after the earlier ones', as in compose-go.
+  if (base.postStart && override.postStart) merged.postStart = [...base.postStart, ...override.postStart];
+  if (base.preStop && override.preStop) merged.preStop = [...base.preStop, ...override.preStop];
+  // Watch rules append, as in compose-go (a sequence without a key).
+  if (base.develop && override.develop) {
+    const watch = [...asList(base.develop["watch"]), ...asList(override.develop["watch"])];
+    merged.develop = { ...base.develop, ...override.develop, ...(watch.length ? { watch } : {}) };
   }
   if (base.healthcheck && override.healthcheck)
     merged.healthcheck = { ...base.healthcheck, ...override.healthcheck };
@@ -231,6 +243,10 @@ export function deepMerge(base: unknown, override: unknown): unknown {
 
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 /** Options belong to a driver: they merge under one driver (or where a file names none), as compose-go's. */

@@ -7,6 +7,7 @@
 // each node opens and closes; from those events we rebuild the tree of positions.
 import jsYaml from "js-yaml";
 import { readBlockYaml } from "./block-yaml.js";
+import { extractTags, mayHaveOverrideTags, OVERRIDE_TAG_TYPES, type TaggedPath } from "./override-tags.js";
 import type { Location, Problem } from "../errors.js";
 
 /** Plain data of one compose file, and the file as written. */
@@ -14,6 +15,8 @@ export interface ParsedFile {
   data: unknown;
   /** Kept for messages until the end of the load; the data is not, so it can go once used. */
   written: WrittenFile;
+  /** Places tagged `!reset` or `!override` (override-tags.ts), already unwrapped from `data`. */
+  tagged: TaggedPath[];
 }
 
 /** A compose file's text and the position of every value in it, by path. */
@@ -100,7 +103,7 @@ export function plainScalar(text: string): unknown {
 
 export const COMPOSE_YAML_SCHEMA = jsYaml.FAILSAFE_SCHEMA.extend({
   implicit: [corePlainScalar, merge],
-  explicit: [yamlNull, bool, goStyleInteger, float],
+  explicit: [yamlNull, bool, goStyleInteger, float, ...OVERRIDE_TAG_TYPES],
 });
 
 /** A node as the listener saw it: where it opened, what it became, and the nodes inside it. */
@@ -167,6 +170,9 @@ export function parseYaml(file: string, text: string): { parsed?: ParsedFile; pr
       ],
     };
   }
+  let tagged: TaggedPath[] = [];
+  // block-yaml.ts declines tags, so only js-yaml's data can hold them.
+  if (mayHaveOverrideTags(text)) ({ data, tagged } = extractTags(data));
   // Positions are needed only to report a problem or a warning, so they are worked out on first use
   // by parsing again with js-yaml's listener: a valid project never pays for them.
   let located: Pick<WrittenFile, "positions" | "decimalIntegers"> | undefined;
@@ -181,7 +187,7 @@ export function parseYaml(file: string, text: string): { parsed?: ParsedFile; pr
       return locate().decimalIntegers;
     },
   };
-  return { parsed: { data: data ?? null, written }, problems: [] };
+  return { parsed: { data: data ?? null, written, tagged }, problems: [] };
 }
 
 function tooDeep(file: string, location: Location): Problem {
@@ -284,7 +290,10 @@ function yamlProblem(file: string, error: jsYaml.YAMLException): Problem {
   const reason = error.reason ?? "invalid YAML";
   let message = `invalid YAML: ${reason}`;
   if (/nesting exceeded maxDepth/.test(reason)) return tooDeep(file, problemLocation(file, mark));
-  if (/duplicated mapping key/.test(reason)) {
+  const tag = /^unknown tag !<(.*)>$/.exec(reason)?.[1];
+  if (tag !== undefined) {
+    message = `unknown YAML tag "${tag}"; Compose files know !reset and !override (and the core tags such as !!str)`;
+  } else if (/duplicated mapping key/.test(reason)) {
     const line = mark ? ((error.mark.buffer ?? "").split("\n")[mark.line] ?? "") : "";
     const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(line)?.[1];
     message = `duplicate key${key ? ` "${key}"` : ""}: each key may appear once in a mapping`;

@@ -351,6 +351,74 @@ const ulimits = z.record(
   }),
 );
 
+/** One `post_start` / `pre_stop` entry: a command run as an exec in the container. */
+const serviceHook = attributes("a lifecycle hook", {
+  command: z.union([z.string(), z.array(text)], {
+    error: (issue) =>
+      issue.input === undefined
+        ? "is required: the command the hook runs"
+        : "must be a string or a list of strings",
+  }),
+  user: z.optional(text),
+  privileged: z.optional(boolean),
+  working_dir: z.optional(text),
+  environment: z.optional(listOrDict),
+});
+/** `develop`: Compose's watch mode (composec types and prints it, but does not watch: NOT_RUN_YET). */
+const develop = z.nullable(
+  attributes("develop", {
+    watch: z.optional(
+      z.array(
+        attributes("a watch rule", {
+          path: text,
+          action: z.enum(["rebuild", "sync", "restart", "sync+restart", "sync+exec"], {
+            error: "must be rebuild, sync, restart, sync+restart or sync+exec",
+          }),
+          target: z.optional(text),
+          ignore: z.optional(stringOrList),
+          include: z.optional(stringOrList),
+          exec: z.optional(serviceHook),
+          initial_sync: z.optional(boolean),
+        }),
+        { error: "must be a list of watch rules" },
+      ),
+    ),
+  }),
+);
+
+/** A service's `models`: names of top-level models, or a mapping with the variables to set. */
+const serviceModels = z.union(
+  [
+    stringList,
+    z.record(
+      z.string().check(z.regex(/^[a-zA-Z0-9._-]+$/, { error: "must be a model name ([a-zA-Z0-9._-])" })),
+      z.nullable(attributes("a service model", { endpoint_var: z.optional(text), model_var: z.optional(text) })),
+    ),
+  ],
+  { error: "must be a list of model names or a mapping of model names to endpoint_var and model_var" },
+);
+
+const providerOption = z.union([z.string(), z.number(), z.boolean()]);
+/** `provider`: a service an external component manages (composec does not run it: NOT_RUN_YET). */
+const provider = attributes("provider", {
+  type: text,
+  options: z.optional(
+    z.record(z.string(), z.union([providerOption, z.array(providerOption)]), {
+      error: "must be a mapping of option names to values or lists of values",
+    }),
+  ),
+});
+
+/** A top-level `models` entry. */
+const topLevelModel = attributes("a model", {
+  model: text,
+  name: z.optional(text),
+  context_size: z.optional(integer),
+  runtime_flags: z.optional(stringList),
+});
+
+const serviceHooks = z.array(serviceHook, { error: "must be a list of hooks, each with a command" });
+
 /** `extends: base` or `{service, file}`: the service this one starts from (extends.ts). */
 const extendsSchema = z.union(
   [
@@ -492,9 +560,11 @@ export const serviceSchema = attributes(
     ),
     platform: z.optional(text),
     pull_policy: z.optional(
-      z.enum(["always", "never", "missing", "build", "if_not_present", "daily", "weekly"], {
-        error: "must be always, never, missing or build",
-      }),
+      z.string({ error: "must be a string" }).check(
+        z.regex(/^(always|never|missing|build|if_not_present|refresh|daily|weekly|every_(\d+[wdhms])+)$/, {
+          error: "must be always, never, missing, build, if_not_present, refresh, daily, weekly or every_<duration> such as every_12h or every_2d",
+        }),
+      ),
     ),
     scale: z.optional(integer),
     deploy: z.optional(deploySchema),
@@ -545,6 +615,13 @@ export const serviceSchema = attributes(
     profiles: z.optional(stringList),
     secrets: z.optional(z.array(secretGrant, { error: "must be a list of secrets" })),
     configs: z.optional(z.array(configGrant, { error: "must be a list of configs" })),
+    attach: z.optional(boolean),
+    develop: z.optional(develop),
+    models: z.optional(serviceModels),
+    provider: z.optional(provider),
+    label_file: z.optional(stringOrList),
+    post_start: z.optional(serviceHooks),
+    pre_stop: z.optional(serviceHooks),
   },
   untypedKeys("service"),
 );
@@ -635,6 +712,7 @@ export const composeFileSchema = attributes(
     services: z.optional(z.nullable(mappingOf("services", serviceSchema))),
     networks: z.optional(z.nullable(mappingOf("networks", networkSchema))),
     volumes: z.optional(z.nullable(mappingOf("volumes", volumeSchema))),
+    models: z.optional(z.nullable(mappingOf("models", topLevelModel))),
     secrets: z.optional(
       z.nullable(
         z.record(z.string(), secretSchema, {

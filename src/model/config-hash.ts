@@ -1,7 +1,7 @@
 // The config hash decides recreation: a container whose `com.docker.compose.config-hash` label
 // differs from the service's current hash is replaced. It must therefore cover everything that
 // shapes the container, and nothing that does not (as in Compose: not the build section, the pull
-// policy, the replica count, `depends_on` or profiles, which change no container).
+// policy, the replica count, `depends_on`, profiles or `attach`, which change no container).
 //
 // Secrets: the hash covers the service's secret *references* (source, target, uid, gid, mode), which
 // are part of the Service; never their bytes (CLARIFICATIONS.md 10: content changes are detected by
@@ -23,6 +23,10 @@ export function configHash(project: Pick<Project, "networks" | "volumes">, servi
     dependsOn: _deps,
     profiles: _profiles,
     configs,
+    // Whose output an attached `up` shows changes nothing in the container.
+    attach: _attach,
+    // Watch rules (not run by composec) do not shape the container either.
+    develop: _develop,
     ...rest
   } = service;
   // Engine names of the networks and volumes the service uses: renaming one (`name:`) must

@@ -70,8 +70,17 @@ export interface Service extends EngineSettings {
   stdinOpen: boolean;
   groupAdd: string[];
   platform?: string;
-  /** `daily` and `weekly` are kept as written and pulled as `missing` (src/plan/pull-plan.ts). */
-  pullPolicy?: "always" | "never" | "missing" | "build" | "if_not_present" | "daily" | "weekly";
+  /** `refresh`, `daily`, `weekly`, `every_<duration>` are kept as written and pulled as `missing` (src/plan/pull-plan.ts). */
+  pullPolicy?:
+    | "always"
+    | "never"
+    | "missing"
+    | "build"
+    | "if_not_present"
+    | "refresh"
+    | "daily"
+    | "weekly"
+    | `every_${string}`;
   /** Number of containers (`scale`, or `deploy.replicas`). */
   replicas: number;
   profiles: string[];
@@ -194,6 +203,32 @@ export interface Deploy {
   };
   updateConfig?: UpdateConfig;
   rollbackConfig?: UpdateConfig;
+  /**
+   * `label_file` paths (absolute). The loader reads them into `labels` (which win) and removes this
+   * field: a loaded project never has it.
+   */
+  labelFiles?: string[];
+  /** Kept as written (validated) and printed; composec does not run them (a warning says so). */
+  develop?: Record<string, unknown> | null;
+  models?: string[] | Record<string, unknown>;
+  provider?: Record<string, unknown>;
+  /** `attach: false`: an attached `up` leaves its output out (src/cli/attach.ts); absent: attached. */
+  attach?: boolean;
+  /** Commands run in each container right after it starts (`post_start`); absent: none. */
+  postStart?: ServiceHook[];
+  /** Commands run in each container before it is stopped (`pre_stop`); absent: none. */
+  preStop?: ServiceHook[];
+  extensions: Record<string, unknown>;
+}
+
+/** A lifecycle hook: one command run as an exec in the service's container (engine/hooks.ts). */
+export interface ServiceHook {
+  command: string[];
+  user?: string;
+  privileged: boolean;
+  workingDir?: string;
+  /** Resolved values; `null`: declared without value and unset (left out, as in `environment`). */
+  environment: Record<string, string | null>;
 }
 
 export interface Build {

@@ -11,6 +11,7 @@ import type {
   Ipam,
   Project,
   Service,
+  ServiceHook,
   ServiceNetwork,
   ServiceSecret,
   UpdateConfig,
@@ -156,6 +157,21 @@ function service(service: Service): Document {
     ...engineSettings(service),
     secrets: service.secrets.length ? service.secrets.map(grantDocument) : undefined,
     configs: service.configs.length ? service.configs.map(grantDocument) : undefined,
+    secrets: service.secrets.length
+      ? service.secrets.map((grant) => ({
+          source: grant.source,
+          target: grant.target,
+          uid: String(grant.uid),
+          gid: String(grant.gid),
+          mode: octal(grant.mode),
+        }))
+      : undefined,
+    attach: service.attach,
+    develop: service.develop,
+    models: service.models,
+    provider: service.provider,
+    post_start: service.postStart?.map(hook),
+    pre_stop: service.preStop?.map(hook),
     ...service.extensions,
   });
 }
@@ -169,6 +185,21 @@ function grantDocument(grant: ServiceSecret): Document {
     gid: String(grant.gid),
     mode: octal(grant.mode),
   };
+}
+
+function hook(hook: ServiceHook): Document {
+  const environment: Record<string, string> = {};
+  for (const key of Object.keys(hook.environment).sort()) {
+    const value = hook.environment[key];
+    if (value !== null && value !== undefined) environment[key] = value;
+  }
+  return compact({
+    command: hook.command,
+    user: hook.user,
+    privileged: hook.privileged || undefined,
+    working_dir: hook.workingDir,
+    environment: nonEmpty(environment),
+  });
 }
 
 function build(build: Build): Document {

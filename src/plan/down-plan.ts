@@ -80,10 +80,12 @@ export function planDown(state: ObservedState, options: DownPlanOptions = {}): P
       const ref = { id: container.id, name: container.name };
       const cause = causeOf(container, known);
       const active = isActive(container);
+      // A one-off container (`run`) runs no hooks, as in Compose; nor does one the project no longer defines.
+      const hooks = active && !container.oneoff ? project?.services[container.service]?.preStop : undefined;
       // No grace to give (`-t 0`) or nothing running: one forced remove, which kills and removes in
-      // one engine call, does what a stop and then a remove would. A stop with grace time is never
-      // replaced: the container may need it (SIGTERM handlers, stop hooks).
-      if (options.timeoutSeconds === 0 || !active) {
+      // one engine call, does what a stop and then a remove would. A stop with grace time, or one
+      // with pre_stop hooks to run first, is never replaced.
+      if ((options.timeoutSeconds === 0 && !hooks?.length) || !active) {
         const remove = add(
           resource,
           { type: "RemoveContainer", container: ref, volumes: options.volumes ?? false, force: true },
@@ -97,9 +99,12 @@ export function planDown(state: ObservedState, options: DownPlanOptions = {}): P
       }
       const stop = add(
         resource,
-        options.timeoutSeconds === undefined
-          ? { type: "StopContainer", container: ref }
-          : { type: "StopContainer", container: ref, timeoutSeconds: options.timeoutSeconds },
+        {
+          type: "StopContainer",
+          container: ref,
+          ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
+          ...(hooks?.length ? { preStop: { service: container.service, hooks } } : {}),
+        },
         cause,
         after,
       );

@@ -12,6 +12,18 @@ export function formatPlan(plan: Pick<Plan, "nodes">): string {
 }
 
 export function formatNode(node: PlanNode): string {
-  const line = `[${node.dependsOn.join(",")}] -> #${node.id} ${node.resource}, ${node.operation.type}, ${node.cause}`;
+  const line = `[${node.dependsOn.join(",")}] -> #${node.id} ${node.resource}, ${node.operation.type}${hooksOf(node)}, ${node.cause}`;
   return node.group === undefined ? line : `${line} [${node.group}]`;
+}
+
+/** ` +2 post_start hooks`: a start or stop that runs hooks says so. */
+function hooksOf(node: PlanNode): string {
+  const op = node.operation;
+  const [kind, count] =
+    op.type === "StartContainer"
+      ? ["post_start", op.postStart?.length ?? 0]
+      : op.type === "StopContainer"
+        ? ["pre_stop", op.preStop?.hooks.length ?? 0]
+        : ["", 0];
+  return count === 0 ? "" : ` +${count} ${kind} hook${count === 1 ? "" : "s"}`;
 }

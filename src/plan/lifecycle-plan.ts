@@ -3,6 +3,7 @@
 // like planUp and planDown; `stop` and `rm` reuse planDown's ordering on a narrowed state.
 import type { Project, Service } from "../model/project.js";
 import { planDown } from "./down-plan.js";
+import { postStartOf } from "./up-plan.js";
 import { dependencyOrder } from "./graph.js";
 import { keepNodes } from "./subset.js";
 import type { ObservedContainer, ObservedState } from "./state.js";
@@ -108,7 +109,12 @@ export function planStart(state: ObservedState, options: LifecyclePlanOptions = 
       }
       const start = add(
         `service:${service}:${container.number}`,
-        { type: "StartContainer", service, container: { id: container.id, name: container.name } },
+        {
+          type: "StartContainer",
+          service,
+          container: { id: container.id, name: container.name },
+          ...postStartOf(options.project?.services[service]),
+        },
         "not running",
         ready,
       );

@@ -77,10 +77,12 @@ describe("planPulls", () => {
     ]);
   });
 
-  it("reads daily and weekly as missing", () => {
-    const web = makeService("web", { image: "a:1", pullPolicy: "daily" });
-    expect(pulls([web], { "a:1": amd64 }).pulls).toEqual([]);
-    expect(pulls([web], { "a:1": null }).pulls).toEqual(["a:1 <- web (not present on the engine)"]);
+  it("reads daily, weekly, refresh and every_<duration> as missing", () => {
+    for (const pullPolicy of ["daily", "weekly", "refresh", "every_2d"] as const) {
+      const web = makeService("web", { image: "a:1", pullPolicy });
+      expect(pulls([web], { "a:1": amd64 }).pulls).toEqual([]);
+      expect(pulls([web], { "a:1": null }).pulls).toEqual(["a:1 <- web (not present on the engine)"]);
+    }
   });
 
   it("pulls an image present only for another platform, asking for the service's platform", () => {

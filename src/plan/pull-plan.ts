@@ -4,8 +4,8 @@
 // `pull` command reads the policies its own way, but asks pullPlatform() which platform to pull.
 //
 // Services with a `build:` section are not pulled here: their image is built when missing (or
-// always, with `pull_policy: build`), as src/build/ decides. `daily` and `weekly` are read as
-// `missing`: composec keeps no record of when an image was last pulled.
+// always, with `pull_policy: build`), as src/build/ decides. `refresh`, `daily`, `weekly` and
+// `every_<duration>` are read as `missing`: composec keeps no record of when an image was last pulled.
 import { formatPlatform, parsePlatform, platformMatches, type Platform } from "../model/platform.js";
 import type { Project, Service } from "../model/project.js";
 
@@ -133,7 +133,7 @@ export function readPullPolicy(policy: string): PullPolicy {
     case "missing":
       return policy;
     default:
-      // if_not_present is missing's other name; daily and weekly are read as missing.
+      // if_not_present is missing's other name; refresh, daily, weekly and every_<duration> are read as missing.
       return "missing";
   }
 }

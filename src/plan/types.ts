@@ -1,7 +1,7 @@
 // A plan is a graph of operations, each one Engine call (or one wait), each with a resource id and
 // the cause that made the planner add it. Nodes are listed dependencies first; the executor runs a
 // node once every node it depends on is done, so independent services proceed in parallel.
-import type { DependencyCondition, Network, Volume } from "../model/project.js";
+import type { DependencyCondition, Network, ServiceHook, Volume } from "../model/project.js";
 
 /** A container the plan acts on: one that exists, or the one a CreateContainer node makes. */
 export type ContainerRef = { id: string; name: string } | { createdBy: number; name: string };
@@ -25,8 +25,20 @@ export type Operation =
       replaces?: { id: string; name: string };
     }
   | { type: "RenameContainer"; container: ContainerRef; to: string }
-  | { type: "StartContainer"; service: string; container: ContainerRef }
-  | { type: "StopContainer"; container: { id: string; name: string }; timeoutSeconds?: number }
+  | {
+      type: "StartContainer";
+      service: string;
+      container: ContainerRef;
+      /** `post_start` hooks, run in order once it runs (engine/hooks.ts). */
+      postStart?: ServiceHook[];
+    }
+  | {
+      type: "StopContainer";
+      container: { id: string; name: string };
+      timeoutSeconds?: number;
+      /** `pre_stop` hooks of `service`, run in order before the stop (down, stop, rm -s). */
+      preStop?: { service: string; hooks: ServiceHook[] };
+    }
   | {
       type: "RemoveContainer";
       container: { id: string; name: string };

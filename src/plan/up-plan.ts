@@ -3,7 +3,7 @@
 // executor can carry a plan out without making any.
 import { configHash } from "../model/config-hash.js";
 import { containerName, imageName } from "../model/names.js";
-import type { Project, Service } from "../model/project.js";
+import type { Project, Service, ServiceHook } from "../model/project.js";
 import { ProjectError } from "../errors.js";
 import { dependencyOrder, selectServices } from "./graph.js";
 import { keepNodes } from "./subset.js";
@@ -328,7 +328,7 @@ class UpPlanner {
         const ref = { id: container.id, name: container.name };
         const start = this.#add(
           resource,
-          { type: "StartContainer", service: name, container: ref },
+          { type: "StartContainer", service: name, container: ref, ...postStartOf(service) },
           "not running",
           [...infra, ...ready()],
         );
@@ -358,7 +358,7 @@ class UpPlanner {
       const ref = { createdBy: create, name: finalName };
       const start = this.#add(
         resource,
-        { type: "StartContainer", service: name, container: ref },
+        { type: "StartContainer", service: name, container: ref, ...postStartOf(service) },
         "created",
         [create, ...ready()],
       );
@@ -424,7 +424,7 @@ class UpPlanner {
     const rename = this.#add(resource, renaming, "take the old name", [remove], group);
     const start = this.#add(
       resource,
-      { type: "StartContainer", service: service.name, container: ref },
+      { type: "StartContainer", service: service.name, container: ref, ...postStartOf(service) },
       "recreated",
       [rename, ...ready()],
     );
@@ -531,4 +531,9 @@ function recreateCause(
   if (container.state === "dead") return "dead";
   if (container.name !== expected.finalName) return "left over from an interrupted recreate";
   return undefined;
+}
+
+/** The service's `post_start` hooks for its StartContainer operations (none: nothing added). */
+export function postStartOf(service: Service | undefined): { postStart?: ServiceHook[] } {
+  return service?.postStart?.length ? { postStart: service.postStart } : {};
 }

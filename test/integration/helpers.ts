@@ -209,7 +209,7 @@ export interface RunResult {
 export async function runInImage(
   image: string,
   cmd: string[],
-  opts: { user?: string; env?: string[] } = {},
+  opts: { user?: string; env?: string[]; binds?: string[] } = {},
 ): Promise<RunResult> {
   const container = await docker.createContainer({
     Image: image,
@@ -217,6 +217,7 @@ export async function runInImage(
     User: opts.user ?? "",
     Env: opts.env ?? [],
     Labels: { [TEST_LABEL]: "1" },
+    ...(opts.binds === undefined ? {} : { HostConfig: { Binds: opts.binds } }),
   });
   try {
     await container.start();

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { hookPrinter } from "../hook-output.js";
 import { down } from "../../compose/down.js";
 import { formatPlan } from "../../plan/format.js";
 import type { Output } from "../output.js";
@@ -34,6 +35,7 @@ export function registerDown(program: Command, output: Output): void {
         dryRun: options.dryRun,
         ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
         onProgress: progress.onProgress,
+          onHookOutput: hookPrinter(name, output),
         onWarning: progress.onWarning,
       });
       progress.finish();

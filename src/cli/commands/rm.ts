@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline/promises";
+import { hookPrinter } from "../hook-output.js";
 import type { Command } from "commander";
 import { remove } from "../../compose/lifecycle.js";
 import { formatPlan } from "../../plan/format.js";
@@ -47,7 +48,7 @@ export function registerRm(program: Command, output: Output): void {
       }
       const progress = createProgress(output, options.progress, "Removing");
       try {
-        await remove(name, engine, { ...common, onProgress: progress.onProgress });
+        await remove(name, engine, { ...common, onProgress: progress.onProgress, onHookOutput: hookPrinter(name, output) });
       } finally {
         progress.finish();
       }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { hookPrinter } from "../hook-output.js";
 import { start } from "../../compose/lifecycle.js";
 import { formatPlan } from "../../plan/format.js";
 import type { Output } from "../output.js";
@@ -20,6 +21,7 @@ export function registerStart(program: Command, output: Output): void {
           services,
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
+          onHookOutput: hookPrinter(name, output),
           ...(project === undefined ? {} : { project }),
         });
         if (options.dryRun) output.stdout(formatPlan(plan));

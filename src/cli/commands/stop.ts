@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { hookPrinter } from "../hook-output.js";
 import { stop } from "../../compose/lifecycle.js";
 import { formatPlan } from "../../plan/format.js";
 import type { Output } from "../output.js";
@@ -23,6 +24,7 @@ export function registerStop(program: Command, output: Output): void {
           services,
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
+          onHookOutput: hookPrinter(name, output),
           ...(project === undefined ? {} : { project }),
           ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
         });

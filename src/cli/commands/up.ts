@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { hookPrinter } from "../hook-output.js";
 import { InterruptedError, UsageError } from "../../errors.js";
 import { formatPlan } from "../../plan/format.js";
 import { up } from "../../compose/up.js";
@@ -111,6 +112,7 @@ export function registerUp(program: Command, output: Output): void {
           ...(waitTimeout === undefined ? {} : { waitTimeoutSeconds: waitTimeout }),
           ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
           onProgress: progress.onProgress,
+          onHookOutput: hookPrinter(project.name, output),
           onWarning: progress.onWarning,
           signal: controller.signal,
           variables,

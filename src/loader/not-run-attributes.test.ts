@@ -1,0 +1,77 @@
+// `develop`, `models` and `provider`: composec does not run them, but they are typed (located
+// errors), kept as written and printed by `config`, each with a warning saying it is not run.
+import { describe, expect, it } from "vitest";
+import { toComposeDocument } from "../model/to-compose.js";
+import { toYamlText } from "../model/yaml-text.js";
+import { loadFail, loadOk } from "./test-helpers.js";
+
+const written = `
+  services:
+    web:
+      image: x
+      develop:
+        watch:
+          - path: ./src
+            action: sync+exec
+            target: /app/src
+            exec: {command: [kill, "-HUP", "1"]}
+      models:
+        llm: {endpoint_var: LLM_URL}
+  models:
+    llm:
+      model: ai/smollm2
+`;
+
+describe("develop, models, provider", () => {
+  it("are kept, printed (config of config is the same) and warned about", async () => {
+    const first = await loadOk({ "compose.yaml": written });
+    const web = first.project.services["web"]!;
+    expect(web.develop).toEqual({
+      watch: [{ path: "./src", action: "sync+exec", target: "/app/src", exec: { command: ["kill", "-HUP", "1"] } }],
+    });
+    expect(web.models).toEqual({ llm: { endpoint_var: "LLM_URL" } });
+    expect(first.warnings).toEqual([
+      'compose.yaml:12:1 models: composec does not run "models" yet; it is ignored',
+      'compose.yaml:4:5 services.web.develop: composec does not run "develop" yet; it is ignored',
+      'compose.yaml:10:5 services.web.models: composec does not run "models" yet; it is ignored',
+    ]);
+    const text = toYamlText(toComposeDocument(first.project));
+    expect(text).toContain("develop:");
+    const second = await loadOk({ "compose.yaml": text });
+    expect(toYamlText(toComposeDocument(second.project))).toBe(text);
+  });
+
+  it("later files append watch rules", async () => {
+    const { project } = await loadOk(
+      {
+        "a.yaml": "services:\n  web:\n    image: x\n    develop: {watch: [{path: a, action: rebuild}]}\n",
+        "b.yaml": "services:\n  web:\n    develop: {watch: [{path: b, action: restart}]}\n",
+      },
+      { files: ["a.yaml", "b.yaml"] },
+    );
+    expect((project.services["web"]!.develop!["watch"] as { path: string }[]).map((rule) => rule.path)).toEqual([
+      "a",
+      "b",
+    ]);
+  });
+
+  it("wrong forms are located errors", async () => {
+    const { errors } = await loadFail({
+      "compose.yaml": `
+        services:
+          web:
+            image: x
+            develop:
+              watch: [{path: a, action: copy}]
+            provider: {options: {a: 1}}
+        models:
+          llm: {name: x}
+      `,
+    });
+    expect(errors).toEqual([
+      'compose.yaml:5:33 services.web.develop.watch[0].action: must be rebuild, sync, restart, sync+restart or sync+exec, not "copy"',
+      "compose.yaml:6:5 services.web.provider.type: is required",
+      "compose.yaml:8:3 models.llm.model: is required",
+    ]);
+  });
+});
