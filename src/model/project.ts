@@ -87,6 +87,21 @@ export interface Service extends EngineSettings {
   secrets: ServiceSecret[];
   /** Config grants, targets absolute (default `/<config key>`), every default filled in. */
   configs: ServiceConfig[];
+  /**
+   * `label_file` paths (absolute). The loader reads them into `labels` (which win) and removes this
+   * field: a loaded project never has it.
+   */
+  labelFiles?: string[];
+  /** Kept as written (validated) and printed; composec does not run them (a warning says so). */
+  develop?: Record<string, unknown> | null;
+  models?: string[] | Record<string, unknown>;
+  provider?: Record<string, unknown>;
+  /** `attach: false`: an attached `up` leaves its output out (src/cli/attach.ts); absent: attached. */
+  attach?: boolean;
+  /** Commands run in each container right after it starts (`post_start`); absent: none. */
+  postStart?: ServiceHook[];
+  /** Commands run in each container before it is stopped (`pre_stop`); absent: none. */
+  preStop?: ServiceHook[];
   extensions: Record<string, unknown>;
 }
 
@@ -203,22 +218,6 @@ export interface Deploy {
   };
   updateConfig?: UpdateConfig;
   rollbackConfig?: UpdateConfig;
-  /**
-   * `label_file` paths (absolute). The loader reads them into `labels` (which win) and removes this
-   * field: a loaded project never has it.
-   */
-  labelFiles?: string[];
-  /** Kept as written (validated) and printed; composec does not run them (a warning says so). */
-  develop?: Record<string, unknown> | null;
-  models?: string[] | Record<string, unknown>;
-  provider?: Record<string, unknown>;
-  /** `attach: false`: an attached `up` leaves its output out (src/cli/attach.ts); absent: attached. */
-  attach?: boolean;
-  /** Commands run in each container right after it starts (`post_start`); absent: none. */
-  postStart?: ServiceHook[];
-  /** Commands run in each container before it is stopped (`pre_stop`); absent: none. */
-  preStop?: ServiceHook[];
-  extensions: Record<string, unknown>;
 }
 
 /** A lifecycle hook: one command run as an exec in the service's container (engine/hooks.ts). */

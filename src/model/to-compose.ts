@@ -157,15 +157,6 @@ function service(service: Service): Document {
     ...engineSettings(service),
     secrets: service.secrets.length ? service.secrets.map(grantDocument) : undefined,
     configs: service.configs.length ? service.configs.map(grantDocument) : undefined,
-    secrets: service.secrets.length
-      ? service.secrets.map((grant) => ({
-          source: grant.source,
-          target: grant.target,
-          uid: String(grant.uid),
-          gid: String(grant.gid),
-          mode: octal(grant.mode),
-        }))
-      : undefined,
     attach: service.attach,
     develop: service.develop,
     models: service.models,

@@ -3,7 +3,7 @@
 // unless --include-values, and then the Secret files are readable by their owner only.
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { load as parse } from "js-yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanupTempProjects, cli, repoRoot, tempProject } from "./helpers.js";
