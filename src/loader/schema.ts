@@ -58,16 +58,7 @@ export const NOT_RUN_YET = {
     "rollback_config",
     "update_config",
   ],
-  build: [
-    "additional_contexts",
-    "entitlements",
-    "isolation",
-    "platforms",
-    "privileged",
-    "ssh",
-    "ulimits",
-    "cache_to",
-  ],
+  build: [],
   network: ["ipam"],
 } as const;
 
@@ -199,6 +190,13 @@ const logging = attributes("logging", {
   ),
 });
 
+const ulimits = z.record(
+  z.string(),
+  z.union([integer, attributes("a ulimit", { soft: integer, hard: integer })], {
+    error: "must be a number or a mapping with soft and hard",
+  }),
+);
+
 const build = z.union(
   [
     text,
@@ -219,6 +217,17 @@ const build = z.union(
         pull: z.optional(boolean),
         cache_from: z.optional(stringList),
         secrets: z.optional(z.array(secretGrant, { error: "must be a list of secrets" })),
+        ulimits: z.optional(ulimits),
+        platforms: z.optional(stringList),
+        isolation: z.optional(text),
+        privileged: z.optional(boolean),
+        entitlements: z.optional(stringList),
+        ssh: z.optional(listOrDict),
+        cache_to: z.optional(stringList),
+        additional_contexts: z.optional(listOrDict),
+        provenance: z.optional(z.union([z.string(), z.boolean()], { error: "must be true, false or a string" })),
+        sbom: z.optional(z.union([z.string(), z.boolean()], { error: "must be true, false or a string" })),
+        no_cache_filter: z.optional(stringOrList),
       },
       NOT_RUN_YET.build,
     ),
@@ -267,12 +276,6 @@ const serviceNetworks = z.union(
   { error: "must be a list of network names or a mapping of network names to settings" },
 );
 
-const ulimits = z.record(
-  z.string(),
-  z.union([integer, attributes("a ulimit", { soft: integer, hard: integer })], {
-    error: "must be a number or a mapping with soft and hard",
-  }),
-);
 
 /** One `post_start` / `pre_stop` entry: a command run as an exec in the container. */
 const serviceHook = attributes("a lifecycle hook", {
