@@ -160,17 +160,22 @@ export function unsupportedBuildAttributes(service: Service): Problem[] {
     refuse("additional_contexts", "BuildKit named contexts (buildx frontend attributes)");
   if (build.entitlements?.length) refuse("entitlements", "buildx entitlements");
   if (build.privileged) refuse("privileged", "the security.insecure entitlement (buildx)");
-  if (build.ssh?.length) refuse("ssh", "SSH agent forwarding over the BuildKit session, which composec does not serve");
+  if (build.ssh?.length)
+    refuse("ssh", "SSH agent forwarding over the BuildKit session, which composec does not serve");
   if (build.cacheTo?.length) refuse("cache_to", "a BuildKit cache exporter (buildx)");
   if (build.provenance !== undefined && build.provenance !== false && build.provenance !== "false")
     refuse("provenance", "BuildKit attestations (buildx, BuildKit 0.11 or newer)");
   if (build.sbom !== undefined && build.sbom !== false && build.sbom !== "false")
     refuse("sbom", "BuildKit attestations (buildx, BuildKit 0.11 or newer)");
-  if (build.noCacheFilter?.length) refuse("no_cache_filter", "BuildKit's per-stage no-cache option; use no_cache: true");
+  if (build.noCacheFilter?.length)
+    refuse("no_cache_filter", "BuildKit's per-stage no-cache option; use no_cache: true");
   // POST /build takes `ulimits`, but Engine 20.10's BuildKit builder leaves them out of its RUN
   // steps (measured: a RUN step sees the daemon's own limits): refused rather than dropped.
   if (build.ulimits && Object.keys(build.ulimits).length > 0)
-    refuse("ulimits", "a builder that applies them (Engine 20.10's BuildKit ignores the ulimits of POST /build)");
+    refuse(
+      "ulimits",
+      "a builder that applies them (Engine 20.10's BuildKit ignores the ulimits of POST /build)",
+    );
   if (build.isolation !== undefined && build.isolation !== "default")
     refuse("isolation", "a Windows engine (a Linux engine's builder has only default isolation)");
   const platforms = build.platforms ?? [];

@@ -56,6 +56,8 @@ describe("newer build attributes", () => {
     const { errors } = await loadFail({
       "compose.yaml": "services:\n  app:\n    build:\n      context: .\n      platforms: linux/amd64\n",
     });
-    expect(errors).toEqual(['compose.yaml:5:18 services.app.build.platforms: must be a list of strings, not "linux/amd64"']);
+    expect(errors).toEqual([
+      'compose.yaml:5:18 services.app.build.platforms: must be a list of strings, not "linux/amd64"',
+    ]);
   });
 });

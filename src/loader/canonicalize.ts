@@ -273,8 +273,12 @@ function canonicalService(
   set("models", raw.models);
   set("provider", raw.provider);
   if (raw.label_file !== undefined)
-    set("labelFiles", toList(raw.label_file).map((file) => resolvePath(file, context.baseDir)));
-  if (raw.post_start !== undefined) service.postStart = raw.post_start.map((hook) => serviceHook(hook, context));
+    set(
+      "labelFiles",
+      toList(raw.label_file).map((file) => resolvePath(file, context.baseDir)),
+    );
+  if (raw.post_start !== undefined)
+    service.postStart = raw.post_start.map((hook) => serviceHook(hook, context));
   if (raw.pre_stop !== undefined) service.preStop = raw.pre_stop.map((hook) => serviceHook(hook, context));
   const extensions = extensionsOf(raw);
   if (extensions) service.extensions = extensions;

@@ -2,7 +2,15 @@
 // `platforms` is the platform built for, and an attribute the Engine API 1.41 build cannot
 // carry (provenance, ssh, ...) is refused before anything is built or created, naming what it needs.
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanupTempProjects, cli, docker, images, runInImage, tempProject, uniqueProjectName } from "./helpers.js";
+import {
+  cleanupTempProjects,
+  cli,
+  docker,
+  images,
+  runInImage,
+  tempProject,
+  uniqueProjectName,
+} from "./helpers.js";
 
 const projects: string[] = [];
 afterAll(async () => {
@@ -11,7 +19,11 @@ afterAll(async () => {
       all: true,
       filters: JSON.stringify({ label: [`com.docker.compose.project=${name}`] }),
     });
-    for (const image of built) await docker.getImage(image.Id).remove({ force: true }).catch(() => {});
+    for (const image of built)
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => {});
   }
   await cleanupTempProjects();
 });
@@ -21,7 +33,7 @@ describe("newer build attributes", () => {
     const name = uniqueProjectName("bplat");
     projects.push(name);
     const dir = await tempProject({
-      "Dockerfile": `FROM ${images.busybox}\nRUN echo built > /built\n`,
+      Dockerfile: `FROM ${images.busybox}\nRUN echo built > /built\n`,
       "compose.yaml": `
 services:
   app:
@@ -42,7 +54,7 @@ services:
     const name = uniqueProjectName("bprov");
     projects.push(name);
     const dir = await tempProject({
-      "Dockerfile": `FROM ${images.busybox}\n`,
+      Dockerfile: `FROM ${images.busybox}\n`,
       "compose.yaml": `
 services:
   app:
@@ -62,8 +74,13 @@ services:
       "services.app.build.provenance: composec cannot build with provenance: it needs BuildKit attestations (buildx, BuildKit 0.11 or newer), which POST /build of Engine API 1.41 does not offer",
     );
     expect(up.stderr).toContain("services.app.build.ulimits: composec cannot build with ulimits");
-    const made = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${name}`] } });
+    const made = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${name}`] },
+    });
     expect(made).toEqual([]);
-    expect(await docker.listNetworks({ filters: { label: [`com.docker.compose.project=${name}`] } })).toEqual([]);
+    expect(await docker.listNetworks({ filters: { label: [`com.docker.compose.project=${name}`] } })).toEqual(
+      [],
+    );
   });
 });
