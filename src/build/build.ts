@@ -139,8 +139,54 @@ export function buildQuery(
   if (options.noCache || build.noCache) query.nocache = true;
   if (options.pull || build.pull) query.pull = true;
   if (build.cacheFrom.length > 0) query.cachefrom = JSON.stringify(build.cacheFrom);
-  if (service.platform !== undefined) query.platform = service.platform;
+  const platform = service.platform ?? build.platforms?.[0];
+  if (platform !== undefined) query.platform = platform;
   return query;
+}
+
+/**
+ * The build attributes POST /build of Engine API 1.41 cannot carry, each a problem naming what it
+ * needs. They are refused before anything is built, rather than dropped. Pure.
+ */
+export function unsupportedBuildAttributes(service: Service): Problem[] {
+  const build = service.build!;
+  const problems: Problem[] = [];
+  const refuse = (attribute: string, needs: string) =>
+    problems.push({
+      path: `services.${service.name}.build.${attribute}`,
+      message: `composec cannot build with ${attribute}: it needs ${needs}, which POST /build of Engine API 1.41 does not offer; remove it or build the image with docker buildx`,
+    });
+  if (build.additionalContexts && Object.keys(build.additionalContexts).length > 0)
+    refuse("additional_contexts", "BuildKit named contexts (buildx frontend attributes)");
+  if (build.entitlements?.length) refuse("entitlements", "buildx entitlements");
+  if (build.privileged) refuse("privileged", "the security.insecure entitlement (buildx)");
+  if (build.ssh?.length)
+    refuse("ssh", "SSH agent forwarding over the BuildKit session, which composec does not serve");
+  if (build.cacheTo?.length) refuse("cache_to", "a BuildKit cache exporter (buildx)");
+  if (build.provenance !== undefined && build.provenance !== false && build.provenance !== "false")
+    refuse("provenance", "BuildKit attestations (buildx, BuildKit 0.11 or newer)");
+  if (build.sbom !== undefined && build.sbom !== false && build.sbom !== "false")
+    refuse("sbom", "BuildKit attestations (buildx, BuildKit 0.11 or newer)");
+  if (build.noCacheFilter?.length)
+    refuse("no_cache_filter", "BuildKit's per-stage no-cache option; use no_cache: true");
+  // POST /build takes `ulimits`, but Engine 20.10's BuildKit builder leaves them out of its RUN
+  // steps (measured: a RUN step sees the daemon's own limits): refused rather than dropped.
+  if (build.ulimits && Object.keys(build.ulimits).length > 0)
+    refuse(
+      "ulimits",
+      "a builder that applies them (Engine 20.10's BuildKit ignores the ulimits of POST /build)",
+    );
+  if (build.isolation !== undefined && build.isolation !== "default")
+    refuse("isolation", "a Windows engine (a Linux engine's builder has only default isolation)");
+  const platforms = build.platforms ?? [];
+  if (platforms.length > 1) refuse("platforms", "a multi-platform build (buildx); name one platform");
+  else if (platforms.length === 1 && service.platform !== undefined && platforms[0] !== service.platform) {
+    problems.push({
+      path: `services.${service.name}.build.platforms`,
+      message: `"${platforms[0]}" is not the service's platform "${service.platform}"; build.platforms must include it`,
+    });
+  }
+  return problems;
 }
 
 /**
@@ -162,6 +208,7 @@ export async function buildServices(
   const problems: Problem[] = [];
   const contexts = new Map<string, BuildContext>();
   for (const service of services) {
+    problems.push(...unsupportedBuildAttributes(service));
     const checked = await checkContext(service.name, service.build!);
     problems.push(...checked.problems);
     if (checked.context) contexts.set(service.name, checked.context);

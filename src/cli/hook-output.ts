@@ -15,7 +15,8 @@ export function hookPrinter(projectName: string, output: Output): (report: HookR
       : report.container;
     let text = "";
     for (const line of report.lines) text += `${prefix} -> ${mask(line)}\n`;
-    if (report.exitCode !== 0) text += `${prefix} -> ${report.hook} hook exited with status ${report.exitCode}\n`;
+    if (report.exitCode !== 0)
+      text += `${prefix} -> ${report.hook} hook exited with status ${report.exitCode}\n`;
     output.stderr(text);
   };
 }

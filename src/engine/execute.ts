@@ -206,7 +206,12 @@ class Executor {
         this.#emit(title, "Starting");
         await this.#engine.startContainer(container);
         for (const hook of op.postStart ?? []) {
-          await runHook(this.#engine, container, { service: op.service, kind: "post_start", hook }, this.#options.onHookOutput);
+          await runHook(
+            this.#engine,
+            container,
+            { service: op.service, kind: "post_start", hook },
+            this.#options.onHookOutput,
+          );
         }
         this.#emit(title, "Started");
         return;

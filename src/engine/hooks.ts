@@ -30,7 +30,8 @@ export async function runHook(
 ): Promise<void> {
   const { hook } = run;
   const env: string[] = [];
-  for (const [key, value] of Object.entries(hook.environment)) if (value !== null) env.push(`${key}=${value}`);
+  for (const [key, value] of Object.entries(hook.environment))
+    if (value !== null) env.push(`${key}=${value}`);
   const execId = await engine.createExec(container, {
     cmd: hook.command,
     tty: false,

@@ -233,16 +233,7 @@ function canonicalService(
     set("extraHosts", hosts);
   }
   if (raw.dns !== undefined) set("dns", toList(raw.dns));
-  if (raw.ulimits !== undefined) {
-    const ulimits: Service["ulimits"] = {};
-    for (const [key, value] of Object.entries(raw.ulimits)) {
-      ulimits[key] =
-        typeof value === "object"
-          ? { soft: Number(value.soft), hard: Number(value.hard) }
-          : { soft: Number(value), hard: Number(value) };
-    }
-    service.ulimits = ulimits;
-  }
+  if (raw.ulimits !== undefined) service.ulimits = ulimitMap(raw.ulimits);
   if (raw.shm_size !== undefined) set("shmSize", parseByteSize(raw.shm_size));
   if (raw.sysctls !== undefined) set("sysctls", stringMap(raw.sysctls));
   if (raw.devices !== undefined) {
@@ -305,8 +296,12 @@ function canonicalService(
   set("models", raw.models);
   set("provider", raw.provider);
   if (raw.label_file !== undefined)
-    set("labelFiles", toList(raw.label_file).map((file) => resolvePath(file, context.baseDir)));
-  if (raw.post_start !== undefined) service.postStart = raw.post_start.map((hook) => serviceHook(hook, context));
+    set(
+      "labelFiles",
+      toList(raw.label_file).map((file) => resolvePath(file, context.baseDir)),
+    );
+  if (raw.post_start !== undefined)
+    service.postStart = raw.post_start.map((hook) => serviceHook(hook, context));
   if (raw.pre_stop !== undefined) service.preStop = raw.pre_stop.map((hook) => serviceHook(hook, context));
   const extensions = extensionsOf(raw);
   if (extensions) service.extensions = extensions;
@@ -342,6 +337,17 @@ function serviceHook(raw: NonNullable<RawService["post_start"]>[number], context
   return hook;
 }
 
+function ulimitMap(raw: NonNullable<RawService["ulimits"]>): Service["ulimits"] {
+  const ulimits: Service["ulimits"] = {};
+  for (const [key, value] of Object.entries(raw)) {
+    ulimits[key] =
+      typeof value === "object"
+        ? { soft: Number(value.soft), hard: Number(value.hard) }
+        : { soft: Number(value), hard: Number(value) };
+  }
+  return ulimits;
+}
+
 function canonicalBuild(
   raw: NonNullable<RawService["build"]>,
   path: PathSegment[],
@@ -362,6 +368,22 @@ function canonicalBuild(
   if (raw.no_cache !== undefined) build.noCache = toBoolean(raw.no_cache) ?? false;
   if (raw.pull !== undefined) build.pull = toBoolean(raw.pull) ?? false;
   if (raw.cache_from !== undefined) build.cacheFrom = raw.cache_from;
+  if (raw.ulimits !== undefined) build.ulimits = ulimitMap(raw.ulimits);
+  if (raw.platforms !== undefined) build.platforms = raw.platforms;
+  if (raw.isolation !== undefined) build.isolation = raw.isolation;
+  if (raw.privileged !== undefined) build.privileged = toBoolean(raw.privileged) ?? false;
+  if (raw.entitlements !== undefined) build.entitlements = raw.entitlements;
+  if (raw.ssh !== undefined) {
+    // `default` or `id=path`, as the list form writes them.
+    build.ssh = Array.isArray(raw.ssh)
+      ? raw.ssh
+      : Object.entries(raw.ssh).map(([id, path]) => (path === null ? id : `${id}=${String(path)}`));
+  }
+  if (raw.cache_to !== undefined) build.cacheTo = raw.cache_to;
+  if (raw.additional_contexts !== undefined) build.additionalContexts = stringMap(raw.additional_contexts);
+  if (raw.provenance !== undefined) build.provenance = raw.provenance;
+  if (raw.sbom !== undefined) build.sbom = raw.sbom;
+  if (raw.no_cache_filter !== undefined) build.noCacheFilter = toList(raw.no_cache_filter);
   if (raw.secrets !== undefined) {
     const secrets: BuildSecret[] = [];
     raw.secrets.forEach((grant, index) => {

@@ -71,6 +71,8 @@ describe("lifecycle hooks", () => {
     const { errors } = await loadFail({
       "compose.yaml": "services:\n  web:\n    image: x\n    pre_start: [{command: x}]\n",
     });
-    expect(errors[0]).toMatch(/^compose\.yaml:4:5 services\.web\.pre_start: unknown attribute "pre_start" in a service; did you mean/);
+    expect(errors[0]).toMatch(
+      /^compose\.yaml:4:5 services\.web\.pre_start: unknown attribute "pre_start" in a service; did you mean/,
+    );
   });
 });

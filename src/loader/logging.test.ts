@@ -104,7 +104,8 @@ describe("pull_policy", () => {
 
   it("every_<duration> and refresh are kept as written; a wrong duration is a located error", async () => {
     const { project } = await loadOk({
-      "compose.yaml": "services:\n  web:\n    image: x\n    pull_policy: every_1w2d12h\n  api:\n    image: x\n    pull_policy: refresh\n",
+      "compose.yaml":
+        "services:\n  web:\n    image: x\n    pull_policy: every_1w2d12h\n  api:\n    image: x\n    pull_policy: refresh\n",
     });
     expect(project.services["web"]!.pullPolicy).toBe("every_1w2d12h");
     expect(project.services["api"]!.pullPolicy).toBe("refresh");

@@ -261,6 +261,8 @@ function mergeBuild(base: Partial<Build>, override: Partial<Build>, sources: Sou
   const merged: Partial<Build> = { ...base, ...override };
   if (base.args && override.args) merged.args = { ...base.args, ...override.args };
   if (base.labels && override.labels) merged.labels = { ...base.labels, ...override.labels };
+  if (base.additionalContexts && override.additionalContexts)
+    merged.additionalContexts = { ...base.additionalContexts, ...override.additionalContexts };
   if (base.secrets && override.secrets) {
     merged.secrets = mergeBy(base.secrets, override.secrets, (grant) => grant.target, sources, true);
   }

@@ -27,7 +27,9 @@ describe("develop, models, provider", () => {
     const first = await loadOk({ "compose.yaml": written });
     const web = first.project.services["web"]!;
     expect(web.develop).toEqual({
-      watch: [{ path: "./src", action: "sync+exec", target: "/app/src", exec: { command: ["kill", "-HUP", "1"] } }],
+      watch: [
+        { path: "./src", action: "sync+exec", target: "/app/src", exec: { command: ["kill", "-HUP", "1"] } },
+      ],
     });
     expect(web.models).toEqual({ llm: { endpoint_var: "LLM_URL" } });
     expect(first.warnings).toEqual([
@@ -49,10 +51,9 @@ describe("develop, models, provider", () => {
       },
       { files: ["a.yaml", "b.yaml"] },
     );
-    expect((project.services["web"]!.develop!["watch"] as { path: string }[]).map((rule) => rule.path)).toEqual([
-      "a",
-      "b",
-    ]);
+    expect(
+      (project.services["web"]!.develop!["watch"] as { path: string }[]).map((rule) => rule.path),
+    ).toEqual(["a", "b"]);
   });
 
   it("wrong forms are located errors", async () => {

@@ -91,7 +91,9 @@ describe("!reset", () => {
   });
 
   it("in the first file only drops its value", async () => {
-    const { project } = await loadOk({ "compose.yaml": "services:\n  web:\n    image: x\n    user: !reset root\n" });
+    const { project } = await loadOk({
+      "compose.yaml": "services:\n  web:\n    image: x\n    user: !reset root\n",
+    });
     expect(project.services["web"]!.user).toBeUndefined();
   });
 });
@@ -166,9 +168,13 @@ describe("tags in extends", () => {
 
 describe("tag errors", () => {
   it("an unknown tag is a located YAML error", async () => {
-    const { errors } = await loadFail({ "compose.yaml": "services:\n  web:\n    image: x\n    user: !rest x\n" });
+    const { errors } = await loadFail({
+      "compose.yaml": "services:\n  web:\n    image: x\n    user: !rest x\n",
+    });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^compose\.yaml:4:\d+: unknown YAML tag "!rest"; Compose files know !reset and !override/);
+    expect(errors[0]).toMatch(
+      /^compose\.yaml:4:\d+: unknown YAML tag "!rest"; Compose files know !reset and !override/,
+    );
   });
 
   it("an !override value is validated like any value, located at the tag", async () => {

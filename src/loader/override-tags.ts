@@ -155,7 +155,8 @@ function withoutPath(value: unknown, path: readonly PathSegment[], canonical = f
   const mapping = value as Record<string, unknown>;
   const [segment, ...rest] = path;
   let key = String(segment);
-  if (canonical && !Object.hasOwn(mapping, key) && Object.hasOwn(mapping, camelCase(key))) key = camelCase(key);
+  if (canonical && !Object.hasOwn(mapping, key) && Object.hasOwn(mapping, camelCase(key)))
+    key = camelCase(key);
   if (!Object.hasOwn(mapping, key)) return value;
   const copy = { ...mapping };
   if (rest.length === 0) delete copy[key];

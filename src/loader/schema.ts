@@ -275,6 +275,13 @@ const logging = attributes("logging", {
   ),
 });
 
+const ulimits = z.record(
+  z.string(),
+  z.union([integer, attributes("a ulimit", { soft: integer, hard: integer })], {
+    error: "must be a number or a mapping with soft and hard",
+  }),
+);
+
 const build = z.union(
   [
     text,
@@ -295,6 +302,19 @@ const build = z.union(
         pull: z.optional(boolean),
         cache_from: z.optional(stringList),
         secrets: z.optional(z.array(secretGrant, { error: "must be a list of secrets" })),
+        ulimits: z.optional(ulimits),
+        platforms: z.optional(stringList),
+        isolation: z.optional(text),
+        privileged: z.optional(boolean),
+        entitlements: z.optional(stringList),
+        ssh: z.optional(listOrDict),
+        cache_to: z.optional(stringList),
+        additional_contexts: z.optional(listOrDict),
+        provenance: z.optional(
+          z.union([z.string(), z.boolean()], { error: "must be true, false or a string" }),
+        ),
+        sbom: z.optional(z.union([z.string(), z.boolean()], { error: "must be true, false or a string" })),
+        no_cache_filter: z.optional(stringOrList),
       },
       untypedKeys("build"),
     ),
@@ -344,13 +364,6 @@ const serviceNetworks = z.union(
   { error: "must be a list of network names or a mapping of network names to settings" },
 );
 
-const ulimits = z.record(
-  z.string(),
-  z.union([integer, attributes("a ulimit", { soft: integer, hard: integer })], {
-    error: "must be a number or a mapping with soft and hard",
-  }),
-);
-
 /** One `post_start` / `pre_stop` entry: a command run as an exec in the container. */
 const serviceHook = attributes("a lifecycle hook", {
   command: z.union([z.string(), z.array(text)], {
@@ -392,7 +405,9 @@ const serviceModels = z.union(
     stringList,
     z.record(
       z.string().check(z.regex(/^[a-zA-Z0-9._-]+$/, { error: "must be a model name ([a-zA-Z0-9._-])" })),
-      z.nullable(attributes("a service model", { endpoint_var: z.optional(text), model_var: z.optional(text) })),
+      z.nullable(
+        attributes("a service model", { endpoint_var: z.optional(text), model_var: z.optional(text) }),
+      ),
     ),
   ],
   { error: "must be a list of model names or a mapping of model names to endpoint_var and model_var" },
@@ -562,7 +577,8 @@ export const serviceSchema = attributes(
     pull_policy: z.optional(
       z.string({ error: "must be a string" }).check(
         z.regex(/^(always|never|missing|build|if_not_present|refresh|daily|weekly|every_(\d+[wdhms])+)$/, {
-          error: "must be always, never, missing, build, if_not_present, refresh, daily, weekly or every_<duration> such as every_12h or every_2d",
+          error:
+            "must be always, never, missing, build, if_not_present, refresh, daily, weekly or every_<duration> such as every_12h or every_2d",
         }),
       ),
     ),

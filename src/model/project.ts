@@ -246,6 +246,19 @@ export interface Build {
   pull: boolean;
   cacheFrom: string[];
   secrets: BuildSecret[];
+  // Newer build attributes: kept as written (checked), printed; build.ts says which the Engine's
+  // POST /build (API 1.41) carries (ulimits, isolation, one platform) and refuses the rest.
+  ulimits?: Record<string, { soft: number; hard: number }>;
+  platforms?: string[];
+  isolation?: string;
+  privileged?: boolean;
+  entitlements?: string[];
+  ssh?: string[];
+  cacheTo?: string[];
+  additionalContexts?: Record<string, string>;
+  provenance?: string | boolean;
+  sbom?: string | boolean;
+  noCacheFilter?: string[];
 }
 
 export interface Logging {

@@ -208,6 +208,17 @@ function build(build: Build): Document {
     no_cache: build.noCache || undefined,
     pull: build.pull || undefined,
     cache_from: nonEmptyList(build.cacheFrom),
+    cache_to: build.cacheTo,
+    ulimits: build.ulimits,
+    platforms: build.platforms,
+    isolation: build.isolation,
+    privileged: build.privileged,
+    entitlements: build.entitlements,
+    ssh: build.ssh,
+    additional_contexts: build.additionalContexts,
+    provenance: build.provenance,
+    sbom: build.sbom,
+    no_cache_filter: build.noCacheFilter,
     secrets: build.secrets.length
       ? build.secrets.map((grant) => ({ source: grant.source, target: grant.target }))
       : undefined,

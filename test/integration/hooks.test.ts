@@ -59,7 +59,9 @@ describe("lifecycle hooks", () => {
     expect(start.code, start.stderr).toBe(0);
     const down = await cli(["-p", name, "down"], { cwd: dir });
     expect(down.code, down.stderr).toBe(0);
-    expect(await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${name}`] } })).toEqual([]);
+    expect(
+      await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${name}`] } }),
+    ).toEqual([]);
 
     // The volume outlives the containers: pre_stop ran once for stop, once for down.
     const written = await runInImage(images.busybox, ["cat", "/data/pre_stop"], {
@@ -85,6 +87,8 @@ services:
     const up = await cli(["-p", name, "up", "-d"], { cwd: dir });
     expect(up.code).toBe(1);
     expect(up.stderr).toContain("web-1 -> cannot warm up");
-    expect(up.stderr).toMatch(/the post_start hook \(sh -c echo cannot warm up >&2; exit 3\) exited with status 3/);
+    expect(up.stderr).toMatch(
+      /the post_start hook \(sh -c echo cannot warm up >&2; exit 3\) exited with status 3/,
+    );
   });
 });

@@ -35,7 +35,7 @@ export function registerDown(program: Command, output: Output): void {
         dryRun: options.dryRun,
         ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
         onProgress: progress.onProgress,
-          onHookOutput: hookPrinter(name, output),
+        onHookOutput: hookPrinter(name, output),
         onWarning: progress.onWarning,
       });
       progress.finish();

@@ -48,7 +48,11 @@ export function registerRm(program: Command, output: Output): void {
       }
       const progress = createProgress(output, options.progress, "Removing");
       try {
-        await remove(name, engine, { ...common, onProgress: progress.onProgress, onHookOutput: hookPrinter(name, output) });
+        await remove(name, engine, {
+          ...common,
+          onProgress: progress.onProgress,
+          onHookOutput: hookPrinter(name, output),
+        });
       } finally {
         progress.finish();
       }
