@@ -8,7 +8,14 @@ import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupTempProjects, cli, images, tempProject } from "./helpers.js";
+import {
+  cleanupTempProjects,
+  cli,
+  images,
+  removeProjectResources,
+  tempProject,
+  uniqueProjectName,
+} from "./helpers.js";
 import { cliOk, engineResources, IDLE, materialDir, randomValue, trackProjects } from "./secrets-helpers.js";
 
 const project = trackProjects();
@@ -26,22 +33,21 @@ async function expectNothing(name: string): Promise<void> {
 
 describe("binds that reach the secret material", () => {
   let victim: string;
-  let victimDir: string;
   const value = randomValue("isolation");
 
   beforeAll(async () => {
-    // A project whose material exists, so a refused bind would have had something to read.
-    victim = await project("iso-victim");
-    victimDir = await tempProject({
+    // A project whose material exists for the whole file, so a refused bind would have had
+    // something to read (not tracked: trackProjects takes projects down after each test).
+    victim = uniqueProjectName("iso-victim");
+    const victimDir = await tempProject({
       "compose.yaml": `services:\n  app:\n    image: ${images.busybox}\n    command: ${IDLE}\n    secrets: [token]\nsecrets:\n  token:\n    file: ./token.txt\n`,
       "token.txt": value,
     });
     await cliOk(["-p", victim, "up", "-d"], { cwd: victimDir, hide: [value] });
   });
 
-  afterAll(async () => {
-    await cli(["-p", victim, "down", "-t", "0"], { cwd: victimDir });
-  });
+  // Its directory went with the first test's temporary directories (trackProjects): by label.
+  afterAll(() => removeProjectResources(victim));
 
   const refused: { name: string; volumes: string; rest?: string; stderr: RegExp }[] = [
     {
@@ -76,6 +82,7 @@ describe("binds that reach the secret material", () => {
     it(`up refuses ${testCase.name}; nothing is created`, async () => {
       const name = await project("iso");
       const dir = await tempProject({ "compose.yaml": probe(testCase.volumes, testCase.rest) });
+      expect(existsSync(materialDir(victim)), "the victim's material").toBe(true);
       await symlink(path.join(materialDir(victim), "services", "app"), path.join(dir, "peek"));
       const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
       expect(result.code, result.stderr).toBe(1);
