@@ -84,7 +84,19 @@ async function makeCertificates(dir: string, name: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const days = "2";
   await openssl(dir, ["genrsa", "-out", "ca-key.pem", "2048"]);
-  await openssl(dir, ["req", "-x509", "-new", "-key", "ca-key.pem", "-days", days, "-subj", `/CN=${name} CA`, "-out", "ca.pem"]);
+  await openssl(dir, [
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    "ca-key.pem",
+    "-days",
+    days,
+    "-subj",
+    `/CN=${name} CA`,
+    "-out",
+    "ca.pem",
+  ]);
   await writeFile(
     path.join(dir, "server.ext"),
     "subjectAltName = IP:127.0.0.1,DNS:localhost\nextendedKeyUsage = serverAuth\n",
@@ -92,10 +104,32 @@ async function makeCertificates(dir: string, name: string): Promise<void> {
   await writeFile(path.join(dir, "client.ext"), "extendedKeyUsage = clientAuth\n");
   for (const who of ["server", "client"]) {
     await openssl(dir, ["genrsa", "-out", `${who}-key.pem`, "2048"]);
-    await openssl(dir, ["req", "-new", "-key", `${who}-key.pem`, "-subj", `/CN=${name} ${who}`, "-out", `${who}.csr`]);
     await openssl(dir, [
-      "x509", "-req", "-in", `${who}.csr`, "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial",
-      "-days", days, "-extfile", `${who}.ext`, "-out", `${who}-cert.pem`,
+      "req",
+      "-new",
+      "-key",
+      `${who}-key.pem`,
+      "-subj",
+      `/CN=${name} ${who}`,
+      "-out",
+      `${who}.csr`,
+    ]);
+    await openssl(dir, [
+      "x509",
+      "-req",
+      "-in",
+      `${who}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca-key.pem",
+      "-CAcreateserial",
+      "-days",
+      days,
+      "-extfile",
+      `${who}.ext`,
+      "-out",
+      `${who}-cert.pem`,
     ]);
   }
   // The client's view, as DOCKER_CERT_PATH and the docker CLI's contexts lay it out.
@@ -103,7 +137,9 @@ async function makeCertificates(dir: string, name: string): Promise<void> {
   await mkdir(client);
   await writeFile(path.join(client, "ca.pem"), await readFile(path.join(dir, "ca.pem")));
   await writeFile(path.join(client, "cert.pem"), await readFile(path.join(dir, "client-cert.pem")));
-  await writeFile(path.join(client, "key.pem"), await readFile(path.join(dir, "client-key.pem")), { mode: 0o600 });
+  await writeFile(path.join(client, "key.pem"), await readFile(path.join(dir, "client-key.pem")), {
+    mode: 0o600,
+  });
 }
 
 function spawnLogged(command: string, args: string[], logFile: string): ChildProcess {
@@ -167,22 +203,35 @@ export async function startSecondEngine(
     dockerd = spawnLogged(
       "dockerd",
       [
-        "--config-file", path.join(dir, "daemon.json"),
-        "--data-root", path.join(dir, "data"),
-        "--exec-root", path.join(dir, "exec"),
-        "--pidfile", path.join(dir, "docker.pid"),
-        "--containerd-namespace", `composec2-${id}`,
-        "--containerd-plugins-namespace", `composec2-${id}-plugins`,
-        "-b", bridge,
-        "--default-address-pool", `base=10.${range}.0.0/16,size=24`,
+        "--config-file",
+        path.join(dir, "daemon.json"),
+        "--data-root",
+        path.join(dir, "data"),
+        "--exec-root",
+        path.join(dir, "exec"),
+        "--pidfile",
+        path.join(dir, "docker.pid"),
+        "--containerd-namespace",
+        `composec2-${id}`,
+        "--containerd-plugins-namespace",
+        `composec2-${id}-plugins`,
+        "-b",
+        bridge,
+        "--default-address-pool",
+        `base=10.${range}.0.0/16,size=24`,
         "--iptables=false",
         "--ip-masq=false",
-        "-H", `unix://${socketPath}`,
-        "-H", `tcp://127.0.0.1:${tcpPort}`,
+        "-H",
+        `unix://${socketPath}`,
+        "-H",
+        `tcp://127.0.0.1:${tcpPort}`,
         "--tlsverify",
-        "--tlscacert", path.join(tls, "ca.pem"),
-        "--tlscert", path.join(tls, "server-cert.pem"),
-        "--tlskey", path.join(tls, "server-key.pem"),
+        "--tlscacert",
+        path.join(tls, "ca.pem"),
+        "--tlscert",
+        path.join(tls, "server-cert.pem"),
+        "--tlskey",
+        path.join(tls, "server-key.pem"),
       ],
       path.join(dir, "dockerd.log"),
     );
@@ -218,12 +267,48 @@ export async function startSecondEngine(
       sshPort = await freePort();
       const keys = path.join(dir, "ssh");
       await mkdir(keys, { mode: 0o700 });
-      await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "host", "-f", path.join(keys, "host_key")]);
-      await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "client", "-f", path.join(sshDir, "id_ed25519")]);
+      await run("ssh-keygen", [
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-C",
+        "host",
+        "-f",
+        path.join(keys, "host_key"),
+      ]);
+      await run("ssh-keygen", [
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-C",
+        "client",
+        "-f",
+        path.join(sshDir, "id_ed25519"),
+      ]);
       // A key sshd does not accept, for the refused-key test.
-      await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "stranger", "-f", path.join(keys, "stranger")]);
-      await writeFile(path.join(keys, "authorized_keys"), await readFile(path.join(sshDir, "id_ed25519.pub")));
-      const hostKey = (await readFile(path.join(keys, "host_key.pub"), "utf8")).split(" ").slice(0, 2).join(" ");
+      await run("ssh-keygen", [
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-C",
+        "stranger",
+        "-f",
+        path.join(keys, "stranger"),
+      ]);
+      await writeFile(
+        path.join(keys, "authorized_keys"),
+        await readFile(path.join(sshDir, "id_ed25519.pub")),
+      );
+      const hostKey = (await readFile(path.join(keys, "host_key.pub"), "utf8"))
+        .split(" ")
+        .slice(0, 2)
+        .join(" ");
       await writeFile(path.join(sshDir, "known_hosts"), `[127.0.0.1]:${sshPort} ${hostKey}\n`);
       await writeFile(
         path.join(keys, "sshd_config"),
@@ -249,7 +334,11 @@ export async function startSecondEngine(
         await mkdir("/run/sshd", { mode: 0o755 });
         privsepMade = true;
       }
-      sshd = spawnLogged("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(keys, "sshd_config")], path.join(dir, "sshd.log"));
+      sshd = spawnLogged(
+        "/usr/sbin/sshd",
+        ["-D", "-e", "-f", path.join(keys, "sshd_config")],
+        path.join(dir, "sshd.log"),
+      );
       const server = sshd;
       await waitFor(
         async () => {
