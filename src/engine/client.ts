@@ -234,8 +234,20 @@ export function createDocker(
   endpoint: EngineEndpoint,
   env: Record<string, string | undefined> = process.env,
 ): Docker {
-  // Every connection key is given explicitly: docker-modem merges its own reading of DOCKER_HOST
-  // under ours, and a leftover `host` from it would override our socket path.
+  // docker-modem reads DOCKER_HOST, DOCKER_CERT_PATH and the rest itself when it is constructed,
+  // merges that under our options, and throws if DOCKER_CERT_PATH names missing files even when
+  // no TLS is asked for: it is made with DOCKER_HOST hidden (construction is synchronous), and
+  // every connection key is still given explicitly.
+  const saved = process.env.DOCKER_HOST;
+  delete process.env.DOCKER_HOST;
+  try {
+    return makeDocker(endpoint, env);
+  } finally {
+    if (saved !== undefined) process.env.DOCKER_HOST = saved;
+  }
+}
+
+function makeDocker(endpoint: EngineEndpoint, env: Record<string, string | undefined>): Docker {
   const Dockerode = loadDockerode();
   switch (endpoint.kind) {
     case "unix":

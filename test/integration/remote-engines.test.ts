@@ -325,7 +325,15 @@ describe("one clear error for each way of not getting in, naming the endpoint; n
   }[] = [
     {
       name: "unreachable endpoint",
-      setup: async () => ({ args: ["-H", "tcp://127.0.0.1:9"], env: { ...clean } }),
+      // DOCKER_CERT_PATH without DOCKER_TLS_VERIFY is not read (as the docker CLI): no file needed.
+      setup: async () => ({
+        args: [],
+        env: {
+          ...clean,
+          DOCKER_HOST: "tcp://127.0.0.1:9",
+          DOCKER_CERT_PATH: path.join(engine.dir, "no-such-dir"),
+        },
+      }),
       message: () => /cannot reach the Docker Engine at tcp:\/\/127\.0\.0\.1:9: connection refused/,
     },
     {
