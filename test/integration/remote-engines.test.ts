@@ -20,6 +20,10 @@ import { startSecondEngine, type SecondEngine } from "./second-engine.js";
 
 let engine: SecondEngine;
 
+// Every ssh connection and channel is a new sshd session running the remote docker CLI: on a busy
+// two-core machine one takes seconds (OpenSSH's own `ssh host true` too), and a command opens a few.
+const SLOW_MS = 300_000;
+
 beforeAll(async () => {
   engine = await startSecondEngine({ images: [images.busybox] });
 }, 180_000);
@@ -94,52 +98,58 @@ const webProject = {
 const sha256 = (value: string): string => createHash("sha256").update(value).digest("hex");
 
 describe.each(transports)("a remote engine over $name", (transport) => {
-  it("runs a project's whole life: up, ps, logs, exec, version, down; only on that engine", async () => {
-    const name = uniqueProjectName("remote");
-    const dir = await tempProject(webProject);
-    const run = (args: string[]) =>
-      cli([...transport.args(), "-p", name, ...args], { cwd: dir, env: transport.env() });
+  it(
+    "runs a project's whole life: up, ps, logs, exec, version, down; only on that engine",
+    async () => {
+      const name = uniqueProjectName("remote");
+      const dir = await tempProject(webProject);
+      const run = (args: string[]) =>
+        cli([...transport.args(), "-p", name, ...args], { cwd: dir, env: transport.env() });
 
-    const up = await run(["up", "-d"]);
-    expect(up.code, up.stderr).toBe(0);
-    expect(up.stderr).toContain(`Container ${name}-web-1  Started`);
-    const [container] = await engine.docker.listContainers({
-      filters: { label: [`${PROJECT_LABEL}=${name}`] },
-    });
-    expect(container?.State).toBe("running");
-    expect(await objectsOf(mainDocker, name)).toBe(0);
+      const up = await run(["up", "-d"]);
+      expect(up.code, up.stderr).toBe(0);
+      expect(up.stderr).toContain(`Container ${name}-web-1  Started`);
+      const [container] = await engine.docker.listContainers({
+        filters: { label: [`${PROJECT_LABEL}=${name}`] },
+      });
+      expect(container?.State).toBe("running");
+      expect(await objectsOf(mainDocker, name)).toBe(0);
 
-    const ps = await run(["ps", "--format", "json"]);
-    expect(ps.code, ps.stderr).toBe(0);
-    expect(JSON.parse(ps.stdout.trim().split("\n")[0]!)).toMatchObject({
-      Name: `${name}-web-1`,
-      State: "running",
-    });
+      const ps = await run(["ps", "--format", "json"]);
+      expect(ps.code, ps.stderr).toBe(0);
+      expect(JSON.parse(ps.stdout.trim().split("\n")[0]!)).toMatchObject({
+        Name: `${name}-web-1`,
+        State: "running",
+      });
 
-    const logs = await run(["logs", "--no-log-prefix", "web"]);
-    expect(logs.code, logs.stderr).toBe(0);
-    expect(logs.stdout).toContain("hello from the remote engine");
+      const logs = await run(["logs", "--no-log-prefix", "web"]);
+      expect(logs.code, logs.stderr).toBe(0);
+      expect(logs.stdout).toContain("hello from the remote engine");
 
-    const exec = await run(["exec", "-T", "web", "sh", "-c", "echo exec says $((6 * 7)); exit 3"]);
-    expect(exec.stdout).toBe("exec says 42\n");
-    expect(exec.code).toBe(3);
+      const exec = await run(["exec", "-T", "web", "sh", "-c", "echo exec says $((6 * 7)); exit 3"]);
+      expect(exec.stdout).toBe("exec says 42\n");
+      expect(exec.code).toBe(3);
 
-    const version = await run(["version", "--format", "json"]);
-    expect(JSON.parse(version.stdout)).toMatchObject({
-      context: "default",
-      endpoint: transport.endpoint(),
-    });
+      const version = await run(["version", "--format", "json"]);
+      expect(JSON.parse(version.stdout)).toMatchObject({
+        context: "default",
+        endpoint: transport.endpoint(),
+      });
 
-    const down = await run(["down"]);
-    expect(down.code, down.stderr).toBe(0);
-    expect(await objectsOf(engine.docker, name)).toBe(0);
-  });
+      const down = await run(["down"]);
+      expect(down.code, down.stderr).toBe(0);
+      expect(await objectsOf(engine.docker, name)).toBe(0);
+    },
+    SLOW_MS,
+  );
 
-  it("builds an image with a build secret: the step reads it, the engine has the image", async () => {
-    const name = uniqueProjectName("remote-build");
-    const token = randomBytes(24).toString("hex");
-    const dir = await tempProject({
-      "compose.yaml": `services:
+  it(
+    "builds an image with a build secret: the step reads it, the engine has the image",
+    async () => {
+      const name = uniqueProjectName("remote-build");
+      const token = randomBytes(24).toString("hex");
+      const dir = await tempProject({
+        "compose.yaml": `services:
   app:
     build:
       context: .
@@ -148,35 +158,40 @@ secrets:
   api_token:
     environment: API_TOKEN
 `,
-      Dockerfile: `FROM ${images.busybox}\nRUN --mount=type=secret,id=api_token sha256sum /run/secrets/api_token > /digest\n`,
-    });
-    const build = await cli([...transport.args(), "-p", name, "build", "--no-cache", "--progress", "plain"], {
-      cwd: dir,
-      env: { ...transport.env(), API_TOKEN: token },
-    });
-    expect(build.code, build.stderr).toBe(0);
-    expect(Buffer.from(build.stdout + build.stderr).includes(Buffer.from(token))).toBe(false);
-    expect(build.stderr).toContain(`Image ${name}-app  Built`);
+        Dockerfile: `FROM ${images.busybox}\nRUN --mount=type=secret,id=api_token sha256sum /run/secrets/api_token > /digest\n`,
+      });
+      const build = await cli(
+        [...transport.args(), "-p", name, "build", "--no-cache", "--progress", "plain"],
+        {
+          cwd: dir,
+          env: { ...transport.env(), API_TOKEN: token },
+        },
+      );
+      expect(build.code, build.stderr).toBe(0);
+      expect(Buffer.from(build.stdout + build.stderr).includes(Buffer.from(token))).toBe(false);
+      expect(build.stderr).toContain(`Image ${name}-app  Built`);
 
-    // The image is on the second engine (not the main one), and its step saw the exact bytes.
-    const image = `${name}-app`;
-    expect(
-      await mainDocker
-        .getImage(image)
-        .inspect()
-        .catch(() => undefined),
-    ).toBeUndefined();
-    const container = await engine.docker.createContainer({ Image: image, Cmd: ["cat", "/digest"] });
-    try {
-      await container.start();
-      await container.wait();
-      const output = (await container.logs({ stdout: true, follow: false })).toString("utf8");
-      expect(output).toContain(sha256(token));
-    } finally {
-      await container.remove({ force: true });
-      await engine.docker.getImage(image).remove({ force: true });
-    }
-  });
+      // The image is on the second engine (not the main one), and its step saw the exact bytes.
+      const image = `${name}-app`;
+      expect(
+        await mainDocker
+          .getImage(image)
+          .inspect()
+          .catch(() => undefined),
+      ).toBeUndefined();
+      const container = await engine.docker.createContainer({ Image: image, Cmd: ["cat", "/digest"] });
+      try {
+        await container.start();
+        await container.wait();
+        const output = (await container.logs({ stdout: true, follow: false })).toString("utf8");
+        expect(output).toContain(sha256(token));
+      } finally {
+        await container.remove({ force: true });
+        await engine.docker.getImage(image).remove({ force: true });
+      }
+    },
+    SLOW_MS,
+  );
 
   it("refuses runtime secrets with today's clear message, and creates nothing", async () => {
     const name = uniqueProjectName("remote-secret");
@@ -231,79 +246,83 @@ async function writeContext(
 }
 
 describe("the docker CLI's contexts", () => {
-  it("reads contexts as the docker CLI writes them, with its precedence", async () => {
-    const configDir = path.join(engine.dir, "docker-config");
-    await writeContext(configDir, "remote-tls", engine.tcpHost, {
-      ca: path.join(engine.certPath, "ca.pem"),
-      cert: path.join(engine.certPath, "cert.pem"),
-      key: path.join(engine.certPath, "key.pem"),
-    });
-    await writeContext(configDir, "remote-ssh", engine.sshHost);
-    await writeFile(path.join(configDir, "config.json"), JSON.stringify({ currentContext: "remote-tls" }));
-    const env = { ...clean, HOME: engine.home, DOCKER_CONFIG: configDir };
-    const version = async (args: string[], extra: Record<string, string> = {}) => {
-      const result = await cli([...args, "version", "--format", "json"], { env: { ...env, ...extra } });
-      expect(result.code, result.stderr).toBe(0);
-      return JSON.parse(result.stdout) as { context: string; contextSource: string; endpoint: string };
-    };
+  it(
+    "reads contexts as the docker CLI writes them, with its precedence",
+    async () => {
+      const configDir = path.join(engine.dir, "docker-config");
+      await writeContext(configDir, "remote-tls", engine.tcpHost, {
+        ca: path.join(engine.certPath, "ca.pem"),
+        cert: path.join(engine.certPath, "cert.pem"),
+        key: path.join(engine.certPath, "key.pem"),
+      });
+      await writeContext(configDir, "remote-ssh", engine.sshHost);
+      await writeFile(path.join(configDir, "config.json"), JSON.stringify({ currentContext: "remote-tls" }));
+      const env = { ...clean, HOME: engine.home, DOCKER_CONFIG: configDir };
+      const version = async (args: string[], extra: Record<string, string> = {}) => {
+        const result = await cli([...args, "version", "--format", "json"], { env: { ...env, ...extra } });
+        expect(result.code, result.stderr).toBe(0);
+        return JSON.parse(result.stdout) as { context: string; contextSource: string; endpoint: string };
+      };
 
-    expect(await version([])).toMatchObject({
-      context: "remote-tls",
-      contextSource: `currentContext in ${path.join(configDir, "config.json")}`,
-      endpoint: engine.tcpHost,
-    });
-    expect(await version([], { DOCKER_CONTEXT: "remote-ssh" })).toMatchObject({
-      context: "remote-ssh",
-      contextSource: "DOCKER_CONTEXT",
-      endpoint: engine.sshHost,
-    });
-    expect(
-      await version([], { DOCKER_CONTEXT: "remote-ssh", DOCKER_HOST: "unix:///run/elsewhere.sock" }),
-    ).toMatchObject({
-      context: "default",
-      contextSource: "DOCKER_HOST",
-      endpoint: "unix:///run/elsewhere.sock",
-    });
-    expect(
-      await version(["--context", "remote-ssh"], { DOCKER_HOST: "unix:///run/elsewhere.sock" }),
-    ).toMatchObject({
-      context: "remote-ssh",
-      contextSource: "--context",
-    });
-    expect(await version(["-H", "unix:///run/flag.sock"], { DOCKER_CONTEXT: "remote-ssh" })).toMatchObject({
-      context: "default",
-      contextSource: "-H/--host",
-      endpoint: "unix:///run/flag.sock",
-    });
-    const pretty = await cli(["--context", "remote-ssh", "version"], { env });
-    expect(pretty.stdout).toContain("Context:  remote-ssh (from --context)\n");
-    expect(pretty.stdout).toContain(
-      `Endpoint: ${engine.sshHost} (ssh, docker system dial-stdio on the host)\n`,
-    );
+      expect(await version([])).toMatchObject({
+        context: "remote-tls",
+        contextSource: `currentContext in ${path.join(configDir, "config.json")}`,
+        endpoint: engine.tcpHost,
+      });
+      expect(await version([], { DOCKER_CONTEXT: "remote-ssh" })).toMatchObject({
+        context: "remote-ssh",
+        contextSource: "DOCKER_CONTEXT",
+        endpoint: engine.sshHost,
+      });
+      expect(
+        await version([], { DOCKER_CONTEXT: "remote-ssh", DOCKER_HOST: "unix:///run/elsewhere.sock" }),
+      ).toMatchObject({
+        context: "default",
+        contextSource: "DOCKER_HOST",
+        endpoint: "unix:///run/elsewhere.sock",
+      });
+      expect(
+        await version(["--context", "remote-ssh"], { DOCKER_HOST: "unix:///run/elsewhere.sock" }),
+      ).toMatchObject({
+        context: "remote-ssh",
+        contextSource: "--context",
+      });
+      expect(await version(["-H", "unix:///run/flag.sock"], { DOCKER_CONTEXT: "remote-ssh" })).toMatchObject({
+        context: "default",
+        contextSource: "-H/--host",
+        endpoint: "unix:///run/flag.sock",
+      });
+      const pretty = await cli(["--context", "remote-ssh", "version"], { env });
+      expect(pretty.stdout).toContain("Context:  remote-ssh (from --context)\n");
+      expect(pretty.stdout).toContain(
+        `Endpoint: ${engine.sshHost} (ssh, docker system dial-stdio on the host)\n`,
+      );
 
-    // The contexts really reach the engine: a project up through the current context (TLS files
-    // from the context's tls directory), seen through the ssh one, and taken down.
-    const name = uniqueProjectName("remote-context");
-    const dir = await tempProject(webProject);
-    const up = await cli(["-p", name, "up", "-d"], { cwd: dir, env });
-    expect(up.code, up.stderr).toBe(0);
-    const ps = await cli(["--context", "remote-ssh", "-p", name, "ps", "--services"], { cwd: dir, env });
-    expect(ps.stdout).toBe("web\n");
-    expect(await objectsOf(mainDocker, name)).toBe(0);
-    const down = await cli(["-p", name, "down", "-t", "1"], {
-      cwd: dir,
-      env: { ...env, DOCKER_CONTEXT: "remote-ssh" },
-    });
-    expect(down.code, down.stderr).toBe(0);
-    expect(await objectsOf(engine.docker, name)).toBe(0);
+      // The contexts really reach the engine: a project up through the current context (TLS files
+      // from the context's tls directory), seen through the ssh one, and taken down.
+      const name = uniqueProjectName("remote-context");
+      const dir = await tempProject(webProject);
+      const up = await cli(["-p", name, "up", "-d"], { cwd: dir, env });
+      expect(up.code, up.stderr).toBe(0);
+      const ps = await cli(["--context", "remote-ssh", "-p", name, "ps", "--services"], { cwd: dir, env });
+      expect(ps.stdout).toBe("web\n");
+      expect(await objectsOf(mainDocker, name)).toBe(0);
+      const down = await cli(["-p", name, "down", "-t", "1"], {
+        cwd: dir,
+        env: { ...env, DOCKER_CONTEXT: "remote-ssh" },
+      });
+      expect(down.code, down.stderr).toBe(0);
+      expect(await objectsOf(engine.docker, name)).toBe(0);
 
-    const both = await cli(["-H", engine.tcpHost, "--context", "remote-ssh", "ps"], { env });
-    expect(both.code).toBe(2);
-    expect(both.stderr).toContain("conflicting options: either specify --host or --context, not both");
-    const missing = await cli(["--context", "nowhere", "ps"], { env });
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('context "nowhere" does not exist');
-  });
+      const both = await cli(["-H", engine.tcpHost, "--context", "remote-ssh", "ps"], { env });
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain("conflicting options: either specify --host or --context, not both");
+      const missing = await cli(["--context", "nowhere", "ps"], { env });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('context "nowhere" does not exist');
+    },
+    SLOW_MS,
+  );
 });
 
 describe("one clear error for each way of not getting in, naming the endpoint; nothing created", () => {
