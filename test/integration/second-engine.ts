@@ -13,7 +13,7 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -173,7 +173,32 @@ export async function startSecondEngine(
   let sshd: ChildProcess | undefined;
   let bridgeMade = false;
   let privsepMade = false;
+  // A test that times out never reaches its afterAll, and vitest ends its worker without exit
+  // handlers: a watchdog shell outlives it, and when the test process is gone stops what is in
+  // `pids`, removes the bridge and the directory. stop() ends the watchdog first.
+  let watchdog: ChildProcess | undefined;
+  const startWatchdog = async (): Promise<void> => {
+    await writeFile(path.join(dir, "pids"), "");
+    const script = [
+      `while kill -0 ${process.pid} 2>/dev/null && [ -e "$1/pids" ]; do sleep 2; done`,
+      `[ -e "$1/pids" ] || exit 0`,
+      `for pid in $(cat "$1/pids"); do kill "$pid" 2>/dev/null; done`,
+      `sleep 10`,
+      `for pid in $(cat "$1/pids"); do kill -9 "$pid" 2>/dev/null; done`,
+      `ip link delete "$2" 2>/dev/null`,
+      `grep -o " $1[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m"; done`,
+      `rm -rf "$1"`,
+    ].join("\n");
+    watchdog = spawn("sh", ["-c", script, "watchdog", dir, bridge], { detached: true, stdio: "ignore" });
+    watchdog.unref();
+  };
+  const watch = async (child: ChildProcess): Promise<void> => {
+    if (child.pid !== undefined) await appendFile(path.join(dir, "pids"), `${child.pid}\n`);
+  };
   const stop = async (): Promise<void> => {
+    // Removing the pid list tells the watchdog to leave quietly.
+    await rm(path.join(dir, "pids"), { force: true });
+    watchdog?.kill();
     await stopProcess(sshd, 5_000);
     await stopProcess(dockerd, 30_000);
     if (bridgeMade) await run("ip", ["link", "delete", bridge]).catch(() => undefined);
@@ -187,6 +212,7 @@ export async function startSecondEngine(
   };
 
   try {
+    await startWatchdog();
     const range = await freeRange();
     await run("ip", ["link", "add", bridge, "type", "bridge"]);
     bridgeMade = true;
@@ -235,6 +261,7 @@ export async function startSecondEngine(
       ],
       path.join(dir, "dockerd.log"),
     );
+    await watch(dockerd);
     const docker = new Docker({ socketPath });
     const daemon = dockerd;
     await waitFor(
@@ -339,6 +366,7 @@ export async function startSecondEngine(
         ["-D", "-e", "-f", path.join(keys, "sshd_config")],
         path.join(dir, "sshd.log"),
       );
+      await watch(sshd);
       const server = sshd;
       await waitFor(
         async () => {
