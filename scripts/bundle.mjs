@@ -97,8 +97,8 @@ try {
   await rm(training, { recursive: true, force: true });
 }
 
-// dockerode, slimmed: its top level loads ssh2 (for ssh:// hosts, which composec does not accept)
-// and gRPC with a proto loader (for dockerode's own BuildKit sessions, which composec does not use:
+// dockerode, slimmed: its top level loads ssh2 (for docker-modem's own ssh:// transport, which
+// composec does not use: src/engine/ssh-agent.ts loads ssh2 itself, only for ssh:// hosts) and gRPC with a proto loader (for dockerode's own BuildKit sessions, which composec does not use:
 // src/build/ serves its own). Those cost about 70 ms at every start of an engine command, so this
 // copy gets stand-ins that fail only if called. src/engine/client.ts loads it when present.
 const unused = /^(ssh2|@grpc\/grpc-js|@grpc\/proto-loader)$/;

@@ -3,10 +3,12 @@
 // rethrow an EngineError that names the resource.
 import http from "node:http";
 import https from "node:https";
+import { TLSSocket } from "node:tls";
 import type { Duplex, Readable } from "node:stream";
 import type Docker from "dockerode";
 import { EngineError } from "../errors.js";
 import { toEngineError, type EngineEndpoint } from "../engine/client.js";
+import { SshAgent } from "../engine/ssh-agent.js";
 
 /** Query parameters of `POST /build` (Engine API 1.41), as the engine spells them. */
 export interface BuildQuery {
@@ -47,11 +49,13 @@ interface ModemSettings {
   socketPath?: string | (() => string | Promise<string>);
   host?: string;
   port?: number | string;
-  protocol?: "http" | "https" | "ssh";
+  protocol?: "http" | "https";
   version?: string;
   ca?: https.RequestOptions["ca"];
   cert?: https.RequestOptions["cert"];
   key?: https.RequestOptions["key"];
+  /** Set for ssh:// (an SshAgent) and TLS engines: every connection is made through it. */
+  agent?: http.Agent;
 }
 
 /** How long the engine may take to accept a session before we give up (it answers in milliseconds). */
@@ -117,6 +121,7 @@ export function dockerBuildApi(docker: Docker): BuildApi {
 }
 
 function endpointOf(modem: ModemSettings): EngineEndpoint {
+  if (modem.agent instanceof SshAgent) return modem.agent.endpoint;
   if (modem.socketPath !== undefined && typeof modem.socketPath === "string") {
     return { kind: "unix", socketPath: modem.socketPath };
   }
@@ -138,11 +143,6 @@ async function upgradeSession(
   modem: ModemSettings,
   headers: Record<string, string | string[]>,
 ): Promise<Duplex> {
-  if (modem.protocol === "ssh") {
-    throw new EngineError(
-      "builds over ssh:// are not supported yet; use a unix socket or tcp:// engine address",
-    );
-  }
   const path = `${modem.version ? `/${modem.version.replace(/^\/?/, "")}` : ""}/session`;
   const socketPath = typeof modem.socketPath === "function" ? await modem.socketPath() : modem.socketPath;
   const target =
@@ -154,6 +154,8 @@ async function upgradeSession(
     method: "POST",
     path,
     headers: { Connection: "Upgrade", Upgrade: "h2c", "Content-Length": "0", ...headers },
+    // Over ssh, the connection is a `docker system dial-stdio` channel the agent opens.
+    ...(modem.agent !== undefined ? { agent: modem.agent } : {}),
   };
   const request =
     modem.protocol === "https"
@@ -171,6 +173,10 @@ async function upgradeSession(
     request.on("upgrade", (_response, socket, head) => {
       clearTimeout(timer);
       if (head.length > 0) socket.unshift(head);
+      // Over TLS the upgraded connection is a TLSSocket that negotiated no ALPN protocol, and
+      // Node's HTTP/2 server (behind grpc-js) turns away a TLS socket whose alpnProtocol is not
+      // "h2" as an "unknown protocol". After the upgrade this connection does speak h2: say so.
+      if (socket instanceof TLSSocket) Object.defineProperty(socket, "alpnProtocol", { value: "h2" });
       resolve(socket);
     });
     request.on("response", (response) => {

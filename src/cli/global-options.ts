@@ -11,6 +11,7 @@ export interface GlobalOptions {
   envFile: string[];
   profile: string[];
   host?: string;
+  context?: string;
   dryRun: boolean;
   progress: string;
 }

@@ -57,7 +57,11 @@ export async function buildProgram(output: Output, argv: string[] = []): Promise
     .option("--project-directory <path>", "project directory (default: the first file's directory)")
     .option("--env-file <path>", "environment file (repeatable; replaces the default .env)", collect, [])
     .option("--profile <name>", "enable a profile (repeatable)", collect, [])
-    .option("-H, --host <host>", "Docker Engine to talk to (unix:///path or tcp://host:port)")
+    .option(
+      "-H, --host <host>",
+      "Docker Engine to talk to (unix:///path, tcp://host:port or ssh://user@host[:port])",
+    )
+    .option("--context <name>", "docker CLI context to use (see `docker context ls`; overrides DOCKER_HOST)")
     .option("--dry-run", "show what would be done without doing it", false)
     .option("--progress <mode>", "progress output: auto, tty, plain, json or quiet", "auto")
     .enablePositionalOptions()

@@ -1,5 +1,5 @@
 // What the engine commands share: the project the global options describe, and the engine client
-// for `-H/--host` or DOCKER_HOST. Loading itself is global-options.ts's (shared with `config`).
+// for `-H/--host`, `--context` or the environment. Loading itself is global-options.ts's (shared with `config`).
 import type { Command } from "commander";
 import { ProjectError } from "../errors.js";
 import { createEngine, type Engine } from "../engine/client.js";
@@ -19,9 +19,12 @@ export interface ProjectContext {
   engine: Engine;
 }
 
-/** The engine client the global options (or DOCKER_HOST) point at. */
+/** The engine client the global options (or DOCKER_HOST, DOCKER_CONTEXT, the current context) point at. */
 export function engineFromOptions(options: GlobalOptions): Engine {
-  return createEngine(options.host === undefined ? {} : { host: options.host });
+  return createEngine({
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+  });
 }
 
 /** Loads the project and creates the engine client, for a command that needs both. */

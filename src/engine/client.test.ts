@@ -1,29 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
-import { resolveEndpoint, toEngineError } from "./client.js";
-
-describe("resolveEndpoint", () => {
-  it("reads -H first, then DOCKER_HOST, else the local socket", () => {
-    expect(resolveEndpoint(undefined, {})).toEqual({ kind: "unix", socketPath: "/var/run/docker.sock" });
-    expect(resolveEndpoint(undefined, { DOCKER_HOST: "unix:///run/user/1000/docker.sock" })).toEqual({
-      kind: "unix",
-      socketPath: "/run/user/1000/docker.sock",
-    });
-    expect(resolveEndpoint("tcp://10.0.0.5:2375", { DOCKER_HOST: "unix:///x.sock" })).toEqual({
-      kind: "tcp",
-      host: "10.0.0.5",
-      port: 2375,
-      protocol: "http",
-    });
-    expect(resolveEndpoint("tcp://engine:2376", {})).toMatchObject({ protocol: "https", port: 2376 });
-  });
-
-  it("refuses an address it cannot use, naming where it came from", () => {
-    expect(() => resolveEndpoint(undefined, { DOCKER_HOST: "ssh://me@host" })).toThrow(
-      'DOCKER_HOST "ssh://me@host" is not an engine address; use unix:///var/run/docker.sock or tcp://host:port',
-    );
-  });
-});
+import { toEngineError } from "./client.js";
+import { SshEndpointError } from "./ssh-agent.js";
 
 describe("toEngineError", () => {
   const local = { kind: "unix", socketPath: "/var/run/docker.sock" } as const;
@@ -57,5 +35,42 @@ describe("toEngineError", () => {
       local,
     );
     expect(denied.message).toContain("permission denied");
+  });
+
+  it("names the remote endpoint in TLS and ssh failures", () => {
+    const tls = {
+      kind: "tcp",
+      host: "127.0.0.1",
+      port: 2376,
+      protocol: "https",
+      tls: { ca: "/certs/ca.pem", cert: "/certs/cert.pem", key: "/certs/key.pem", verify: true },
+    } as const;
+    const untrusted = toEngineError(
+      "engine",
+      Object.assign(new Error("unable to verify the first certificate"), {
+        code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      }),
+      tls,
+    );
+    expect(untrusted.message).toMatch(
+      /^cannot reach the Docker Engine at tcp:\/\/127\.0\.0\.1:2376: its TLS certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE: .*\); it must be signed by the CA in \/certs\/ca\.pem/,
+    );
+    const refused = toEngineError(
+      "engine",
+      Object.assign(new Error("ssl3_read_bytes:sslv3 alert bad certificate"), {
+        code: "ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE",
+      }),
+      tls,
+    );
+    expect(refused.message).toContain("it does not accept the client certificate /certs/cert.pem");
+    const ssh = { kind: "ssh", user: "deploy", host: "prod", port: 22 } as const;
+    expect(toEngineError("engine", new SshEndpointError("the host refused deploy's keys"), ssh).message).toBe(
+      "cannot reach the Docker Engine at ssh://deploy@prod:22: the host refused deploy's keys",
+    );
+    expect(
+      toEngineError("engine", Object.assign(new Error("connect"), { code: "ECONNREFUSED" }), ssh).message,
+    ).toBe(
+      "cannot reach the Docker Engine at ssh://deploy@prod:22: connection refused (no ssh server there?); check that sshd runs on that host and port",
+    );
   });
 });

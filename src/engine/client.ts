@@ -2,6 +2,8 @@
 // Engine operation we use. Every method has the same shape: call, and on failure rethrow an
 // EngineError whose message starts with the resource (`container demo-web-1: ...`). One client is
 // created by the caller and passed in; nothing here is a module-level singleton.
+import { readFileSync } from "node:fs";
+import https from "node:https";
 import { Readable, type Duplex } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type Docker from "dockerode";
@@ -10,9 +12,13 @@ import { lazyRequire } from "../lazy-require.js";
 import { EngineError } from "../errors.js";
 import { projectFilter } from "../model/names.js";
 import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
+import { resolveEngineEndpoint } from "./contexts.js";
+import { formatEndpoint, type EngineEndpoint, type ResolvedEndpoint } from "./endpoint.js";
+import { SshAgent, SshEndpointError } from "./ssh-agent.js";
 
 // dist/vendor/dockerode.cjs is dockerode without its SSH and gRPC stacks, which composec never
-// uses through dockerode (hosts are unix or tcp; BuildKit sessions are served by src/build/):
+// uses through dockerode (ssh hosts go through our own SshAgent; BuildKit sessions are served by
+// src/build/):
 // a third of the start-up of every engine command. See scripts/bundle.mjs.
 const requireDockerode = lazyRequire<typeof Docker>("dockerode", "../vendor/dockerode.cjs");
 
@@ -36,44 +42,8 @@ function loadDockerode(): typeof Docker {
   }
 }
 
-/** Where the engine listens: a unix socket, or tcp (plain HTTP, or HTTPS when TLS is asked for). */
-export type EngineEndpoint =
-  | { kind: "unix"; socketPath: string }
-  | { kind: "tcp"; host: string; port: number; protocol: "http" | "https" };
-
-export const DEFAULT_SOCKET = "/var/run/docker.sock";
-
-/**
- * Reads `-H/--host` (wins) or `DOCKER_HOST`: `unix:///path`, a bare `/path`, or `tcp://host:port`.
- * Anything else is refused here rather than guessed at.
- */
-export function resolveEndpoint(
-  host: string | undefined,
-  env: Record<string, string | undefined>,
-): EngineEndpoint {
-  const value = host ?? env.DOCKER_HOST;
-  if (value === undefined || value === "") return { kind: "unix", socketPath: DEFAULT_SOCKET };
-  if (value.startsWith("unix://"))
-    return { kind: "unix", socketPath: value.slice("unix://".length) || DEFAULT_SOCKET };
-  if (value.startsWith("/")) return { kind: "unix", socketPath: value };
-  if (value.startsWith("tcp://") || value.startsWith("http://") || value.startsWith("https://")) {
-    const url = new URL(value.replace(/^tcp:/, "http:"));
-    const tls = value.startsWith("https://") || env.DOCKER_TLS_VERIFY === "1" || url.port === "2376";
-    const port = url.port === "" ? (tls ? 2376 : 2375) : Number(url.port);
-    return { kind: "tcp", host: url.hostname, port, protocol: tls ? "https" : "http" };
-  }
-  const source = host !== undefined ? "-H/--host" : "DOCKER_HOST";
-  throw new EngineError(
-    `${source} "${value}" is not an engine address; use unix:///var/run/docker.sock or tcp://host:port`,
-  );
-}
-
-/** `unix:///var/run/docker.sock` or `tcp://host:port`, for messages. */
-export function formatEndpoint(endpoint: EngineEndpoint): string {
-  return endpoint.kind === "unix"
-    ? `unix://${endpoint.socketPath}`
-    : `tcp://${endpoint.host}:${endpoint.port}`;
-}
+export type { EngineEndpoint } from "./endpoint.js";
+export { DEFAULT_SOCKET, formatEndpoint } from "./endpoint.js";
 
 export interface EngineVersion {
   version: string;
@@ -240,31 +210,109 @@ export function isDirectoryMode(mode: number): boolean {
   return (mode & 0x80000000) !== 0;
 }
 
-/** Creates the engine client for `-H/--host` or `DOCKER_HOST` (default: the local socket). */
+/** The engine the flags, DOCKER_HOST / DOCKER_CONTEXT and the docker CLI's contexts point at. */
+export function resolveEngine(
+  options: { host?: string; context?: string; env?: Record<string, string | undefined> } = {},
+): ResolvedEndpoint {
+  const flags = {
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {}),
+  };
+  return resolveEngineEndpoint(flags, options.env ?? process.env);
+}
+
+/** Creates the engine client for `-H/--host`, `--context` or the environment (default: the local socket). */
 export function createEngine(
-  options: { host?: string; env?: Record<string, string | undefined> } = {},
+  options: { host?: string; context?: string; env?: Record<string, string | undefined> } = {},
 ): Engine {
-  const endpoint = resolveEndpoint(options.host, options.env ?? process.env);
-  return new DockerEngine(createDocker(endpoint), endpoint);
+  const { endpoint } = resolveEngine(options);
+  return new DockerEngine(createDocker(endpoint, options.env ?? process.env), endpoint);
 }
 
 /** The dockerode client for an endpoint: an Engine's, or that of a command that needs no Engine. */
-export function createDocker(endpoint: EngineEndpoint): Docker {
-  // Every connection key is given explicitly: docker-modem merges its own reading of DOCKER_HOST
-  // under ours, and a leftover `host` from it would override our socket path.
-  return endpoint.kind === "unix"
-    ? new (loadDockerode())({
+export function createDocker(
+  endpoint: EngineEndpoint,
+  env: Record<string, string | undefined> = process.env,
+): Docker {
+  // docker-modem reads DOCKER_HOST, DOCKER_CERT_PATH and the rest itself when it is constructed,
+  // merges that under our options, and throws if DOCKER_CERT_PATH names missing files even when
+  // no TLS is asked for: it is made with DOCKER_HOST hidden (construction is synchronous), and
+  // every connection key is still given explicitly.
+  const saved = process.env.DOCKER_HOST;
+  delete process.env.DOCKER_HOST;
+  try {
+    return makeDocker(endpoint, env);
+  } finally {
+    if (saved !== undefined) process.env.DOCKER_HOST = saved;
+  }
+}
+
+function makeDocker(endpoint: EngineEndpoint, env: Record<string, string | undefined>): Docker {
+  const Dockerode = loadDockerode();
+  switch (endpoint.kind) {
+    case "unix":
+      return new Dockerode({
         socketPath: endpoint.socketPath,
         host: undefined,
         port: undefined,
         protocol: undefined,
-      })
-    : new (loadDockerode())({
+      });
+    case "ssh":
+      // Plain HTTP over `docker system dial-stdio` channels of one ssh connection (ssh-agent.ts).
+      return new Dockerode({
         host: endpoint.host,
         port: endpoint.port,
-        protocol: endpoint.protocol,
+        protocol: "http",
         socketPath: undefined,
-      });
+        agent: new SshAgent(endpoint, env),
+      } as Docker.DockerOptions);
+    case "tcp": {
+      if (endpoint.protocol === "http" || endpoint.tls === undefined) {
+        return new Dockerode({
+          host: endpoint.host,
+          port: endpoint.port,
+          protocol: endpoint.protocol,
+          socketPath: undefined,
+        });
+      }
+      const tls = readTlsFiles(endpoint);
+      return new Dockerode({
+        host: endpoint.host,
+        port: endpoint.port,
+        protocol: "https",
+        socketPath: undefined,
+        ...tls,
+        // The agent carries the TLS settings to every request, the build session's upgrade too.
+        agent: new https.Agent({ ...tls, rejectUnauthorized: endpoint.tls.verify }),
+      } as Docker.DockerOptions);
+    }
+  }
+}
+
+/** The CA and client certificate of a TLS endpoint, read now: a missing file is said before any call. */
+function readTlsFiles(endpoint: Extract<EngineEndpoint, { kind: "tcp" }>): {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+} {
+  const files = endpoint.tls ?? { verify: false };
+  const read = (file: string | undefined, what: string): Buffer | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new EngineError(
+        `${formatEndpoint(endpoint)}: cannot read the ${what} ${file} (${(error as Error).message})`,
+        {
+          cause: error,
+        },
+      );
+    }
+  };
+  const ca = read(files.ca, "CA certificate");
+  const cert = read(files.cert, "client certificate");
+  const key = read(files.key, "client key");
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 type Ref = { id: string; name: string };
@@ -670,12 +718,33 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === "number" ? status : undefined;
 }
 
+/** TLS failures that mean the engine's certificate is not one the CA vouches for. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
 /** Turns a dockerode / socket failure into an EngineError that says what failed and what to do. */
 export function toEngineError(resource: string, error: unknown, endpoint: EngineEndpoint): EngineError {
   const code = (error as { code?: unknown } | null)?.code;
   const where = formatEndpoint(endpoint);
+  const unreachable = (why: string): EngineError =>
+    new EngineError(`cannot reach the Docker Engine at ${where}: ${why}`, { resource, cause: error });
+  if (error instanceof EngineError) return error;
+  if (error instanceof SshEndpointError) return unreachable(error.message);
   const howToStart =
-    "start it (as root: `bash scripts/engine.sh`, or `sudo dockerd`), or point DOCKER_HOST or -H at a running engine";
+    endpoint.kind === "unix"
+      ? "start it (as root: `bash scripts/engine.sh`, or `sudo dockerd`), or point DOCKER_HOST or -H at a running engine"
+      : endpoint.kind === "ssh"
+        ? "check that sshd runs on that host and port"
+        : "check that the engine runs on that host and listens on that port";
   if (code === "ENOENT" && endpoint.kind === "unix") {
     return new EngineError(
       `cannot reach the Docker Engine: no socket at ${endpoint.socketPath}; ${howToStart}`,
@@ -686,27 +755,51 @@ export function toEngineError(resource: string, error: unknown, endpoint: Engine
     );
   }
   if (code === "EACCES" || code === "EPERM") {
-    return new EngineError(
-      `cannot reach the Docker Engine at ${where}: permission denied; run as root or as a member of the docker group`,
-      { resource, cause: error },
-    );
+    return unreachable("permission denied; run as root or as a member of the docker group");
   }
   if (code === "ECONNREFUSED") {
-    return new EngineError(
-      `cannot reach the Docker Engine at ${where}: connection refused (no engine running?); ${howToStart}`,
-      {
-        resource,
-        cause: error,
-      },
+    return unreachable(
+      `connection refused (${endpoint.kind === "ssh" ? "no ssh server there?" : "no engine running?"}); ${howToStart}`,
     );
   }
-  if (code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ETIMEDOUT" || code === "ECONNRESET") {
-    return new EngineError(`cannot reach the Docker Engine at ${where}: ${String(code)}`, {
-      resource,
-      cause: error,
-    });
+  if (endpoint.kind === "tcp" && typeof code === "string" && UNTRUSTED_CERTIFICATE.has(code)) {
+    const ca = endpoint.tls?.ca;
+    return unreachable(
+      `its TLS certificate is not trusted (${code}: ${(error as Error).message})${ca ? `; it must be signed by the CA in ${ca}` : ""}, and name the host ${endpoint.host}`,
+    );
   }
-  return new EngineError(`${resource}: ${engineMessage(error)}`, { resource, cause: error });
+  const text = error instanceof Error ? error.message : "";
+  if (
+    endpoint.kind === "tcp" &&
+    /alert|certificate|handshake/i.test(text) &&
+    typeof code === "string" &&
+    /SSL|TLS|EPROTO/.test(code)
+  ) {
+    const cert = endpoint.tls?.cert;
+    return unreachable(
+      `the engine refused the TLS handshake (${text.trim()}): ${cert ? `it does not accept the client certificate ${cert}` : "it asks for a client certificate and none was given (cert.pem and key.pem beside ca.pem in DOCKER_CERT_PATH)"}`,
+    );
+  }
+  if (
+    code === "ENOTFOUND" ||
+    code === "EHOSTUNREACH" ||
+    code === "ETIMEDOUT" ||
+    code === "ECONNRESET" ||
+    code === "EAI_AGAIN"
+  ) {
+    return unreachable(String(code));
+  }
+  const message = engineMessage(error);
+  if (
+    endpoint.kind === "tcp" &&
+    endpoint.protocol === "http" &&
+    /HTTP request to an HTTPS server/i.test(message)
+  ) {
+    return unreachable(
+      "the engine speaks TLS there; set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to the directory with its ca.pem, cert.pem and key.pem",
+    );
+  }
+  return new EngineError(`${resource}: ${message}`, { resource, cause: error });
 }
 
 /** The engine's own words (`json.message`), without dockerode's "(HTTP code 404) ..." wrapping. */

@@ -40,10 +40,10 @@ export function engineInUseCheck(env: Environment): InUseCheck {
 async function listLabelled(env: Environment): Promise<ContainerSummary[]> {
   // The engine client loads here, not at start-up: every other `secret` command works without an
   // engine.
-  const { createDocker, formatEndpoint, resolveEndpoint } = await import("../engine/client.js");
-  const endpoint = resolveEndpoint(undefined, env);
+  const { createDocker, formatEndpoint, resolveEngine } = await import("../engine/client.js");
+  const { endpoint } = resolveEngine({ env });
   const where = formatEndpoint(endpoint);
-  const docker = createDocker(endpoint);
+  const docker = createDocker(endpoint, env);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([

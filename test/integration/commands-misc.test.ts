@@ -148,9 +148,25 @@ describe("images, top, port, ls, version", () => {
     const pkg = JSON.parse(await readFile(path.join(__dirname, "../../package.json"), "utf8")) as {
       version: string;
     };
-    expect((await cli(["version"])).stdout).toBe(`composec version ${pkg.version}\n`);
-    expect((await cli(["version", "--short"])).stdout).toBe(`${pkg.version}\n`);
-    expect(JSON.parse((await cli(["version", "--format", "json"])).stdout)).toEqual({ version: pkg.version });
+    // No docker CLI settings: the local socket of the default context.
+    const env = {
+      DOCKER_HOST: undefined,
+      DOCKER_CONTEXT: undefined,
+      DOCKER_CONFIG: path.join(__dirname, "no-such-dir"),
+    };
+    expect((await cli(["version"], { env })).stdout).toBe(
+      `composec version ${pkg.version}\n` +
+        "Context:  default (none of -H, --context, DOCKER_HOST, DOCKER_CONTEXT or a current context is set)\n" +
+        "Endpoint: unix:///var/run/docker.sock (local socket)\n",
+    );
+    expect((await cli(["version", "--short"], { env })).stdout).toBe(`${pkg.version}\n`);
+    expect(JSON.parse((await cli(["version", "--format", "json"], { env })).stdout)).toEqual({
+      version: pkg.version,
+      context: "default",
+      contextSource: "default",
+      endpoint: "unix:///var/run/docker.sock",
+      transport: "local socket",
+    });
   });
 });
 

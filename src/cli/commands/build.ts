@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { buildServices, type BuiltImage } from "../../build/index.js";
-import { createDocker, resolveEndpoint } from "../../engine/client.js";
 import { InterruptedError, UsageError } from "../../errors.js";
 import { openStoreSource } from "../../store/source.js";
 import { globalOptions, loadFromOptions } from "../global-options.js";
+import { engineFromOptions } from "../project-context.js";
 import type { Output } from "../output.js";
 
 interface BuildFlags {
@@ -31,7 +31,7 @@ export function registerBuild(program: Command, output: Output): void {
       }
       if (options.dryRun) throw new UsageError("build does not support --dry-run yet");
       const { project, variables } = await loadFromOptions(options, output);
-      const docker = createDocker(resolveEndpoint(options.host, process.env));
+      const { docker } = engineFromOptions(options);
       const warn = (message: string): void => output.stderr(`warning: ${message}\n`);
       const quiet = mode === "quiet";
       const json = mode === "json";
