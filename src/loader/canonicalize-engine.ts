@@ -19,6 +19,51 @@ type Fail = (suffix: PathSegment[], message: string) => void;
 type Raw = RawService;
 type RawDeviceRequest = NonNullable<NonNullable<Exclude<Raw["gpus"], string>>[number]>;
 
+/** The attributes read here; most services write none of them (`config`'s hot path skips them). */
+export const ENGINE_KEYS = new Set([
+  "annotations",
+  "blkio_config",
+  "cpu_count",
+  "cpu_percent",
+  "cpu_shares",
+  "cpu_quota",
+  "cpu_period",
+  "cpu_rt_period",
+  "cpu_rt_runtime",
+  "cpuset",
+  "cgroup",
+  "cgroup_parent",
+  "credential_spec",
+  "device_cgroup_rules",
+  "dns_opt",
+  "dns_search",
+  "external_links",
+  "links",
+  "gpus",
+  "isolation",
+  "mac_address",
+  "mem_reservation",
+  "mem_swappiness",
+  "memswap_limit",
+  "oom_kill_disable",
+  "oom_score_adj",
+  "pids_limit",
+  "runtime",
+  "security_opt",
+  "storage_opt",
+  "userns_mode",
+  "uts",
+  "volumes_from",
+  "use_api_socket",
+  "deploy",
+]);
+
+/** Whether the service writes any attribute canonicalEngineSettings reads. */
+export function hasEngineSettings(raw: Raw): boolean {
+  for (const key in raw) if (ENGINE_KEYS.has(key)) return true;
+  return false;
+}
+
 /** The engine settings `raw` writes, as model fields; problems go to `fail`. */
 export function canonicalEngineSettings(raw: Raw, fail: Fail): PartialServiceEngine {
   const out: PartialServiceEngine = {};

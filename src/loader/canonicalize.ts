@@ -18,7 +18,7 @@ import type { PathSegment } from "./paths.js";
 import type { ComposeFile, RawSecretGrant, RawService } from "./schema.js";
 import { shellSplit } from "./shell-split.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
-import { canonicalEngineSettings } from "./canonicalize-engine.js";
+import { canonicalEngineSettings, hasEngineSettings } from "./canonicalize-engine.js";
 import { parseByteSize, parseDuration } from "./units.js";
 
 /** A secret or config grant as one file writes it; uid, gid and mode get their defaults after merging. */
@@ -276,7 +276,7 @@ function canonicalService(
     else set("replicas", count);
   }
   set("profiles", raw.profiles);
-  Object.assign(service, canonicalEngineSettings(raw, fail));
+  if (hasEngineSettings(raw)) Object.assign(service, canonicalEngineSettings(raw, fail));
   if (raw.secrets !== undefined) {
     const grants: PartialGrant[] = [];
     raw.secrets.forEach((grant, index) => {

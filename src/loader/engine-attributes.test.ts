@@ -2,6 +2,8 @@
 // form (units as the Engine API counts them), bad values as located errors, and the override rules
 // of their kind when files are merged (compose-go's).
 import { describe, expect, it } from "vitest";
+import { makeService } from "../model/project-builder.js";
+import { ENGINE_KEYS } from "./canonicalize-engine.js";
 import { loadFail, loadOk } from "./test-helpers.js";
 
 const service = async (yaml: string) => {
@@ -406,5 +408,61 @@ describe("engine attributes: references", () => {
         /services\.web\.mac_address: "02:42:00:00:00:01" differs from networks\.back\.mac_address/,
       ),
     ]);
+  });
+});
+
+describe("engine attributes: each read on its own", () => {
+  // canonicalize.ts skips the engine settings of a service that writes none of ENGINE_KEYS: each
+  // key, written alone, must still reach the model.
+  const samples: Record<string, string> = {
+    annotations: "{a: b}",
+    blkio_config: "{weight: 100}",
+    cpu_count: "1",
+    cpu_percent: "10",
+    cpu_shares: "10",
+    cpu_quota: "10",
+    cpu_period: "10",
+    cpu_rt_period: "10",
+    cpu_rt_runtime: "10",
+    cpuset: '"0"',
+    cgroup: "host",
+    cgroup_parent: "p",
+    credential_spec: "{file: f}",
+    device_cgroup_rules: '["c 1:3 r"]',
+    dns_opt: "[a]",
+    dns_search: "[a]",
+    external_links: "[a]",
+    links: "[web]",
+    gpus: "all",
+    isolation: "default",
+    mac_address: '"02:42:00:00:00:01"',
+    mem_reservation: "1m",
+    mem_swappiness: "1",
+    memswap_limit: "1g",
+    oom_kill_disable: "true",
+    oom_score_adj: "1",
+    pids_limit: "1",
+    runtime: "runc",
+    security_opt: "[label=disable]",
+    storage_opt: "{size: 1G}",
+    userns_mode: "host",
+    uts: "host",
+    volumes_from: '["container:x"]',
+    use_api_socket: "true",
+    deploy: "{mode: global}",
+  };
+  it("has a sample for every key, and a service without them has no field beyond the defaults", async () => {
+    expect(Object.keys(samples).sort()).toEqual([...ENGINE_KEYS].sort());
+    const { project } = await loadOk({ "compose.yaml": "services:\n  web:\n    image: busybox\n" });
+    const bare = Object.keys(makeService("web", { networks: {} }));
+    expect(Object.keys(project.services["web"]!).filter((field) => !bare.includes(field))).toEqual(["image"]);
+  });
+  it.each(Object.keys(samples))("%s", async (key) => {
+    const { project } = await loadOk({
+      "compose.yaml": `services:\n  web:\n    image: busybox\n    ${key}: ${samples[key]}\n`,
+    });
+    const fields = Object.keys(project.services["web"]!);
+    const bare = Object.keys(makeService("web", { networks: {} }));
+    expect(fields.filter((field) => !bare.includes(field) && field !== "image").length).toBeGreaterThan(0);
   });
 });

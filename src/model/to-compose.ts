@@ -6,6 +6,7 @@ import type {
   BlkioDevice,
   Build,
   DeviceRequest,
+  EngineSettings,
   Healthcheck,
   Ipam,
   Project,
@@ -270,7 +271,9 @@ function ipam(ipam: Ipam): Document {
 }
 
 /** The engine settings of issue 11, in Compose's names; units as the loader reads them back. */
-function engineSettings(service: Service): Document {
+function engineSettings(service: Service): Document | undefined {
+  // Most services set none: skip building (and compacting) a document of undefined members.
+  if (!hasEngineFields(service)) return undefined;
   return compact({
     annotations: service.annotations,
     blkio_config: service.blkioConfig ? blkio(service.blkioConfig) : undefined,
@@ -309,6 +312,49 @@ function engineSettings(service: Service): Document {
     use_api_socket: service.useApiSocket,
     deploy: service.deploy || service.replicas !== 1 ? deploy(service) : undefined,
   });
+}
+
+const ENGINE_FIELDS: readonly (keyof EngineSettings)[] = [
+  "annotations",
+  "blkioConfig",
+  "cpuCount",
+  "cpuPercent",
+  "cpuShares",
+  "cpuQuota",
+  "cpuPeriod",
+  "cpuRtPeriod",
+  "cpuRtRuntime",
+  "cpuset",
+  "cgroup",
+  "cgroupParent",
+  "credentialSpec",
+  "deviceCgroupRules",
+  "dnsOpt",
+  "dnsSearch",
+  "externalLinks",
+  "links",
+  "gpus",
+  "isolation",
+  "macAddress",
+  "memReservation",
+  "memSwappiness",
+  "memswapLimit",
+  "oomKillDisable",
+  "oomScoreAdj",
+  "pidsLimit",
+  "runtime",
+  "securityOpt",
+  "storageOpt",
+  "usernsMode",
+  "uts",
+  "volumesFrom",
+  "useApiSocket",
+  "deploy",
+];
+
+function hasEngineFields(service: Service): boolean {
+  for (const field of ENGINE_FIELDS) if (service[field] !== undefined) return true;
+  return false;
 }
 
 function blkio(config: BlkioConfig): Document {

@@ -34,6 +34,8 @@ interface Created {
 interface Case {
   /** Services started after the inspection (the others cannot run on this machine). */
   start: string[];
+  /** Warnings `create` must print: attributes not run by design. */
+  warns?: string[];
   check: (created: Created) => Promise<void>;
 }
 
@@ -231,6 +233,9 @@ const CASES: Record<string, Case> = {
   },
   "deploy.yaml": {
     start: ["worker"],
+    warns: ["mode", "endpoint_mode", "labels", "placement", "update_config", "rollback_config"].map(
+      (key) => `services.worker.deploy.${key}: composec does not run "${key}" (Swarm only`,
+    ),
     async check({ container }) {
       for (const number of [1, 2]) {
         expect((await container("worker", number)).HostConfig["RestartPolicy"]).toEqual({
@@ -285,7 +290,12 @@ describe.each(Object.keys(CASES))("%s on the engine", (file) => {
   it("creates what the file says, and starts what can run here", async () => {
     const created = await cli(["-p", project, "-f", file, "create"], { cwd: dir });
     expect(created.code, created.stderr).toBe(0);
-    const { check, start } = CASES[file]!;
+    const { check, start, warns = [] } = CASES[file]!;
+    for (const warning of warns) expect(created.stderr).toContain(warning);
+    // Everything else in the corpus is run: no other "does not run" warning.
+    expect(created.stderr.split("\n").filter((line) => line.includes("does not run")).length).toBe(
+      warns.length,
+    );
     await check({
       project,
       dir,
@@ -347,6 +357,32 @@ describe("a changed engine attribute", () => {
     const second = await up();
     expect(second.Id).not.toBe(first.Id);
     expect(second.HostConfig.CpuShares).toBe(1024);
+  });
+});
+
+describe("storage_opt on this engine's storage driver", () => {
+  const project = uniqueProjectName("corpus-storage");
+  afterAll(async () => {
+    await removeProjectResources(project);
+    await cleanupTempProjects();
+  });
+
+  it("is sent to the engine, whose refusal (overlay2 on ext4 has no size quota) is one clear error", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `services:\n  app:\n    image: composec-test/busybox:1\n    storage_opt:\n      size: 1G\n`,
+    });
+    const result = await cli(["-p", project, "create"], { cwd: dir });
+    const info = (await docker.info()) as { DriverStatus?: [string, string][] };
+    const backing = info.DriverStatus?.find(([key]) => key === "Backing Filesystem")?.[1];
+    if (backing === "xfs") {
+      // An xfs engine with pquota takes it: then it is on the container.
+      expect(result.code, result.stderr).toBe(0);
+      const created = await docker.getContainer(`${project}-app-1`).inspect();
+      expect(created.HostConfig.StorageOpt).toEqual({ size: "1G" });
+    } else {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/container .*app-1.*storage-opt/i);
+    }
   });
 });
 
