@@ -121,6 +121,28 @@ describe("project material", () => {
     expect(watch.look().changed).toBe(true);
   });
 
+  it("configs travel beside secrets but are left out of the values to mask, also when a target changes kind", async () => {
+    const dir = await freshDir();
+    const material = await ProjectMaterial.open(dir);
+    const secrets = new Map([["s", new SecretValue(Buffer.from("secret-value"))]]);
+    const configs = new Map([["c", new SecretValue(Buffer.from("config-value"))]]);
+    const at = (source: string, target: string) => ({ source, target, uid: 0, gid: 0, mode: 0o444 });
+    const web = makeService("web", {
+      image: "x",
+      secrets: [at("s", "/run/secrets/s")],
+      configs: [at("c", "/run/secrets/c.conf"), at("c", "/etc/c.conf")],
+    });
+    expect(material.mounts(web).map((m) => m.target)).toEqual(["/run/secrets", "/etc/c.conf"]);
+    await material.deliver(web, secrets, configs);
+    expect((await readFile(join(dir, "services/web/c.conf"))).toString()).toBe("config-value");
+    expect(deliveredValuesSync(dir).map((b) => b.toString())).toEqual(["secret-value"]);
+    // The same target now a secret: its bytes are masked from then on.
+    const swapped = makeService("web", { image: "x", secrets: [at("s", "/run/secrets/c.conf")] });
+    await material.deliver(swapped, secrets, new Map());
+    expect(deliveredValuesSync(dir).map((b) => b.toString())).toEqual(["secret-value"]);
+    expect((await readFile(join(dir, ".configs.json"), "utf8")).includes("c.conf")).toBe(false);
+  });
+
   it("removes files of secrets a service no longer lists, and services gone from the project", async () => {
     const dir = await freshDir();
     const material = await ProjectMaterial.open(dir);

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { afterEach } from "vitest";
+import { afterEach, expect } from "vitest";
 import {
   cleanupTempProjects,
   cli,
@@ -215,4 +215,57 @@ export function spawnCli(args: string[], cwd: string, env: Record<string, string
     env: { ...childEnv, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+}
+
+/** Disk-backed places a delivered value must never reach: the engine's, the temp dirs, our data dir. */
+export const DISK_ROOTS = [
+  "/var/lib/docker",
+  "/tmp",
+  "/var/tmp",
+  path.join(process.env.HOME ?? "/root", ".local/share"),
+];
+
+/**
+ * Asserts that no container's writable layer (nor `docker diff` under `dirs`) and no file under
+ * DISK_ROOTS holds any of `values` (by kind, for the messages); `projectDir`, the user's own
+ * source files, is left out. Shared by the secret and config tests: both travel on tmpfs only.
+ */
+export async function expectNoDiskCopies(
+  containers: string[],
+  values: Record<string, string>,
+  projectDir: string,
+  dirs: string[] = ["/run/secrets/"],
+): Promise<void> {
+  for (const container of containers) {
+    const info = await docker.getContainer(container).inspect();
+    const raw: unknown = await docker.getContainer(container).changes();
+    // dockerode hands the body back as a Buffer here (and `null` when nothing changed).
+    const parsed: unknown = Buffer.isBuffer(raw) ? JSON.parse(raw.toString("utf8")) : raw;
+    const changes = (parsed ?? []) as { Path: string; Kind: number }[];
+    const under = changes.filter((change) => dirs.some((dir) => change.Path.startsWith(dir)));
+    expect(under, `${container}: docker diff under ${dirs.join(", ")}`).toEqual([]);
+    const upper = (info.GraphDriver.Data as Record<string, string> | undefined)?.UpperDir;
+    expect(upper, `${container} has an overlay upper dir`).toBeTruthy();
+    expectNoFilesHolding(values, [upper!], [], `in ${container}'s writable layer`);
+  }
+  expectNoFilesHolding(values, DISK_ROOTS, [path.basename(projectDir)], "on disk");
+}
+
+/**
+ * Asserts that no file under `roots` holds any of `values` (single-line texts). One pass over the
+ * disk for all of them (grep takes one pattern a line); only on a match is each looked for alone,
+ * to name it in the failure.
+ */
+export function expectNoFilesHolding(
+  values: Record<string, string>,
+  roots: string[],
+  excludeDirs: string[],
+  where: string,
+): void {
+  if (filesContaining(Object.values(values).join("\n"), roots, excludeDirs).length === 0) return;
+  for (const [kind, value] of Object.entries(values)) {
+    expect(filesContaining(value, roots, excludeDirs), `files holding the ${kind} value ${where}`).toEqual(
+      [],
+    );
+  }
 }

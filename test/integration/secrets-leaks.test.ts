@@ -8,7 +8,9 @@ import { docker, images, PROJECT_LABEL, tempProject } from "./helpers.js";
 import {
   cliOk,
   digestIn,
-  filesContaining,
+  DISK_ROOTS,
+  expectNoDiskCopies,
+  expectNoFilesHolding,
   IDLE,
   materialDir,
   materialGone,
@@ -118,38 +120,14 @@ secrets:
           ).toBe(false);
         }
       }
-
-      // The writable layer: only the mount points themselves, never a secret file or its bytes.
-      const raw: unknown = await docker.getContainer(container).changes();
-      // dockerode hands the body back as a Buffer here (and `null` when nothing changed).
-      const parsed: unknown = Buffer.isBuffer(raw) ? JSON.parse(raw.toString("utf8")) : raw;
-      const changes = (parsed ?? []) as { Path: string; Kind: number }[];
-      const underSecrets = changes.filter((change) => change.Path.startsWith("/run/secrets/"));
-      expect(underSecrets, `${container}: docker diff under /run/secrets`).toEqual([]);
-      const upper = (info.GraphDriver.Data as Record<string, string> | undefined)?.UpperDir;
-      expect(upper, `${container} has an overlay upper dir`).toBeTruthy();
-      for (const [kind, value] of Object.entries(values)) {
-        expect(
-          filesContaining(value, [upper!]),
-          `${container}'s writable layer holds the ${kind} secret`,
-        ).toEqual([]);
-      }
     }
 
-    // While running: no disk file of the engine's, ours or the temp dir's holds a value (the
-    // project's own source files aside: they are the user's).
-    const roots = [
-      "/var/lib/docker",
-      "/tmp",
-      "/var/tmp",
-      path.join(process.env.HOME ?? "/root", ".local/share"),
-    ];
+    // The writable layers (only the mount points themselves) and, while running, no disk file of
+    // the engine's, ours or the temp dir's holds a value (the project's own source files aside:
+    // they are the user's).
+    await expectNoDiskCopies(containers, values, dir);
+    const roots = DISK_ROOTS;
     const skip = [path.basename(dir)];
-    for (const [kind, value] of Object.entries(values)) {
-      expect(filesContaining(value, roots, skip), `disk files holding the ${kind} secret while up`).toEqual(
-        [],
-      );
-    }
 
     const down = await run(["down", "-t", "0"]);
     record("down", down);
@@ -169,11 +147,6 @@ secrets:
       filters: JSON.stringify({ label: [`${PROJECT_LABEL}=${name}`] }),
     });
     expect(containersLeft).toEqual([]);
-    for (const [kind, value] of Object.entries(values)) {
-      expect(
-        filesContaining(value, ["/run/composec", ...roots], skip),
-        `files holding the ${kind} secret after down`,
-      ).toEqual([]);
-    }
+    expectNoFilesHolding(values, ["/run/composec", ...roots], skip, "after down");
   });
 });
