@@ -214,6 +214,18 @@ configs:
     expect(await runningTask(name, "app")).toBe(task1);
     expect((await stackObjects(name)).secrets).toEqual([secret1]);
 
+    // --dry-run says what a new value would do, by name only, and changes nothing.
+    const dry = await cliOk(["-p", name, "--dry-run", "deploy"], {
+      cwd: dir,
+      env: env({ APP_TOKEN: second, LEVEL: level }),
+      hide: [first, second],
+    });
+    expect(dry.stdout).toMatch(new RegExp(`^secret ${name}_token_[0-9a-f]{12}: create$`, "m"));
+    expect(dry.stdout).toContain(`service ${name}_app: update`);
+    expect(dry.stdout.includes(second)).toBe(false);
+    expect((await stackObjects(name)).secrets).toEqual([secret1]);
+    expect(await runningTask(name, "app")).toBe(task1);
+
     // A new value (and a new config): new versions, a new task with the new bytes, the old ones gone.
     level = "2";
     const rotated = await deploy(second);
