@@ -5,14 +5,17 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Ajv } from "ajv";
+import { Ajv, type ErrorObject } from "ajv";
 import { describe, expect, it } from "vitest";
 import { loadOk } from "../loader/test-helpers.js";
 import { SecretValue } from "../secrets/secret-value.js";
 import { convertToKubernetes, kubeName, type Manifest } from "./convert.js";
 
 const schema = JSON.parse(
-  readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "schema/kubernetes-subset.json"), "utf8"),
+  readFileSync(
+    path.join(path.dirname(fileURLToPath(import.meta.url)), "schema/kubernetes-subset.json"),
+    "utf8",
+  ),
 ) as Record<string, unknown>;
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addSchema(schema, "k8s");
@@ -20,7 +23,9 @@ ajv.addSchema(schema, "k8s");
 function validate(manifest: Manifest): string[] {
   const check = ajv.getSchema(`k8s#/definitions/${manifest.kind}`);
   if (!check) return [`no schema for kind ${manifest.kind}`];
-  return check(manifest) ? [] : (check.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""}`);
+  return check(manifest)
+    ? []
+    : (check.errors ?? []).map((e: ErrorObject) => `${e.instancePath} ${e.message ?? ""}`);
 }
 
 const YAML = `
@@ -59,8 +64,25 @@ volumes:
   data: {}
 `;
 
+/** The parts of a Deployment and Service the assertions read. */
+interface PodDoc {
+  metadata: { name: string };
+  spec: {
+    ports: unknown[];
+    template: {
+      spec: {
+        securityContext?: unknown;
+        volumes: Array<{ secret: { defaultMode: number } } & Record<string, unknown>>;
+        containers: Array<Record<string, unknown> & { volumeMounts: unknown[]; livenessProbe?: unknown }>;
+      };
+    };
+  };
+}
+const doc = (manifest: Manifest | undefined): PodDoc => manifest as unknown as PodDoc;
+
 async function project() {
-  return (await loadOk({ "compose.yaml": YAML, "pw.txt": "pw-value" }, { env: { ROOT_PW: "root-value" } })).project;
+  return (await loadOk({ "compose.yaml": YAML, "pw.txt": "pw-value" }, { env: { ROOT_PW: "root-value" } }))
+    .project;
 }
 
 describe("convertToKubernetes", () => {
@@ -80,7 +102,7 @@ describe("convertToKubernetes", () => {
 
   it("keeps the secret paths, modes and owners where Kubernetes can", async () => {
     const { files } = convertToKubernetes(await project());
-    const db = files.get("deployment-db.yaml") as any;
+    const db = doc(files.get("deployment-db.yaml"));
     const pod = db.spec.template.spec;
     expect(pod.securityContext).toEqual({ runAsUser: 999, fsGroup: 999 });
     expect(pod.volumes[0]).toEqual({
@@ -88,28 +110,44 @@ describe("convertToKubernetes", () => {
       projected: {
         defaultMode: 0o444,
         sources: [
-          { secret: { name: "shop-db-password", items: [{ key: "value", path: "db_password", mode: 0o444 }] } },
+          {
+            secret: { name: "shop-db-password", items: [{ key: "value", path: "db_password", mode: 0o444 }] },
+          },
           { secret: { name: "shop-root", items: [{ key: "value", path: "nested/root", mode: 0o400 }] } },
         ],
       },
     });
-    const container = pod.containers[0];
+    const container = pod.containers[0]!;
     expect(container.volumeMounts[0]).toEqual({ name: "secrets", mountPath: "/run/secrets", readOnly: true });
     expect(container.livenessProbe).toEqual({
       exec: { command: ["/bin/sh", "-c", "test -f /run/secrets/db_password"] },
       periodSeconds: 5,
       failureThreshold: 4,
     });
-    const web = (files.get("deployment-web.yaml") as any).spec.template.spec;
+    const web = doc(files.get("deployment-web.yaml")).spec.template.spec;
     expect(web.volumes).toEqual([
-      { name: "secret-0", secret: { secretName: "shop-db-password", defaultMode: 0o440, items: [{ key: "value", path: "db.pw", mode: 0o440 }] } },
-      { name: "config-1", configMap: { name: "shop-settings", defaultMode: 0o444, items: [{ key: "value", path: "settings.ini", mode: 0o444 }] } },
+      {
+        name: "secret-0",
+        secret: {
+          secretName: "shop-db-password",
+          defaultMode: 0o440,
+          items: [{ key: "value", path: "db.pw", mode: 0o440 }],
+        },
+      },
+      {
+        name: "config-1",
+        configMap: {
+          name: "shop-settings",
+          defaultMode: 0o444,
+          items: [{ key: "value", path: "settings.ini", mode: 0o444 }],
+        },
+      },
     ]);
-    expect(web.containers[0].volumeMounts).toEqual([
+    expect(web.containers[0]!.volumeMounts).toEqual([
       { name: "secret-0", mountPath: "/etc/app/db.pw", subPath: "db.pw", readOnly: true },
       { name: "config-1", mountPath: "/etc/app/settings.ini", subPath: "settings.ini", readOnly: true },
     ]);
-    expect((files.get("service-web.yaml") as any).spec.ports).toEqual([
+    expect(doc(files.get("service-web.yaml")).spec.ports).toEqual([
       { name: "tcp-8000", port: 8000, targetPort: 80, protocol: "TCP" },
     ]);
   });
@@ -119,8 +157,12 @@ describe("convertToKubernetes", () => {
     const placeholder = convertToKubernetes(p);
     const secret = placeholder.files.get("secret-shop-root.yaml")!;
     expect(secret.data).toBeUndefined();
-    expect((secret.metadata.annotations as Record<string, string>)["composec.io/fill"]).toMatch(/^kubectl create secret generic shop-root/);
-    expect(JSON.stringify([...placeholder.files.values()])).not.toContain(Buffer.from("root-value").toString("base64"));
+    expect((secret.metadata.annotations as Record<string, string>)["composec.io/fill"]).toMatch(
+      /^kubectl create secret generic shop-root/,
+    );
+    expect(JSON.stringify([...placeholder.files.values()])).not.toContain(
+      Buffer.from("root-value").toString("base64"),
+    );
 
     const values = new Map([
       ["db_password", new SecretValue(Buffer.from("pw-value"))],
@@ -134,11 +176,11 @@ describe("convertToKubernetes", () => {
 
   it("the schema refuses what Kubernetes would: an unknown field, a mode above 0777, a bad name", async () => {
     const { files } = convertToKubernetes(await project());
-    const deployment = structuredClone(files.get("deployment-web.yaml")!) as any;
-    deployment.spec.template.spec.containers[0].imagePullPolicyy = "Never";
-    deployment.spec.template.spec.volumes[0].secret.defaultMode = 0o1777;
+    const deployment = doc(structuredClone(files.get("deployment-web.yaml")!));
+    deployment.spec.template.spec.containers[0]!.imagePullPolicyy = "Never";
+    deployment.spec.template.spec.volumes[0]!.secret.defaultMode = 0o1777;
     deployment.metadata.name = "Web_1";
-    expect(validate(deployment)).toEqual([
+    expect(validate(deployment as unknown as Manifest)).toEqual([
       expect.stringContaining("/metadata/name must match pattern"),
       expect.stringContaining("/spec/template/spec/containers/0 must NOT have additional properties"),
       expect.stringContaining("/spec/template/spec/volumes/0/secret/defaultMode must be <= 511"),

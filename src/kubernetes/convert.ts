@@ -40,7 +40,10 @@ export function kubeName(...parts: string[]): string {
  * Converts the project. `values` holds the secret values (only with --include-values); without
  * it each Secret is a placeholder, with an annotation saying how to fill it.
  */
-export function convertToKubernetes(project: Project, values?: ReadonlyMap<string, SecretValue>): ConvertResult {
+export function convertToKubernetes(
+  project: Project,
+  values?: ReadonlyMap<string, SecretValue>,
+): ConvertResult {
   const files = new Map<string, Manifest>();
   const warnings = new Set<string>();
   const labels = { [PART_OF]: project.name };
@@ -72,7 +75,9 @@ export function convertToKubernetes(project: Project, values?: ReadonlyMap<strin
     const name = kubeName(project.name, key);
     const content = definition.source.kind === "content" ? definition.source.content : undefined;
     if (content === undefined) {
-      warnings.add(`config ${key}: only inline content is written; fill ConfigMap ${name} from its ${definition.source.kind} source`);
+      warnings.add(
+        `config ${key}: only inline content is written; fill ConfigMap ${name} from its ${definition.source.kind} source`,
+      );
     }
     files.set(`configmap-${name}.yaml`, {
       apiVersion: "v1",
@@ -143,8 +148,14 @@ function deployment(project: Project, service: Service, warnings: Set<string>): 
     const items = [{ key: VALUE_KEY, path: file, mode: grant.mode }];
     volumes.push(
       kind === "secret"
-        ? { name: volume, secret: { secretName: secretName(project, grant.source), defaultMode: grant.mode, items } }
-        : { name: volume, configMap: { name: kubeName(project.name, grant.source), defaultMode: grant.mode, items } },
+        ? {
+            name: volume,
+            secret: { secretName: secretName(project, grant.source), defaultMode: grant.mode, items },
+          }
+        : {
+            name: volume,
+            configMap: { name: kubeName(project.name, grant.source), defaultMode: grant.mode, items },
+          },
     );
     mounts.push({ name: volume, mountPath: grant.target, subPath: file, readOnly: true });
   });
@@ -154,7 +165,9 @@ function deployment(project: Project, service: Service, warnings: Set<string>): 
     const volume = `volume-${index}`;
     if (mount.type === "tmpfs") volumes.push({ name: volume, emptyDir: { medium: "Memory" } });
     else {
-      warnings.add(`services.${service.name}.volumes: ${mount.type} mounts become emptyDir volumes; give them a PersistentVolumeClaim`);
+      warnings.add(
+        `services.${service.name}.volumes: ${mount.type} mounts become emptyDir volumes; give them a PersistentVolumeClaim`,
+      );
       volumes.push({ name: volume, emptyDir: {} });
     }
     mounts.push({ name: volume, mountPath: mount.target, ...(mount.readOnly ? { readOnly: true } : {}) });
@@ -182,13 +195,18 @@ function deployment(project: Project, service: Service, warnings: Set<string>): 
   const cpus = limits?.cpus ?? service.cpus;
   if (memory !== undefined || cpus !== undefined) {
     container.resources = {
-      limits: { ...(memory !== undefined ? { memory: String(memory) } : {}), ...(cpus !== undefined ? { cpu: String(cpus) } : {}) },
+      limits: {
+        ...(memory !== undefined ? { memory: String(memory) } : {}),
+        ...(cpus !== undefined ? { cpu: String(cpus) } : {}),
+      },
     };
   }
   const probe = healthProbe(service);
   if (probe) container.livenessProbe = probe;
   if (service.build && !service.image) {
-    warnings.add(`services.${service.name}: built images must be pushed where the cluster pulls; the manifest names ${String(container.image)}`);
+    warnings.add(
+      `services.${service.name}: built images must be pushed where the cluster pulls; the manifest names ${String(container.image)}`,
+    );
   }
   return {
     apiVersion: "apps/v1",
@@ -214,14 +232,23 @@ function deployment(project: Project, service: Service, warnings: Set<string>): 
  * when a grant asks for a uid or gid other than 0 (the process then runs as that uid, and the
  * files' group is that gid). Grants asking for different ones cannot all be honoured.
  */
-function ownership(service: Service, grants: ServiceSecret[], warnings: Set<string>): Record<string, number> | undefined {
+function ownership(
+  service: Service,
+  grants: ServiceSecret[],
+  warnings: Set<string>,
+): Record<string, number> | undefined {
   const uids = new Set(grants.map((g) => g.uid).filter((uid) => uid !== 0));
   const gids = new Set(grants.map((g) => g.gid).filter((gid) => gid !== 0));
   if (uids.size > 1 || gids.size > 1) {
-    warnings.add(`services.${service.name}.secrets: different uid/gid per file cannot map to one pod; the first is used`);
+    warnings.add(
+      `services.${service.name}.secrets: different uid/gid per file cannot map to one pod; the first is used`,
+    );
   }
   const context: Record<string, number> = {};
-  const user = service.user !== undefined && /^\d+$/.test(service.user.split(":")[0] ?? "") ? Number(service.user.split(":")[0]) : undefined;
+  const user =
+    service.user !== undefined && /^\d+$/.test(service.user.split(":")[0] ?? "")
+      ? Number(service.user.split(":")[0])
+      : undefined;
   const uid = [...uids][0] ?? user;
   if (uid !== undefined) context.runAsUser = uid;
   const gid = [...gids][0];
@@ -233,9 +260,11 @@ function healthProbe(service: Service): Record<string, unknown> | undefined {
   const health = service.healthcheck;
   if (!health || health.disable || !health.test || health.test.length === 0) return undefined;
   const [kind, ...rest] = health.test;
-  const command = kind === "CMD-SHELL" ? ["/bin/sh", "-c", rest.join(" ")] : kind === "CMD" ? rest : undefined;
+  const command =
+    kind === "CMD-SHELL" ? ["/bin/sh", "-c", rest.join(" ")] : kind === "CMD" ? rest : undefined;
   if (!command) return undefined;
-  const seconds = (ns: number | undefined) => (ns === undefined ? undefined : Math.max(1, Math.round(ns / 1e9)));
+  const seconds = (ns: number | undefined) =>
+    ns === undefined ? undefined : Math.max(1, Math.round(ns / 1e9));
   const probe: Record<string, unknown> = { exec: { command } };
   if (seconds(health.interval) !== undefined) probe.periodSeconds = seconds(health.interval);
   if (seconds(health.timeout) !== undefined) probe.timeoutSeconds = seconds(health.timeout);

@@ -36,7 +36,13 @@ interface RawTask {
   Status: { State: string; Message?: string; Err?: string; Timestamp: string };
   CreatedAt: string;
   Version?: { Index: number };
-  Spec: { ContainerSpec?: { Image?: string; Secrets?: Array<{ SecretName: string }>; Configs?: Array<{ ConfigName: string }> } };
+  Spec: {
+    ContainerSpec?: {
+      Image?: string;
+      Secrets?: Array<{ SecretName: string }>;
+      Configs?: Array<{ ConfigName: string }>;
+    };
+  };
 }
 
 /** A stack's service with what `stack services` and convergence need. */
@@ -58,11 +64,14 @@ export class SwarmClient {
 
   /** The engine's Swarm membership; never throws for "no Swarm". */
   async membership(): Promise<SwarmMembership> {
-    const info = await this.#dial<{ Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean; Cluster?: { ID?: string }; Error?: string } }>(
-      "engine",
-      "GET",
-      "/info",
-    );
+    const info = await this.#dial<{
+      Swarm?: {
+        LocalNodeState?: string;
+        ControlAvailable?: boolean;
+        Cluster?: { ID?: string };
+        Error?: string;
+      };
+    }>("engine", "GET", "/info");
     const swarm = info.Swarm ?? {};
     return {
       state: swarm.LocalNodeState ?? "inactive",
@@ -155,7 +164,11 @@ export class SwarmClient {
 
   /** Node id to hostname, for `stack ps`. */
   async nodeNames(): Promise<Map<string, string>> {
-    const nodes = await this.#dial<Array<{ ID: string; Description?: { Hostname?: string } }>>("nodes", "GET", "/nodes");
+    const nodes = await this.#dial<Array<{ ID: string; Description?: { Hostname?: string } }>>(
+      "nodes",
+      "GET",
+      "/nodes",
+    );
     return new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID]));
   }
 
@@ -212,7 +225,9 @@ export class SwarmClient {
   }
 
   async #listObjects(kind: "secrets" | "configs", labelFilters: string[]): Promise<ObservedObject[]> {
-    const raw = await this.#dial<Array<{ ID: string; Spec: { Name: string; Labels?: Record<string, string> } }>>(
+    const raw = await this.#dial<
+      Array<{ ID: string; Spec: { Name: string; Labels?: Record<string, string> } }>
+    >(
       kind,
       "GET",
       `/${kind}`,
@@ -236,7 +251,18 @@ export class SwarmClient {
           path: hasQuery ? `${path}?` : path,
           method,
           options: { _query: query, ...(options.body !== undefined ? { _body: options.body } : {}) },
-          statusCodes: { 200: true, 201: true, 204: true, 304: true, 400: "bad parameter", 403: "not allowed", 404: "not found", 409: "conflict", 500: "server error", 503: "not a swarm manager" },
+          statusCodes: {
+            200: true,
+            201: true,
+            204: true,
+            304: true,
+            400: "bad parameter",
+            403: "not allowed",
+            404: "not found",
+            409: "conflict",
+            500: "server error",
+            503: "not a swarm manager",
+          },
         },
         (error: unknown, data: unknown) => {
           if (error) {
@@ -252,7 +278,10 @@ export class SwarmClient {
 
 function references(spec: ServiceSpec): string[] {
   const container = spec.TaskTemplate.ContainerSpec;
-  return [...(container.Secrets ?? []).map((s) => s.SecretName), ...(container.Configs ?? []).map((c) => c.ConfigName)];
+  return [
+    ...(container.Secrets ?? []).map((s) => s.SecretName),
+    ...(container.Configs ?? []).map((c) => c.ConfigName),
+  ];
 }
 
 /** Every stack on the Swarm, from its services' namespace labels, with their counts. */

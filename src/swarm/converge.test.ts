@@ -11,7 +11,9 @@ const spec = (secret: string): ServiceSpec => ({
   TaskTemplate: {
     ContainerSpec: {
       Image: "img:1",
-      Secrets: [{ File: { Name: "pw", UID: "0", GID: "0", Mode: 0o444 }, SecretID: "id", SecretName: secret }],
+      Secrets: [
+        { File: { Name: "pw", UID: "0", GID: "0", Mode: 0o444 }, SecretID: "id", SecretName: secret },
+      ],
     },
   },
   Mode: { Replicated: { Replicas: 2 } },
@@ -48,13 +50,22 @@ describe("convergence", () => {
   });
 
   it("fails with the update's message when Swarm paused or rolled back the update", () => {
-    const [paused] = convergence([{ ...target, updateState: "paused", updateMessage: "update paused due to failure" }], [], since);
+    const [paused] = convergence(
+      [{ ...target, updateState: "paused", updateMessage: "update paused due to failure" }],
+      [],
+      since,
+    );
     expect(paused!.failure).toBe("update paused: update paused due to failure");
   });
 
   it("fails with the last task error once tasks keep failing since the deploy started", () => {
     const failing = [1, 2, 3].map((n) =>
-      task({ state: "rejected", desiredState: "shutdown", error: `No such image: img:1 (${n})`, timestamp: `2026-01-01T00:00:1${n}Z` }),
+      task({
+        state: "rejected",
+        desiredState: "shutdown",
+        error: `No such image: img:1 (${n})`,
+        timestamp: `2026-01-01T00:00:1${n}Z`,
+      }),
     );
     const before = task({ state: "failed", desiredState: "shutdown", timestamp: "2026-01-01T00:00:01Z" });
     const [two] = convergence([target], [before, ...failing.slice(0, 2)], since);

@@ -29,7 +29,11 @@ export const FAILED_TASKS_LIMIT = 3;
 const UPDATE_FAILED = new Set(["paused", "rollback_started", "rollback_paused", "rollback_completed"]);
 
 /** Each service's progress toward its spec; `since` (ISO time) is when this deploy started. */
-export function convergence(targets: ServiceTarget[], tasks: ObservedTask[], since: string): ServiceProgress[] {
+export function convergence(
+  targets: ServiceTarget[],
+  tasks: ObservedTask[],
+  since: string,
+): ServiceProgress[] {
   return targets.map((target) => {
     const own = tasks.filter((t) => t.serviceId === target.id);
     const wanted = specReferences(target.spec);
@@ -67,7 +71,10 @@ export function convergence(targets: ServiceTarget[], tasks: ObservedTask[], sin
 /** The secret and config names a spec gives its tasks. */
 export function specReferences(spec: ServiceSpec): string[] {
   const container = spec.TaskTemplate.ContainerSpec;
-  return [...(container.Secrets ?? []).map((s) => s.SecretName), ...(container.Configs ?? []).map((c) => c.ConfigName)];
+  return [
+    ...(container.Secrets ?? []).map((s) => s.SecretName),
+    ...(container.Configs ?? []).map((c) => c.ConfigName),
+  ];
 }
 
 function sameSet(a: string[], b: string[]): boolean {

@@ -14,7 +14,13 @@ import type { Environment } from "../store/paths.js";
 import { SwarmClient, type StackService } from "./client.js";
 import { convergence, progressBar, type ServiceProgress, type ServiceTarget } from "./converge.js";
 import { digestKey, digestKeyPath, keyedDigest } from "./digest.js";
-import { planDeploy, secretsToRemove, versionedConfigKeys, versionedSecretKeys, type DeployPlan } from "./plan.js";
+import {
+  planDeploy,
+  secretsToRemove,
+  versionedConfigKeys,
+  versionedSecretKeys,
+  type DeployPlan,
+} from "./plan.js";
 import type { ObservedTask, ServiceSpec, SwarmState } from "./types.js";
 
 export interface DeployOptions {
@@ -43,7 +49,11 @@ export interface DeployResult {
 }
 
 /** Deploys `project` as the stack `project.name` on the Swarm `engine` manages. */
-export async function deploy(project: Project, engine: Engine, options: DeployOptions): Promise<DeployResult> {
+export async function deploy(
+  project: Project,
+  engine: Engine,
+  options: DeployOptions,
+): Promise<DeployResult> {
   const progress = options.onProgress ?? (() => {});
   const swarm = new SwarmClient(engine);
   // Every source first: a missing file or unset variable stops here, with nothing created.
@@ -56,8 +66,12 @@ export async function deploy(project: Project, engine: Engine, options: DeployOp
     contents = await resolveConfigs(project, versionedConfigKeys(project), { variables: options.variables });
     const clusterId = await swarm.requireManager();
     const key = await digestKey(digestKeyPath(options.env ?? process.env, clusterId));
-    const digests = new Map([...values].map(([name, value]) => [name, keyedDigest(key, "secret", name, value)]));
-    const configDigests = new Map([...contents].map(([name, value]) => [name, keyedDigest(key, "config", name, value)]));
+    const digests = new Map(
+      [...values].map(([name, value]) => [name, keyedDigest(key, "secret", name, value)]),
+    );
+    const configDigests = new Map(
+      [...contents].map(([name, value]) => [name, keyedDigest(key, "config", name, value)]),
+    );
     key.fill(0);
     const state = await observe(swarm, project.name);
     const plan = planDeploy({ project, secretDigests: digests, configDigests, state });
@@ -66,7 +80,9 @@ export async function deploy(project: Project, engine: Engine, options: DeployOp
 
     const check = (): void => {
       if (options.signal?.aborted) {
-        throw new InterruptedError("interrupted: run `composec deploy` again to finish, or `composec undeploy` to remove the stack");
+        throw new InterruptedError(
+          "interrupted: run `composec deploy` again to finish, or `composec undeploy` to remove the stack",
+        );
       }
     };
     for (const network of plan.networks) {
@@ -90,7 +106,11 @@ export async function deploy(project: Project, engine: Engine, options: DeployOp
       if (config.action !== "create") continue;
       check();
       progress({ resource: `Config ${config.name}`, status: "Creating" });
-      const id = await swarm.createConfig(config.name, config.labels, (contents.get(config.key) as SecretValue).bytes());
+      const id = await swarm.createConfig(
+        config.name,
+        config.labels,
+        (contents.get(config.key) as SecretValue).bytes(),
+      );
       configIds.set(config.name, id);
       progress({ resource: `Config ${config.name}`, status: "Created" });
     }
@@ -164,10 +184,20 @@ function withIds(
       ContainerSpec: {
         ...container,
         ...(container.Secrets
-          ? { Secrets: container.Secrets.map((ref) => ({ ...ref, SecretID: idOf(secretIds, ref.SecretName) })) }
+          ? {
+              Secrets: container.Secrets.map((ref) => ({
+                ...ref,
+                SecretID: idOf(secretIds, ref.SecretName),
+              })),
+            }
           : {}),
         ...(container.Configs
-          ? { Configs: container.Configs.map((ref) => ({ ...ref, ConfigID: idOf(configIds, ref.ConfigName) })) }
+          ? {
+              Configs: container.Configs.map((ref) => ({
+                ...ref,
+                ConfigID: idOf(configIds, ref.ConfigName),
+              })),
+            }
           : {}),
       },
     },
@@ -186,20 +216,26 @@ async function waitForConvergence(
   const announced = new Map<string, string>();
   for (;;) {
     if (options.signal?.aborted) {
-      throw new InterruptedError("interrupted while waiting: the Swarm goes on updating; `composec stack ps` shows how far it got");
+      throw new InterruptedError(
+        "interrupted while waiting: the Swarm goes on updating; `composec stack ps` shows how far it got",
+      );
     }
     const services = await swarm.listServices([stackFilter(plan.stack)]);
     const byName = new Map(services.map((s) => [s.name, s]));
-    const targets: ServiceTarget[] = plan.services.map((step) => target(step.name, ids.get(step.name) as string, step.spec, byName.get(step.name), nodes));
-    const tasks = (
-      await Promise.all(targets.map((t) => swarm.listTasks({ service: [t.id] })))
-    ).flat();
+    const targets: ServiceTarget[] = plan.services.map((step) =>
+      target(step.name, ids.get(step.name) as string, step.spec, byName.get(step.name), nodes),
+    );
+    const tasks = (await Promise.all(targets.map((t) => swarm.listTasks({ service: [t.id] })))).flat();
     const states = convergence(targets, tasks, since);
     for (const state of states) {
       const line = progressBar(state.running, state.replicas);
       if (announced.get(state.name) !== line || state.done) {
         announced.set(state.name, line);
-        progress({ resource: `Service ${state.name}`, status: state.done ? "Running" : "Waiting", detail: line });
+        progress({
+          resource: `Service ${state.name}`,
+          status: state.done ? "Running" : "Waiting",
+          detail: line,
+        });
       }
     }
     const failed = states.find((s) => s.failure !== undefined);
@@ -212,7 +248,13 @@ async function waitForConvergence(
   }
 }
 
-function target(name: string, id: string, spec: ServiceSpec, found: StackService | undefined, nodes: number): ServiceTarget {
+function target(
+  name: string,
+  id: string,
+  spec: ServiceSpec,
+  found: StackService | undefined,
+  nodes: number,
+): ServiceTarget {
   return {
     name,
     id,
@@ -224,7 +266,17 @@ function target(name: string, id: string, spec: ServiceSpec, found: StackService
 }
 
 /** States of a task whose container may still hold its secrets. */
-const LIVE_TASK_STATES = new Set(["new", "allocated", "pending", "assigned", "accepted", "preparing", "ready", "starting", "running"]);
+const LIVE_TASK_STATES = new Set([
+  "new",
+  "allocated",
+  "pending",
+  "assigned",
+  "accepted",
+  "preparing",
+  "ready",
+  "starting",
+  "running",
+]);
 
 /** Removes the stack's old secret versions that no spec names and no live task holds. */
 async function pruneSecrets(
@@ -235,7 +287,9 @@ async function pruneSecrets(
 ): Promise<string[]> {
   const services = await swarm.listServices([stackFilter(stack)]);
   const secrets = await swarm.listSecrets([stackFilter(stack)]);
-  const tasks: ObservedTask[] = (await Promise.all(services.map((s) => swarm.listTasks({ service: [s.id] })))).flat();
+  const tasks: ObservedTask[] = (
+    await Promise.all(services.map((s) => swarm.listTasks({ service: [s.id] })))
+  ).flat();
   const held = new Set(tasks.filter((t) => LIVE_TASK_STATES.has(t.state)).flatMap((t) => t.refersTo));
   const planned = new Set([...plan.secrets, ...plan.configs].map((s) => s.name));
   const removed: string[] = [];

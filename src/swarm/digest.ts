@@ -17,7 +17,12 @@ export const DIGEST_LENGTH = 12;
  * key go in first: a config (readable by anyone who can inspect it) that holds a secret's bytes,
  * or two secrets with one value, must not be told apart from any other pair by equal digests.
  */
-export function keyedDigest(key: Buffer, kind: "secret" | "config", name: string, value: SecretValue): string {
+export function keyedDigest(
+  key: Buffer,
+  kind: "secret" | "config",
+  name: string,
+  value: SecretValue,
+): string {
   return createHmac("sha256", key)
     .update(`${kind}\0${name}\0`)
     .update(value.bytes())
@@ -57,7 +62,9 @@ export async function digestKey(file: string): Promise<Buffer> {
 async function readKey(file: string): Promise<Buffer> {
   const key = await readFile(file);
   if (key.length !== KEY_BYTES) {
-    throw new Error(`the Swarm digest key ${file} is not ${KEY_BYTES} bytes; remove it to make a new one (every secret then rotates once)`);
+    throw new Error(
+      `the Swarm digest key ${file} is not ${KEY_BYTES} bytes; remove it to make a new one (every secret then rotates once)`,
+    );
   }
   return key;
 }

@@ -57,9 +57,16 @@ describe("planDeploy", () => {
       ["shop_pw_aaaaaaaaaaaa", "create"],
       ["shop_token_bbbbbbbbbbbb", "create"],
     ]);
-    expect(plan.secrets[0]!.labels).toEqual({ "com.docker.stack.namespace": "shop", "io.composec.key": "pw" });
+    expect(plan.secrets[0]!.labels).toEqual({
+      "com.docker.stack.namespace": "shop",
+      "io.composec.key": "pw",
+    });
     expect(plan.networks).toEqual([
-      expect.objectContaining({ name: "shop_default", action: "create", spec: expect.objectContaining({ Driver: "overlay", Scope: "swarm" }) }),
+      expect.objectContaining({
+        name: "shop_default",
+        action: "create",
+        spec: expect.objectContaining({ Driver: "overlay", Scope: "swarm" }),
+      }),
     ]);
     const [web] = plan.services;
     expect(web!.name).toBe("shop_web");
@@ -106,7 +113,15 @@ describe("planDeploy", () => {
     const first = planDeploy({ project: p, secretDigests: digests, state: empty });
     const spec = first.services[0]!.spec;
     const state: SwarmState = {
-      services: [{ id: "s1", name: "shop_web", version: 7, labels: spec.Labels, refersTo: ["shop_pw_aaaaaaaaaaaa", "shop_token_bbbbbbbbbbbb"] }],
+      services: [
+        {
+          id: "s1",
+          name: "shop_web",
+          version: 7,
+          labels: spec.Labels,
+          refersTo: ["shop_pw_aaaaaaaaaaaa", "shop_token_bbbbbbbbbbbb"],
+        },
+      ],
       secrets: [
         { id: "x1", name: "shop_pw_aaaaaaaaaaaa", labels: {} },
         { id: "x2", name: "shop_token_bbbbbbbbbbbb", labels: {} },
@@ -288,16 +303,28 @@ configs:
         ConfigID: "c_conf_eeeeeeeeeeee",
         ConfigName: "c_conf_eeeeeeeeeeee",
       },
-      { File: { Name: "/shared", UID: "0", GID: "0", Mode: 0o444 }, ConfigID: "team_shared", ConfigName: "team_shared" },
+      {
+        File: { Name: "/shared", UID: "0", GID: "0", Mode: 0o444 },
+        ConfigID: "team_shared",
+        ConfigName: "team_shared",
+      },
     ]);
     expect(() =>
-      planDeploy({ project: p, secretDigests: new Map(), configDigests: new Map([["conf", "e"]]), state: empty }),
+      planDeploy({
+        project: p,
+        secretDigests: new Map(),
+        configDigests: new Map([["conf", "e"]]),
+        state: empty,
+      }),
     ).toThrow(/the Swarm has no config "team_shared"/);
   });
 });
 
 describe("secretsToRemove", () => {
-  const ns = (stack: string, key: string) => ({ "com.docker.stack.namespace": stack, "io.composec.key": key });
+  const ns = (stack: string, key: string) => ({
+    "com.docker.stack.namespace": stack,
+    "io.composec.key": key,
+  });
   it("removes old versions of the stack only when no spec names them and no live task holds them", () => {
     const secrets = [
       { id: "1", name: "shop_pw_old", labels: ns("shop", "pw") },
@@ -307,8 +334,8 @@ describe("secretsToRemove", () => {
       { id: "5", name: "shop_hand_made", labels: { "com.docker.stack.namespace": "shop" } },
     ];
     const services = [{ id: "s", name: "shop_web", version: 1, labels: {}, refersTo: ["shop_pw_new"] }];
-    expect(secretsToRemove("shop", { secrets, services }, new Set(["shop_pw_new"]), new Set(["shop_tok_old"]))).toEqual([
-      { id: "1", name: "shop_pw_old" },
-    ]);
+    expect(
+      secretsToRemove("shop", { secrets, services }, new Set(["shop_pw_new"]), new Set(["shop_tok_old"])),
+    ).toEqual([{ id: "1", name: "shop_pw_old" }]);
   });
 });

@@ -5,11 +5,7 @@ import { createHash } from "node:crypto";
 import { ProjectError, type Problem } from "../errors.js";
 import type { Project, Service, ServiceSecret, UpdateConfig as ModelUpdateConfig } from "../model/project.js";
 import { SECRETS_DIR } from "../model/project.js";
-import {
-  STACK_LABEL,
-  stackServiceName,
-  stackVersionedName,
-} from "../model/names.js";
+import { STACK_LABEL, stackServiceName, stackVersionedName } from "../model/names.js";
 import type {
   ConfigReference,
   NetworkSpec,
@@ -58,7 +54,9 @@ function planObjects(
   const definitions = kind === "secret" ? project.secrets : project.configs;
   const onSwarm = new Set((kind === "secret" ? state.secrets : state.configs).map((o) => o.name));
   const used = new Set(
-    Object.values(project.services).flatMap((s) => (kind === "secret" ? s.secrets : s.configs).map((g) => g.source)),
+    Object.values(project.services).flatMap((s) =>
+      (kind === "secret" ? s.secrets : s.configs).map((g) => g.source),
+    ),
   );
   const names = new Map<string, string>();
   const steps: SecretStep[] = [];
@@ -189,7 +187,12 @@ export function planDeploy(input: PlanInput): DeployPlan {
       networks.push({ key, name: network.name, action: "external", spec });
       continue;
     }
-    networks.push({ key, name: network.name, action: engineNetworks.has(network.name) ? "exists" : "create", spec });
+    networks.push({
+      key,
+      name: network.name,
+      action: engineNetworks.has(network.name) ? "exists" : "create",
+      spec,
+    });
   }
 
   const existing = new Map(state.services.map((s) => [s.name, s]));
@@ -199,7 +202,8 @@ export function planDeploy(input: PlanInput): DeployPlan {
     if (service.image === undefined) {
       problems.push({
         path: `services.${service.name}.image`,
-        message: "a Swarm runs images, it cannot build them: build and tag the image first (`composec build`), push it where the nodes can pull it, and name it with `image:`",
+        message:
+          "a Swarm runs images, it cannot build them: build and tag the image first (`composec build`), push it where the nodes can pull it, and name it with `image:`",
       });
       continue;
     }
@@ -209,7 +213,12 @@ export function planDeploy(input: PlanInput): DeployPlan {
         message: `"${service.networkMode}" cannot run on a Swarm; put both services on one network instead`,
       });
     }
-    const spec = serviceSpec(project, service, { secrets: secretPlan.names, configs: configPlan.names }, problems);
+    const spec = serviceSpec(
+      project,
+      service,
+      { secrets: secretPlan.names, configs: configPlan.names },
+      problems,
+    );
     const hash = specHash(spec);
     spec.Labels[STACK_LABEL.specHash] = hash;
     const found = existing.get(name);
@@ -268,7 +277,11 @@ export function serviceSpec(
   };
   const ulimits = Object.entries(service.ulimits);
   if (ulimits.length > 0) {
-    containerSpec.Ulimits = ulimits.map(([name, limit]) => ({ Name: name, Soft: limit.soft, Hard: limit.hard }));
+    containerSpec.Ulimits = ulimits.map(([name, limit]) => ({
+      Name: name,
+      Soft: limit.soft,
+      Hard: limit.hard,
+    }));
   }
   const health = service.healthcheck;
   if (health) {
@@ -347,11 +360,15 @@ export function serviceSpec(
   } else if (endpointMode === "dnsrr" && ports.some((p) => p.PublishMode === "ingress")) {
     problems.push({
       path: `services.${service.name}.deploy.endpoint_mode`,
-      message: "dnsrr cannot publish ports through the routing mesh; publish them with `mode: host`, or use vip",
+      message:
+        "dnsrr cannot publish ports through the routing mesh; publish them with `mode: host`, or use vip",
     });
   }
   if (ports.length > 0 || deploy.endpointMode !== undefined) {
-    spec.EndpointSpec = { Mode: endpointMode as "vip" | "dnsrr", ...(ports.length > 0 ? { Ports: ports } : {}) };
+    spec.EndpointSpec = {
+      Mode: endpointMode as "vip" | "dnsrr",
+      ...(ports.length > 0 ? { Ports: ports } : {}),
+    };
   }
   return spec;
 }
@@ -369,7 +386,9 @@ function serviceMode(service: Service, problems: Problem[]): ServiceSpec["Mode"]
 }
 
 /** `deploy.resources`, else the single-engine `mem_limit` / `cpus`. */
-function serviceResources(service: Service): NonNullable<ServiceSpec["TaskTemplate"]["Resources"]> | undefined {
+function serviceResources(
+  service: Service,
+): NonNullable<ServiceSpec["TaskTemplate"]["Resources"]> | undefined {
   const limits = service.deploy?.resources?.limits;
   const reservations = service.deploy?.resources?.reservations;
   const memory = limits?.memory ?? service.memLimit;
@@ -468,7 +487,10 @@ function serviceMounts(project: Project, service: Service, problems: Problem[]):
   return mounts;
 }
 
-function servicePorts(service: Service, problems: Problem[]): NonNullable<NonNullable<ServiceSpec["EndpointSpec"]>["Ports"]> {
+function servicePorts(
+  service: Service,
+  problems: Problem[],
+): NonNullable<NonNullable<ServiceSpec["EndpointSpec"]>["Ports"]> {
   return service.ports.map((port, index) => {
     let published: number | undefined;
     if (port.published !== undefined) {
@@ -525,10 +547,15 @@ export function unsupportedWarnings(project: Project): string[] {
   const services = Object.values(project.services).sort((a, b) => a.name.localeCompare(b.name));
   const warnings: string[] = [];
   const say = (attribute: string, names: string[], why: string): void => {
-    if (names.length > 0) warnings.push(`Ignoring unsupported option ${attribute} (services ${names.join(", ")}): ${why}`);
+    if (names.length > 0)
+      warnings.push(`Ignoring unsupported option ${attribute} (services ${names.join(", ")}): ${why}`);
   };
   for (const [attribute, uses] of UNSUPPORTED) {
-    say(attribute, services.filter(uses).map((s) => s.name), "a Swarm does not run it");
+    say(
+      attribute,
+      services.filter(uses).map((s) => s.name),
+      "a Swarm does not run it",
+    );
   }
   say(
     "depends_on",

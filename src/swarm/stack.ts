@@ -66,7 +66,13 @@ export async function undeploy(
 }
 
 /** The node may still be detaching the last containers: retry a refused removal until the deadline. */
-async function removeNetworkWhenFree(swarm: SwarmClient, id: string, name: string, deadline: number, pollMs: number): Promise<void> {
+async function removeNetworkWhenFree(
+  swarm: SwarmClient,
+  id: string,
+  name: string,
+  deadline: number,
+  pollMs: number,
+): Promise<void> {
   for (;;) {
     try {
       await swarm.removeNetwork(id, name);

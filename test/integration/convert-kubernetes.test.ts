@@ -13,7 +13,9 @@ afterEach(cleanupTempProjects);
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 ajv.addSchema(
-  JSON.parse(await readFile(path.join(repoRoot, "src/kubernetes/schema/kubernetes-subset.json"), "utf8")) as object,
+  JSON.parse(
+    await readFile(path.join(repoRoot, "src/kubernetes/schema/kubernetes-subset.json"), "utf8"),
+  ) as object,
   "k8s",
 );
 
@@ -44,7 +46,9 @@ describe("composec convert --kubernetes", () => {
       expect(check(manifest) ? [] : check.errors, file).toEqual([]);
     }
 
-    const filled = await cli(["-p", "wp", "convert", "--kubernetes", "-o", "out", "--include-values"], { cwd: dir });
+    const filled = await cli(["-p", "wp", "convert", "--kubernetes", "-o", "out", "--include-values"], {
+      cwd: dir,
+    });
     expect(filled.code, filled.stderr).toBe(0);
     expect(`${filled.stdout}${filled.stderr}`.includes(value)).toBe(false);
     const secretFile = path.join(dir, "out", "secret-wp-db-password.yaml");

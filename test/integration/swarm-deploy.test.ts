@@ -8,7 +8,16 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { cleanupTempProjects, cli, docker, images, repoRoot, tempProject, uniqueProjectName, type CliResult } from "./helpers.js";
+import {
+  cleanupTempProjects,
+  cli,
+  docker,
+  images,
+  repoRoot,
+  tempProject,
+  uniqueProjectName,
+  type CliResult,
+} from "./helpers.js";
 import { cliOk, digestIn, IDLE, randomValue, sha256, statIn } from "./secrets-helpers.js";
 import {
   ensureSwarm,
@@ -76,11 +85,14 @@ describe("composec deploy", () => {
       "idle.yaml": idleOverride(["myapp"]),
       "my_secret.txt": value,
     });
-    const result = await cliOk(["-p", name, "-f", "compose.yaml", "-f", "idle.yaml", "deploy", "--detach=false"], {
-      cwd: dir,
-      env: env(),
-      hide: [value],
-    });
+    const result = await cliOk(
+      ["-p", name, "-f", "compose.yaml", "-f", "idle.yaml", "deploy", "--detach=false"],
+      {
+        cwd: dir,
+        env: env(),
+        hide: [value],
+      },
+    );
     expect(result.stderr).toContain(`Service ${name}_myapp  Created`);
     expect(result.stderr).toMatch(/Running: \[=+\] 1\/1/);
     expect(`${result.stdout}${result.stderr}`).not.toContain(value);
@@ -97,7 +109,9 @@ describe("composec deploy", () => {
     expect(await stackSpecsText(name)).not.toContain(value);
 
     const ps = await cliOk(["-p", name, "stack", "ps"], { cwd: dir, env: env() });
-    expect(ps.stdout).toMatch(new RegExp(`${name}_myapp\\.1\\s+${images.busybox.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+    expect(ps.stdout).toMatch(
+      new RegExp(`${name}_myapp\\.1\\s+${images.busybox.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`),
+    );
     const services = await cliOk(["-p", name, "stack", "services"], { cwd: dir, env: env() });
     expect(services.stdout).toMatch(new RegExp(`${name}_myapp\\s+replicated\\s+1/1`));
     const ls = await cliOk(["stack", "ls"], { env: env() });
@@ -112,7 +126,10 @@ describe("composec deploy", () => {
     const dbPassword = randomValue("db-password");
     const rootPassword = randomValue("db-root-password");
     // Verbatim but for the published port: other tests publish 8000 on this engine at the same time.
-    const example = (await readFile(path.join(repoRoot, "examples/wordpress/compose.yaml"), "utf8")).replace('"8000:80"', '"18000:80"');
+    const example = (await readFile(path.join(repoRoot, "examples/wordpress/compose.yaml"), "utf8")).replace(
+      '"8000:80"',
+      '"18000:80"',
+    );
     const dir = await tempProject({
       "compose.yaml": example,
       "idle.yaml": idleOverride(["db", "wordpress"]),
@@ -120,11 +137,14 @@ describe("composec deploy", () => {
       "db_root_password.txt": rootPassword,
     });
     const hide = [dbPassword, rootPassword];
-    const result = await cliOk(["-p", name, "-f", "compose.yaml", "-f", "idle.yaml", "deploy", "--detach=false"], {
-      cwd: dir,
-      env: env(),
-      hide,
-    });
+    const result = await cliOk(
+      ["-p", name, "-f", "compose.yaml", "-f", "idle.yaml", "deploy", "--detach=false"],
+      {
+        cwd: dir,
+        env: env(),
+        hide,
+      },
+    );
     // As `docker stack deploy`, depends_on cannot order a Swarm's services: said, not silently dropped.
     expect(result.stderr).toMatch(/warning: Ignoring unsupported option depends_on \(services wordpress\)/);
     const db = await runningTask(name, "db");
@@ -194,6 +214,18 @@ configs:
     expect(await runningTask(name, "app")).toBe(task1);
     expect((await stackObjects(name)).secrets).toEqual([secret1]);
 
+    // --dry-run says what a new value would do, by name only, and changes nothing.
+    const dry = await cliOk(["-p", name, "--dry-run", "deploy"], {
+      cwd: dir,
+      env: env({ APP_TOKEN: second, LEVEL: level }),
+      hide: [first, second],
+    });
+    expect(dry.stdout).toMatch(new RegExp(`^secret ${name}_token_[0-9a-f]{12}: create$`, "m"));
+    expect(dry.stdout).toContain(`service ${name}_app: update`);
+    expect(dry.stdout.includes(second)).toBe(false);
+    expect((await stackObjects(name)).secrets).toEqual([secret1]);
+    expect(await runningTask(name, "app")).toBe(task1);
+
     // A new value (and a new config): new versions, a new task with the new bytes, the old ones gone.
     level = "2";
     const rotated = await deploy(second);
@@ -238,7 +270,9 @@ secrets:
 
     const planned = await cli(["-p", name, "deploy"], { cwd: dir, env: env({ NOT_SET_ANYWHERE: "x" }) });
     expect(planned.code).toBe(1);
-    expect(planned.stderr).toMatch(/secrets\.missing_external\.external: the Swarm has no secret "no_such_swarm_secret_/);
+    expect(planned.stderr).toMatch(
+      /secrets\.missing_external\.external: the Swarm has no secret "no_such_swarm_secret_/,
+    );
     expect(planned.stderr).toMatch(/services\.built\.image: a Swarm runs images, it cannot build them/);
     expect(await stackObjects(name)).toEqual({ services: [], secrets: [], configs: [], networks: [] });
 
@@ -282,7 +316,9 @@ secrets:
     await cliOk(["-p", name, "deploy", "--detach=false"], { cwd: dir, env: storeEnv, hide: [value] });
     const task = await runningTask(name, "app");
     expect(await digestIn(task, "/run/secrets/api")).toBe(sha256(value));
-    expect((await stackObjects(name)).secrets).toEqual([expect.stringMatching(new RegExp(`^${name}_api_[0-9a-f]{12}$`))]);
+    expect((await stackObjects(name)).secrets).toEqual([
+      expect.stringMatching(new RegExp(`^${name}_api_[0-9a-f]{12}$`)),
+    ]);
     await cliOk(["secret", "rm", `${name}_api`], { env: storeEnv });
   });
 });

@@ -15,7 +15,9 @@ export async function ensureSwarm(): Promise<SwarmSetup> {
   const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
   if (info.Swarm?.LocalNodeState === "active" && info.Swarm.ControlAvailable) return { made: false };
   if (info.Swarm?.LocalNodeState !== "inactive") {
-    throw new Error(`the engine is in Swarm state ${info.Swarm?.LocalNodeState} and not a manager; the Swarm tests need a manager`);
+    throw new Error(
+      `the engine is in Swarm state ${info.Swarm?.LocalNodeState} and not a manager; the Swarm tests need a manager`,
+    );
   }
   await docker.swarmInit({ ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1" });
   return { made: true };
@@ -49,16 +51,34 @@ export async function stackObjects(
 export async function removeStackObjects(stack: string): Promise<void> {
   const filters = JSON.stringify({ label: [`${STACK_LABEL}=${stack}`] });
   for (const service of await docker.listServices({ filters })) {
-    await docker.getService(service.ID).remove().catch(() => {});
+    await docker
+      .getService(service.ID)
+      .remove()
+      .catch(() => {});
   }
   for (let attempt = 0; attempt < 40; attempt++) {
-    const left = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`com.docker.stack.namespace=${stack}`] }) });
+    const left = await docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`com.docker.stack.namespace=${stack}`] }),
+    });
     if (left.length === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  for (const secret of await docker.listSecrets({ filters })) await docker.getSecret(secret.ID).remove().catch(() => {});
-  for (const config of await docker.listConfigs({ filters })) await docker.getConfig(config.ID).remove().catch(() => {});
-  for (const network of await docker.listNetworks({ filters })) await docker.getNetwork(network.Id).remove().catch(() => {});
+  for (const secret of await docker.listSecrets({ filters }))
+    await docker
+      .getSecret(secret.ID)
+      .remove()
+      .catch(() => {});
+  for (const config of await docker.listConfigs({ filters }))
+    await docker
+      .getConfig(config.ID)
+      .remove()
+      .catch(() => {});
+  for (const network of await docker.listNetworks({ filters }))
+    await docker
+      .getNetwork(network.Id)
+      .remove()
+      .catch(() => {});
 }
 
 /** The id of the one running container of `<stack>_<service>`. */

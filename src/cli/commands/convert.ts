@@ -43,7 +43,8 @@ export function registerConvert(program: Command, output: Output): void {
         for (const warning of result.warnings) output.stderr(`warning: ${warning}\n`);
         const directory = path.resolve(flags.output);
         if (options.dryRun) {
-          for (const file of result.files.keys()) output.stdout(`would write ${path.join(directory, file)}\n`);
+          for (const file of result.files.keys())
+            output.stdout(`would write ${path.join(directory, file)}\n`);
           return;
         }
         await mkdir(directory, { recursive: true, mode: 0o700 });

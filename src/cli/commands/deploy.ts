@@ -18,8 +18,14 @@ interface DeployFlags {
 /** `composec deploy` / `composec stack deploy`: put the project on a Swarm as a stack. */
 function defineDeploy(command: Command, output: Output): void {
   command
-    .description("Deploy the project to a Docker Swarm as a stack (secrets versioned, rotated by rolling update)")
-    .option("-d, --detach [bool]", "return once the Swarm has the new specs (true), or wait until the services converge (false)", "true")
+    .description(
+      "Deploy the project to a Docker Swarm as a stack (secrets versioned, rotated by rolling update)",
+    )
+    .option(
+      "-d, --detach [bool]",
+      "return once the Swarm has the new specs (true), or wait until the services converge (false)",
+      "true",
+    )
     .option("--prune", "remove services of the stack that are no longer in the project", false)
     .action(async (flags: DeployFlags, cmd: Command) => {
       const wait = !parseBool("--detach", flags.detach);
@@ -59,7 +65,10 @@ function defineUndeploy(command: Command, output: Output): void {
       const progress = createProgress(output, options.progress, "Removing");
       const result = await undeploy(name, engine, { onProgress: progress.onProgress });
       progress.finish();
-      if (result.nothingToDo) output.stderr(`Stack ${name}: nothing to do, no services, secrets, configs or networks of it exist\n`);
+      if (result.nothingToDo)
+        output.stderr(
+          `Stack ${name}: nothing to do, no services, secrets, configs or networks of it exist\n`,
+        );
     });
 }
 
@@ -109,7 +118,12 @@ export function registerStack(program: Command, output: Output): void {
     .description("List the stacks on the Swarm")
     .action(async (_flags: unknown, cmd: Command) => {
       const stacks = await listStacks(engineFromOptions(globalOptions(cmd)));
-      output.stdout(formatColumns(["NAME", "SERVICES"], stacks.map((s) => [s.name, String(s.services)])));
+      output.stdout(
+        formatColumns(
+          ["NAME", "SERVICES"],
+          stacks.map((s) => [s.name, String(s.services)]),
+        ),
+      );
     });
 }
 
@@ -126,6 +140,7 @@ export function formatDeployPlan(plan: DeployPlan): string {
   for (const secret of plan.secrets) lines.push(`secret ${secret.name}: ${secret.action}`);
   for (const config of plan.configs) lines.push(`config ${config.name}: ${config.action}`);
   for (const service of plan.services) lines.push(`service ${service.name}: ${service.action}`);
-  for (const orphan of plan.orphans) lines.push(`service ${orphan.name}: not in the project (removed with --prune)`);
+  for (const orphan of plan.orphans)
+    lines.push(`service ${orphan.name}: not in the project (removed with --prune)`);
   return lines.map((line) => `${line}\n`).join("");
 }
