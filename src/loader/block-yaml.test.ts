@@ -192,9 +192,10 @@ describe("readBlockYaml agrees with js-yaml", () => {
     let read = 0;
     for (const text of texts) if (agrees(text)) read++;
     // The corpus is a few hundred files, most of them plain block YAML: if the reader took almost
-    // none, this test would prove nothing.
+    // none, this test would prove nothing. (Half, not more: the tests of override tags, anchors,
+    // flow mappings and fuzzed input are many, and the reader declines each of them by design.)
     expect(texts.length).toBeGreaterThan(100);
-    expect(read / texts.length).toBeGreaterThan(0.6);
+    expect(read / texts.length).toBeGreaterThan(0.5);
   });
 
   it("on generated variants: all it reads is read as js-yaml reads it", () => {

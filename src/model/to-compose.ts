@@ -68,7 +68,7 @@ export function toComposeDocument(project: Project): Document {
       file: config.source.kind === "file" ? config.source.path : undefined,
       environment: config.source.kind === "environment" ? config.source.variable : undefined,
       // `$` doubled, as Compose prints it: the text reads back through interpolation unchanged.
-      content: config.source.kind === "content" ? config.source.content.replaceAll("$", "$$$$") : undefined,
+      content: config.source.kind === "content" ? config.source.content : undefined,
       external: config.source.kind === "external" || undefined,
       labels: nonEmpty(config.labels),
       template_driver: config.templateDriver,
