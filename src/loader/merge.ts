@@ -171,7 +171,7 @@ export function mergeService(
       sources,
       true,
     );
-}
+  }
 
   // Hooks are lists without a key: a later file's run after the earlier ones', as in compose-go.
   if (base.postStart && override.postStart) merged.postStart = [...base.postStart, ...override.postStart];
