@@ -66,6 +66,7 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     ...(options.external === undefined ? {} : { external: options.external }),
     endpoint: engine.endpoint,
     ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   try {
     // Pulls come before anything is made, so a failed pull leaves nothing behind (CLARIFICATIONS.md 8).

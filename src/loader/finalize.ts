@@ -11,6 +11,7 @@ import type {
 } from "../model/project.js";
 import { DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/project.js";
 import { makeService } from "../model/project-builder.js";
+import { commandSecret } from "./command-secret.js";
 import { extensionsOf, toBoolean, type PartialGrant, type PartialService } from "./canonicalize.js";
 import type { MergedProject } from "./merge.js";
 import { formatPath, type PathSegment } from "./paths.js";
@@ -21,6 +22,7 @@ export const SECRET_KEY = /^[a-zA-Z0-9._-]+$/;
 
 interface Context {
   projectName: string;
+  workingDir: string;
   sources: SourceMap;
   diagnostics: Diagnostics;
 }
@@ -32,7 +34,7 @@ export function finalizeProject(
   sources: SourceMap,
   diagnostics: Diagnostics,
 ): Project {
-  const context: Context = { projectName: base.name, sources, diagnostics };
+  const context: Context = { projectName: base.name, workingDir: base.workingDir, sources, diagnostics };
   const services: Record<string, Service> = {};
   const disabledServices: Record<string, Service> = {};
   const allProfiles = base.profiles.includes("*");
@@ -218,7 +220,12 @@ function secretDefinition(
       );
   }
   let source: SecretSource | undefined;
-  if (external) {
+  const command = commandSecret(raw, context.workingDir, at(), fail);
+  if (command.kind !== "none") {
+    // The command source checks its own fields and how they combine with the others.
+    if (command.kind === "source") source = command.source;
+    else ok = false;
+  } else if (external) {
     const extra = ["file", "environment", "driver", "driver_opts", "template_driver"].filter(
       (field) => field in raw,
     );
@@ -249,7 +256,7 @@ function secretDefinition(
   } else {
     fail(
       [],
-      `secret "${key}" has no source; give file: (a path), environment: (a variable name) or external: true`,
+      `secret "${key}" has no source; give file: (a path), environment: (a variable name), external: true or x-composec-command: [argv...]`,
     );
     ok = false;
   }

@@ -106,7 +106,8 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     diagnostics,
   );
   readServiceEnvFiles(project, lookup, sources, diagnostics);
-  if (options.checkSecretSources !== false) checkSecretSources(project, variables, sources, diagnostics);
+  if (options.checkSecretSources !== false)
+    checkSecretSources(project, variables, sources, diagnostics, shell);
   if (diagnostics.problems.length > 0) throw concealedError();
   return { project, warnings: concealValues(diagnostics.warnings, secretValues), variables };
 

@@ -177,7 +177,9 @@ export interface Volume {
 export type SecretSource =
   | { kind: "file"; path: string }
   | { kind: "environment"; variable: string }
-  | { kind: "external"; name: string };
+  | { kind: "external"; name: string }
+  /** `x-composec-command`: the value is the standard output of `argv`, run without a shell in `cwd`. */
+  | { kind: "command"; argv: string[]; cwd: string; timeoutMs: number };
 
 export interface SecretDefinition {
   key: string;
