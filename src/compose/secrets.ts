@@ -13,6 +13,7 @@ import {
   type RuntimeLocation,
 } from "../materialize/tmpfs.js";
 import type { Project, Service } from "../model/project.js";
+import { checkEnvSecretValues } from "./env-shim.js";
 import { resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 
@@ -82,6 +83,12 @@ export async function prepareRuntimeSecrets(
 
   const keys = new Set(services.flatMap((service) => service.secrets.map((grant) => grant.source)));
   const values = await resolveSecrets(project, keys, options);
+  try {
+    checkEnvSecretValues(project, selected, values);
+  } catch (error) {
+    wipeAll(values);
+    throw error;
+  }
   const material = await ProjectMaterial.peek(dir);
   let writable: ProjectMaterial | undefined;
   const result: RuntimeSecrets = {

@@ -5,6 +5,7 @@ import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import type { ExternalSecretSource } from "../secrets/resolve.js";
+import { applyEnvShims } from "./env-shim.js";
 import { ensureImages } from "./pull.js";
 import { prepareRuntimeSecrets, RELOAD_SIGNAL_EXTENSION, type RuntimeSecrets } from "./secrets.js";
 import { checkApiVersion, usesVersionedFields } from "../engine/api-version.js";
@@ -78,7 +79,11 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
       ...(options.shell === undefined ? {} : { env: options.shell }),
     });
     await buildMissingImages(project, engine, selected, options);
-    return await upWithSecrets(project, engine, selected, secrets, images.ids, {
+    // Services with x-composec-env-secrets run through a wrapper made from their image's command.
+    const wrapped = await applyEnvShims(project, engine, selected, {
+      ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
+    });
+    return await upWithSecrets(wrapped, engine, selected, secrets, images.ids, {
       ...options,
       ...(options.dryRun ? { pulling: images.pulled } : {}),
     });

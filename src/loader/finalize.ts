@@ -12,6 +12,7 @@ import type {
 import { DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/project.js";
 import { makeService } from "../model/project-builder.js";
 import { commandSecret } from "./command-secret.js";
+import { readEnvSecrets } from "./env-secrets.js";
 import { extensionsOf, toBoolean, type PartialGrant, type PartialService } from "./canonicalize.js";
 import type { MergedProject } from "./merge.js";
 import { formatPath, type PathSegment } from "./paths.js";
@@ -400,6 +401,7 @@ function checkService(name: string, service: Service & object, defs: Definitions
       `a ${atSecretsDir} mount at ${SECRETS_DIR} would hide this service's secrets; mount it elsewhere (a parent such as /run is fine)`,
     );
   }
+  readEnvSecrets(service, (secret) => known("secrets", secret, defs.secrets), here);
   const buildIds = new Map<string, object>();
   service.build?.secrets.forEach((grant) => {
     const other = buildIds.get(grant.target);

@@ -74,6 +74,8 @@ export interface Service {
   replicas: number;
   profiles: string[];
   secrets: ServiceSecret[];
+  /** `x-composec-env-secrets`: variable to the target its value is read from when the container starts. */
+  envSecrets?: Record<string, string>;
   extensions: Record<string, unknown>;
 }
 
