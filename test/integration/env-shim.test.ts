@@ -156,12 +156,14 @@ describe("env-var shim errors", () => {
   beforeAll(async () => {
     // An image with one file and no shell, made here: nothing can be pulled.
     const pack = tar.pack();
-    pack.entry({ name: "hello", mode: 0o755 }, "#!/nowhere\n");
-    pack.finalize();
-    const stream = await docker.importImage(
+    pack.entry({ name: "hello", mode: 0o755 }, "#!/nowhere\n", () => pack.finalize());
+    const stream = (await docker.importImage(
       pack as unknown as NodeJS.ReadableStream,
-      { repo: "composec-test/noshell", tag: "1" } as never,
-    );
+      {
+        repo: "composec-test/noshell",
+        tag: "1",
+      } as never,
+    )) as unknown as NodeJS.ReadableStream;
     await new Promise((resolve, reject) =>
       docker.modem.followProgress(stream, (error) => (error ? reject(error) : resolve(undefined))),
     );
