@@ -32,36 +32,58 @@ export async function applyEnvShims(
   const problems: Problem[] = [];
   const shells = new Map<string, Promise<string | undefined>>();
   for (const name of wrapped) {
-    const service = services[name] as Service;
-    const reference = imageName(project.name, service);
-    const image = await engine.inspectImage(reference);
-    if (!image) {
-      if (options.dryRun) continue;
-      problems.push({ path: `services.${name}.image`, message: `image ${reference} is not on the engine` });
-      continue;
-    }
-    let shell = shells.get(image.Id);
-    if (!shell) shells.set(image.Id, (shell = shellProblem(engine, project.name, image.Id)));
-    const problem = await shell;
-    if (problem) {
-      problems.push({
-        path: `services.${name}.${ENV_SECRETS_EXTENSION}`,
-        message: `image ${reference} ${problem}; the wrapper that sets these variables needs a POSIX shell at ${SHIM_SHELL}. Use an image with one, or have the application read the files under /run/secrets`,
-      });
-      continue;
-    }
-    try {
-      services[name] = shimmedService(service, {
-        entrypoint: image.Config?.Entrypoint as string[] | null | undefined,
-        cmd: image.Config?.Cmd as string[] | null | undefined,
-      });
-    } catch (error) {
-      if (!(error instanceof ShimError)) throw error;
-      problems.push({ path: `services.${name}.${ENV_SECRETS_EXTENSION}`, message: error.message });
-    }
+    const outcome = await wrap(project, engine, services[name] as Service, shells, options);
+    if ("problem" in outcome) problems.push(outcome.problem);
+    else services[name] = outcome.service;
   }
   if (problems.length > 0) throw new ProjectError(problems);
   return { ...project, services };
+}
+
+/** `service` (a one-off's, with its overrides) run through the wrapper when it has env secrets. */
+export async function applyEnvShim(project: Project, engine: Engine, service: Service): Promise<Service> {
+  if (!service.envSecrets) return service;
+  const outcome = await wrap(project, engine, service, new Map());
+  if ("problem" in outcome) throw new ProjectError([outcome.problem]);
+  return outcome.service;
+}
+
+async function wrap(
+  project: Project,
+  engine: Engine,
+  service: Service,
+  shells: Map<string, Promise<string | undefined>>,
+  options: EnvShimOptions = {},
+): Promise<{ service: Service } | { problem: Problem }> {
+  const name = service.name;
+  const reference = imageName(project.name, service);
+  const image = await engine.inspectImage(reference);
+  if (!image) {
+    if (options.dryRun) return { service };
+    return { problem: { path: `services.${name}.image`, message: `image ${reference} is not on the engine` } };
+  }
+  let shell = shells.get(image.Id);
+  if (!shell) shells.set(image.Id, (shell = shellProblem(engine, project.name, image.Id)));
+  const problem = await shell;
+  if (problem) {
+    return {
+      problem: {
+        path: `services.${name}.${ENV_SECRETS_EXTENSION}`,
+        message: `image ${reference} ${problem}; the wrapper that sets these variables needs a POSIX shell at ${SHIM_SHELL}. Use an image with one, or have the application read the files under /run/secrets`,
+      },
+    };
+  }
+  try {
+    return {
+      service: shimmedService(service, {
+        entrypoint: image.Config?.Entrypoint as string[] | null | undefined,
+        cmd: image.Config?.Cmd as string[] | null | undefined,
+      }),
+    };
+  } catch (error) {
+    if (!(error instanceof ShimError)) throw error;
+    return { problem: { path: `services.${name}.${ENV_SECRETS_EXTENSION}`, message: error.message } };
+  }
 }
 
 /**

@@ -152,6 +152,24 @@ secrets:
   );
 });
 
+describe("env-var shim with run", () => {
+  it("a one-off container gets the variable too, with its own command", { timeout: 90_000 }, async () => {
+    const value = randomValue("run");
+    const name = await project("shim-run");
+    const dir = await tempProject({ "compose.yaml": busyboxApp(false), token: value });
+    // run returns the command's own exit code through the wrapper.
+    const failed = await cli(["-p", name, "run", "--rm", "-T", "app", "sh", "-c", "exit 5"], { cwd: dir });
+    expect(failed.code, scrub(failed.stderr, [value])).toBe(5);
+    const again = await cli(
+      ["-p", name, "run", "--rm", "-T", "app", "sh", "-c", 'printf %s "$TOKEN" | sha256sum'],
+      { cwd: dir },
+    );
+    expect(again.code, scrub(again.stderr, [value])).toBe(0);
+    expect(again.stdout.split(/\s+/)[0]).toBe(sha256(value));
+    expect(again.stdout.includes(value)).toBe(false);
+  });
+});
+
 describe("env-var shim errors", () => {
   beforeAll(async () => {
     // An image with one file and no shell, made here: nothing can be pulled.
