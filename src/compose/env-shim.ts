@@ -60,7 +60,9 @@ async function wrap(
   const image = await engine.inspectImage(reference);
   if (!image) {
     if (options.dryRun) return { service };
-    return { problem: { path: `services.${name}.image`, message: `image ${reference} is not on the engine` } };
+    return {
+      problem: { path: `services.${name}.image`, message: `image ${reference} is not on the engine` },
+    };
   }
   let shell = shells.get(image.Id);
   if (!shell) shells.set(image.Id, (shell = shellProblem(engine, project.name, image.Id)));
