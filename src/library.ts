@@ -1,7 +1,7 @@
 // composec as a typed library: the CLI's pipeline behind a few calls that take a project (or the
 // options to load one), report progress as events, stop on an AbortSignal, print nothing and never
 // exit the process. Failures are the same typed errors, with the same messages, as the CLI shows.
-import { PassThrough, type Readable, type Writable } from "node:stream";
+import { PassThrough, Writable, type Readable } from "node:stream";
 import { down as composeDown, type DownResult } from "./compose/down.js";
 import { exec as composeExec } from "./compose/exec.js";
 import { logContainers, logs as composeLogs, type LogOutput } from "./compose/logs.js";
@@ -318,10 +318,15 @@ function interrupted(error: unknown, signal: AbortSignal | undefined, command: s
   );
 }
 
+/** A stream that keeps what is written to it, synchronously: nothing is pending once exec resolves. */
 function collect(): { stream: Writable; bytes(): Buffer } {
   const chunks: Buffer[] = [];
-  const stream = new PassThrough();
-  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
   return { stream, bytes: () => Buffer.concat(chunks) };
 }
 

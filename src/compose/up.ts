@@ -5,7 +5,7 @@ import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import type { ExternalSecretSource } from "../secrets/resolve.js";
-import { applyEnvShims } from "./env-shim.js";
+import { applyEnvShims, envSecretRecreates } from "./env-shim.js";
 import { ensureImages } from "./pull.js";
 import { prepareRuntimeSecrets, RELOAD_SIGNAL_EXTENSION, type RuntimeSecrets } from "./secrets.js";
 import { checkApiVersion, usesVersionedFields } from "../engine/api-version.js";
@@ -69,6 +69,8 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
+  // A changed secret that a variable was read from reaches the variable only in a new container.
+  Object.assign(secrets.recreate, envSecretRecreates(project, secrets.changedLive));
   try {
     // Pulls come before anything is made, so a failed pull leaves nothing behind (CLARIFICATIONS.md 8).
     const images = await ensureImages(project, engine, selected, {

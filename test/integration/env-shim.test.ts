@@ -3,6 +3,8 @@
 // main process's environment and nowhere else: not in `docker inspect`, labels, the image or the
 // container's writable layer. The wrapper keeps PID 1, signals and the exit code the command's own,
 // and works with `init: true`; an image without /bin/sh is one clear error with nothing created.
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import tar from "tar-stream";
 import { cli, docker, images, tempProject, waitFor } from "./helpers.js";
@@ -148,6 +150,41 @@ secrets:
       expect(Date.now() - started).toBeLessThan(10_000);
       expect((await docker.getContainer(app).inspect()).State.ExitCode).toBe(0);
       expect(await inspectHolds(app, value.trim())).toBe(false);
+    },
+  );
+});
+
+describe("env-var shim and rotation", () => {
+  it(
+    "a changed secret read into a variable recreates the container; unchanged, nothing moves",
+    { timeout: 90_000 },
+    async () => {
+      const first = randomValue("first");
+      const second = randomValue("second");
+      const name = await project("shim-rot");
+      const dir = await tempProject({ "compose.yaml": busyboxApp(false), token: first });
+      const app = `${name}-app-1`;
+      const digestOf = () =>
+        waitFor(
+          async () => {
+            const result = await execIn(app, ["cat", "/tmp/digest"]);
+            return result.code === 0 && result.stdout.trim() !== ""
+              ? result.stdout.split(/\s+/)[0]
+              : undefined;
+          },
+          { what: "the app's digest" },
+        );
+      await cliOk(["-p", name, "up", "-d", "app"], { cwd: dir, hide: [first] });
+      expect(await digestOf()).toBe(sha256(first));
+      const before = (await docker.getContainer(app).inspect()).Id;
+      await cliOk(["-p", name, "up", "-d", "app"], { cwd: dir, hide: [first] });
+      expect((await docker.getContainer(app).inspect()).Id).toBe(before);
+
+      await writeFile(path.join(dir, "token"), second);
+      const result = await cliOk(["-p", name, "up", "-d", "app"], { cwd: dir, hide: [first, second] });
+      expect((await docker.getContainer(app).inspect()).Id).not.toBe(before);
+      expect(await digestOf()).toBe(sha256(second));
+      expect(result.stderr.includes(second) || result.stdout.includes(second)).toBe(false);
     },
   );
 });
