@@ -92,7 +92,10 @@ async function wrap(
  * Services whose containers must be made anew because a secret one of their variables is read from
  * changed: a process's environment cannot change under it, unlike the file under /run/secrets.
  */
-export function envSecretRecreates(project: Project, changedLive: Record<string, string[]>): Record<string, string> {
+export function envSecretRecreates(
+  project: Project,
+  changedLive: Record<string, string[]>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, targets] of Object.entries(changedLive)) {
     const envSecrets = project.services[name]?.envSecrets ?? {};
