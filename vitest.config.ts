@@ -6,13 +6,13 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "packages/*/**/*.test.ts"],
         },
       },
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts", "examples/**/*.test.ts"],
           // Real engine work: containers start in hundreds of milliseconds, builds take seconds.
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -27,6 +27,7 @@ import { planUp } from "../plan/up-plan.js";
 import type { ExternalSecretSource } from "../secrets/resolve.js";
 import type { PullFlag } from "../plan/pull-plan.js";
 import { projectContainers } from "./containers.js";
+import { applyEnvShim } from "./env-shim.js";
 import { ensureImages } from "./pull.js";
 import { prepareRuntimeSecrets } from "./secrets.js";
 import { up } from "./up.js";
@@ -94,6 +95,8 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });
+  // With x-composec-env-secrets the one-off runs through the wrapper too; checked before anything is made.
+  const oneoff = await applyEnvShim(project, engine, oneoffService(service, options));
   const dependencies = Object.keys(service.dependsOn).filter((name) => project.services[name] !== undefined);
   if (!options.noDeps && dependencies.length > 0) {
     await up(project, engine, {
@@ -121,7 +124,7 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
     for (const warning of secrets.warnings) options.onWarning?.(warning);
     const spec = containerSpec({
       project,
-      service: oneoffService(service, options),
+      service: oneoff,
       number: 1,
       name,
       createAs: name,

@@ -14,6 +14,7 @@ import {
   type RuntimeLocation,
 } from "../materialize/tmpfs.js";
 import type { Project, Service } from "../model/project.js";
+import { checkEnvSecretValues } from "./env-shim.js";
 import { resolveConfigs, resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 
@@ -84,6 +85,7 @@ export async function prepareRuntimeSecrets(
   const values = await resolveSecrets(project, keys, options);
   let configValues: Map<string, SecretValue>;
   try {
+    checkEnvSecretValues(project, selected, values);
     configValues = await resolveConfigs(project, configKeys, options);
   } catch (error) {
     wipeAll(values);

@@ -6,6 +6,7 @@ import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import type { ExternalSecretSource } from "../secrets/resolve.js";
+import { applyEnvShims, envSecretRecreates } from "./env-shim.js";
 import { ensureImages } from "./pull.js";
 import { prepareRuntimeSecrets, RELOAD_SIGNAL_EXTENSION, type RuntimeSecrets } from "./secrets.js";
 import { checkApiVersion, usesVersionedFields } from "../engine/api-version.js";
@@ -69,7 +70,10 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     ...(options.external === undefined ? {} : { external: options.external }),
     endpoint: engine.endpoint,
     ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
+  // A changed secret that a variable was read from reaches the variable only in a new container.
+  Object.assign(secrets.recreate, envSecretRecreates(project, secrets.changedLive));
   try {
     // Pulls come before anything is made, so a failed pull leaves nothing behind (CLARIFICATIONS.md 8).
     const images = await ensureImages(project, engine, selected, {
@@ -80,7 +84,11 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
       ...(options.shell === undefined ? {} : { env: options.shell }),
     });
     await buildMissingImages(project, engine, selected, options);
-    return await upWithSecrets(project, engine, selected, secrets, images.ids, {
+    // Services with x-composec-env-secrets run through a wrapper made from their image's command.
+    const wrapped = await applyEnvShims(project, engine, selected, {
+      ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
+    });
+    return await upWithSecrets(wrapped, engine, selected, secrets, images.ids, {
       ...options,
       ...(options.dryRun ? { pulling: images.pulled } : {}),
     });

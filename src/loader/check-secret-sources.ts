@@ -2,6 +2,7 @@
 // here: a file is only stat'ed (a FIFO must not block us), a variable only looked up.
 import { accessSync, constants, lstatSync, statSync, type Stats } from "node:fs";
 import type { Project } from "../model/project.js";
+import { findProgram } from "../secrets/command-source.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
 
 /** The largest secret (or config) composec delivers, from any source (Swarm's own cap is 500 KiB). */
@@ -16,6 +17,7 @@ export function checkSecretSources(
   variables: Record<string, string>,
   sources: SourceMap,
   diagnostics: Diagnostics,
+  shell: Record<string, string | undefined> = process.env,
 ): void {
   const usedBy = (services: Record<string, Project["services"][string]>, kind: "secrets" | "configs") => {
     const names = new Set<string>();
@@ -58,6 +60,10 @@ export function checkSecretSources(
           "content",
           `holds ${Buffer.byteLength(source.content)} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a ${noun}`,
         );
+      } else if (source.kind === "command") {
+        // Only found, not run: the command runs once, when `up` needs the value.
+        const program = findProgram(source.argv[0]!, shell["PATH"]);
+        if (typeof program !== "string") fail("x-composec-command", program.problem);
       }
     }
   }

@@ -14,6 +14,8 @@ import type {
 } from "../model/project.js";
 import { DEFAULT_CONFIG_MODE, DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/project.js";
 import { makeService } from "../model/project-builder.js";
+import { commandSecret } from "./command-secret.js";
+import { readEnvSecrets } from "./env-secrets.js";
 import { extensionsOf, toBoolean, type PartialGrant, type PartialService } from "./canonicalize.js";
 import type { MergedProject } from "./merge.js";
 import { formatPath, type PathSegment } from "./paths.js";
@@ -24,6 +26,7 @@ export const SECRET_KEY = /^[a-zA-Z0-9._-]+$/;
 
 interface Context {
   projectName: string;
+  workingDir: string;
   sources: SourceMap;
   diagnostics: Diagnostics;
 }
@@ -35,7 +38,7 @@ export function finalizeProject(
   sources: SourceMap,
   diagnostics: Diagnostics,
 ): Project {
-  const context: Context = { projectName: base.name, sources, diagnostics };
+  const context: Context = { projectName: base.name, workingDir: base.workingDir, sources, diagnostics };
   const services: Record<string, Service> = {};
   const disabledServices: Record<string, Service> = {};
   const allProfiles = base.profiles.includes("*");
@@ -337,7 +340,14 @@ function definitionSource(
     ...(content !== undefined ? ["content"] : []),
   ];
   let source: ConfigSource | undefined;
-  if (external) {
+  // Only secrets come from a command; on a config, x-composec-command is an extension like any other.
+  const command =
+    kind === "secret" ? commandSecret(raw, context.workingDir, at(), fail) : ({ kind: "none" } as const);
+  if (command.kind !== "none") {
+    // The command source checks its own fields and how they combine with the others.
+    if (command.kind === "source") source = command.source;
+    else ok = false;
+  } else if (external) {
     const notWithExternal =
       kind === "secret"
         ? ["file", "environment", "driver", "driver_opts", "template_driver"]
@@ -381,7 +391,7 @@ function definitionSource(
     fail(
       [],
       kind === "secret"
-        ? `secret "${key}" has no source; give file: (a path), environment: (a variable name) or external: true`
+        ? `secret "${key}" has no source; give file: (a path), environment: (a variable name), external: true or x-composec-command: [argv...]`
         : `config "${key}" has no source; give file: (a path), environment: (a variable name), content: (inline text) or external: true`,
     );
     ok = false;
@@ -551,6 +561,7 @@ function checkService(name: string, service: Service & object, defs: Definitions
       `a ${atSecretsDir} mount at ${SECRETS_DIR} would hide this service's secrets; mount it elsewhere (a parent such as /run is fine)`,
     );
   }
+  readEnvSecrets(service, (secret) => known("secrets", secret, defs.secrets), here);
   const buildIds = new Map<string, object>();
   service.build?.secrets.forEach((grant) => {
     const other = buildIds.get(grant.target);

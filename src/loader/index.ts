@@ -117,7 +117,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
   readServiceEnvFiles(project, lookup, sources, diagnostics);
   readServiceLabelFiles(project, lookup, sources, diagnostics);
   if (options.checkSecretSources !== false) {
-    checkSecretSources(project, variables, sources, diagnostics);
+    checkSecretSources(project, variables, sources, diagnostics, shell);
     checkHostMounts(project, hostPaths(shell), sources, diagnostics);
   }
   if (diagnostics.problems.length > 0) throw concealedError();

@@ -102,6 +102,8 @@ export interface Service extends EngineSettings {
   postStart?: ServiceHook[];
   /** Commands run in each container before it is stopped (`pre_stop`); absent: none. */
   preStop?: ServiceHook[];
+  /** `x-composec-env-secrets`: variable to the target its value is read from when the container starts. */
+  envSecrets?: Record<string, string>;
   extensions: Record<string, unknown>;
 }
 
@@ -378,7 +380,9 @@ export interface Volume {
 export type SecretSource =
   | { kind: "file"; path: string }
   | { kind: "environment"; variable: string }
-  | { kind: "external"; name: string };
+  | { kind: "external"; name: string }
+  /** `x-composec-command`: the value is the standard output of `argv`, run without a shell in `cwd`. */
+  | { kind: "command"; argv: string[]; cwd: string; timeoutMs: number };
 
 export interface SecretDefinition {
   key: string;

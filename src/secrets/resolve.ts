@@ -4,7 +4,8 @@ import { constants } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
 import { ProjectError, type Problem } from "../errors.js";
-import type { ConfigSource, Project } from "../model/project.js";
+import type { ConfigSource, Project, SecretDefinition } from "../model/project.js";
+import { CommandSourceError, readCommandSource } from "./command-source.js";
 import { SecretValue } from "./secret-value.js";
 
 /** Where the bytes of an `external` secret come from (the encrypted store). */
@@ -22,6 +23,8 @@ export interface ResolveOptions {
   /** Raw `NAME=value` bytes of the environment (default `/proc/self/environ`), for exact bytes. */
   environBytes?: () => Promise<Buffer | undefined>;
   external?: ExternalSecretSource;
+  /** Stops a running `x-composec-command`. */
+  signal?: AbortSignal;
 }
 
 /** The secrets the given services (and their builds) ask for, by key. */
@@ -136,6 +139,16 @@ async function readSource(
       if (!value) throw new SourceError("external", await options.external.describe(source.name));
       return value;
     }
+    case "command":
+      try {
+        return await readCommandSource(source, {
+          env: options.shell ?? process.env,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        });
+      } catch (error) {
+        if (error instanceof CommandSourceError) throw new SourceError("x-composec-command", error.message);
+        throw error;
+      }
   }
 }
 
