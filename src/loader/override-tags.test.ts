@@ -90,6 +90,18 @@ describe("!reset", () => {
     expect(project.services["web"]!.dns).toEqual(["1.1.1.1", "9.9.9.9"]);
   });
 
+  it("removes the base's label files", async () => {
+    const { project } = await loadOk(
+      {
+        "base.yaml": "services:\n  web:\n    image: x\n    label_file: a.labels\n",
+        "override.yaml": "services:\n  web:\n    label_file: !reset\n",
+        "a.labels": "a=1\n",
+      },
+      { files: ["base.yaml", "override.yaml"] },
+    );
+    expect(project.services["web"]!.labels).toEqual({});
+  });
+
   it("in the first file only drops its value", async () => {
     const { project } = await loadOk({
       "compose.yaml": "services:\n  web:\n    image: x\n    user: !reset root\n",

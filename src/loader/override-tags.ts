@@ -132,6 +132,7 @@ export function withoutServicePath(
  */
 const FIELDS_OF: Record<string, (keyof Service)[]> = {
   env_file: ["envFiles"],
+  label_file: ["labelFiles"],
   depends_on: ["dependsOn"],
   scale: ["replicas"],
   deploy: ["replicas"],
