@@ -293,6 +293,30 @@ secrets:
     expect(await stackObjects(name)).toEqual({ services: [], secrets: [], configs: [], networks: [] });
   });
 
+  it("--detach=false fails with the task's own error when tasks keep failing", async () => {
+    const name = stack("sw-fail");
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  broken:
+    image: composec-test/no-such-image:1
+    deploy:
+      restart_policy: { condition: any, delay: 0s }
+`,
+    });
+    const result = await cli(["-p", name, "deploy", "--detach=false"], { cwd: dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `error: service ${name}_broken did not converge: \\d+ tasks failed; the last: No such image: composec-test/no-such-image:1`,
+      ),
+    );
+    const ps = await cliOk(["-p", name, "stack", "ps"], { cwd: dir, env: env() });
+    expect(ps.stdout).toContain("No such image: composec-test/no-such-image:1");
+    await cliOk(["-p", name, "undeploy"], { cwd: dir, env: env() });
+    expect(await stackObjects(name)).toEqual({ services: [], secrets: [], configs: [], networks: [] });
+  });
+
   it("a secret from the local store (x-composec-source: store) becomes a versioned Swarm secret", async () => {
     const name = stack("sw-store");
     const value = randomValue("stored");
