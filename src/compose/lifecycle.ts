@@ -1,7 +1,7 @@
 // `start`, `stop`, `restart`, `kill` and `rm` as library functions: they act on containers that
 // already exist, found by the project label; a loaded project, when given, adds the `depends_on`
 // order. Plans come from src/plan/lifecycle-plan.ts; the executor carries them out.
-import type { HookReport } from "../engine/hooks.js";
+import { runHook, type HookReport } from "../engine/hooks.js";
 import { EngineError } from "../errors.js";
 import type { Engine } from "../engine/client.js";
 import { execute } from "../engine/execute.js";
@@ -129,7 +129,16 @@ export async function restart(
         .map(async (container) => {
           const title = resourceTitle.container(container.name);
           options.onProgress?.({ resource: title, status: "Restarting" });
+          // As Compose's restart: pre_stop hooks of a running container first, post_start after.
+          const definition = container.oneoff ? undefined : options.project?.services[service];
+          const ref = { id: container.id, name: container.name };
+          if (container.state === "running") {
+            for (const hook of definition?.preStop ?? [])
+              await runHook(engine, ref, { service, kind: "pre_stop", hook }, options.onHookOutput);
+          }
           await engine.restartContainer(container, options.timeoutSeconds);
+          for (const hook of definition?.postStart ?? [])
+            await runHook(engine, ref, { service, kind: "post_start", hook }, options.onHookOutput);
           options.onProgress?.({ resource: title, status: "Started" });
         }),
     );

@@ -1,7 +1,7 @@
 // Lifecycle hooks (`post_start`, `pre_stop`): each is one exec in the service's container, run to its
 // end before the step goes on, as Compose runs them (docker/compose pkg/compose/hook.go): a
 // `post_start` hook right after the container starts, a `pre_stop` one before it is stopped by
-// `down`, `stop` or `rm -s`. A hook that exits non-zero fails the step: `up` stops there, and the
+// `down`, `stop`, `restart` or `rm -s`. A hook that exits non-zero fails the step: `up` stops there, and the
 // container is not stopped (Compose aborts the stop).
 import { setTimeout as delay } from "node:timers/promises";
 import { Writable } from "node:stream";

@@ -1,5 +1,5 @@
 // Intent: lifecycle hooks as a user meets them through the built CLI against the real engine:
-// `post_start` runs in the container right after it starts (its user, working_dir and environment
+// `post_start` runs in the container right after it starts (by up, start, restart) (its user, working_dir and environment
 // honoured, its output shown as `web-1 -> line`), `pre_stop` runs before `stop` and `down` stop it
 // (proved by what it writes to a named volume, read after the container is gone), and a failing
 // `post_start` fails `up` with its exit status, as Compose does.
@@ -57,17 +57,22 @@ describe("lifecycle hooks", () => {
     expect(stop.code, stop.stderr).toBe(0);
     const start = await cli(["-p", name, "start"], { cwd: dir });
     expect(start.code, start.stderr).toBe(0);
+    expect(start.stderr).toContain("web-1 -> hook says hi");
+    // restart runs both, as Compose's does.
+    const restart = await cli(["-p", name, "restart"], { cwd: dir });
+    expect(restart.code, restart.stderr).toBe(0);
+    expect(restart.stderr).toContain("web-1 -> hook says hi");
     const down = await cli(["-p", name, "down"], { cwd: dir });
     expect(down.code, down.stderr).toBe(0);
     expect(
       await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${name}`] } }),
     ).toEqual([]);
 
-    // The volume outlives the containers: pre_stop ran once for stop, once for down.
+    // The volume outlives the containers: pre_stop ran for stop, restart and down.
     const written = await runInImage(images.busybox, ["cat", "/data/pre_stop"], {
       binds: [`${name}_data:/data`],
     });
-    expect(written.stdout).toBe("stopping\nstopping\n");
+    expect(written.stdout).toBe("stopping\nstopping\nstopping\n");
   });
 
   it("a failing post_start fails up with its status and output; the plan shows the hooks", async () => {

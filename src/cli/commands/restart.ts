@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { hookPrinter } from "../hook-output.js";
 import { restart } from "../../compose/lifecycle.js";
 import type { Output } from "../output.js";
 import { parseSeconds } from "../parse.js";
@@ -22,6 +23,7 @@ export function registerRestart(program: Command, output: Output): void {
           services,
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
+          onHookOutput: hookPrinter(name, output),
           ...(project === undefined ? {} : { project }),
           ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
         });
