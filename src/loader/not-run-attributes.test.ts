@@ -33,9 +33,9 @@ describe("develop, models, provider", () => {
     });
     expect(web.models).toEqual({ llm: { endpoint_var: "LLM_URL" } });
     expect(first.warnings).toEqual([
-      'compose.yaml:12:1 models: composec does not run "models" yet; it is ignored',
-      'compose.yaml:4:5 services.web.develop: composec does not run "develop" yet; it is ignored',
-      'compose.yaml:10:5 services.web.models: composec does not run "models" yet; it is ignored',
+      'compose.yaml:12:1 models: composec does not run "models" (AI models for a model runner (Docker Model Runner)); it is ignored',
+      'compose.yaml:4:5 services.web.develop: composec does not run "develop" (watch rules for `compose watch`, a command composec does not have); it is ignored',
+      'compose.yaml:10:5 services.web.models: composec does not run "models" (AI models for a model runner (Docker Model Runner)); it is ignored',
     ]);
     const text = toYamlText(toComposeDocument(first.project));
     expect(text).toContain("develop:");

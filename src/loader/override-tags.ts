@@ -135,7 +135,7 @@ const FIELDS_OF: Record<string, (keyof Service)[]> = {
   label_file: ["labelFiles"],
   depends_on: ["dependsOn"],
   scale: ["replicas"],
-  deploy: ["replicas"],
+  deploy: ["replicas", "deploy"],
 };
 
 function canonicalFields(attribute: string): (keyof PartialService)[] {
