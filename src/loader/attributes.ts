@@ -28,7 +28,6 @@ const notRun = (path: string, note: string, warn = true): Attribute => ({
   ...(warn ? {} : { warn: false }),
 });
 
-const NOT_YET = "not run yet";
 const SWARM =
   "Swarm only: kept in the model for a later `composec deploy`; a single engine has no use for it";
 const WINDOWS = "Windows containers only; composec runs Linux engines";

@@ -4,7 +4,7 @@ import { constants } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
 import { ProjectError, type Problem } from "../errors.js";
-import type { ConfigSource, Project, SecretDefinition } from "../model/project.js";
+import type { ConfigSource, Project } from "../model/project.js";
 import { CommandSourceError, readCommandSource } from "./command-source.js";
 import { SecretValue } from "./secret-value.js";
 
