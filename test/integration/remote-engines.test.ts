@@ -212,7 +212,7 @@ secrets:
     });
     expect(up.code).toBe(1);
     expect(up.stderr).toContain(
-      "services web have secrets, which composec delivers from a tmpfs on this host",
+      "services web have secrets or configs, which composec delivers from a tmpfs on this host",
     );
     await expectNothingCreated(name);
   });
