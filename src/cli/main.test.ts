@@ -26,4 +26,17 @@ describe("buildProgram", () => {
       expect(names.length).toBeGreaterThan(20);
     }
   });
+
+  it("help lists every command, each under the name its table entry runs", async () => {
+    const program = await buildProgram(quiet, ["--help"]);
+    const help = program.helpInformation();
+    const names = program.commands.map((command) => command.name());
+    for (const name of ["config", "check", "up", "down", "secret", "deploy", "undeploy", "stack", "convert"])
+      expect(names).toContain(name);
+    for (const name of names) {
+      expect(help).toMatch(new RegExp(`^  ${name}\\b`, "m"));
+      // The lazy table loads the module that registers exactly this command, nothing else.
+      expect(await registered([name])).toEqual([name]);
+    }
+  });
 });

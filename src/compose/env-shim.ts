@@ -1,18 +1,16 @@
 // The env-var shim at the engine's edge: read each wrapped service's image command, check that the
 // image has the shell the wrapper needs, and hand `up` the project with those services wrapped.
 // Nothing is left on the engine: the check uses a container that is created, never started, and
-// removed at once, under a label of its own.
+// removed at once, under a label of its own (SHIM_PROBE_LABEL: `down` and the next `up` remove one
+// left behind when composec is killed in between).
 import { randomBytes } from "node:crypto";
 import { ProjectError, type Problem } from "../errors.js";
 import type { Engine, PathStat } from "../engine/client.js";
 import { ENV_SECRETS_EXTENSION } from "../loader/env-secrets.js";
-import { COMPOSEC_LABEL_PREFIX, imageName } from "../model/names.js";
+import { SHIM_PROBE_LABEL, imageName } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 import { ShimError, SHIM_SHELL, shimmedService } from "../plan/env-shim.js";
-
-/** Label of the short-lived container that looks for the wrapper's shell in an image. */
-export const SHIM_PROBE_LABEL = `${COMPOSEC_LABEL_PREFIX}shim-probe`;
 
 export interface EnvShimOptions {
   /** Plan only: a service whose image is not there yet is left as it is. */
@@ -165,6 +163,7 @@ async function shellProblem(engine: Engine, projectName: string, image: string):
     }
     return `has ${SHIM_SHELL} behind too many links`;
   } finally {
-    await engine.removeContainer(container, { force: true });
+    // With its anonymous volumes: an image that declares VOLUME gives even a never-started container some.
+    await engine.removeContainer(container, { force: true, volumes: true });
   }
 }

@@ -1,7 +1,7 @@
 // Reads what exists on the engine for a project (by the project label, and by name for the
 // networks and volumes the files declare) into the planner's plain ObservedState.
 import type Docker from "dockerode";
-import { LABEL, imageName } from "../model/names.js";
+import { LABEL, imageName, shimProbeFilter } from "../model/names.js";
 import type { Project } from "../model/project.js";
 import type {
   ContainerState,
@@ -40,8 +40,10 @@ export async function observe(
     }
   }
 
-  const [containers, networks, labelledVolumes, namedVolumes, images] = await Promise.all([
+  const [containers, probes, networks, labelledVolumes, namedVolumes, images] = await Promise.all([
     engine.listProjectContainers(projectName, { all: true }),
+    // A probe carries no project label (it is no part of the project): found by its own.
+    engine.listContainers({ label: [shimProbeFilter(projectName)] }, { all: true }),
     // Networks are few: one unfiltered list finds both labelled ones and same-named strangers.
     engine.listNetworks(),
     withVolumes ? engine.listVolumes({ label: [`${LABEL.project}=${projectName}`] }) : Promise.resolve([]),
@@ -85,6 +87,7 @@ export async function observe(
     networks: observedNetworks,
     volumes: observedVolumes,
     images: Object.fromEntries(images),
+    probes: probes.map((probe) => ({ id: probe.Id, name: (probe.Names[0] ?? probe.Id).replace(/^\//, "") })),
   };
 }
 

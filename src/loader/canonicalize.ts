@@ -52,6 +52,8 @@ export interface CanonicalFile {
   volumes: Record<string, Record<string, unknown> | null>;
   secrets: Record<string, Record<string, unknown>>;
   configs: Record<string, Record<string, unknown>>;
+  /** Top-level `models`, as written (not run; printed by `config`). */
+  models: Record<string, Record<string, unknown>>;
   extensions: Record<string, unknown>;
   /** Places tagged `!reset`/`!override`: removed from what this file merges onto (merge.ts). */
   tagged?: TaggedPath[];
@@ -99,6 +101,7 @@ export function canonicalizeFile(
     volumes: markEach("volumes", data.volumes ?? {}, context),
     secrets: markEach("secrets", topLevelSecrets(data.secrets ?? {}, baseDir), context),
     configs: markEach("configs", topLevelSecrets(data.configs ?? {}, baseDir), context),
+    models: markEach("models", data.models ?? {}, context),
     extensions,
   };
 }

@@ -100,6 +100,7 @@ export function finalizeProject(
     secrets,
     configs,
     disabledServices,
+    models: merged.models,
     extensions,
   };
 }

@@ -22,6 +22,7 @@ export interface MergedProject {
   volumes: Record<string, Record<string, unknown> | null>;
   secrets: Record<string, Record<string, unknown>>;
   configs: Record<string, Record<string, unknown>>;
+  models: Record<string, Record<string, unknown>>;
   extensions: Record<string, unknown>;
 }
 
@@ -33,6 +34,7 @@ export function mergeFiles(files: CanonicalFile[], sources: SourceMap): MergedPr
     volumes: {},
     secrets: {},
     configs: {},
+    models: {},
     extensions: {},
   };
   for (const file of files) {
@@ -46,6 +48,7 @@ export function mergeFiles(files: CanonicalFile[], sources: SourceMap): MergedPr
     mergeDefinitions(merged.volumes, file.volumes, sources);
     mergeDefinitions(merged.secrets, file.secrets, sources);
     mergeDefinitions(merged.configs, file.configs, sources);
+    mergeDefinitions(merged.models, file.models, sources);
     Object.assign(merged.extensions, file.extensions);
   }
   return merged;

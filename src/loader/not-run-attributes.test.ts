@@ -37,10 +37,57 @@ describe("develop, models, provider", () => {
       'compose.yaml:4:5 services.web.develop: composec does not run "develop" (watch rules for `compose watch`, a command composec does not have); it is ignored',
       'compose.yaml:10:5 services.web.models: composec does not run "models" (AI models for a model runner (Docker Model Runner)); it is ignored',
     ]);
+    expect(first.project.models).toEqual({ llm: { model: "ai/smollm2" } });
     const text = toYamlText(toComposeDocument(first.project));
     expect(text).toContain("develop:");
+    expect(text).toContain("\nmodels:\n  llm:\n    model: ai/smollm2\n");
     const second = await loadOk({ "compose.yaml": text });
     expect(toYamlText(toComposeDocument(second.project))).toBe(text);
+  });
+
+  it("top-level models merge by key across files, print in canonical order and read back the same", async () => {
+    const { project, warnings } = await loadOk(
+      {
+        "a.yaml": `
+services:
+  web: {image: x}
+models:
+  llm: {runtime_flags: ["--a"], model: ai/a, x-note: kept}
+  gone: {model: ai/gone}
+  embed: {model: ai/e, context_size: 512}
+`,
+        "b.yaml": `
+models:
+  llm: {model: ai/b, name: small}
+  gone: !reset null
+`,
+      },
+      { files: ["a.yaml", "b.yaml"] },
+    );
+    expect(project.models).toEqual({
+      llm: { model: "ai/b", name: "small", runtime_flags: ["--a"], "x-note": "kept" },
+      embed: { model: "ai/e", context_size: 512 },
+    });
+    expect(warnings.filter((warning) => warning.includes(" models:"))).toHaveLength(2);
+    const text = toYamlText(toComposeDocument(project));
+    expect(text.slice(text.indexOf("models:"))).toBe(
+      [
+        "models:",
+        "  embed:",
+        "    model: ai/e",
+        "    context_size: 512",
+        "  llm:",
+        "    model: ai/b",
+        "    name: small",
+        "    runtime_flags:",
+        '      - "--a"',
+        "    x-note: kept",
+        "",
+      ].join("\n"),
+    );
+    const again = await loadOk({ "compose.yaml": text });
+    expect(again.project.models).toEqual(project.models);
+    expect(toYamlText(toComposeDocument(again.project))).toBe(text);
   });
 
   it("later files append watch rules", async () => {

@@ -96,7 +96,7 @@ export function removeTagged(merged: MergedProject, tagged: readonly TaggedPath[
         if (rest.length === 0) delete merged.services[name];
         else merged.services[name] = withoutServicePath(merged.services[name], rest, sources);
       }
-    } else if (kind === "networks" || kind === "volumes" || kind === "secrets") {
+    } else if (kind === "networks" || kind === "volumes" || kind === "secrets" || kind === "models") {
       merged[kind] = (name === undefined ? {} : withoutPath(merged[kind], path.slice(1))) as never;
     }
   }

@@ -48,6 +48,17 @@ export const LABEL = {
 /** Prefix of composec's own labels. */
 export const COMPOSEC_LABEL_PREFIX = "io.composec.";
 
+/**
+ * Label (value: the project name) of the short-lived container the env-var shim creates to look for
+ * a shell in an image; `down` and `up` remove one a killed run left behind.
+ */
+export const SHIM_PROBE_LABEL = `${COMPOSEC_LABEL_PREFIX}shim-probe`;
+
+/** The `label=` filter value that finds a project's env-shim probe containers. */
+export function shimProbeFilter(projectName: string): string {
+  return `${SHIM_PROBE_LABEL}=${projectName}`;
+}
+
 /** Name of a service's container number `number` (1-based). */
 export function containerName(
   projectName: string,

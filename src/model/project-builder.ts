@@ -84,6 +84,7 @@ export function makeProject(
     secrets: {},
     configs: {},
     disabledServices: {},
+    models: {},
     extensions: {},
     ...withoutCollections(overrides),
   };

@@ -17,6 +17,11 @@ export interface Project {
   configs: Record<string, ConfigDefinition>;
   /** Services left out by `profiles`; kept so `depends_on` on them can be explained. */
   disabledServices: Record<string, Service>;
+  /**
+   * Top-level `models` (for a model runner), kept as written for `config`: composec does not run
+   * them (a warning says so, src/loader/attributes.ts).
+   */
+  models: Record<string, Record<string, unknown>>;
   /** Top-level `x-*` extensions, kept as written. */
   extensions: Record<string, unknown>;
 }

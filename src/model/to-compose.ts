@@ -79,8 +79,16 @@ export function toComposeDocument(project: Project): Document {
   if (Object.keys(volumes).length > 0) document["volumes"] = volumes;
   if (Object.keys(secrets).length > 0) document["secrets"] = secrets;
   if (Object.keys(configs).length > 0) document["configs"] = configs;
+  const models = mapValues(project.models, model);
+  if (Object.keys(models).length > 0) document["models"] = models;
   Object.assign(document, project.extensions);
   return escapeDollars(document);
+}
+
+/** A top-level model as written, its attributes in the specification's order, then its `x-*`. */
+function model(written: Record<string, unknown>): Document {
+  const { model, name, context_size, runtime_flags, ...extensions } = written;
+  return compact({ model, name, context_size, runtime_flags, ...extensions });
 }
 
 function service(service: Service): Document {

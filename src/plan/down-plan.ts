@@ -4,6 +4,7 @@
 // there and from labels alone when only a project name is known. Pure.
 import type { Project } from "../model/project.js";
 import type { ObservedContainer, ObservedState } from "./state.js";
+import { probeRemovals } from "./probes.js";
 import type { Plan, PlanNode } from "./types.js";
 
 export interface DownPlanOptions {
@@ -123,6 +124,8 @@ export function planDown(state: ObservedState, options: DownPlanOptions = {}): P
   };
   for (const service of [...new Set(doomed.map((container) => container.service))].sort())
     stopService(service);
+  for (const removal of probeRemovals(state))
+    removeNodes.push(add(removal.resource, removal.operation, removal.cause));
 
   const ours = (entry: { project?: string; key?: string }, declared: (key: string) => boolean): boolean =>
     entry.project === state.projectName &&

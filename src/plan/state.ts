@@ -47,6 +47,8 @@ export interface ObservedState {
   volumes: Record<string, ObservedVolume>;
   /** Image id per image reference the project uses; `null` when the engine does not have it. */
   images: Record<string, string | null>;
+  /** Env-shim probe containers (SHIM_PROBE_LABEL) a killed run left behind; absent: none looked for. */
+  probes?: { id: string; name: string }[];
 }
 
 /** An empty observation: a project nothing exists of yet. */

@@ -61,7 +61,7 @@ export type OperationType = Operation["type"];
 export interface PlanNode {
   /** 1-based, in the order the planner added the node. */
   id: number;
-  /** `network:<key>`, `volume:<key>`, `service:<name>:<n>`, `orphan:<container>`. */
+  /** `network:<key>`, `volume:<key>`, `service:<name>:<n>`, `orphan:<container>`, `probe:<container>`. */
   resource: string;
   operation: Operation;
   /** Why the planner added it (`not found`, `config changed`, ...). */

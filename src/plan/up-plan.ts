@@ -6,6 +6,7 @@ import { containerName, imageName } from "../model/names.js";
 import type { Project, Service, ServiceHook } from "../model/project.js";
 import { ProjectError } from "../errors.js";
 import { dependencyOrder, selectServices } from "./graph.js";
+import { probeRemovals } from "./probes.js";
 import { keepNodes } from "./subset.js";
 import type { ObservedContainer, ObservedState } from "./state.js";
 import type { ContainerRef, Operation, Plan, PlanNode, Unchanged } from "./types.js";
@@ -121,6 +122,8 @@ class UpPlanner {
       this.#planService(service, this.#strategy(targeted.has(name)));
     }
     this.#planOrphans();
+    for (const removal of probeRemovals(this.#state))
+      this.#add(removal.resource, removal.operation, removal.cause);
     return { nodes: this.#nodes, unchanged: this.#unchanged, warnings: this.#warnings, errors: this.#errors };
   }
 

@@ -385,3 +385,30 @@ secrets:
     expect(leaks([result])).toEqual({ file: false, env: false });
   });
 });
+
+describe("top-level models", () => {
+  it("are printed as written, with the not-run warning, and config of config is the same", async () => {
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  app:
+    image: ${images.busybox}
+    models: [llm]
+models:
+  llm:
+    runtime_flags: ["--threads", "2"]
+    model: ai/smollm2
+    context_size: 1024
+`,
+    });
+    const first = await cli(["-p", "models", "config"], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect((jsYaml.load(first.stdout) as Record<string, unknown>)["models"]).toEqual({
+      llm: { model: "ai/smollm2", context_size: 1024, runtime_flags: ["--threads", "2"] },
+    });
+    expect(first.stderr).toContain('models: composec does not run "models"');
+    const again = await cli(["-p", "models", "-f", "-", "config"], { cwd: dir, input: first.stdout });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(first.stdout);
+  });
+});
