@@ -259,7 +259,9 @@ secrets:
     // Nothing listens on this port: the refusal must come before the first engine call.
     const result = await cli(["-p", name, "-H", "tcp://127.0.0.1:1", "up", "-d"], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain("have secrets or configs, which composec delivers from a tmpfs on this host");
+    expect(result.stderr).toContain(
+      "have secrets or configs, which composec delivers from a tmpfs on this host",
+    );
     expect(result.stderr).not.toContain("s3cret");
     expect(await docker.listNetworks({ filters: { label: [`${LABEL}=${name}`] } })).toEqual([]);
   });
