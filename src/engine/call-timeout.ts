@@ -121,10 +121,9 @@ export function applyCallTimeouts(docker: Docker, endpoint: EngineEndpoint, time
   modem.dial = (options, callback) => {
     // The query is read before dial() runs: it deletes keys it must not send (abortSignal, auth).
     const raw = options.options ?? {};
-    const query = (typeof raw["_query"] === "object" && raw["_query"] !== null ? raw["_query"] : raw) as Record<
-      string,
-      unknown
-    >;
+    const query = (
+      typeof raw["_query"] === "object" && raw["_query"] !== null ? raw["_query"] : raw
+    ) as Record<string, unknown>;
     const request: EngineRequest = { method: options.method, path: options.path, query };
     const timeoutMs = callTimeoutMs(request, timeoutSeconds);
     if (timeoutMs === undefined) {
