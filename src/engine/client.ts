@@ -10,6 +10,7 @@ import type Docker from "dockerode";
 import { lazyRequire } from "../lazy-require.js";
 
 import { EngineError } from "../errors.js";
+import { applyCallTimeouts, httpTimeoutSeconds } from "./call-timeout.js";
 import { projectFilter } from "../model/names.js";
 import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
 import { resolveEngineEndpoint } from "./contexts.js";
@@ -238,13 +239,18 @@ export function createDocker(
   // merges that under our options, and throws if DOCKER_CERT_PATH names missing files even when
   // no TLS is asked for: it is made with DOCKER_HOST hidden (construction is synchronous), and
   // every connection key is still given explicitly.
+  const timeoutSeconds = httpTimeoutSeconds(env);
   const saved = process.env.DOCKER_HOST;
   delete process.env.DOCKER_HOST;
+  let docker: Docker;
   try {
-    return makeDocker(endpoint, env);
+    docker = makeDocker(endpoint, env);
   } finally {
     if (saved !== undefined) process.env.DOCKER_HOST = saved;
   }
+  // Every request gets a deadline (COMPOSE_HTTP_TIMEOUT): a wedged engine is an error, not a hang.
+  applyCallTimeouts(docker, endpoint, timeoutSeconds);
+  return docker;
 }
 
 function makeDocker(endpoint: EngineEndpoint, env: Record<string, string | undefined>): Docker {
