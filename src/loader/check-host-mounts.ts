@@ -10,7 +10,7 @@ import {
   ISOLATION_DOES_NOT_HOLD,
   resolveHostPath,
 } from "../materialize/isolation.js";
-import { materialRoots } from "../materialize/tmpfs.js";
+import { materialRoots } from "../materialize/roots.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
 
 /** The host context of the check: where material may live, where the engine listens. */

@@ -2,7 +2,7 @@
 // here: a file is only stat'ed (a FIFO must not block us), a variable only looked up.
 import { accessSync, constants, lstatSync, statSync, type Stats } from "node:fs";
 import type { Project } from "../model/project.js";
-import { findProgram } from "../secrets/command-source.js";
+import { findProgram } from "../secrets/find-program.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
 
 /** The largest secret (or config) composec delivers, from any source (Swarm's own cap is 500 KiB). */

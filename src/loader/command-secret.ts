@@ -20,13 +20,14 @@ export type CommandSecretResult =
 
 /**
  * Reads `x-composec-command` (and `x-composec-timeout`) of a raw secret definition. `fail` reports a
- * problem at a path under the secret; `at` locates the definition, so a relative program path and
+ * problem at a path under the secret; `at` locates the definition (asked only when there is a
+ * command: working out positions costs a second parse of the file), so a relative program path and
  * the command's working directory are the declaring file's directory, as for `file:`.
  */
 export function commandSecret(
   raw: Record<string, unknown>,
   workingDir: string,
-  at: Location | undefined,
+  at: () => Location | undefined,
   fail: (suffix: PathSegment[], message: string) => void,
 ): CommandSecretResult {
   const command = raw[COMMAND_EXTENSION];
@@ -66,7 +67,8 @@ export function commandSecret(
   }
   if (!ok || !argv) return { kind: "invalid" };
   // Standard input has no directory of its own: its relative paths are the project's.
-  const baseDir = at && at.file !== "-" && isAbsolute(at.file) ? dirname(at.file) : workingDir;
+  const where = at();
+  const baseDir = where && where.file !== "-" && isAbsolute(where.file) ? dirname(where.file) : workingDir;
   const program = argv[0]!;
   const resolvedArgv = program.includes("/") ? [resolve(baseDir, program), ...argv.slice(1)] : argv;
   return { kind: "source", source: { kind: "command", argv: resolvedArgv, cwd: baseDir, timeoutMs } };

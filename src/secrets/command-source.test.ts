@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
-import { CommandSourceError, findProgram, readCommandSource } from "./command-source.js";
+import { CommandSourceError, readCommandSource } from "./command-source.js";
+import { findProgram } from "./find-program.js";
 
 const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const source = (argv: string[], timeoutMs = 10_000) => ({

@@ -2,8 +2,7 @@
 // secret's bytes. The output is never logged or shown: on failure only the exit status and the
 // last lines of standard error are, with any occurrence of what was read masked.
 import { spawn } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { findProgram } from "./find-program.js";
 import { MASK } from "../errors.js";
 import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
 import type { SecretSource } from "../model/project.js";
@@ -122,37 +121,6 @@ export async function readCommandSource(
     fail(outcome.signal ? `was killed by ${outcome.signal}` : `exited with status ${outcome.code}`);
   }
   return new SecretValue(value);
-}
-
-/** The absolute path `program` runs from, or why it cannot run (found on `path` unless it has a `/`). */
-export function findProgram(program: string, path: string | undefined): string | { problem: string } {
-  if (program.includes("/")) return executableProblem(program) ?? program;
-  const directories = (path ?? "").split(delimiter).filter(Boolean);
-  for (const directory of directories) {
-    const candidate = join(directory, program);
-    if (executableProblem(candidate) === undefined) return candidate;
-  }
-  return {
-    problem: `"${program}" is not found on PATH (${directories.join(delimiter) || "empty"}); install it or give its absolute path`,
-  };
-}
-
-function executableProblem(path: string): { problem: string } | undefined {
-  try {
-    if (!statSync(path).isFile()) return { problem: `"${path}" is not a file` };
-    accessSync(path, constants.X_OK);
-    return undefined;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      problem:
-        code === "ENOENT"
-          ? `"${path}" does not exist`
-          : code === "EACCES"
-            ? `"${path}" is not executable by this user`
-            : `"${path}" cannot be run (${code})`,
-    };
-  }
 }
 
 function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {

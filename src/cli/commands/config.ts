@@ -5,7 +5,6 @@ import { toYamlText } from "../../model/yaml-text.js";
 import { globalOptions, loadFromOptions } from "../global-options.js";
 import { createMasker } from "../mask.js";
 import { formatProblem } from "../../errors.js";
-import { missingExternalSecrets } from "../../store/missing-external.js";
 import type { Output } from "../output.js";
 
 interface ConfigOptions {
@@ -35,8 +34,12 @@ export function registerConfig(program: Command, output: Output): void {
         throw new UsageError(`--format "${options.format}" is not a format; use yaml or json`);
       }
       const { project, variables, sources } = await loadFromOptions(globalOptions(command), output);
-      for (const warning of await missingExternalSecrets(project, sources, process.env)) {
-        output.stderr(`warning: ${formatProblem(warning)}\n`);
+      // The store (and node:crypto with it) is loaded only for a project that reads from it.
+      if (Object.values(project.secrets).some((secret) => secret.source.kind === "external")) {
+        const { missingExternalSecrets } = await import("../../store/missing-external.js");
+        for (const warning of await missingExternalSecrets(project, sources, process.env)) {
+          output.stderr(`warning: ${formatProblem(warning)}\n`);
+        }
       }
       if (options.quiet) return;
       const lists: [boolean, () => string[]][] = [
