@@ -1,7 +1,6 @@
 // The project's own tmpfs: the only place on the host where composec writes secret bytes.
 import { execFile } from "node:child_process";
 import { readFile, mkdir, rm, statfs } from "node:fs/promises";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { EngineError } from "../errors.js";
 
