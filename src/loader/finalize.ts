@@ -343,7 +343,9 @@ function definitionSource(
   let source: ConfigSource | undefined;
   // Only secrets come from a command; on a config, x-composec-command is an extension like any other.
   const command =
-    kind === "secret" ? commandSecret(raw, context.workingDir, () => at(), fail) : ({ kind: "none" } as const);
+    kind === "secret"
+      ? commandSecret(raw, context.workingDir, () => at(), fail)
+      : ({ kind: "none" } as const);
   if (command.kind !== "none") {
     // The command source checks its own fields and how they combine with the others.
     if (command.kind === "source") source = command.source;
