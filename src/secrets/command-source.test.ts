@@ -56,6 +56,20 @@ describe("readCommandSource", () => {
     expect(message).toContain("leaked ****");
   });
 
+  it("standard error cut inside a printed value does not show the value's end", async () => {
+    // 40 + 1 + 4080 + 1 bytes: the 4096 kept begin 26 bytes into the value.
+    const message = await failure(
+      readCommandSource(
+        sh('echo "$V"; echo "$V" >&2; head -c 4080 /dev/zero | tr "\\0" x >&2; echo >&2; exit 1'),
+        {
+          env: { V: "abcdefghijklmnopqrstuvwxyz0123456789ABCD", PATH: "/usr/bin:/bin" },
+        },
+      ),
+    );
+    expect(message).toContain("xxxx");
+    expect(message).not.toContain("0123456789");
+  });
+
   it("a command that runs too long is stopped, its children too", { timeout: 10_000 }, async () => {
     const started = Date.now();
     const message = await failure(readCommandSource(sh("sleep 30 & sleep 30; wait", 300)));

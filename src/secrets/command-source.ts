@@ -40,6 +40,8 @@ export async function readCommandSource(
   const chunks: Buffer[] = [];
   let size = 0;
   let stderr = Buffer.alloc(0);
+  /** Whether the start of standard error was dropped: its first kept line is then a fragment. */
+  let stderrCut = false;
   let reason: "timeout" | "too-large" | "aborted" | undefined;
   const wipe = () => {
     for (const chunk of chunks) chunk.fill(0);
@@ -80,7 +82,10 @@ export async function readCommandSource(
       });
       child.stderr.on("data", (chunk: Buffer) => {
         stderr = Buffer.concat([stderr, chunk]);
-        if (stderr.length > STDERR_KEEP_BYTES) stderr = stderr.subarray(stderr.length - STDERR_KEEP_BYTES);
+        if (stderr.length > STDERR_KEEP_BYTES) {
+          stderr = stderr.subarray(stderr.length - STDERR_KEEP_BYTES);
+          stderrCut = true;
+        }
       });
       child.once("error", (error) => {
         clearTimeout(timer);
@@ -98,7 +103,7 @@ export async function readCommandSource(
   const value = Buffer.concat(chunks);
   wipe();
   const fail = (what: string): never => {
-    const tail = stderrTail(stderr, value);
+    const tail = stderrTail(stderr, stderrCut, value);
     value.fill(0);
     throw new CommandSourceError(
       `command [${shown}] ${what}${tail ? `; its standard error ended with:\n${tail}` : ""}`,
@@ -133,8 +138,11 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
 }
 
 /** The last lines of standard error, printable, with anything read from standard output masked. */
-function stderrTail(stderr: Buffer, stdout: Buffer): string {
+function stderrTail(stderr: Buffer, cut: boolean, stdout: Buffer): string {
   let text = stderr.toString("utf8");
+  // The cut may fall inside a printed value, whose end alone would escape the mask: the fragment
+  // before the first line end is dropped.
+  if (cut) text = text.slice(text.indexOf("\n") + 1 || text.length);
   // A command that echoes what it printed (or part of it) to standard error must not show it.
   const printed = stdout.toString("utf8");
   for (const line of printed.split(/\r?\n/)) {
