@@ -2,7 +2,7 @@
 // `--context`, then DOCKER_HOST, then DOCKER_CONTEXT, then `currentContext` in the docker CLI's
 // config.json, else the local socket. Pure: what the files say (a context's meta.json, which TLS
 // files exist) is read by contexts.ts and passed in.
-import { EngineError, UsageError } from "../errors.js";
+import { EngineError, MASK, UsageError } from "../errors.js";
 
 /** Files of a TLS connection (paths; read when the client is made). */
 export interface TlsFiles {
@@ -119,9 +119,11 @@ export function parseHost(value: string | undefined, source: string, tls?: TlsFi
   if (value.startsWith("unix://"))
     return { kind: "unix", socketPath: value.slice("unix://".length) || DEFAULT_SOCKET };
   if (value.startsWith("/")) return { kind: "unix", socketPath: value };
+  // A password in the address (refused below) is not quoted back: the error reaches logs.
+  const shown = value.replace(/^([a-z]+:\/\/[^/@]*?:)[^/@]*@/, `$1${MASK}@`);
   const refuse = (why: string): never => {
     throw new EngineError(
-      `${source} "${value}" is not an engine address (${why}); use unix:///var/run/docker.sock, tcp://host:port or ssh://user@host[:port]`,
+      `${source} "${shown}" is not an engine address (${why}); use unix:///var/run/docker.sock, tcp://host:port or ssh://user@host[:port]`,
     );
   };
   const scheme = /^([a-z]+):\/\//.exec(value)?.[1];
