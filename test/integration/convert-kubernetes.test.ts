@@ -51,6 +51,7 @@ describe("composec convert --kubernetes", () => {
     });
     expect(filled.code, filled.stderr).toBe(0);
     expect(`${filled.stdout}${filled.stderr}`.includes(value)).toBe(false);
+    expect(filled.stderr).toContain("hold the secret values (base64, not encrypted)");
     const secretFile = path.join(dir, "out", "secret-wp-db-password.yaml");
     const secret = parse(await readFile(secretFile, "utf8")) as { data: { value: string } };
     expect(Buffer.from(secret.data.value, "base64").toString()).toBe(value);

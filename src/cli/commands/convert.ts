@@ -57,6 +57,11 @@ export function registerConvert(program: Command, output: Output): void {
           await writeFile(target, toYamlText(manifest), { mode: secret ? 0o600 : 0o644, flag: "wx" });
           output.stderr(`${manifest.kind} ${manifest.metadata.name}  Written: ${target}\n`);
         }
+        // The one place composec writes secret values to a disk, because the user asked: say so.
+        if (values !== undefined && values.size > 0)
+          output.stderr(
+            `warning: the Secret manifests in ${directory} hold the secret values (base64, not encrypted); keep them out of version control and delete them once applied\n`,
+          );
       } finally {
         for (const value of values?.values() ?? []) value.wipe();
       }
