@@ -5,7 +5,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type Docker from "dockerode";
-import { EngineError, InterruptedError, ProjectError, type Problem } from "../errors.js";
+import { EngineError, InterruptedError, ProjectError, type Location, type Problem } from "../errors.js";
+import { sourcesOf, type SourceMap } from "../loader/source-map.js";
 import { imageLabels, imageName } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import { resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
@@ -148,11 +149,17 @@ export function buildQuery(
  * The build attributes POST /build of Engine API 1.41 cannot carry, each a problem naming what it
  * needs. They are refused before anything is built, rather than dropped. Pure.
  */
-export function unsupportedBuildAttributes(service: Service): Problem[] {
+export function unsupportedBuildAttributes(service: Service, sources?: SourceMap): Problem[] {
   const build = service.build!;
   const problems: Problem[] = [];
+  // Located when the project came from files: a build refuses long after loading.
+  const at = (attribute: string): { location?: Location } => {
+    const location = sources?.locate(service, ["build", attribute]);
+    return location ? { location } : {};
+  };
   const refuse = (attribute: string, needs: string) =>
     problems.push({
+      ...at(attribute),
       path: `services.${service.name}.build.${attribute}`,
       message: `composec cannot build with ${attribute}: it needs ${needs}, which POST /build of Engine API 1.41 does not offer; remove it or build the image with docker buildx`,
     });
@@ -182,6 +189,7 @@ export function unsupportedBuildAttributes(service: Service): Problem[] {
   if (platforms.length > 1) refuse("platforms", "a multi-platform build (buildx); name one platform");
   else if (platforms.length === 1 && service.platform !== undefined && platforms[0] !== service.platform) {
     problems.push({
+      ...at("platforms"),
       path: `services.${service.name}.build.platforms`,
       message: `"${platforms[0]}" is not the service's platform "${service.platform}"; build.platforms must include it`,
     });
@@ -208,7 +216,7 @@ export async function buildServices(
   const problems: Problem[] = [];
   const contexts = new Map<string, BuildContext>();
   for (const service of services) {
-    problems.push(...unsupportedBuildAttributes(service));
+    problems.push(...unsupportedBuildAttributes(service, sourcesOf(project)));
     const checked = await checkContext(service.name, service.build!);
     problems.push(...checked.problems);
     if (checked.context) contexts.set(service.name, checked.context);

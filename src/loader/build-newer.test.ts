@@ -2,6 +2,8 @@
 // and the ones POST /build (Engine API 1.41) cannot carry named by unsupportedBuildAttributes.
 import { describe, expect, it } from "vitest";
 import { unsupportedBuildAttributes } from "../build/build.js";
+import { formatLocation } from "../errors.js";
+import { sourcesOf } from "./source-map.js";
 import { toComposeDocument } from "../model/to-compose.js";
 import { toYamlText } from "../model/yaml-text.js";
 import { loadFail, loadOk } from "./test-helpers.js";
@@ -38,7 +40,7 @@ describe("newer build attributes", () => {
 
   it("what POST /build cannot carry is named, each with what it needs", async () => {
     const { project } = await loadOk({ "compose.yaml": written });
-    const problems = unsupportedBuildAttributes(project.services["app"]!);
+    const problems = unsupportedBuildAttributes(project.services["app"]!, sourcesOf(project));
     expect(problems.map((problem) => problem.path)).toEqual([
       "services.app.build.additional_contexts",
       "services.app.build.entitlements",
@@ -50,6 +52,10 @@ describe("newer build attributes", () => {
       "services.app.build.ulimits",
       "services.app.build.platforms",
     ]);
+    // Each names where it was written: the build refuses long after loading.
+    expect(
+      problems.map((problem) => /compose\.yaml:(\d+):/.exec(formatLocation(problem.location))?.[1]),
+    ).toEqual(["12", "9", "8", "10", "11", "13", "15", "6", "5"]);
   });
 
   it("a wrong form is a located error", async () => {

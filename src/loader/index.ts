@@ -21,7 +21,7 @@ import { NOT_RUN } from "./attributes.js";
 import { composeFileSchema, type ComposeFile } from "./schema.js";
 import type { TaggedPath } from "./override-tags.js";
 import type { Issue } from "./shapes.js";
-import { Diagnostics, SourceMap } from "./source-map.js";
+import { Diagnostics, rememberSources, SourceMap } from "./source-map.js";
 
 export interface LoadOptions {
   /** `-f` paths in order; `-` reads `stdin`. Empty: discover compose.yaml & co in `cwd`. */
@@ -121,6 +121,7 @@ export async function loadProject(options: LoadOptions = {}): Promise<LoadResult
     checkHostMounts(project, hostPaths(shell), sources, diagnostics);
   }
   if (diagnostics.problems.length > 0) throw concealedError();
+  rememberSources(project, sources);
   return { project, warnings: concealValues(diagnostics.warnings, secretValues), variables, sources };
 
   /**

@@ -130,3 +130,16 @@ export class Diagnostics {
     list.push(problem);
   }
 }
+
+/** The source map each loaded project was made with: checks made long after loading (a build) still locate what they refuse. */
+const projectSources = new WeakMap<object, SourceMap>();
+
+/** Records where `project` was written (the loader does, once per load). */
+export function rememberSources(project: object, sources: SourceMap): void {
+  projectSources.set(project, sources);
+}
+
+/** Where `project` was written, when the loader made it (a project built in code has none). */
+export function sourcesOf(project: object): SourceMap | undefined {
+  return projectSources.get(project);
+}

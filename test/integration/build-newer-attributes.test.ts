@@ -74,6 +74,10 @@ services:
       "services.app.build.provenance: composec cannot build with provenance: it needs BuildKit attestations (buildx, BuildKit 0.11 or newer), which POST /build of Engine API 1.41 does not offer",
     );
     expect(up.stderr).toContain("services.app.build.ulimits: composec cannot build with ulimits");
+    // Each refusal points at the line that wrote it.
+    expect(up.stderr).toMatch(/compose\.yaml:6:\d+ services\.app\.build\.provenance: /);
+    expect(up.stderr).toMatch(/compose\.yaml:7:\d+ services\.app\.build\.ssh: /);
+    expect(up.stderr).toMatch(/compose\.yaml:8:\d+ services\.app\.build\.ulimits: /);
     const made = await docker.listContainers({
       all: true,
       filters: { label: [`com.docker.compose.project=${name}`] },
