@@ -13,6 +13,7 @@ import type {
 } from "../model/project.js";
 import type { PathSegment } from "./paths.js";
 import type { RawService } from "./schema.js";
+import { stringMap } from "./string-map.js";
 import { parseByteSize, parseDuration } from "./units.js";
 
 type Fail = (suffix: PathSegment[], message: string) => void;
@@ -99,7 +100,8 @@ export function canonicalEngineSettings(raw: Raw, fail: Fail): PartialServiceEng
   set("cpuset", raw.cpuset);
   set("cgroup", raw.cgroup);
   set("cgroupParent", raw.cgroup_parent);
-  if (raw.credential_spec !== undefined) set("credentialSpec", stringMap(raw.credential_spec));
+  if (raw.credential_spec !== undefined)
+    set("credentialSpec", stringMap(raw.credential_spec, { dropExtensions: true }));
   set("deviceCgroupRules", raw.device_cgroup_rules);
   set("dnsOpt", raw.dns_opt);
   if (raw.dns_search !== undefined)
@@ -162,23 +164,6 @@ export function canonicalEngineSettings(raw: Raw, fail: Fail): PartialServiceEng
 
 function truth(value: boolean | string): boolean {
   return typeof value === "boolean" ? value : value.toLowerCase() === "true";
-}
-
-function stringMap(value: string[] | Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(value)) {
-    for (const entry of value) {
-      const equals = entry.indexOf("=");
-      if (equals < 0) out[entry] = "";
-      else out[entry.slice(0, equals)] = entry.slice(equals + 1);
-    }
-  } else
-    for (const key in value) {
-      const item = value[key];
-      if (key.startsWith("x-")) continue;
-      out[key] = item === null || item === undefined ? "" : String(item);
-    }
-  return out;
 }
 
 /** A number is microseconds already; a duration (`950ms`) is converted to them. */

@@ -20,6 +20,7 @@ import type { TaggedPath } from "./override-tags.js";
 import type { PathSegment } from "./paths.js";
 import type { ComposeFile, RawSecretGrant, RawService } from "./schema.js";
 import { shellSplit } from "./shell-split.js";
+import { stringMap, type ListOrDict } from "./string-map.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
 import { canonicalEngineSettings, hasEngineSettings } from "./canonicalize-engine.js";
 import { parseByteSize, parseDuration } from "./units.js";
@@ -653,8 +654,6 @@ export function toBoolean(value: boolean | string | undefined): boolean | undefi
   return typeof value === "boolean" ? value : value.toLowerCase() === "true";
 }
 
-type ListOrDict = string[] | Record<string, string | number | boolean | null>;
-
 /** `KEY=value` list or mapping to a mapping; a bare `KEY` takes its value from the variables. */
 function environmentMap(
   value: ListOrDict,
@@ -673,22 +672,6 @@ function environmentMap(
       out[key] = item === null ? (variables(key) ?? null) : String(item);
     }
   }
-  return out;
-}
-
-function stringMap(value: ListOrDict): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(value)) {
-    for (const entry of value) {
-      const equals = entry.indexOf("=");
-      if (equals < 0) out[entry] = "";
-      else out[entry.slice(0, equals)] = entry.slice(equals + 1);
-    }
-  } else
-    for (const key in value) {
-      const item = value[key];
-      out[key] = item === null ? "" : String(item);
-    }
   return out;
 }
 
