@@ -83,6 +83,11 @@ export function secretsHolderName(projectName: string): string {
   return `${projectName}-secrets-holder`;
 }
 
+/** Whether a container with these labels is a secrets holder: no service's, never listed as one. */
+export function isSecretsHolder(labels: Record<string, string> | undefined): boolean {
+  return labels?.[SECRETS_HOLDER_LABEL] === "true";
+}
+
 /** Labels of a project's secrets volume. */
 export function secretsVolumeLabels(projectName: string): Record<string, string> {
   return {

@@ -254,9 +254,16 @@ describe("the engine-side secrets holder", () => {
     expect((await docker.listVolumes({ filters })).Volumes ?? []).toEqual([]);
   });
 
-  it("`composec down -p` removes a holder and its volume, even with no compose file", async () => {
+  it("`ps`, `ls` and `top` leave a running holder out; `composec down -p` removes it and its volume", async () => {
     await holder.ensure();
     await holder.stage(".staging", [{ path: "db", ...db }]);
+    const ps = await cli(["-p", project, "ps", "-a", "-q"], { cwd: tmpdir() });
+    expect(ps).toMatchObject({ code: 0, stdout: "" });
+    const ls = await cli(["ls", "-a", "-q"], { cwd: tmpdir() });
+    expect(ls.code).toBe(0);
+    expect(ls.stdout.split("\n")).not.toContain(project);
+    const top = await cli(["-p", project, "top"], { cwd: tmpdir() });
+    expect(top.stdout).not.toContain("secrets-holder");
     const result = await cli(["-p", project, "down"], { cwd: tmpdir() });
     expect(result.code).toBe(0);
     expect(await holder.inspect()).toEqual({ volume: false, running: false });
