@@ -269,3 +269,34 @@ describe("the engine-side secrets holder", () => {
     expect(await holder.inspect()).toEqual({ volume: false, running: false });
   });
 });
+
+describe("a volume or container in the holder's way", () => {
+  const project = uniqueProjectName("holder-foreign");
+  beforeAll(() => removeProjectResources(project));
+  afterAll(async () => {
+    await docker
+      .getVolume(`${project}_secrets`)
+      .remove()
+      .catch(() => {});
+    await removeProjectResources(project);
+  });
+
+  it("a same-named volume that is not our tmpfs is refused, and no holder is made", async () => {
+    // A disk volume by that name: delivering secrets onto it would write them to the disk.
+    await docker.createVolume({ Name: `${project}_secrets` });
+    const holder = materialHolder(engine, project);
+    await expect(holder.ensure()).rejects.toThrow(
+      `volume ${project}_secrets exists and is not the secrets tmpfs of project ${project}`,
+    );
+    expect(await holder.inspect()).toMatchObject({ volume: true, running: false });
+    await expect(docker.getContainer(`${project}-secrets-holder`).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
+  });
+
+  it("a size the tmpfs cannot take is refused before anything reaches the engine", () => {
+    expect(() => materialHolder(engine, project, { size: "64 MB" })).toThrow(
+      `project ${project}: "64 MB" is not a size for the secrets tmpfs; use a number of bytes with k, m or g, such as 64m`,
+    );
+  });
+});
