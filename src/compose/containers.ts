@@ -3,6 +3,7 @@
 import { EngineError } from "../errors.js";
 import type { Engine } from "../engine/client.js";
 import { toObservedContainer } from "../engine/observe.js";
+import { isSecretsHolder } from "../model/names.js";
 import type { ObservedContainer } from "../plan/state.js";
 
 export interface ContainerQuery {
@@ -21,13 +22,17 @@ export async function projectContainers(
   query: ContainerQuery = {},
 ): Promise<ObservedContainer[]> {
   const wanted = new Set(query.services ?? []);
-  return (await engine.listProjectContainers(projectName, { all: query.all ?? true }))
-    .map(toObservedContainer)
-    .filter((container) => (query.oneoff ?? false) || !container.oneoff)
-    .filter((container) => wanted.size === 0 || wanted.has(container.service))
-    .sort(
-      (a, b) => a.service.localeCompare(b.service) || a.number - b.number || a.name.localeCompare(b.name),
-    );
+  return (
+    (await engine.listProjectContainers(projectName, { all: query.all ?? true }))
+      .map(toObservedContainer)
+      .filter((container) => (query.oneoff ?? false) || !container.oneoff)
+      // The secrets holder is no service's container: `exec`, `top`, `cp`, ... never act on it.
+      .filter((container) => !isSecretsHolder(container.labels))
+      .filter((container) => wanted.size === 0 || wanted.has(container.service))
+      .sort(
+        (a, b) => a.service.localeCompare(b.service) || a.number - b.number || a.name.localeCompare(b.name),
+      )
+  );
 }
 
 /** Whether the engine counts the container as running (paused and restarting included). */

@@ -7,6 +7,7 @@ import { observe } from "../engine/observe.js";
 import type { ProgressListener } from "../engine/progress.js";
 import type { Project } from "../model/project.js";
 import { planDown } from "../plan/down-plan.js";
+import { materialHolder } from "../materialize/holder/holder.js";
 import { removeRuntimeSecrets } from "./secrets.js";
 import type { Plan } from "../plan/types.js";
 
@@ -62,7 +63,10 @@ export async function down(
     });
   }
   // Last, once no container uses it: the secret material and its tmpfs, also when a crashed `up`
-  // left material behind with no container at all.
+  // left material behind with no container at all. On the engine's side that is the holder (the
+  // plan already removed it with the project's one-off containers, unless it was made since) and
+  // its tmpfs volume, which `down` removes with or without -v: it only ever holds secrets.
+  await materialHolder(engine, name).remove();
   await removeRuntimeSecrets(name);
   return { plan, nothingToDo: plan.nodes.length === 0 };
 }

@@ -1,7 +1,7 @@
 // `ls` as a library function: the Compose projects on the engine, found by the project label on
 // containers (ours and Compose's alike), as `docker compose ls` lists them.
 import type { Engine } from "../engine/client.js";
-import { LABEL } from "../model/names.js";
+import { LABEL, isSecretsHolder } from "../model/names.js";
 
 /** One project, with Compose's `ls --format json` field names. */
 export interface ProjectSummary {
@@ -21,6 +21,8 @@ export async function listProjects(
   const projects = new Map<string, { states: Map<string, number>; files: Set<string> }>();
   for (const info of containers) {
     const labels = info.Labels ?? {};
+    // The secrets holder keeps material, not a service: it neither lists nor keeps a project running.
+    if (isSecretsHolder(labels)) continue;
     const name = labels[LABEL.project] as string;
     const entry = projects.get(name) ?? { states: new Map<string, number>(), files: new Set<string>() };
     entry.states.set(info.State, (entry.states.get(info.State) ?? 0) + 1);

@@ -1,7 +1,7 @@
 // `ps` as a library function: the project's containers, described as `docker compose ps` does.
 import type Docker from "dockerode";
 import type { Engine } from "../engine/client.js";
-import { LABEL } from "../model/names.js";
+import { LABEL, isSecretsHolder } from "../model/names.js";
 
 export interface PsOptions {
   /** `-a`: stopped containers too (default: running ones only, as in Compose). */
@@ -44,6 +44,7 @@ export async function ps(
   const wanted = new Set(options.services ?? []);
   const containers = await engine.listProjectContainers(projectName, { all: options.all ?? false });
   return containers
+    .filter((info) => !isSecretsHolder(info.Labels))
     .map(toSummary)
     .filter((container) => wanted.size === 0 || wanted.has(container.Service))
     .sort((a, b) => a.Name.localeCompare(b.Name));
