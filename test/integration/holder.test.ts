@@ -154,6 +154,26 @@ describe("the engine-side secrets holder", () => {
     expect(await holder.stamp("services/nothing")).toBeUndefined();
   });
 
+  it("an owner beyond the ustar header's six octal digits reaches the file exactly", async () => {
+    const big = { bytes: randomBytes(8), uid: 1_000_680_000, gid: 0xfffffffe, mode: 0o440 };
+    await holder.mkdirs(["files"]);
+    await holder.stage(".staging", [{ path: "big", ...big }]);
+    await holder.run("mv", [".staging/big", "files/big"]);
+    const read = (await holder.read("files")).find((entry) => entry.path === "files/big");
+    expect({ ...read, bytes: sha256(read!.bytes) }).toEqual({
+      path: "files/big",
+      bytes: sha256(big.bytes),
+      uid: big.uid,
+      gid: big.gid,
+      mode: big.mode,
+    });
+    const result = await inContainer(
+      ["stat", "-c", "%u %g %a", "/m/files/big"],
+      [{ Type: "volume", Source: `${project}_secrets`, Target: "/m", ReadOnly: true }],
+    );
+    expect(result.stdout.trim()).toBe(`${big.uid} ${big.gid} 440`);
+  });
+
   it("a container binding <Mountpoint>/services/x read-only sees the files with owner and mode", async () => {
     const result = await inContainer(
       [
