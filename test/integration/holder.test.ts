@@ -103,6 +103,7 @@ describe("the engine-side secrets holder", () => {
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
       RestartPolicy: { Name: "no" },
+      LogConfig: { Type: "none" },
     });
     expect(container.HostConfig.CapAdd ?? []).toEqual([]);
     expect(container.Mounts).toEqual([

@@ -349,6 +349,9 @@ class EngineMaterialHolder implements MaterialHolder {
           RestartPolicy: { Name: "no" },
           // The holder itself, plus a few `mv`/`rm` execs at a time.
           PidsLimit: 32,
+          // It prints nothing; and should anything in it ever write, no log file on the engine's
+          // disk may receive it (the json-file default writes under the data root).
+          LogConfig: { Type: "none", Config: {} },
         },
       });
     } catch (error) {
