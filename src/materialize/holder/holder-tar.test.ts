@@ -54,6 +54,12 @@ describe("packTar and unpackFiles", () => {
     await expect(entry({ mode: Number.NaN })).rejects.toThrow(/mode NaN/);
   });
 
+  it("a broken archive rejects and closes the stream it came from", async () => {
+    const stream = Readable.from([Buffer.alloc(512, 0x41), Buffer.alloc(512, 0x41)]);
+    await expect(unpackFiles(stream)).rejects.toThrow();
+    expect(stream.destroyed).toBe(true);
+  });
+
   it("keeps names longer than a tar header holds", async () => {
     const name = `${"d".repeat(120)}/${"f".repeat(120)}`;
     const tar = await packTar(

@@ -103,7 +103,11 @@ export async function unpackFiles(stream: Readable): Promise<TarFile[]> {
       entry.on("error", reject);
     });
     extract.on("finish", resolve);
-    extract.on("error", reject);
+    // A broken archive ends the read: the engine's response is closed, not left open and paused.
+    extract.on("error", (error) => {
+      stream.destroy();
+      reject(error);
+    });
     stream.on("error", reject);
   });
   stream.pipe(extract);
