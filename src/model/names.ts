@@ -61,7 +61,7 @@ export function shimProbeFilter(projectName: string): string {
 
 // Engine-side secret delivery (docs/engine-side-delivery.md): per project one tmpfs volume holding
 // the material, kept mounted by one holder container; the holder's image is shared by every project.
-//   volume      <project>_secrets                 labels: project, io.composec.secrets-material=true
+//   volume      composec-secrets.<project>        labels: project, io.composec.secrets-material=true
 //   container   <project>-secrets-holder          labels: project, io.composec.secrets-holder=true,
 //                                                 com.docker.compose.oneoff=True (not a service)
 //   image       composec-secrets-holder:<12 hex>  label io.composec.secrets-holder=1
@@ -73,9 +73,15 @@ export const SECRETS_HOLDER_LABEL = `${COMPOSEC_LABEL_PREFIX}secrets-holder`;
 /** Repository of the holder's image; the tag is the start of the executable's sha256. */
 export const SECRETS_HOLDER_IMAGE = "composec-secrets-holder";
 
-/** `<project>_secrets`: the tmpfs volume with a project's secret material on the engine's host. */
+/**
+ * `composec-secrets.<project>`: the tmpfs volume with a project's secret material on the engine's
+ * host. Never `<project>_<key>`, the name Compose gives a top-level volume `<key>`: a project
+ * declaring `volumes: { secrets: {} }` would get this volume mounted read-write into its services
+ * (every service's material and the digest key). A project name has no dot, so no `<project>_<key>`
+ * is this name.
+ */
 export function secretsVolumeName(projectName: string): string {
-  return `${projectName}_secrets`;
+  return `composec-secrets.${projectName}`;
 }
 
 /** `<project>-secrets-holder`: the container that keeps the secrets volume mounted. */

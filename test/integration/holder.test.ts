@@ -52,6 +52,7 @@ async function inContainer(
 
 describe("the engine-side secrets holder", () => {
   const project = uniqueProjectName("holder");
+  const volumeName = `composec-secrets.${project}`;
   let holder: MaterialHolder;
   let mountpoint: string;
   const db = { bytes: randomBytes(48), uid: 1000, gid: 1001, mode: 0o440 };
@@ -71,7 +72,7 @@ describe("the engine-side secrets holder", () => {
     expect(ensured.fresh).toBe(true);
     mountpoint = ensured.mountpoint;
 
-    const volume = await docker.getVolume(`${project}_secrets`).inspect();
+    const volume = await docker.getVolume(volumeName).inspect();
     expect(volume.Mountpoint).toBe(mountpoint);
     expect(volume.Driver).toBe("local");
     expect(volume.Options).toEqual({
@@ -103,12 +104,13 @@ describe("the engine-side secrets holder", () => {
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges"],
       RestartPolicy: { Name: "no" },
+      LogConfig: { Type: "none" },
     });
     expect(container.HostConfig.CapAdd ?? []).toEqual([]);
     expect(container.Mounts).toEqual([
       expect.objectContaining({
         Type: "volume",
-        Name: `${project}_secrets`,
+        Name: volumeName,
         Destination: "/material",
         RW: true,
       }),
@@ -154,6 +156,26 @@ describe("the engine-side secrets holder", () => {
     expect(await holder.stamp("services/nothing")).toBeUndefined();
   });
 
+  it("an owner beyond the ustar header's six octal digits reaches the file exactly", async () => {
+    const big = { bytes: randomBytes(8), uid: 1_000_680_000, gid: 0xfffffffe, mode: 0o440 };
+    await holder.mkdirs(["files"]);
+    await holder.stage(".staging", [{ path: "big", ...big }]);
+    await holder.run("mv", [".staging/big", "files/big"]);
+    const read = (await holder.read("files")).find((entry) => entry.path === "files/big");
+    expect({ ...read, bytes: sha256(read!.bytes) }).toEqual({
+      path: "files/big",
+      bytes: sha256(big.bytes),
+      uid: big.uid,
+      gid: big.gid,
+      mode: big.mode,
+    });
+    const result = await inContainer(
+      ["stat", "-c", "%u %g %a", "/m/files/big"],
+      [{ Type: "volume", Source: volumeName, Target: "/m", ReadOnly: true }],
+    );
+    expect(result.stdout.trim()).toBe(`${big.uid} ${big.gid} 440`);
+  });
+
   it("a container binding <Mountpoint>/services/x read-only sees the files with owner and mode", async () => {
     const result = await inContainer(
       [
@@ -175,7 +197,7 @@ describe("the engine-side secrets holder", () => {
     for (let i = 0; i < 2; i++) {
       const result = await inContainer(
         ["sh", "-c", "sha256sum /m/services/x/db"],
-        [{ Type: "volume", Source: `${project}_secrets`, Target: "/m", ReadOnly: true }],
+        [{ Type: "volume", Source: volumeName, Target: "/m", ReadOnly: true }],
       );
       expect(result.stdout.split(/\s+/)[0]).toBe(sha256(db.bytes));
     }
@@ -254,6 +276,38 @@ describe("the engine-side secrets holder", () => {
     expect((await docker.listVolumes({ filters })).Volumes ?? []).toEqual([]);
   });
 
+  it("a project's own top-level volume named `secrets` is its own disk volume, never the holder's tmpfs", async () => {
+    await holder.ensure();
+    await holder.stage(".staging", [{ path: "db", ...db }]);
+    const dir = await mkdtemp(path.join(tmpdir(), "composec-holder-"));
+    try {
+      await writeFile(
+        path.join(dir, "compose.yaml"),
+        [
+          "services:",
+          "  app:",
+          `    image: ${images.busybox}`,
+          '    command: ["sleep", "60"]',
+          '    volumes: ["secrets:/data"]',
+          "volumes:",
+          "  secrets: {}",
+          "",
+        ].join("\n"),
+      );
+      const up = await cli(["-p", project, "up", "-d"], { cwd: dir });
+      expect(up.code).toBe(0);
+      const app = await docker.getContainer(`${project}-app-1`).inspect();
+      expect(app.Mounts.map((mount) => mount.Name)).toEqual([`${project}_secrets`]);
+      const own = await docker.getVolume(`${project}_secrets`).inspect();
+      expect(own.Labels ?? {}).not.toHaveProperty("io.composec.secrets-material");
+      expect(own.Options ?? {}).not.toHaveProperty("type");
+      expect((await holder.read(".staging")).map((entry) => entry.path)).toEqual([".staging/db"]);
+      expect((await cli(["-p", project, "down", "-v"], { cwd: dir })).code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("`ps`, `ls` and `top` leave a running holder out; `composec down -p` removes it and its volume", async () => {
     await holder.ensure();
     await holder.stage(".staging", [{ path: "db", ...db }]);
@@ -272,10 +326,11 @@ describe("the engine-side secrets holder", () => {
 
 describe("a volume or container in the holder's way", () => {
   const project = uniqueProjectName("holder-foreign");
+  const volumeName = `composec-secrets.${project}`;
   beforeAll(() => removeProjectResources(project));
   afterAll(async () => {
     await docker
-      .getVolume(`${project}_secrets`)
+      .getVolume(volumeName)
       .remove()
       .catch(() => {});
     await removeProjectResources(project);
@@ -283,10 +338,10 @@ describe("a volume or container in the holder's way", () => {
 
   it("a same-named volume that is not our tmpfs is refused, and no holder is made", async () => {
     // A disk volume by that name: delivering secrets onto it would write them to the disk.
-    await docker.createVolume({ Name: `${project}_secrets` });
+    await docker.createVolume({ Name: volumeName });
     const holder = materialHolder(engine, project);
     await expect(holder.ensure()).rejects.toThrow(
-      `volume ${project}_secrets exists and is not the secrets tmpfs of project ${project}`,
+      `volume ${volumeName} exists and is not the secrets tmpfs of project ${project}`,
     );
     expect(await holder.inspect()).toMatchObject({ volume: true, running: false });
     await expect(docker.getContainer(`${project}-secrets-holder`).inspect()).rejects.toMatchObject({

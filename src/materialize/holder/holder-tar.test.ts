@@ -28,6 +28,38 @@ describe("packTar and unpackFiles", () => {
     expect(tar.toString("latin1")).toContain("mtime=1700000000.000000042\n");
   });
 
+  it("keeps owners larger than a ustar header holds (PAX uid and gid records)", async () => {
+    const large = { uid: 1_000_680_000, gid: 0xfffffffe };
+    const tar = await packTar([{ type: "file", path: "f", ...large, mode: 0o400, bytes: Buffer.from("x") }], {
+      seconds: 1,
+      nanos: 0,
+    });
+    expect(tar.toString("latin1")).toContain("uid=1000680000\n");
+    expect(await unpackFiles(Readable.from([tar]))).toEqual([
+      { name: "f", bytes: Buffer.from("x"), ...large, mode: 0o400 },
+    ]);
+  });
+
+  it("refuses an owner or mode a header cannot carry, rather than writing root or another mode", async () => {
+    const entry = (fields: object) =>
+      packTar([{ type: "file", path: "f", uid: 1, gid: 1, mode: 0o400, bytes: Buffer.alloc(0), ...fields }], {
+        seconds: 1,
+        nanos: 0,
+      });
+    await expect(entry({ uid: Number.NaN })).rejects.toThrow(/tar entry "f": uid NaN/);
+    await expect(entry({ gid: -1 })).rejects.toThrow(/gid -1 is not/);
+    await expect(entry({ uid: 2 ** 32 })).rejects.toThrow(/uid 4294967296/);
+    await expect(entry({ uid: 1.5 })).rejects.toThrow(/uid 1.5/);
+    await expect(entry({ mode: 0o10400 })).rejects.toThrow(/mode 4352 is not 0..0o7777/);
+    await expect(entry({ mode: Number.NaN })).rejects.toThrow(/mode NaN/);
+  });
+
+  it("a broken archive rejects and closes the stream it came from", async () => {
+    const stream = Readable.from([Buffer.alloc(512, 0x41), Buffer.alloc(512, 0x41)]);
+    await expect(unpackFiles(stream)).rejects.toThrow();
+    expect(stream.destroyed).toBe(true);
+  });
+
   it("keeps names longer than a tar header holds", async () => {
     const name = `${"d".repeat(120)}/${"f".repeat(120)}`;
     const tar = await packTar(
@@ -55,6 +87,9 @@ describe("volumePath", () => {
     expect(volumePath("..")).toBeUndefined();
     expect(volumePath("../x")).toBeUndefined();
     expect(volumePath("a/../../x")).toBeUndefined();
+    // A NUL ends a tar header's name and an exec's argument: "a/..\0x" would reach them as "a/..".
+    expect(volumePath("a/..\0x")).toBeUndefined();
+    expect(volumePath("services/web\0/db")).toBeUndefined();
   });
 });
 

@@ -27,6 +27,21 @@ export interface TarFile {
 // bits keep a mode such as 0000 non-zero; only the permission bits reach the header.
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
+// The largest uid/gid a compose file may give (2^32 - 2); the ustar header's own field holds six
+// octal digits only (tar-stream writes 777777 for anything larger), so each entry also carries its
+// owner as PAX `uid`/`gid` records, which the engine's reader prefers.
+const MAX_ID = 0xfffffffe;
+
+/** Refuses an owner or mode the header cannot carry exactly (tar-stream would write root for NaN). */
+function checkHeader(entry: TarEntry): void {
+  const id = (value: number): boolean => Number.isSafeInteger(value) && value >= 0 && value <= MAX_ID;
+  if (!id(entry.uid) || !id(entry.gid)) {
+    throw new Error(`tar entry "${entry.path}": uid ${entry.uid} / gid ${entry.gid} is not 0..${MAX_ID}`);
+  }
+  if (!Number.isSafeInteger(entry.mode) || entry.mode < 0 || entry.mode > 0o7777) {
+    throw new Error(`tar entry "${entry.path}": mode ${entry.mode} is not 0..0o7777`);
+  }
+}
 
 /**
  * The entries as one tar archive, every entry stamped with `now` to the nanosecond (a PAX `mtime`:
@@ -41,16 +56,17 @@ export async function packTar(entries: TarEntry[], now: { seconds: number; nanos
     pack.on("error", reject);
   });
   const mtime = new Date(now.seconds * 1000);
-  const pax = { mtime: `${now.seconds}.${String(now.nanos).padStart(9, "0")}` };
+  const time = `${now.seconds}.${String(now.nanos).padStart(9, "0")}`;
   for (const entry of entries) {
+    checkHeader(entry);
     const header: TarStream.Headers = {
       name: entry.path,
       type: entry.type,
-      mode: (entry.type === "file" ? S_IFREG : S_IFDIR) | (entry.mode & 0o7777),
+      mode: (entry.type === "file" ? S_IFREG : S_IFDIR) | entry.mode,
       uid: entry.uid,
       gid: entry.gid,
       mtime,
-      pax,
+      pax: { mtime: time, uid: String(entry.uid), gid: String(entry.gid) },
     };
     await new Promise<void>((resolve, reject) =>
       pack.entry(header, entry.type === "file" ? entry.bytes : Buffer.alloc(0), (error) =>
@@ -76,8 +92,9 @@ export async function unpackFiles(stream: Readable): Promise<TarFile[]> {
           files.push({
             name: header.name.replace(/\/+$/, ""),
             bytes: Buffer.concat(chunks),
-            uid: header.uid ?? 0,
-            gid: header.gid ?? 0,
+            // A large owner arrives as a PAX record; the ustar field then holds a stand-in.
+            uid: paxId(header.pax?.["uid"]) ?? header.uid ?? 0,
+            gid: paxId(header.pax?.["gid"]) ?? header.gid ?? 0,
             mode: (header.mode ?? 0) & 0o7777,
           });
         }
@@ -86,12 +103,21 @@ export async function unpackFiles(stream: Readable): Promise<TarFile[]> {
       entry.on("error", reject);
     });
     extract.on("finish", resolve);
-    extract.on("error", reject);
+    // A broken archive ends the read: the engine's response is closed, not left open and paused.
+    extract.on("error", (error) => {
+      stream.destroy();
+      reject(error);
+    });
     stream.on("error", reject);
   });
   stream.pipe(extract);
   await done;
   return files;
+}
+
+/** A PAX `uid`/`gid` record's number, when there is one. */
+function paxId(record: string | undefined): number | undefined {
+  return record !== undefined && /^[0-9]+$/.test(record) ? Number(record) : undefined;
 }
 
 /**
@@ -103,11 +129,12 @@ export function ancestors(path: string): string[] {
 }
 
 /**
- * `path` made relative to the volume root, normalised; undefined when it is absolute or climbs out
- * (`..`). The root itself is `""`.
+ * `path` made relative to the volume root, normalised; undefined when it is absolute, climbs out
+ * (`..`) or holds a NUL (a tar header or an argv string would end there, naming another path). The
+ * root itself is `""`.
  */
 export function volumePath(path: string): string | undefined {
-  if (path.startsWith("/")) return undefined;
+  if (path.startsWith("/") || path.includes("\0")) return undefined;
   const normal = posix.normalize(path === "" ? "." : path).replace(/\/+$/, "");
   if (normal === "..") return undefined;
   if (normal.startsWith("../")) return undefined;

@@ -1,4 +1,4 @@
-// The engine-side secrets holder: one tmpfs volume per project (`<project>_secrets`) kept mounted by
+// The engine-side secrets holder: one tmpfs volume per project (`composec-secrets.<project>`) kept mounted by
 // a tiny container that does nothing but wait, so the material survives while service containers
 // come and go. Every read and write goes through the engine's archive API on that container, and
 // renames/removals run our own static executable inside it (`mv`, `rm`): nothing touches the engine
@@ -349,6 +349,9 @@ class EngineMaterialHolder implements MaterialHolder {
           RestartPolicy: { Name: "no" },
           // The holder itself, plus a few `mv`/`rm` execs at a time.
           PidsLimit: 32,
+          // It prints nothing; and should anything in it ever write, no log file on the engine's
+          // disk may receive it (the json-file default writes under the data root).
+          LogConfig: { Type: "none", Config: {} },
         },
       });
     } catch (error) {
