@@ -195,3 +195,43 @@ describe("an engine that stops answering", () => {
     expect((failure as Error).name).toBe("AbortError");
   });
 });
+
+// A socket that reads a request and drops the connection without a word: an engine that stops or
+// restarts in the middle of a call.
+describe("an engine that goes away in the middle of a call", () => {
+  let dir: string;
+  let server: http.Server;
+  let socket: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "composec-cut-"));
+    socket = path.join(dir, "cut.sock");
+    server = http.createServer((request) => request.socket.destroy());
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("fails the call with an error naming the endpoint and the call it cut", async () => {
+    const engine = createEngine({ env: { DOCKER_HOST: `unix://${socket}` } });
+    const failure = await engine.listNetworks().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(EngineError);
+    expect((failure as Error).message).toBe(
+      `the Docker Engine at unix://${socket} closed the connection during GET /networks (ECONNRESET): ` +
+        "it stopped or restarted; once it answers again (`docker info`), run the command again",
+    );
+    // A call without a deadline (waiting for a container) is named the same way.
+    const wait = await engine.waitContainer({ id: "abc", name: "demo-web-1" }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect((wait as Error).message).toContain(
+      "closed the connection during POST /containers/abc/wait (ECONNRESET)",
+    );
+  });
+});

@@ -173,6 +173,25 @@ export function engineTimeoutError(
   );
 }
 
+/** Where a failed request's `METHOD /path` is kept on its error (engineCallOf reads it). */
+const ENGINE_CALL = Symbol("composec.engineCall");
+
+/** The `METHOD /path` during which `error` happened, when the engine dropped the connection. */
+export function engineCallOf(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const call = (error as { [ENGINE_CALL]?: unknown })[ENGINE_CALL];
+  return typeof call === "string" ? call : undefined;
+}
+
+/**
+ * Whether the engine dropped the connection mid-request (it stopped or restarted): Node says
+ * ECONNRESET ("socket hang up" too) or EPIPE. Such an error is told with the call it cut.
+ */
+function isConnectionCut(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ECONNRESET" || code === "EPIPE";
+}
+
 interface DialOptions {
   method: string;
   path: string;
@@ -196,8 +215,16 @@ export function applyCallTimeouts(docker: Docker, endpoint: EngineEndpoint, time
     ) as Record<string, unknown>;
     const request: EngineRequest = { method: options.method, path: options.path, query };
     const timeoutMs = callTimeoutMs(request, timeoutSeconds);
+    const done: DialCallback = (error, result) => {
+      if (error && isConnectionCut(error)) {
+        Object.defineProperty(error, ENGINE_CALL, {
+          value: `${request.method.toUpperCase()} ${requestPath(request.path)}`,
+        });
+      }
+      callback(error, result);
+    };
     if (timeoutMs === undefined) {
-      dial(options, callback);
+      dial(options, done);
       return;
     }
     const controller = new AbortController();
@@ -214,7 +241,7 @@ export function applyCallTimeouts(docker: Docker, endpoint: EngineEndpoint, time
     dial({ ...options, abortSignal: signal }, (error, result) => {
       clearTimeout(timer);
       if (error && expired) callback(engineTimeoutError(request, timeoutMs, endpoint, timeoutSeconds));
-      else callback(error, result);
+      else done(error, result);
     });
   };
 }

@@ -10,7 +10,7 @@ import type Docker from "dockerode";
 import { lazyRequire } from "../lazy-require.js";
 
 import { EngineError } from "../errors.js";
-import { applyCallTimeouts, httpTimeoutSeconds, stopGraceSeconds } from "./call-timeout.js";
+import { applyCallTimeouts, engineCallOf, httpTimeoutSeconds, stopGraceSeconds } from "./call-timeout.js";
 import { projectFilter } from "../model/names.js";
 import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
 import { resolveEngineEndpoint } from "./contexts.js";
@@ -768,6 +768,14 @@ export function toEngineError(resource: string, error: unknown, endpoint: Engine
         resource,
         cause: error,
       },
+    );
+  }
+  // The engine went away in the middle of a call (a dockerd restart): say which call it cut.
+  const call = engineCallOf(error);
+  if (call !== undefined) {
+    return new EngineError(
+      `the Docker Engine at ${where} closed the connection during ${call} (${String(code)}): it stopped or restarted; once it answers again (\`docker info\`), run the command again`,
+      { resource, cause: error },
     );
   }
   if (code === "EACCES" || code === "EPERM") {
