@@ -414,9 +414,26 @@ export class DockerEngine implements Engine {
   }
 
   startContainer(container: Ref): Promise<void> {
-    return this.#call(`container ${container.name}`, () => this.#docker.getContainer(container.id).start(), {
-      notModified: undefined,
-    });
+    return this.#call(
+      `container ${container.name}`,
+      async () => {
+        try {
+          await this.#docker.getContainer(container.id).start();
+        } catch (error) {
+          if (!isStartRace(error) || !(await this.#becomesRunning(container))) throw error;
+        }
+      },
+      { notModified: undefined },
+    );
+  }
+
+  /** Whether the container is running within 10 s: the engine's own start went through. */
+  async #becomesRunning(container: Ref): Promise<boolean> {
+    for (let tries = 0; tries < 50; tries++) {
+      if ((await this.#docker.getContainer(container.id).inspect()).State.Running) return true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return false;
   }
 
   stopContainer(container: Ref, timeoutSeconds?: number): Promise<void> {
@@ -746,6 +763,16 @@ const UNTRUSTED_CERTIFICATE = new Set([
   "CERT_NOT_YET_VALID",
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
+
+/**
+ * Whether a start failed because the engine was starting the same container itself: right after a
+ * dockerd restart it starts the containers with a restart policy in the background, and a start of
+ * ours at that moment fails with `task <id>: already exists` (Engine 20.10's containerd) while the
+ * engine's own goes through.
+ */
+export function isStartRace(error: unknown): boolean {
+  return statusOf(error) === 500 && /\btask [0-9a-f]{64}: already exists\b/.test(engineMessage(error));
+}
 
 /** Turns a dockerode / socket failure into an EngineError that says what failed and what to do. */
 export function toEngineError(resource: string, error: unknown, endpoint: EngineEndpoint): EngineError {

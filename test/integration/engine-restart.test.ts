@@ -3,6 +3,8 @@
 // what is true, never hangs, and the next `up` / `down` finish the work and leave nothing behind:
 // no container, network, volume, tmpfs or secret material.
 import { execFileSync } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { writeFile } from "node:fs/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   cleanupTempProjects,
@@ -322,8 +324,10 @@ function firstError(result: CliResult): string {
 function expectClearError(result: CliResult, what: string): void {
   const lines = result.stderr.split("\n").filter((line) => line.startsWith("error:"));
   expect(lines, `${what}: one error line in\n${result.stderr}`).toHaveLength(1);
+  // The engine down, gone in the middle of a call, not answering, or answering an error about one
+  // of the project's objects while it comes back.
   expect(lines[0], what).toMatch(
-    /cannot reach the Docker Engine|did not answer|the engine (stopped|restarted|closed)|container|network|volume/,
+    /^error: (cannot reach the Docker Engine|the Docker Engine at \S+ (closed the connection during|did not answer) [A-Z]+ \/\S+|(container|network|volume) \S+: )/,
   );
 }
 
@@ -375,3 +379,115 @@ async function waitForText(text: () => string, pattern: RegExp, timeoutMs: numbe
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** mulberry32: a small seeded PRNG, so a sweep's offsets and signals repeat from its seed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SEED = Number(process.env["ENGINE_FAULT_SEED"] ?? randomInt(2 ** 31));
+/** Restarts per run: two in CI (each costs an engine restart and three commands); `npm run test:engine-faults` sweeps more. */
+const POINTS = Number(process.env["ENGINE_FAULT_POINTS"] ?? 2);
+
+/**
+ * Ten services with secrets (five also at an absolute target), half restarted by the engine
+ * (unless-stopped), chained by depends_on in threes, two networks and a volume.
+ */
+function tenServices(): string {
+  const services = Array.from({ length: 10 }, (_, i) =>
+    [
+      `  s${i}:`,
+      `    image: ${images.busybox}`,
+      `    command: ${IDLE}`,
+      ...(i % 2 === 1 ? ["    restart: unless-stopped"] : []),
+      ...(i % 3 === 0 ? [] : [`    depends_on: [s${i - 1}]`]),
+      "    secrets:",
+      "      - token",
+      ...(i % 2 === 0 ? ["      - source: token", "        target: /etc/app/token"] : []),
+      ...(i < 3 ? ["    networks: [default, back]"] : []),
+      ...(i === 0 ? ["    volumes: [data:/data]"] : []),
+    ].join("\n"),
+  );
+  return `services:\n${services.join("\n")}\nnetworks:\n  back: {}\nvolumes:\n  data: {}\nsecrets:\n  token:\n    file: ./token.txt\n`;
+}
+
+interface FaultOutcome {
+  point: number;
+  offsetMs: number;
+  signal: "SIGTERM" | "SIGKILL";
+  exit: number;
+  ms: number;
+  error: string;
+}
+
+describe("dockerd restarted in the middle of up", () => {
+  it(
+    `up of 10 services with secrets, the engine restarted at ${POINTS} seeded points: up ends, up again finishes, down leaves nothing`,
+    async () => {
+      console.log(
+        `engine faults: seed ${SEED}, ${POINTS} points (ENGINE_FAULT_SEED=${SEED} ENGINE_FAULT_POINTS=${POINTS} to repeat)`,
+      );
+      const random = seeded(SEED);
+      const value = randomValue("midup");
+      const digest = sha256(value);
+      const dir = await tempProject({ "compose.yaml": tenServices(), "token.txt": value });
+
+      // How long an undisturbed `up` takes here and now: the restarts fall within it.
+      const reference = project("rs-ref");
+      const first = start(["-p", reference, "up", "-d"], dir);
+      const referenceMs = (await first.done).ms;
+      await ok(["-p", reference, "down", "-v"], dir);
+      console.log(`engine faults: an undisturbed up of 10 services takes ${referenceMs} ms`);
+
+      const outcomes: FaultOutcome[] = [];
+      for (let point = 0; point < POINTS; point++) {
+        const offsetMs = Math.floor(random() * referenceMs);
+        const signal: FaultOutcome["signal"] = random() < 0.5 ? "SIGTERM" : "SIGKILL";
+        const name = project(`rs-midup${point}`);
+        const up = start(["-p", name, "up", "-d"], dir);
+        await new Promise((resolve) => setTimeout(resolve, offsetMs));
+        await engine.restart({ signal });
+        const result = await up.done;
+        const outcome = {
+          point,
+          offsetMs,
+          signal,
+          exit: result.code,
+          ms: result.ms,
+          error: firstError(result),
+        };
+        outcomes.push(outcome);
+        console.log(`engine faults: ${JSON.stringify(outcome)}`);
+        const where = `point ${point} (${signal} at ${offsetMs} ms, seed ${SEED})`;
+        expect(result.code, `${where}: up hung\n${result.stderr}`).not.toBe(137);
+        if (result.code !== 0) expectClearError(result, where);
+
+        await ok(["-p", name, "up", "-d"], dir);
+        const states = await engineStates(name);
+        expect(Object.values(states), `${where}: after up again`).toEqual(Array(10).fill("running"));
+        for (let i = 0; i < 10; i++) {
+          expect(await digestIn(name, `s${i}`, "/run/secrets/token"), `${where}: s${i}`).toBe(digest);
+          if (i % 2 === 0)
+            expect(await digestIn(name, `s${i}`, "/etc/app/token"), `${where}: s${i}`).toBe(digest);
+        }
+        await ok(["-p", name, "down", "-v"], dir);
+        await expectNothingLeft(name, `${where}: down`);
+      }
+      const results = process.env["ENGINE_FAULT_RESULTS"];
+      if (results) {
+        await writeFile(
+          results,
+          JSON.stringify({ seed: SEED, points: POINTS, referenceMs, outcomes }, null, 2) + "\n",
+        );
+      }
+    },
+    120_000 + POINTS * 300_000,
+  );
+});
