@@ -417,23 +417,29 @@ export class DockerEngine implements Engine {
     return this.#call(
       `container ${container.name}`,
       async () => {
-        try {
-          await this.#docker.getContainer(container.id).start();
-        } catch (error) {
-          if (!isStartRace(error) || !(await this.#becomesRunning(container))) throw error;
+        const handle = this.#docker.getContainer(container.id);
+        // The engine's own start ends with the container running: look, and try again, for about
+        // 5 s. A task left by a start that a dockerd restart cut short stays (tried: it outlives
+        // failed starts): only a new container gets past it.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await handle.start();
+            return;
+          } catch (error) {
+            if (!isStartRace(error)) throw error;
+            if (attempt === 6) {
+              throw new EngineError(
+                `container ${container.name}: the engine still holds a task for it from a start that a dockerd restart cut short (${engineMessage(error)}); replace the container: \`composec up -d --force-recreate\` (its service only: add the service's name)`,
+                { resource: `container ${container.name}`, cause: error },
+              );
+            }
+          }
+          if ((await handle.inspect()).State.Running) return;
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
         }
       },
       { notModified: undefined },
     );
-  }
-
-  /** Whether the container is running within 10 s: the engine's own start went through. */
-  async #becomesRunning(container: Ref): Promise<boolean> {
-    for (let tries = 0; tries < 50; tries++) {
-      if ((await this.#docker.getContainer(container.id).inspect()).State.Running) return true;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    return false;
   }
 
   stopContainer(container: Ref, timeoutSeconds?: number): Promise<void> {
@@ -765,10 +771,10 @@ const UNTRUSTED_CERTIFICATE = new Set([
 ]);
 
 /**
- * Whether a start failed because the engine was starting the same container itself: right after a
- * dockerd restart it starts the containers with a restart policy in the background, and a start of
- * ours at that moment fails with `task <id>: already exists` (Engine 20.10's containerd) while the
- * engine's own goes through.
+ * Whether a start failed on a containerd task that already exists (Engine 20.10: `task <id>: already
+ * exists`). Two causes, both after a dockerd restart: the engine is starting the container itself
+ * (restart policy) at the same moment, or a dockerd killed in the middle of a start left the task
+ * behind in containerd while the container stays `created` (found by engine-restart.test.ts).
  */
 export function isStartRace(error: unknown): boolean {
   return statusOf(error) === 500 && /\btask [0-9a-f]{64}: already exists\b/.test(engineMessage(error));

@@ -425,30 +425,35 @@ interface FaultOutcome {
   exit: number;
   ms: number;
   error: string;
+  /** The next `up` met a task the killed dockerd left behind, and `up --force-recreate` was needed. */
+  staleTask?: boolean;
 }
 
 describe("dockerd restarted in the middle of up", () => {
   it(
     `up of 10 services with secrets, the engine restarted at ${POINTS} seeded points: up ends, up again finishes, down leaves nothing`,
     async () => {
-      console.log(
-        `engine faults: seed ${SEED}, ${POINTS} points (ENGINE_FAULT_SEED=${SEED} ENGINE_FAULT_POINTS=${POINTS} to repeat)`,
-      );
+      console.log(`engine faults: seed ${SEED}, ${POINTS} points`);
       const random = seeded(SEED);
       const value = randomValue("midup");
       const digest = sha256(value);
       const dir = await tempProject({ "compose.yaml": tenServices(), "token.txt": value });
 
-      // How long an undisturbed `up` takes here and now: the restarts fall within it.
-      const reference = project("rs-ref");
-      const first = start(["-p", reference, "up", "-d"], dir);
-      const referenceMs = (await first.done).ms;
-      await ok(["-p", reference, "down", "-v"], dir);
-      console.log(`engine faults: an undisturbed up of 10 services takes ${referenceMs} ms`);
+      // How long an undisturbed `up` takes here and now: the restarts fall within it (a replay can
+      // fix it with ENGINE_FAULT_WINDOW_MS, so that the same seed gives the same offsets).
+      let windowMs = Number(process.env["ENGINE_FAULT_WINDOW_MS"] ?? 0);
+      if (!(windowMs > 0)) {
+        const reference = project("rs-ref");
+        windowMs = (await start(["-p", reference, "up", "-d"], dir).done).ms;
+        await ok(["-p", reference, "down", "-v"], dir);
+      }
+      console.log(
+        `engine faults: offsets within ${windowMs} ms (an undisturbed up of 10 services; ENGINE_FAULT_SEED=${SEED} ENGINE_FAULT_WINDOW_MS=${windowMs} ENGINE_FAULT_POINTS=${POINTS} replays this run)`,
+      );
 
       const outcomes: FaultOutcome[] = [];
       for (let point = 0; point < POINTS; point++) {
-        const offsetMs = Math.floor(random() * referenceMs);
+        const offsetMs = Math.floor(random() * windowMs);
         const signal: FaultOutcome["signal"] = random() < 0.5 ? "SIGTERM" : "SIGKILL";
         const name = project(`rs-midup${point}`);
         const up = start(["-p", name, "up", "-d"], dir);
@@ -463,13 +468,26 @@ describe("dockerd restarted in the middle of up", () => {
           ms: result.ms,
           error: firstError(result),
         };
-        outcomes.push(outcome);
-        console.log(`engine faults: ${JSON.stringify(outcome)}`);
         const where = `point ${point} (${signal} at ${offsetMs} ms, seed ${SEED})`;
+        console.log(`engine faults: cut up: ${JSON.stringify(outcome)}`);
         expect(result.code, `${where}: up hung\n${result.stderr}`).not.toBe(137);
         if (result.code !== 0) expectClearError(result, where);
 
-        await ok(["-p", name, "up", "-d"], dir);
+        // A dockerd killed in the middle of a start can leave the container's task behind in
+        // containerd (an engine defect): `up` says so, names the fix, and the fix works.
+        const again = await run(["-p", name, "up", "-d"], dir);
+        const staleTask = /the engine still holds a task for it/.test(again.stderr);
+        if (staleTask) {
+          expectClearError(again, `${where}: up again`);
+          expect(again.stderr).toContain("composec up -d --force-recreate");
+          await ok(["-p", name, "up", "-d", "--force-recreate"], dir);
+        } else {
+          expect(again.code, `${where}: up again\n${again.stderr}`).toBe(0);
+        }
+        outcomes.push({ ...outcome, staleTask });
+        console.log(
+          `engine faults: point ${point}: the next up ${staleTask ? "met a stale task" : "finished"}`,
+        );
         const states = await engineStates(name);
         expect(Object.values(states), `${where}: after up again`).toEqual(Array(10).fill("running"));
         for (let i = 0; i < 10; i++) {
@@ -484,7 +502,7 @@ describe("dockerd restarted in the middle of up", () => {
       if (results) {
         await writeFile(
           results,
-          JSON.stringify({ seed: SEED, points: POINTS, referenceMs, outcomes }, null, 2) + "\n",
+          JSON.stringify({ seed: SEED, points: POINTS, windowMs, outcomes }, null, 2) + "\n",
         );
       }
     },
