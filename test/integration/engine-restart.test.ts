@@ -54,12 +54,16 @@ function project(prefix: string): string {
   return name;
 }
 
-/** The CLI pointed at the second engine's unix socket (a local engine: secrets are delivered). */
+/**
+ * The CLI pointed at the second engine's unix socket (a local engine: secrets are delivered), with
+ * the default deadline per call (60 s): an engine that has just restarted on a loaded machine can
+ * take over 20 s to start a container (tried: 4 starts did not answer within 20 s at load 55).
+ */
 function engineEnv(): Record<string, string | undefined> {
   return {
     DOCKER_HOST: `unix://${engine.socketPath}`,
     DOCKER_CONTEXT: undefined,
-    COMPOSE_HTTP_TIMEOUT: "20",
+    COMPOSE_HTTP_TIMEOUT: undefined,
   };
 }
 
@@ -312,8 +316,8 @@ function start(
   return { stderr: () => stderr, done };
 }
 
-/** A command that outlives this has hung (the calls' deadline is COMPOSE_HTTP_TIMEOUT=20 s). */
-const HANG_MS = 150_000;
+/** A command that outlives this has hung (each call's deadline is 60 s). */
+const HANG_MS = 180_000;
 
 /** The first `error:` line of a run, for the log. */
 function firstError(result: CliResult): string {
@@ -393,8 +397,8 @@ function seeded(seed: number): () => number {
 }
 
 const SEED = Number(process.env["ENGINE_FAULT_SEED"] ?? randomInt(2 ** 31));
-/** Restarts per run: two in CI (each costs an engine restart and three commands); `npm run test:engine-faults` sweeps more. */
-const POINTS = Number(process.env["ENGINE_FAULT_POINTS"] ?? 2);
+/** Restarts in the middle of `up` per run: one in CI (each costs a restart and three commands); `npm run test:engine-faults` sweeps more. */
+const POINTS = Number(process.env["ENGINE_FAULT_POINTS"] ?? 1);
 
 /**
  * Ten services with secrets (five also at an absolute target), half restarted by the engine
