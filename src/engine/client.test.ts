@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
-import { toEngineError } from "./client.js";
+import { isStartRace, toEngineError } from "./client.js";
 import { SshEndpointError } from "./ssh-agent.js";
 
 describe("toEngineError", () => {
@@ -72,5 +72,22 @@ describe("toEngineError", () => {
     ).toBe(
       "cannot reach the Docker Engine at ssh://deploy@prod:22: connection refused (no ssh server there?); check that sshd runs on that host and port",
     );
+  });
+});
+
+describe("isStartRace", () => {
+  const engineError = (statusCode: number, message: string): Error =>
+    Object.assign(new Error(`(HTTP code ${statusCode}) ${message}`), { statusCode, json: { message } });
+  const task = "d3e0ca1f84ae2e3d6a51ec803a4f408ab677a258d9939c5280f8efef4be7f3d0";
+
+  it("is the engine starting the same container itself (after a dockerd restart)", () => {
+    expect(isStartRace(engineError(500, `task ${task}: already exists`))).toBe(true);
+  });
+
+  it("is nothing else", () => {
+    expect(isStartRace(engineError(500, "driver failed programming external connectivity"))).toBe(false);
+    expect(isStartRace(engineError(409, `task ${task}: already exists`))).toBe(false);
+    expect(isStartRace(engineError(500, "task abc: already exists"))).toBe(false);
+    expect(isStartRace(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))).toBe(false);
   });
 });

@@ -10,7 +10,7 @@ import type Docker from "dockerode";
 import { lazyRequire } from "../lazy-require.js";
 
 import { EngineError } from "../errors.js";
-import { applyCallTimeouts, httpTimeoutSeconds } from "./call-timeout.js";
+import { applyCallTimeouts, engineCallOf, httpTimeoutSeconds, stopGraceSeconds } from "./call-timeout.js";
 import { projectFilter } from "../model/names.js";
 import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
 import { resolveEngineEndpoint } from "./contexts.js";
@@ -89,7 +89,7 @@ export interface Engine {
     endpoint: Docker.EndpointSettings,
   ): Promise<void>;
   startContainer(container: { id: string; name: string }): Promise<void>;
-  /** Stops with `timeoutSeconds` of grace before SIGKILL (engine default when absent). */
+  /** Stops with `timeoutSeconds` of grace before SIGKILL (when absent, the container's own: stop_grace_period or 10 s). */
   stopContainer(container: { id: string; name: string }, timeoutSeconds?: number): Promise<void>;
   removeContainer(
     container: { id: string; name: string },
@@ -110,7 +110,7 @@ export interface Engine {
   ): Promise<Docker.ContainerInfo[]>;
   /** Sends `signal` (a name such as SIGTERM, or a number) to the container's main process. */
   killContainer(container: { id: string; name: string }, signal: string): Promise<void>;
-  /** Restarts with `timeoutSeconds` of grace for the stop (engine default when absent). */
+  /** Restarts with `timeoutSeconds` of grace for the stop (when absent, the container's own). */
   restartContainer(container: { id: string; name: string }, timeoutSeconds?: number): Promise<void>;
   /** The container's processes, as `ps` inside it lists them. */
   topContainer(container: { id: string; name: string }): Promise<ContainerTop>;
@@ -439,20 +439,53 @@ export class DockerEngine implements Engine {
   }
 
   startContainer(container: Ref): Promise<void> {
-    return this.#call(`container ${container.name}`, () => this.#docker.getContainer(container.id).start(), {
-      notModified: undefined,
-    });
+    return this.#call(
+      `container ${container.name}`,
+      async () => {
+        const handle = this.#docker.getContainer(container.id);
+        // The engine's own start ends with the container running: look, and try again, for about
+        // 5 s. A task left by a start that a dockerd restart cut short stays (tried: it outlives
+        // failed starts): only a new container gets past it.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await handle.start();
+            return;
+          } catch (error) {
+            if (!isStartRace(error)) throw error;
+            if (attempt === 6) {
+              throw new EngineError(
+                `container ${container.name}: the engine still holds a task for it from a start that a dockerd restart cut short (${engineMessage(error)}); replace the container: \`composec up -d --force-recreate\` (its service only: add the service's name)`,
+                { resource: `container ${container.name}`, cause: error },
+              );
+            }
+          }
+          if ((await handle.inspect()).State.Running) return;
+          await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+        }
+      },
+      { notModified: undefined },
+    );
   }
 
   stopContainer(container: Ref, timeoutSeconds?: number): Promise<void> {
-    const options = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
     return this.#call(
       `container ${container.name}`,
-      () => this.#docker.getContainer(container.id).stop(options),
-      {
-        notModified: undefined,
+      async () => {
+        const t = timeoutSeconds ?? (await this.#stopGrace(container));
+        await this.#docker.getContainer(container.id).stop({ t });
       },
+      { notModified: undefined },
     );
+  }
+
+  /**
+   * The grace the engine would give `container` without `t`, read from the container itself: sent
+   * as `t` it changes nothing for the engine and gives the stop a deadline (call-timeout.ts).
+   */
+  async #stopGrace(container: Ref): Promise<number> {
+    const info = await this.#docker.getContainer(container.id).inspect();
+    // dockerode's types leave out Config.StopTimeout, which the engine returns when it is set.
+    return stopGraceSeconds((info.Config as { StopTimeout?: number | null }).StopTimeout);
   }
 
   removeContainer(container: Ref, options: { volumes?: boolean; force?: boolean } = {}): Promise<void> {
@@ -518,10 +551,10 @@ export class DockerEngine implements Engine {
   }
 
   restartContainer(container: Ref, timeoutSeconds?: number): Promise<void> {
-    const options = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
-    return this.#call(`container ${container.name}`, () =>
-      this.#docker.getContainer(container.id).restart(options),
-    );
+    return this.#call(`container ${container.name}`, async () => {
+      const t = timeoutSeconds ?? (await this.#stopGrace(container));
+      await this.#docker.getContainer(container.id).restart({ t });
+    });
   }
 
   topContainer(container: Ref): Promise<ContainerTop> {
@@ -805,6 +838,16 @@ const UNTRUSTED_CERTIFICATE = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
+/**
+ * Whether a start failed on a containerd task that already exists (Engine 20.10: `task <id>: already
+ * exists`). Two causes, both after a dockerd restart: the engine is starting the container itself
+ * (restart policy) at the same moment, or a dockerd killed in the middle of a start left the task
+ * behind in containerd while the container stays `created` (found by engine-restart.test.ts).
+ */
+export function isStartRace(error: unknown): boolean {
+  return statusOf(error) === 500 && /\btask [0-9a-f]{64}: already exists\b/.test(engineMessage(error));
+}
+
 /** Turns a dockerode / socket failure into an EngineError that says what failed and what to do. */
 export function toEngineError(resource: string, error: unknown, endpoint: EngineEndpoint): EngineError {
   const code = (error as { code?: unknown } | null)?.code;
@@ -826,6 +869,14 @@ export function toEngineError(resource: string, error: unknown, endpoint: Engine
         resource,
         cause: error,
       },
+    );
+  }
+  // The engine went away in the middle of a call (a dockerd restart): say which call it cut.
+  const call = engineCallOf(error);
+  if (call !== undefined) {
+    return new EngineError(
+      `the Docker Engine at ${where} closed the connection during ${call} (${String(code)}): it stopped or restarted; once it answers again (\`docker info\`), run the command again`,
+      { resource, cause: error },
     );
   }
   if (code === "EACCES" || code === "EPERM") {

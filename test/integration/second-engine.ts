@@ -13,7 +13,7 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -49,8 +49,22 @@ export interface SecondEngine {
   home: string;
   /** The fixture's files, for tests that need a variant (another key, an empty known_hosts). */
   dir: string;
+  /**
+   * Restarts dockerd as an operator (or systemd) would: stops it (SIGTERM, which lets it stop its
+   * containers; `signal: "SIGKILL"` for a crash), runs `whileDown` if given while nothing answers on
+   * its sockets, then starts it again with the same flags and data and resolves once it answers.
+   */
+  restart(options?: RestartOptions): Promise<void>;
   /** Stops sshd and the engine, removes the bridge and every file: the machine as found. */
   stop(): Promise<void>;
+}
+
+/** How SecondEngine.restart stops the engine, and what runs while it is down. */
+export interface RestartOptions {
+  /** SIGTERM (the default, a clean stop) or SIGKILL (a crash: containers are left as they were). */
+  signal?: "SIGTERM" | "SIGKILL";
+  /** Runs after dockerd has exited and before it starts again. */
+  whileDown?: () => Promise<void>;
 }
 
 /** A free TCP port on 127.0.0.1 (free now: it is closed again before use). */
@@ -143,20 +157,51 @@ async function makeCertificates(dir: string, name: string): Promise<void> {
 }
 
 function spawnLogged(command: string, args: string[], logFile: string): ChildProcess {
-  const log = createWriteStream(logFile);
+  const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   return child;
 }
 
-async function stopProcess(child: ChildProcess | undefined, graceMs: number): Promise<void> {
+async function stopProcess(
+  child: ChildProcess | undefined,
+  graceMs: number,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
+  child.kill(signal);
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Ends what an engine that did not stop cleanly left running (its containers' shims name the
+ * fixture's directory; `except` is the watchdog, which names it too): each shim's container
+ * process first, then the shim. By pid, never by name.
+ */
+async function killStrays(dir: string, except: number | undefined): Promise<void> {
+  const { stdout } = await run("ps", ["-eo", "pid=,ppid=,args="]);
+  const rows = stdout
+    .split("\n")
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((match) => match !== null)
+    .map((match) => ({ pid: Number(match[1]), ppid: Number(match[2]), args: match[3]! }));
+  const strays = rows.filter(
+    (row) => row.args.includes(dir) && row.pid !== except && row.pid !== process.pid,
+  );
+  const kill = (pid: number): void => {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  };
+  for (const stray of strays)
+    for (const child of rows.filter((row) => row.ppid === stray.pid)) kill(child.pid);
+  for (const stray of strays) kill(stray.pid);
 }
 
 /**
@@ -192,8 +237,17 @@ export async function startSecondEngine(
     watchdog = spawn("sh", ["-c", script, "watchdog", dir, bridge], { detached: true, stdio: "ignore" });
     watchdog.unref();
   };
-  const watch = async (child: ChildProcess): Promise<void> => {
-    if (child.pid !== undefined) await appendFile(path.join(dir, "pids"), `${child.pid}\n`);
+  // The pid list is written whole: a restarted dockerd replaces the one that exited.
+  const watch = async (): Promise<void> => {
+    const pids = [dockerd?.pid, sshd?.pid].filter((pid) => pid !== undefined);
+    await writeFile(path.join(dir, "pids"), pids.map((pid) => `${pid}\n`).join(""));
+  };
+  let startDockerd: (() => Promise<void>) | undefined;
+  const restart = async (options: RestartOptions = {}): Promise<void> => {
+    if (!startDockerd) throw new Error("second engine: restart() before the engine started");
+    await stopProcess(dockerd, 30_000, options.signal ?? "SIGTERM");
+    await options.whileDown?.();
+    await startDockerd();
   };
   const stop = async (): Promise<void> => {
     // Removing the pid list tells the watchdog to leave quietly.
@@ -201,6 +255,7 @@ export async function startSecondEngine(
     watchdog?.kill();
     await stopProcess(sshd, 5_000);
     await stopProcess(dockerd, 30_000);
+    await killStrays(dir, watchdog?.pid);
     if (bridgeMade) await run("ip", ["link", "delete", bridge]).catch(() => undefined);
     if (privsepMade) await rm("/run/sshd", { recursive: true, force: true });
     // dockerd leaves its overlay mounts and netns files behind only when killed; unmount any.
@@ -226,57 +281,69 @@ export async function startSecondEngine(
     const socketPath = path.join(dir, "docker.sock");
     const tls = path.join(dir, "tls");
     await writeFile(path.join(dir, "daemon.json"), "{}\n");
-    dockerd = spawnLogged(
-      "dockerd",
-      [
-        "--config-file",
-        path.join(dir, "daemon.json"),
-        "--data-root",
-        path.join(dir, "data"),
-        "--exec-root",
-        path.join(dir, "exec"),
-        "--pidfile",
-        path.join(dir, "docker.pid"),
-        "--containerd-namespace",
-        `composec2-${id}`,
-        "--containerd-plugins-namespace",
-        `composec2-${id}-plugins`,
-        "-b",
-        bridge,
-        "--default-address-pool",
-        `base=10.${range}.0.0/16,size=24`,
-        "--iptables=false",
-        "--ip-masq=false",
-        "-H",
-        `unix://${socketPath}`,
-        "-H",
-        `tcp://127.0.0.1:${tcpPort}`,
-        "--tlsverify",
-        "--tlscacert",
-        path.join(tls, "ca.pem"),
-        "--tlscert",
-        path.join(tls, "server-cert.pem"),
-        "--tlskey",
-        path.join(tls, "server-key.pem"),
-      ],
-      path.join(dir, "dockerd.log"),
-    );
-    await watch(dockerd);
+    const dockerdArgs = [
+      "--config-file",
+      path.join(dir, "daemon.json"),
+      "--data-root",
+      path.join(dir, "data"),
+      "--exec-root",
+      path.join(dir, "exec"),
+      "--pidfile",
+      path.join(dir, "docker.pid"),
+      "--containerd-namespace",
+      `composec2-${id}`,
+      "--containerd-plugins-namespace",
+      `composec2-${id}-plugins`,
+      "-b",
+      bridge,
+      "--default-address-pool",
+      `base=10.${range}.0.0/16,size=24`,
+      "--iptables=false",
+      "--ip-masq=false",
+      "-H",
+      `unix://${socketPath}`,
+      "-H",
+      `tcp://127.0.0.1:${tcpPort}`,
+      "--tlsverify",
+      "--tlscacert",
+      path.join(tls, "ca.pem"),
+      "--tlscert",
+      path.join(tls, "server-cert.pem"),
+      "--tlskey",
+      path.join(tls, "server-key.pem"),
+    ];
     const docker = new Docker({ socketPath });
-    const daemon = dockerd;
-    await waitFor(
-      async () => {
-        if (daemon.exitCode !== null) {
-          const log = await readFile(path.join(dir, "dockerd.log"), "utf8").catch(() => "");
+    // Starts dockerd with dockerdArgs (again, on a restart: same data, same sockets) and waits for it.
+    // On a loaded machine dockerd may give up waiting for its containerd (it has every shim of a
+    // killed engine to reconnect): that is the engine's start failing, not what a test looks at, so
+    // it is tried again, twice.
+    startDockerd = async () => {
+      for (let attempt = 1; ; attempt++) {
+        const daemon = spawnLogged("dockerd", dockerdArgs, path.join(dir, "dockerd.log"));
+        dockerd = daemon;
+        await watch();
+        const state = await waitFor(
+          async () => {
+            if (daemon.exitCode !== null) return "exited";
+            return docker.ping().then(
+              () => "answers",
+              () => undefined,
+            );
+          },
+          { timeoutMs: 90_000, what: "the second engine to answer" },
+        );
+        if (state === "answers") return;
+        const log = await readFile(path.join(dir, "dockerd.log"), "utf8").catch(() => "");
+        if (attempt === 3) {
           throw new Error(`second engine: dockerd exited (${daemon.exitCode}):\n${log.slice(-2000)}`);
         }
-        return docker.ping().then(
-          () => true,
-          () => undefined,
+        console.warn(
+          `second engine: dockerd exited (${daemon.exitCode}) on start; again (${log.trim().split("\n").at(-1)})`,
         );
-      },
-      { timeoutMs: 60_000, what: "the second engine to answer" },
-    );
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      }
+    };
+    await startDockerd();
 
     for (const image of options.images ?? []) {
       const archive = await mainDocker.getImage(image).get();
@@ -366,7 +433,7 @@ export async function startSecondEngine(
         ["-D", "-e", "-f", path.join(keys, "sshd_config")],
         path.join(dir, "sshd.log"),
       );
-      await watch(sshd);
+      await watch();
       const server = sshd;
       await waitFor(
         async () => {
@@ -394,6 +461,7 @@ export async function startSecondEngine(
       sshPort,
       home,
       dir,
+      restart,
       stop,
     };
   } catch (error) {

@@ -48,7 +48,7 @@ secrets:
     environment: CLEANUP_SECRET
 `;
 
-/** What a reboot or a dockerd restart does to the project's tmpfs: gone, the containers still there. */
+/** What a reboot does to the project's tmpfs (a dockerd restart does not: engine-restart.test.ts): gone, the containers still there. */
 function loseMaterial(name: string): void {
   execFileSync("umount", ["-l", materialDir(name)]);
   execFileSync("rm", ["-rf", "--one-file-system", materialDir(name)]);
@@ -109,7 +109,7 @@ describe("cleanup", () => {
     await expectNothingLeft(name, dir, values, "after down by project name");
   });
 
-  // CLARIFICATIONS 13: a reboot or a dockerd restart empties the tmpfs while containers remain.
+  // CLARIFICATIONS 13: a reboot empties the tmpfs while containers remain.
   // `up` delivers again and recreates the containers whose mounts point at nothing.
   it("material lost under running containers: up delivers again and recreates them", async () => {
     const name = await project("clean-lost");
