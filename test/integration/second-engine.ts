@@ -318,6 +318,14 @@ export async function startSecondEngine(
     // killed engine to reconnect): that is the engine's start failing, not what a test looks at, so
     // it is tried again, twice.
     startDockerd = async () => {
+      const mainBridge = await mainBridgeAddresses();
+      try {
+        await startOnce();
+      } finally {
+        await restoreMainBridge(mainBridge);
+      }
+    };
+    const startOnce = async (): Promise<void> => {
       for (let attempt = 1; ; attempt++) {
         const daemon = spawnLogged("dockerd", dockerdArgs, path.join(dir, "dockerd.log"));
         dockerd = daemon;
@@ -468,4 +476,34 @@ export async function startSecondEngine(
     await stop();
     throw error;
   }
+}
+
+/**
+ * The main engine's docker0 addresses (CIDR), or undefined when it has none. Engine 20.10, started
+ * again on a data root whose network store holds its default "bridge" network, deletes the host's
+ * docker0 while clearing that stale network (seen every time: its -b bridge is not what it deletes).
+ * The main engine keeps running without it, and every container it starts on the default network
+ * then fails, so the fixture puts docker0 back as it was.
+ */
+async function mainBridgeAddresses(): Promise<string[] | undefined> {
+  const { stdout } = await run("ip", ["-j", "addr", "show", "dev", "docker0"]).catch(() => ({ stdout: "" }));
+  if (stdout.trim() === "") return undefined;
+  const links = JSON.parse(stdout) as {
+    addr_info?: { family: string; local: string; prefixlen: number }[];
+  }[];
+  return (links[0]?.addr_info ?? [])
+    .filter((address) => address.family === "inet")
+    .map((address) => `${address.local}/${address.prefixlen}`);
+}
+
+async function restoreMainBridge(addresses: string[] | undefined): Promise<void> {
+  if (addresses === undefined || (await mainBridgeAddresses()) !== undefined) return;
+  // Another fixture (a parallel test file) may have put it back in the meantime: that is as good.
+  const made = await run("ip", ["link", "add", "docker0", "type", "bridge"]).then(
+    () => true,
+    () => false,
+  );
+  if (!made) return;
+  for (const address of addresses) await run("ip", ["addr", "add", address, "dev", "docker0"]);
+  await run("ip", ["link", "set", "docker0", "up"]);
 }
