@@ -19,6 +19,16 @@ export default defineConfig({
           globalSetup: ["test/integration/global-setup.ts"],
         },
       },
+      {
+        test: {
+          // The crash-point suite (test/crash/): kills the CLI anywhere and checks what is left.
+          name: "crash",
+          include: ["test/crash/**/*.test.ts"],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          globalSetup: ["test/integration/global-setup.ts"],
+        },
+      },
     ],
   },
 });

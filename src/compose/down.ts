@@ -9,6 +9,7 @@ import type { Project } from "../model/project.js";
 import { planDown } from "../plan/down-plan.js";
 import { removeRuntimeSecrets } from "./secrets.js";
 import type { Plan } from "../plan/types.js";
+import { crashPoint } from "../crash-point.js";
 
 export interface DownOptions {
   /** `--remove-orphans`: also containers of services the project no longer has. */
@@ -61,6 +62,7 @@ export async function down(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   }
+  crashPoint("down.engine-done");
   // Last, once no container uses it: the secret material and its tmpfs, also when a crashed `up`
   // left material behind with no container at all.
   await removeRuntimeSecrets(name);

@@ -53,6 +53,7 @@ import { createKeyFile, readKeyFile, type Passphrase } from "./key-file.js";
 import { withLock, type LockOptions } from "./lock.js";
 import { checkName } from "./names.js";
 import { readStoreMeta, serializeStoreMeta, type KeySpec, type StoreMeta } from "./store-file.js";
+import { crashPoint } from "../crash-point.js";
 
 /** How many versions of a secret are kept for rollback (older ones are deleted). */
 export const KEPT_VERSIONS = 10;
@@ -374,6 +375,7 @@ export class SecretStore {
           await mkdir(path.dirname(newKeyFile), { recursive: true, mode: 0o700 });
           // Durable before the commit: a crash after it must find the new key (see #unlock).
           await writeFileAtomic(newKeyFile, master, { mode: 0o600 });
+          crashPoint("store.key-file-staged");
           spec = { kind: "file", check: "" };
         } else {
           const salt = randomBytes(16);
@@ -401,6 +403,7 @@ export class SecretStore {
         if (count > 0) await syncDirectory(this.valuesDirectory);
         // The commit point.
         await writeFileAtomic(this.metaFile, serializeStoreMeta(next));
+        crashPoint("store.committed");
         if (newKey.kind === "file") {
           await rename(newKeyFile, this.keyFile);
           await syncDirectory(path.dirname(this.keyFile));
@@ -604,13 +607,16 @@ export class SecretStore {
       return await withLock(
         this.home,
         async () => {
+          crashPoint("store.locked");
           await this.#removeLeftovers();
           const meta = (await readStoreMeta(this.metaFile)) ?? (await this.#initialize());
           const keys = needsKey ? await this.#unlock(meta) : NO_KEYS;
           const index = await readIndex(this.indexFile);
           const { result, index: next, audit, obsolete } = await change({ meta, keys, index });
           if (next) await writeFileAtomic(this.indexFile, serializeIndex(next));
+          crashPoint("store.committed");
           await appendAudit(this.auditFile, audit, { durable: true });
+          crashPoint("store.audited");
           for (const file of obsolete ?? []) await unlink(file).catch(() => {});
           return result;
         },
@@ -658,6 +664,7 @@ export class SecretStore {
     await writeFileAtomic(this.sealedFile(record, version, meta.keyGeneration), sealed, {
       syncDirectory: false,
     });
+    crashPoint("store.sealed");
   }
 
   #addVersion(
