@@ -75,13 +75,17 @@ export const CRASH_POINTS = {
     where: "store: a sealed value written and synced, the index not yet (key rotate: between values)",
     commands: ["secret create", "secret rotate", "secret rollback", "secret key rotate"],
   },
+  "store.journaled": {
+    where: "store: the change's journal written, the index (key rotate: store.json) not yet replaced",
+    commands: ["secret create", "secret rotate", "secret rollback", "secret rm", "secret key rotate"],
+  },
   "store.key-file-staged": {
     where: "store key rotate: the new key file written beside the old one, store.json not yet replaced",
     commands: ["secret key rotate"],
   },
   "store.committed": {
     where:
-      "store: index.json replaced, the audit entry not yet appended (key rotate: store.json replaced, the new key file not yet renamed; @2: renamed, the audit entry not yet appended)",
+      "store: index.json (key rotate: store.json) replaced, the audit entry not yet appended (key rotate: the new key file not yet renamed)",
     commands: ["secret create", "secret rotate", "secret rollback", "secret rm", "secret key rotate"],
   },
   "store.audited": {

@@ -369,3 +369,66 @@ describe("openStoreSource", () => {
     expect(derivationCount()).toBe(before + 1);
   });
 });
+
+// A writer killed between its commit and its audit entry (the crash suite's store.committed point)
+// leaves its journal: whoever looks next records the committed change once, and an uncommitted one
+// not at all. The kill is played here by cutting the entry off the log and putting the journal back.
+describe("the journal of a killed writer", () => {
+  const rotateThenLoseAudit = async (store: ReturnType<typeof openStore>, commitMatches: boolean) => {
+    await store.create([{ name: "a", value: value(randomBytes(8)) }]);
+    await store.rotate("a", value(randomBytes(8)));
+    const auditFile = path.join(options.home, "audit.log");
+    const lines = (await readFile(auditFile, "utf8")).split("\n").filter(Boolean);
+    const lost = JSON.parse(lines.pop()!) as { operation: string; version: number };
+    expect(lost).toMatchObject({ operation: "rotate", version: 2 });
+    await writeFile(auditFile, lines.map((line) => `${line}\n`).join(""));
+    const index = await readFile(path.join(options.home, "index.json"));
+    await writeFile(
+      path.join(options.home, "journal.json"),
+      JSON.stringify({
+        format: 1,
+        commit: { file: "index.json", sha256: commitMatches ? digest(index) : digest(Buffer.from("other")) },
+        audit: [lost],
+      }),
+    );
+  };
+  const changes = async (store: ReturnType<typeof openStore>) =>
+    (await store.log("a")).entries.map((e) => `${e.operation} v${e.version}`);
+
+  it("a committed change gets its audit entry once, from the log or from the next write", async () => {
+    const store = openStore(options);
+    await rotateThenLoseAudit(store, true);
+    expect(await changes(store)).toEqual(["create v1", "rotate v2"]);
+    expect(await readdir(options.home)).not.toContain("journal.json");
+    expect(await changes(store)).toEqual(["create v1", "rotate v2"]);
+
+    await rotateThenLoseAudit(openStore({ ...options, home: path.join(dir, "home2") }), true);
+    const second = openStore({ ...options, home: path.join(dir, "home2") });
+    await second.rotate("a", value(randomBytes(8)));
+    expect(await changes(second)).toEqual(["create v1", "rotate v2", "rotate v3"]);
+  });
+
+  it("an entry the killed writer did append is not appended again", async () => {
+    const store = openStore(options);
+    await store.create([{ name: "a", value: value(randomBytes(8)) }]);
+    await store.rotate("a", value(randomBytes(8)));
+    const lines = (await readFile(path.join(options.home, "audit.log"), "utf8")).split("\n").filter(Boolean);
+    const index = await readFile(path.join(options.home, "index.json"));
+    await writeFile(
+      path.join(options.home, "journal.json"),
+      JSON.stringify({
+        format: 1,
+        commit: { file: "index.json", sha256: digest(index) },
+        audit: [JSON.parse(lines.at(-1)!) as object],
+      }),
+    );
+    expect(await changes(store)).toEqual(["create v1", "rotate v2"]);
+  });
+
+  it("an uncommitted change gets no entry", async () => {
+    const store = openStore(options);
+    await rotateThenLoseAudit(store, false);
+    expect(await changes(store)).toEqual(["create v1"]);
+    expect(await readdir(options.home)).not.toContain("journal.json");
+  });
+});

@@ -9,6 +9,8 @@
 //                                    secret's random id, <gen> the key generation that sealed it
 //   audit.log                        JSON lines: who did what, never a value (audit.ts)
 //   lock                             the cross-process lock while a writer works (lock.ts)
+//   journal.json                     a change's audit entries, from before its commit until
+//                                    they are in audit.log (journal.ts)
 //
 // What must stay true:
 // - Every write is atomic and durable before anything refers to it: a sealed file is fsynced and
@@ -17,6 +19,8 @@
 //   Files no index names (a crash between the two steps, or pruned versions) are harmless.
 // - Writers hold the lock from reading index.json to replacing it, so concurrent writers lose
 //   nothing. Readers take no lock: they see one whole index.
+// - The audit log records every committed change and no other: a writer journals its entries
+//   before it commits, and whoever takes the lock next appends those of a killed writer's commit.
 // - A value leaves this module only as a SecretValue, and only from `reveal` and `read`, which
 //   append an audit entry once the value has been authenticated.
 // - `key rotate` re-seals every kept version as generation g+1 beside generation g; replacing
@@ -30,7 +34,14 @@ import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
 import { closest } from "../loader/suggest.js";
 import { SecretValue } from "../secrets/secret-value.js";
 import { syncDirectory, writeFileAtomic } from "./atomic-write.js";
-import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from "./audit.js";
+import {
+  appendAudit,
+  auditEntries,
+  auditHolds,
+  readAudit,
+  type AuditEntry,
+  type AuditEvent,
+} from "./audit.js";
 import {
   DEFAULT_SCRYPT,
   deriveFromPassphrase,
@@ -50,6 +61,7 @@ import {
   type StoreIndex,
 } from "./index-file.js";
 import { createKeyFile, readKeyFile, type Passphrase } from "./key-file.js";
+import { committed, readJournal, removeJournal, writeJournal } from "./journal.js";
 import { withLock, type LockOptions } from "./lock.js";
 import { checkName } from "./names.js";
 import { readStoreMeta, serializeStoreMeta, type KeySpec, type StoreMeta } from "./store-file.js";
@@ -99,6 +111,10 @@ interface Change<T> {
   result: T;
   /** The index to write, when it changed. */
   index?: StoreIndex;
+  /** Instead of an index: the file whose replacement commits the change, and its new text. */
+  commit?: { file: string; text: string };
+  /** Runs once the commit is durable, before the audit entries are appended. */
+  afterCommit?: () => Promise<void>;
   audit: AuditEvent[];
   /** Files to delete once the new index is durable. */
   obsolete?: string[];
@@ -340,6 +356,12 @@ export class SecretStore {
   /** Audit entries, oldest first, of one secret or all; `unreadable` counts torn lines skipped. */
   async log(name?: string): Promise<{ entries: AuditEntry[]; unreadable: number }> {
     await this.#checkPermissions();
+    // A writer killed after its commit left its audit entries in its journal: append them first.
+    if ((await readJournal(this.home).catch(() => undefined)) !== undefined) {
+      await withLock(this.home, () => this.#recover(), this.#options.lock).catch((error: unknown) => {
+        throw asStoreError(error, this.home);
+      });
+    }
     const { entries, unreadable } = await readAudit(this.auditFile).catch((error: unknown) => {
       throw asStoreError(error, this.home);
     });
@@ -401,15 +423,20 @@ export class SecretStore {
           }
         }
         if (count > 0) await syncDirectory(this.valuesDirectory);
-        // The commit point.
-        await writeFileAtomic(this.metaFile, serializeStoreMeta(next));
-        crashPoint("store.committed");
-        if (newKey.kind === "file") {
-          await rename(newKeyFile, this.keyFile);
-          await syncDirectory(path.dirname(this.keyFile));
-        }
-        this.#keys.clear();
-        return { result: { count, previous: meta.key.kind }, audit: [{ operation: "key-rotate" }], obsolete };
+        return {
+          result: { count, previous: meta.key.kind },
+          // Replacing store.json is the commit point.
+          commit: { file: this.metaFile, text: serializeStoreMeta(next) },
+          afterCommit: async () => {
+            if (newKey.kind === "file") {
+              await rename(newKeyFile, this.keyFile);
+              await syncDirectory(path.dirname(this.keyFile));
+            }
+            this.#keys.clear();
+          },
+          audit: [{ operation: "key-rotate" }],
+          obsolete,
+        };
       },
       { names: [] },
     );
@@ -608,15 +635,37 @@ export class SecretStore {
         this.home,
         async () => {
           crashPoint("store.locked");
+          await this.#recover();
           await this.#removeLeftovers();
           const meta = (await readStoreMeta(this.metaFile)) ?? (await this.#initialize());
           const keys = needsKey ? await this.#unlock(meta) : NO_KEYS;
           const index = await readIndex(this.indexFile);
-          const { result, index: next, audit, obsolete } = await change({ meta, keys, index });
-          if (next) await writeFileAtomic(this.indexFile, serializeIndex(next));
-          crashPoint("store.committed");
-          await appendAudit(this.auditFile, audit, { durable: true });
+          const {
+            result,
+            index: next,
+            audit,
+            obsolete,
+            commit,
+            afterCommit,
+          } = await change({
+            meta,
+            keys,
+            index,
+          });
+          const target = commit ?? (next && { file: this.indexFile, text: serializeIndex(next) });
+          const entries = auditEntries(audit);
+          if (target) {
+            // The journal first: a kill between the commit and the audit entry must not leave a
+            // change the log does not record (journal.ts).
+            await writeJournal(this.home, target.file, target.text, entries);
+            crashPoint("store.journaled");
+            await writeFileAtomic(target.file, target.text);
+            crashPoint("store.committed");
+            await afterCommit?.();
+          }
+          await appendAudit(this.auditFile, entries, { durable: true });
           crashPoint("store.audited");
+          if (target) await removeJournal(this.home);
           for (const file of obsolete ?? []) await unlink(file).catch(() => {});
           return result;
         },
@@ -630,6 +679,21 @@ export class SecretStore {
   }
 
   /**
+   * Finishes the audit of a change whose writer was killed between its journal and removing it
+   * (journal.ts): a committed change gets its entries (unless the log holds them already), an
+   * uncommitted one none. Runs under the lock.
+   */
+  async #recover(): Promise<void> {
+    const journal = await readJournal(this.home);
+    if (journal === undefined) return;
+    if (journal !== "unreadable" && (await committed(this.home, journal))) {
+      if (!(await auditHolds(this.auditFile, journal.audit)))
+        await appendAudit(this.auditFile, journal.audit, { durable: true });
+    }
+    await removeJournal(this.home);
+  }
+
+  /**
    * Temporary files a writer killed mid-way left in the store directory. Runs under the lock, when
    * no other writer's index or store.json temporary file can exist; a waiter's lock temporary
    * file is fresh, so only old ones go. (A killed writer's temporary sealed file in values/ is
@@ -639,7 +703,7 @@ export class SecretStore {
     const entries = await readdir(this.home).catch(() => [] as string[]);
     for (const entry of entries) {
       const file = path.join(this.home, entry);
-      if (/^\.(index|store)\.json\.[0-9a-f]+\.tmp$/.test(entry)) {
+      if (/^\.(index|store|journal)\.json\.[0-9a-f]+\.tmp$/.test(entry)) {
         await unlink(file).catch(() => {});
       } else if (/^lock\.[0-9a-f]+\.tmp$/.test(entry)) {
         const age = await stat(file).then(
