@@ -432,3 +432,35 @@ describe("the journal of a killed writer", () => {
     expect(await readdir(options.home)).not.toContain("journal.json");
   });
 });
+
+// A writer killed mid-way leaves sealed files no index names (a value it never committed, those of
+// a secret it removed but had not deleted yet) and its lock: the next writer, breaking that lock,
+// deletes them; a lock released as usual costs no listing of values/.
+describe("files a killed writer left", () => {
+  it("are deleted by the next writer that finds its stale lock", async () => {
+    const store = openStore(options);
+    await store.create([
+      { name: "a", value: value(randomBytes(8)) },
+      { name: "b", value: value(randomBytes(8)) },
+    ]);
+    const values = path.join(options.home, "values");
+    const kept = (await readdir(values)).sort();
+    const strays = ["0123456789abcdef.v2.g1", ".0123456789abcdef.v3.g1.a1b2c3.tmp"];
+    for (const stray of strays) await writeFile(path.join(values, stray), randomBytes(48));
+
+    await store.rotate("a", value(randomBytes(8)));
+    expect((await readdir(values)).filter((f) => strays.includes(f)).sort()).toEqual(strays.sort());
+
+    const { hostname } = await import("node:os");
+    await writeFile(
+      path.join(options.home, "lock"),
+      JSON.stringify({ pid: 999_999_999, host: hostname(), token: "dead", since: "2026-01-01T00:00:00Z" }),
+    );
+    await store.rotate("b", value(randomBytes(8)));
+    const left = await readdir(values);
+    expect(left.filter((f) => strays.includes(f))).toEqual([]);
+    expect(left).toEqual(expect.arrayContaining(kept));
+    expect(left).toHaveLength(kept.length + 2);
+    expect(await revealDigest(store, "a")).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

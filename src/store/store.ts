@@ -16,7 +16,8 @@
 // - Every write is atomic and durable before anything refers to it: a sealed file is fsynced and
 //   its directory too before index.json names it; index.json is replaced by rename. A crash at any
 //   moment leaves the old index or the new one, and every sealed file an index names exists.
-//   Files no index names (a crash between the two steps, or pruned versions) are harmless.
+//   Files no index names (a crash between the two steps, or before pruned versions were deleted)
+//   are harmless, and the next writer, finding the killed writer's lock, deletes them.
 // - Writers hold the lock from reading index.json to replacing it, so concurrent writers lose
 //   nothing. Readers take no lock: they see one whole index.
 // - The audit log records every committed change and no other: a writer journals its entries
@@ -633,13 +634,14 @@ export class SecretStore {
     try {
       return await withLock(
         this.home,
-        async () => {
+        async ({ brokeStale }) => {
           crashPoint("store.locked");
           await this.#recover();
           await this.#removeLeftovers();
           const meta = (await readStoreMeta(this.metaFile)) ?? (await this.#initialize());
           const keys = needsKey ? await this.#unlock(meta) : NO_KEYS;
           const index = await readIndex(this.indexFile);
+          if (brokeStale) await this.#collectGarbage(meta, index);
           const {
             result,
             index: next,
@@ -694,10 +696,28 @@ export class SecretStore {
   }
 
   /**
+   * Sealed files no index entry names, after a writer was killed (its lock was found stale): the
+   * values of a change it never committed, those of secrets it removed or versions it pruned
+   * before it could delete them, the other key generation of a killed `key rotate`, and its
+   * temporary files. Only then: listing thousands of values at every write would cost more.
+   */
+  async #collectGarbage(meta: StoreMeta, index: StoreIndex): Promise<void> {
+    const named = new Set<string>();
+    for (const record of index.values()) {
+      for (const { version } of record.versions)
+        named.add(path.basename(this.sealedFile(record, version, meta.keyGeneration)));
+    }
+    const entries = await readdir(this.valuesDirectory).catch(() => [] as string[]);
+    for (const entry of entries) {
+      if (!named.has(entry)) await unlink(path.join(this.valuesDirectory, entry)).catch(() => {});
+    }
+  }
+
+  /**
    * Temporary files a writer killed mid-way left in the store directory. Runs under the lock, when
    * no other writer's index or store.json temporary file can exist; a waiter's lock temporary
-   * file is fresh, so only old ones go. (A killed writer's temporary sealed file in values/ is
-   * left: listing thousands of values per write would cost more than the stray file.)
+   * file is fresh, so only old ones go. (A killed writer's files in values/ go through
+   * #collectGarbage, once its lock tells that it was killed.)
    */
   async #removeLeftovers(): Promise<void> {
     const entries = await readdir(this.home).catch(() => [] as string[]);
