@@ -37,8 +37,9 @@ async function readState(world: World): Promise<{ state: StoreState; problems: s
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { Name: string; Version: number });
-  for (const { Name, Version } of listed) {
-    const reveal = await secret(world, ["reveal", "--force", Name]);
+  const reveals = await Promise.all(listed.map(({ Name }) => secret(world, ["reveal", "--force", Name])));
+  for (const [index, { Name, Version }] of listed.entries()) {
+    const reveal = reveals[index]!;
     if (reveal.code !== 0) {
       problems.push(`secret reveal ${Name} exited ${reveal.code}: ${reveal.stderr.trim()}`);
       continue;
