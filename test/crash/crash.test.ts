@@ -180,9 +180,9 @@ const cleanRuns = new Map<string, Promise<RoundResult>>();
 function cleanRun(scenario: Scenario): Promise<RoundResult> {
   let run = cleanRuns.get(scenario.command);
   if (!run) {
-    run = slot(() => runRound(scenario, { kind: "clean" }, 0)).then((round) => {
-      results.push(round);
+    run = slot(() => runRound(scenario, { kind: "clean" }, 0)).then(async (round) => {
       measuredMs.set(scenario.command, round.commandMs);
+      await record(round);
       return round;
     });
     cleanRuns.set(scenario.command, run);
@@ -201,36 +201,45 @@ function killTitle(kill: Kill): string {
 }
 
 // One test per round, all in one pool of JOBS rounds at once; a round's time kills wait for the
-// scenario's clean run, whose duration they are spread over.
+// scenario's clean run, whose duration they are spread over. The rounds of the commands take turns,
+// so that a sweep stopped part way has tried every command alike.
 describe.concurrent("crash points", () => {
   for (const scenario of scenarios) {
-    describe(scenario.command, () => {
-      it("not killed: the invariants hold", async () => {
-        const clean = await cleanRun(scenario);
-        expect(clean.problems.length, failureMessage(clean)).toBe(0);
-      });
-      for (const kill of plannedKills(scenario)) {
-        it(`${killTitle(kill)}: the invariants hold`, async () => {
-          const clean = await cleanRun(scenario);
-          const round = await slot(() => runRound(scenario, kill, clean.commandMs));
-          results.push(round);
-          expect(round.problems.length, failureMessage(round)).toBe(0);
-        });
-      }
+    it(`${scenario.command}, not killed: the invariants hold`, async () => {
+      const clean = await cleanRun(scenario);
+      expect(clean.problems.length, failureMessage(clean)).toBe(0);
     });
+  }
+  const kills = scenarios.map((scenario) => plannedKills(scenario));
+  const longest = Math.max(0, ...kills.map((list) => list.length));
+  for (let i = 0; i < longest; i++) {
+    for (const [index, scenario] of scenarios.entries()) {
+      const kill = kills[index]![i];
+      if (kill === undefined) continue;
+      it(`${scenario.command}, ${killTitle(kill)}: the invariants hold`, async () => {
+        const clean = await cleanRun(scenario);
+        const round = await slot(() => runRound(scenario, kill, clean.commandMs));
+        await record(round);
+        expect(round.problems.length, failureMessage(round)).toBe(0);
+      });
+    }
   }
 });
 
 /** The command's duration in its clean run, by command: the kills spread over it. */
 const measuredMs = new Map<string, number>();
 
-// Only a whole sweep's figures go into the results file (not one narrowed by COMPOSEC_CRASH_ONLY).
-if (FULL && !ONLY && process.env.COMPOSEC_CRASH_TIME_POINTS === undefined) {
-  describe("crash points: figures", () => {
-    it("writes the sweep's figures to bench/results/reliability.md", async () => {
-      await writeFigures(results, (Date.now() - suiteStarted) / 1000);
-    });
-  });
+// Only a whole sweep's figures go into the results file (not one narrowed by COMPOSEC_CRASH_ONLY),
+// rewritten after every round so that a sweep stopped part way still leaves what it found.
+const WRITE_FIGURES = FULL && !ONLY && process.env.COMPOSEC_CRASH_TIME_POINTS === undefined;
+const PLANNED = scenarios.reduce((sum, scenario) => sum + 1 + plannedKills(scenario).length, 0);
+let writing = Promise.resolve();
+
+async function record(round: RoundResult): Promise<void> {
+  results.push(round);
+  if (!WRITE_FIGURES) return;
+  writing = writing.then(() => writeFigures(results, (Date.now() - suiteStarted) / 1000));
+  await writing;
 }
 
 const BEGIN = "<!-- crash-sweep:begin (written by npm run crash:full) -->";
@@ -247,6 +256,7 @@ async function writeFigures(rounds: RoundResult[], seconds: number): Promise<voi
     return `| ${command} | ${clean === undefined ? "" : Math.round(clean)} | ${count(mine, "time")} | ${count(mine, "named")} | ${count(mine, "signal")} | ${mine.length - failed} of ${mine.length} | ${failed} |`;
   });
   const total = rounds.length;
+  const partial = total < PLANNED ? ` (stopped part way: ${total} of the ${PLANNED} planned rounds ran)` : "";
   const held = rounds.filter((round) => round.problems.length === 0).length;
   const failures = rounds
     .filter((round) => round.problems.length > 0)
@@ -256,7 +266,7 @@ async function writeFigures(rounds: RoundResult[], seconds: number): Promise<voi
     "# Reliability: kill -9, SIGINT and SIGTERM anywhere (the crash-point suite)",
     "",
     `Last sweep: ${new Date().toISOString().slice(0, 10)} by \`npm run crash:full\` (test/crash/), seed ${SEED}, ` +
-      `${JOBS} rounds at once, ${Math.round(seconds)} s in all: **${held} of ${total} rounds held every invariant**.`,
+      `${JOBS} rounds at once, ${Math.round(seconds)} s in all${partial}: **${held} of ${total} rounds held every invariant**.`,
     "",
     "Each round starts from its own state (a store, a running project), runs the command from the built",
     "CLI and stops it: with SIGKILL at a seeded random moment of its measured duration (time), at a",
