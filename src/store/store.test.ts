@@ -464,3 +464,28 @@ describe("files a killed writer left", () => {
     expect(await revealDigest(store, "a")).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+// `secret log` finishing a killed writer's journal breaks that writer's lock: it is the one that
+// knows, so it tidies too (found by the crash suite: rm killed after its commit, then log, kept
+// the removed secret's sealed files, as the next writer found no stale lock any more).
+describe("secret log after a killed writer", () => {
+  it("deletes the sealed files the writer left, when it breaks the writer's lock", async () => {
+    const store = openStore(options);
+    await store.create([{ name: "a", value: value(randomBytes(8)) }]);
+    const values = path.join(options.home, "values");
+    await writeFile(path.join(values, "0123456789abcdef.v1.g1"), randomBytes(48));
+    const index = await readFile(path.join(options.home, "index.json"));
+    await writeFile(
+      path.join(options.home, "journal.json"),
+      JSON.stringify({ format: 1, commit: { file: "index.json", sha256: digest(index) }, audit: [] }),
+    );
+    const { hostname } = await import("node:os");
+    await writeFile(
+      path.join(options.home, "lock"),
+      JSON.stringify({ pid: 999_999_999, host: hostname(), token: "dead", since: "2026-01-01T00:00:00Z" }),
+    );
+    await store.log();
+    expect(await readdir(values)).toHaveLength(1);
+    expect(await readdir(options.home)).not.toContain("lock");
+  });
+});

@@ -359,7 +359,17 @@ export class SecretStore {
     await this.#checkPermissions();
     // A writer killed after its commit left its audit entries in its journal: append them first.
     if ((await readJournal(this.home).catch(() => undefined)) !== undefined) {
-      await withLock(this.home, () => this.#recover(), this.#options.lock).catch((error: unknown) => {
+      await withLock(
+        this.home,
+        async ({ brokeStale }) => {
+          await this.#recover();
+          // Breaking the killed writer's lock here, this is the one that knows to tidy after it.
+          if (!brokeStale) return;
+          const meta = await readStoreMeta(this.metaFile);
+          if (meta) await this.#collectGarbage(meta, await readIndex(this.indexFile));
+        },
+        this.#options.lock,
+      ).catch((error: unknown) => {
         throw asStoreError(error, this.home);
       });
     }

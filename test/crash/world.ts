@@ -131,6 +131,9 @@ export class World {
       COMPOSEC_HOME: this.home,
       COMPOSEC_KEY_FILE: this.keyFile,
       COMPOSEC_CHECK_HINT: "0",
+      // A machine loaded by parallel test runs can take over a minute to start a container; the
+      // suite is about kills, not about an engine's slowness (tested in engine-stall.test.ts).
+      COMPOSE_HTTP_TIMEOUT: "600",
       ...this.extraEnv,
       ...extra,
     };
