@@ -113,7 +113,13 @@ async function runRound(scenario: Scenario, kill: Kill, cleanMs: number): Promis
   const started = performance.now();
   const world = await World.create();
   const problems: string[] = [];
-  let label = kill.kind === "clean" ? "not killed (the measuring run)" : "";
+  // Named before the set-up, so that a round whose set-up fails still says which round it was.
+  let label =
+    kill.kind === "clean"
+      ? "not killed (the measuring run)"
+      : kill.kind === "named"
+        ? `at crash point ${kill.point}`
+        : `${kill.signal} at ${kill.fraction.toFixed(3)} of its clean run`;
   let kind: RoundResult["kind"] = kill.kind;
   let commandMs = 0;
   try {
