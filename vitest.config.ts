@@ -19,6 +19,18 @@ export default defineConfig({
           globalSetup: ["test/integration/global-setup.ts"],
         },
       },
+      {
+        test: {
+          // The crash-point suite (test/crash/): kills the CLI anywhere and checks what is left.
+          name: "crash",
+          include: ["test/crash/**/*.test.ts"],
+          // Rounds run COMPOSEC_CRASH_JOBS at a time (test/crash/crash.test.ts): no test waits.
+          maxConcurrency: Number(process.env.COMPOSEC_CRASH_JOBS ?? 3),
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          globalSetup: ["test/integration/global-setup.ts"],
+        },
+      },
     ],
   },
 });

@@ -17,6 +17,7 @@ import { explainFailure } from "./explain.js";
 import { BuildTrace, secretRedactor, type StepCounts } from "./progress.js";
 import { openBuildSession } from "./session.js";
 import { decodeStatus } from "./status.js";
+import { crashPoint } from "../crash-point.js";
 
 export interface BuildOptions extends ResolveOptions {
   /** Services to build (default: every service with a `build:` section). */
@@ -294,6 +295,7 @@ async function buildOne(
     name: `composec ${project.name} ${service.name}`,
     sharedKey: createHash("sha256").update(context.dir).digest("hex"),
   });
+  crashPoint("build.session-open");
   const buildId = options.randomId();
   const cancel = (): void => void api.cancelBuild(buildId).catch(() => {});
   options.signal?.addEventListener("abort", cancel);
@@ -309,6 +311,7 @@ async function buildOne(
     }
     const stream = await api.build(tar, query, options.signal);
     const outcome = await readBuildStream(stream, trace, options.onLine);
+    crashPoint("build.stream-ended");
     if (options.signal?.aborted) throw new InterruptedError(`service "${service.name}": build cancelled`);
     if (outcome.error !== undefined || outcome.imageId === undefined) {
       const failedStep = trace.failure();
@@ -341,6 +344,7 @@ async function buildOne(
   } finally {
     options.signal?.removeEventListener("abort", cancel);
     session.close();
+    crashPoint("build.session-closed");
   }
 }
 

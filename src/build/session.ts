@@ -23,6 +23,7 @@ const grpcJs = lazyRequire<typeof Grpc>("@grpc/grpc-js");
 import type { SecretValue } from "../secrets/secret-value.js";
 import type { BuildApi } from "./build-api.js";
 import { bytesField, intField, readFields, text } from "./protobuf.js";
+import { crashPoint } from "../crash-point.js";
 
 const GET_SECRET = "/moby.buildkit.secrets.v1.Secrets/GetSecret";
 const HEALTH_CHECK = "/grpc.health.v1.Health/Check";
@@ -87,6 +88,8 @@ export async function openBuildSession(api: BuildApi, options: SessionOptions): 
           return;
         }
         callback(null, bytesField(1, value.bytes()));
+        // A crash while BuildKit holds the secret: the callback has queued the answer.
+        setImmediate(() => crashPoint("build.secret-served"));
       },
     },
   );

@@ -10,6 +10,7 @@ import { planDown } from "../plan/down-plan.js";
 import { materialHolder } from "../materialize/holder/holder.js";
 import { removeRuntimeSecrets } from "./secrets.js";
 import type { Plan } from "../plan/types.js";
+import { crashPoint } from "../crash-point.js";
 
 export interface DownOptions {
   /** `--remove-orphans`: also containers of services the project no longer has. */
@@ -62,6 +63,7 @@ export async function down(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   }
+  crashPoint("down.engine-done");
   // Last, once no container uses it: the secret material and its tmpfs, also when a crashed `up`
   // left material behind with no container at all. On the engine's side that is the holder (the
   // plan already removed it with the project's one-off containers, unless it was made since) and

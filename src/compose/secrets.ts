@@ -17,6 +17,7 @@ import type { Project, Service } from "../model/project.js";
 import { checkEnvSecretValues } from "./env-shim.js";
 import { resolveConfigs, resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
 import type { SecretValue } from "../secrets/secret-value.js";
+import { crashPoint } from "../crash-point.js";
 
 /** The service extension naming a signal to send after its secrets changed in place. */
 export const RELOAD_SIGNAL_EXTENSION = "x-composec-reload-signal";
@@ -100,6 +101,7 @@ export async function prepareRuntimeSecrets(
     warnings: [],
     deliver: async (keep) => {
       result.warnings.push(...(await ensureTmpfs(dir, location)));
+      crashPoint("material.tmpfs-mounted");
       writable = await ProjectMaterial.open(dir);
       for (const service of services) await writable.deliver(service, values, configValues);
       if (keep) await writable.removeServicesExcept(union(servicesWithSecrets(project), keep));

@@ -19,6 +19,7 @@ import { selectServices } from "../plan/graph.js";
 import type { PullFlag } from "../plan/pull-plan.js";
 import type { Plan } from "../plan/types.js";
 import { planUp, type UpPlanOptions } from "../plan/up-plan.js";
+import { crashPoint } from "../crash-point.js";
 
 export interface UpOptions extends UpPlanOptions {
   /** Plan only: nothing is changed on the engine. */
@@ -72,6 +73,7 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
+  crashPoint("up.secrets-resolved");
   // A changed secret that a variable was read from reaches the variable only in a new container.
   Object.assign(secrets.recreate, envSecretRecreates(project, secrets.changedLive));
   try {
@@ -147,6 +149,7 @@ async function upWithSecrets(
     options.removeOrphans ? new Set() : new Set(state.containers.map((container) => container.service)),
   );
   for (const warning of secrets.warnings) options.onWarning?.(warning);
+  crashPoint("up.delivered");
 
   for (const entry of plan.unchanged) {
     options.onProgress?.({ resource: resourceTitle.container(entry.name), status: "Running" });
@@ -169,6 +172,7 @@ async function upWithSecrets(
       { ...(error.resource === undefined ? {} : { resource: error.resource }), cause: error },
     );
   }
+  crashPoint("up.executed");
   await secrets.commit(
     new Set(
       plan.nodes.flatMap((node) =>

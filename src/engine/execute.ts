@@ -11,6 +11,7 @@ import { containerSpec } from "./container-spec.js";
 import { runHook, type HookReport } from "./hooks.js";
 import type { ProgressListener, ProgressStatus } from "./progress.js";
 import { systemClock, waitCompleted, waitHealthy, type Clock } from "./wait.js";
+import { crashPoint } from "../crash-point.js";
 
 export interface ExecuteOptions {
   /** The project the plan was made for; needed when the plan creates containers or networks. */
@@ -139,6 +140,7 @@ class Executor {
         this.#emit(title, "Creating");
         const network = op.network;
         await this.#engine.createNetwork(networkCreateBody(this.#project().name, op.key, op.name, network));
+        crashPoint("engine.network-created");
         this.#emit(title, "Created");
         return;
       }
@@ -146,6 +148,7 @@ class Executor {
         const title = resourceTitle.network(op.name);
         this.#emit(title, "Removing");
         await this.#engine.removeNetwork(op.name);
+        crashPoint("engine.network-removed");
         this.#emit(title, "Removed");
         return;
       }
@@ -188,6 +191,7 @@ class Executor {
         });
         const id = await this.#engine.createContainer(spec.create);
         this.#created.set(node.id, id);
+        crashPoint("engine.container-created");
         // Engine API 1.41 takes one network at create time: join the others before the start.
         for (const extra of spec.connect) {
           await this.#engine.connectNetwork(extra.network, { id, name: op.createAs }, extra.endpoint);
@@ -205,6 +209,7 @@ class Executor {
         const title = resourceTitle.container(container.name);
         this.#emit(title, "Starting");
         await this.#engine.startContainer(container);
+        crashPoint("engine.container-started");
         for (const hook of op.postStart ?? []) {
           await runHook(
             this.#engine,
@@ -224,6 +229,7 @@ class Executor {
           await runHook(this.#engine, op.container, run, this.#options.onHookOutput);
         }
         await this.#engine.stopContainer(op.container, op.timeoutSeconds);
+        crashPoint("engine.container-stopped");
         if (!grouped) this.#emit(title, "Stopped");
         return;
       }
@@ -231,6 +237,7 @@ class Executor {
         const title = resourceTitle.container(op.container.name);
         if (!grouped) this.#emit(title, "Removing");
         await this.#engine.removeContainer(op.container, { volumes: op.volumes, force: op.force ?? false });
+        crashPoint("engine.container-removed");
         if (!grouped) this.#emit(title, "Removed");
         return;
       }

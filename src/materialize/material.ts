@@ -20,6 +20,7 @@ import { EngineError } from "../errors.js";
 import { isUnderSecretsDir } from "../loader/finalize.js";
 import { SECRETS_DIR, type Service, type ServiceSecret } from "../model/project.js";
 import type { SecretValue } from "../secrets/secret-value.js";
+import { crashPoint } from "../crash-point.js";
 
 /** One file a service receives: a secret or config grant, with the bytes resolved for it. */
 export interface MaterialFile extends ServiceSecret {
@@ -210,6 +211,7 @@ export class ProjectMaterial {
     this.delivered[service] = after;
     await this.saveDigests();
     await this.saveConfigList(service, configs);
+    crashPoint("material.service-delivered");
   }
 
   /** Whether anything was delivered for `service` (false after a reboot emptied the tmpfs). */
@@ -400,6 +402,7 @@ async function writeAtomically(
     throw error;
   }
   await handle.close();
+  crashPoint("material.staged");
   await rename(staging, path);
 }
 

@@ -10,6 +10,7 @@ const TMPFS_MAGIC = 0x01021994;
 const TMPFS_SIZE = "64m";
 
 import type { RuntimeLocation } from "./roots.js";
+import { crashPoint } from "../crash-point.js";
 export { materialRoots, runtimeLocation, type RuntimeLocation } from "./roots.js";
 
 /** Whether `path` is on a tmpfs. */
@@ -65,6 +66,7 @@ export async function removeTmpfs(dir: string, location: RuntimeLocation): Promi
       // the kernel frees it when the last user goes.
       await run("umount", ["-l", dir]);
     }
+    crashPoint("material.unmounted");
   }
   await rm(dir, { recursive: true, force: true });
 }

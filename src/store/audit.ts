@@ -31,6 +31,18 @@ export function currentUser(): { uid: number | null; user: string | null } {
   }
 }
 
+/** Stamps events with the time and the user: the entries `appendAudit` writes. */
+export function auditEntries(events: AuditEvent[]): AuditEntry[] {
+  const who = currentUser();
+  const time = new Date().toISOString();
+  return events.map((event) => ({ time, ...who, ...event }));
+}
+
+/** The log's text for `entries`: one JSON object a line. */
+export function auditText(entries: AuditEntry[]): string {
+  return entries.map((entry) => `${JSON.stringify(entry)}\n`).join("");
+}
+
 /**
  * Appends entries as whole lines with one write (O_APPEND keeps concurrent writers' lines apart).
  * `durable` fsyncs, for operations that change the store; reads (`use`, `reveal`) skip it so that
@@ -38,13 +50,12 @@ export function currentUser(): { uid: number | null; user: string | null } {
  */
 export async function appendAudit(
   file: string,
-  events: AuditEvent[],
+  events: AuditEvent[] | AuditEntry[],
   options: { durable: boolean },
 ): Promise<void> {
   if (events.length === 0) return;
-  const who = currentUser();
-  const time = new Date().toISOString();
-  const text = events.map((event) => `${JSON.stringify({ time, ...who, ...event })}\n`).join("");
+  const entries = events.map((event) => ("time" in event ? event : auditEntries([event])[0]!));
+  const text = auditText(entries);
   if (!options.durable) {
     // Synchronous on purpose: one small append without four thread-pool round trips; `up`
     // resolving fifty secrets appends fifty lines, and this halves what that costs.
@@ -55,6 +66,31 @@ export async function appendAudit(
   try {
     await handle.write(text);
     await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Whether the log already holds `entries`, appended together (looked for in its last MiB: a writer
+ * that died after appending them, before it removed its journal, appended them at the end, and
+ * only readers' few lines can have come after).
+ */
+export async function auditHolds(file: string, entries: AuditEntry[]): Promise<boolean> {
+  if (entries.length === 0) return true;
+  let handle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, 1024 * 1024);
+    const tail = Buffer.alloc(length);
+    await handle.read(tail, 0, length, size - length);
+    return tail.includes(auditText(entries));
   } finally {
     await handle.close();
   }

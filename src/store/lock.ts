@@ -35,22 +35,31 @@ export interface LockOptions {
   isAlive?: (owner: LockOwner) => boolean;
 }
 
+/** What `withLock` tells its action about how the lock was taken. */
+export interface LockTaken {
+  /** A dead owner's lock was broken on the way: it may have left its work half done. */
+  brokeStale: boolean;
+}
+
 /** Runs `action` holding the store's lock; the lock is released however `action` ends. */
 export async function withLock<T>(
   directory: string,
-  action: () => Promise<T>,
+  action: (taken: LockTaken) => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
   const lockFile = path.join(directory, "lock");
-  const token = await acquire(lockFile, options);
+  const { token, brokeStale } = await acquire(lockFile, options);
   try {
-    return await action();
+    return await action({ brokeStale });
   } finally {
     await release(lockFile, token);
   }
 }
 
-async function acquire(lockFile: string, options: LockOptions): Promise<string> {
+async function acquire(
+  lockFile: string,
+  options: LockOptions,
+): Promise<{ token: string; brokeStale: boolean }> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   const token = randomBytes(12).toString("hex");
@@ -63,11 +72,12 @@ async function acquire(lockFile: string, options: LockOptions): Promise<string> 
   };
   const temp = `${lockFile}.${token}.tmp`;
   await writeFile(temp, JSON.stringify(owner), { mode: 0o600 });
+  let brokeStale = false;
   try {
     for (let attempt = 0; ; attempt++) {
       try {
         await link(temp, lockFile);
-        return token;
+        return { token, brokeStale };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
@@ -75,6 +85,7 @@ async function acquire(lockFile: string, options: LockOptions): Promise<string> 
       if (holder === "gone") continue;
       if (await isStale(lockFile, holder, options)) {
         await breakLock(lockFile, holder, options);
+        brokeStale = true;
         continue;
       }
       if (Date.now() > deadline) {

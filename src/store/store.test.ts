@@ -369,3 +369,123 @@ describe("openStoreSource", () => {
     expect(derivationCount()).toBe(before + 1);
   });
 });
+
+// A writer killed between its commit and its audit entry (the crash suite's store.committed point)
+// leaves its journal: whoever looks next records the committed change once, and an uncommitted one
+// not at all. The kill is played here by cutting the entry off the log and putting the journal back.
+describe("the journal of a killed writer", () => {
+  const rotateThenLoseAudit = async (store: ReturnType<typeof openStore>, commitMatches: boolean) => {
+    await store.create([{ name: "a", value: value(randomBytes(8)) }]);
+    await store.rotate("a", value(randomBytes(8)));
+    const auditFile = path.join(options.home, "audit.log");
+    const lines = (await readFile(auditFile, "utf8")).split("\n").filter(Boolean);
+    const lost = JSON.parse(lines.pop()!) as { operation: string; version: number };
+    expect(lost).toMatchObject({ operation: "rotate", version: 2 });
+    await writeFile(auditFile, lines.map((line) => `${line}\n`).join(""));
+    const index = await readFile(path.join(options.home, "index.json"));
+    await writeFile(
+      path.join(options.home, "journal.json"),
+      JSON.stringify({
+        format: 1,
+        commit: { file: "index.json", sha256: commitMatches ? digest(index) : digest(Buffer.from("other")) },
+        audit: [lost],
+      }),
+    );
+  };
+  const changes = async (store: ReturnType<typeof openStore>) =>
+    (await store.log("a")).entries.map((e) => `${e.operation} v${e.version}`);
+
+  it("a committed change gets its audit entry once, from the log or from the next write", async () => {
+    const store = openStore(options);
+    await rotateThenLoseAudit(store, true);
+    expect(await changes(store)).toEqual(["create v1", "rotate v2"]);
+    expect(await readdir(options.home)).not.toContain("journal.json");
+    expect(await changes(store)).toEqual(["create v1", "rotate v2"]);
+
+    await rotateThenLoseAudit(openStore({ ...options, home: path.join(dir, "home2") }), true);
+    const second = openStore({ ...options, home: path.join(dir, "home2") });
+    await second.rotate("a", value(randomBytes(8)));
+    expect(await changes(second)).toEqual(["create v1", "rotate v2", "rotate v3"]);
+  });
+
+  it("an entry the killed writer did append is not appended again", async () => {
+    const store = openStore(options);
+    await store.create([{ name: "a", value: value(randomBytes(8)) }]);
+    await store.rotate("a", value(randomBytes(8)));
+    const lines = (await readFile(path.join(options.home, "audit.log"), "utf8")).split("\n").filter(Boolean);
+    const index = await readFile(path.join(options.home, "index.json"));
+    await writeFile(
+      path.join(options.home, "journal.json"),
+      JSON.stringify({
+        format: 1,
+        commit: { file: "index.json", sha256: digest(index) },
+        audit: [JSON.parse(lines.at(-1)!) as object],
+      }),
+    );
+    expect(await changes(store)).toEqual(["create v1", "rotate v2"]);
+  });
+
+  it("an uncommitted change gets no entry", async () => {
+    const store = openStore(options);
+    await rotateThenLoseAudit(store, false);
+    expect(await changes(store)).toEqual(["create v1"]);
+    expect(await readdir(options.home)).not.toContain("journal.json");
+  });
+});
+
+// A writer killed mid-way leaves sealed files no index names (a value it never committed, those of
+// a secret it removed but had not deleted yet) and its lock: the next writer, breaking that lock,
+// deletes them; a lock released as usual costs no listing of values/.
+describe("files a killed writer left", () => {
+  it("are deleted by the next writer that finds its stale lock", async () => {
+    const store = openStore(options);
+    await store.create([
+      { name: "a", value: value(randomBytes(8)) },
+      { name: "b", value: value(randomBytes(8)) },
+    ]);
+    const values = path.join(options.home, "values");
+    const kept = (await readdir(values)).sort();
+    const strays = ["0123456789abcdef.v2.g1", ".0123456789abcdef.v3.g1.a1b2c3.tmp"];
+    for (const stray of strays) await writeFile(path.join(values, stray), randomBytes(48));
+
+    await store.rotate("a", value(randomBytes(8)));
+    expect((await readdir(values)).filter((f) => strays.includes(f)).sort()).toEqual(strays.sort());
+
+    const { hostname } = await import("node:os");
+    await writeFile(
+      path.join(options.home, "lock"),
+      JSON.stringify({ pid: 999_999_999, host: hostname(), token: "dead", since: "2026-01-01T00:00:00Z" }),
+    );
+    await store.rotate("b", value(randomBytes(8)));
+    const left = await readdir(values);
+    expect(left.filter((f) => strays.includes(f))).toEqual([]);
+    expect(left).toEqual(expect.arrayContaining(kept));
+    expect(left).toHaveLength(kept.length + 2);
+    expect(await revealDigest(store, "a")).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+// `secret log` finishing a killed writer's journal breaks that writer's lock: it is the one that
+// knows, so it tidies too (found by the crash suite: rm killed after its commit, then log, kept
+// the removed secret's sealed files, as the next writer found no stale lock any more).
+describe("secret log after a killed writer", () => {
+  it("deletes the sealed files the writer left, when it breaks the writer's lock", async () => {
+    const store = openStore(options);
+    await store.create([{ name: "a", value: value(randomBytes(8)) }]);
+    const values = path.join(options.home, "values");
+    await writeFile(path.join(values, "0123456789abcdef.v1.g1"), randomBytes(48));
+    const index = await readFile(path.join(options.home, "index.json"));
+    await writeFile(
+      path.join(options.home, "journal.json"),
+      JSON.stringify({ format: 1, commit: { file: "index.json", sha256: digest(index) }, audit: [] }),
+    );
+    const { hostname } = await import("node:os");
+    await writeFile(
+      path.join(options.home, "lock"),
+      JSON.stringify({ pid: 999_999_999, host: hostname(), token: "dead", since: "2026-01-01T00:00:00Z" }),
+    );
+    await store.log();
+    expect(await readdir(values)).toHaveLength(1);
+    expect(await readdir(options.home)).not.toContain("lock");
+  });
+});

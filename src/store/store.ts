@@ -9,14 +9,19 @@
 //                                    secret's random id, <gen> the key generation that sealed it
 //   audit.log                        JSON lines: who did what, never a value (audit.ts)
 //   lock                             the cross-process lock while a writer works (lock.ts)
+//   journal.json                     a change's audit entries, from before its commit until
+//                                    they are in audit.log (journal.ts)
 //
 // What must stay true:
 // - Every write is atomic and durable before anything refers to it: a sealed file is fsynced and
 //   its directory too before index.json names it; index.json is replaced by rename. A crash at any
 //   moment leaves the old index or the new one, and every sealed file an index names exists.
-//   Files no index names (a crash between the two steps, or pruned versions) are harmless.
+//   Files no index names (a crash between the two steps, or before pruned versions were deleted)
+//   are harmless, and the next writer, finding the killed writer's lock, deletes them.
 // - Writers hold the lock from reading index.json to replacing it, so concurrent writers lose
 //   nothing. Readers take no lock: they see one whole index.
+// - The audit log records every committed change and no other: a writer journals its entries
+//   before it commits, and whoever takes the lock next appends those of a killed writer's commit.
 // - A value leaves this module only as a SecretValue, and only from `reveal` and `read`, which
 //   append an audit entry once the value has been authenticated.
 // - `key rotate` re-seals every kept version as generation g+1 beside generation g; replacing
@@ -30,7 +35,14 @@ import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
 import { closest } from "../loader/suggest.js";
 import { SecretValue } from "../secrets/secret-value.js";
 import { syncDirectory, writeFileAtomic } from "./atomic-write.js";
-import { appendAudit, readAudit, type AuditEntry, type AuditEvent } from "./audit.js";
+import {
+  appendAudit,
+  auditEntries,
+  auditHolds,
+  readAudit,
+  type AuditEntry,
+  type AuditEvent,
+} from "./audit.js";
 import {
   DEFAULT_SCRYPT,
   deriveFromPassphrase,
@@ -50,9 +62,11 @@ import {
   type StoreIndex,
 } from "./index-file.js";
 import { createKeyFile, readKeyFile, type Passphrase } from "./key-file.js";
+import { committed, readJournal, removeJournal, writeJournal } from "./journal.js";
 import { withLock, type LockOptions } from "./lock.js";
 import { checkName } from "./names.js";
 import { readStoreMeta, serializeStoreMeta, type KeySpec, type StoreMeta } from "./store-file.js";
+import { crashPoint } from "../crash-point.js";
 
 /** How many versions of a secret are kept for rollback (older ones are deleted). */
 export const KEPT_VERSIONS = 10;
@@ -98,6 +112,10 @@ interface Change<T> {
   result: T;
   /** The index to write, when it changed. */
   index?: StoreIndex;
+  /** Instead of an index: the file whose replacement commits the change, and its new text. */
+  commit?: { file: string; text: string };
+  /** Runs once the commit is durable, before the audit entries are appended. */
+  afterCommit?: () => Promise<void>;
   audit: AuditEvent[];
   /** Files to delete once the new index is durable. */
   obsolete?: string[];
@@ -339,6 +357,22 @@ export class SecretStore {
   /** Audit entries, oldest first, of one secret or all; `unreadable` counts torn lines skipped. */
   async log(name?: string): Promise<{ entries: AuditEntry[]; unreadable: number }> {
     await this.#checkPermissions();
+    // A writer killed after its commit left its audit entries in its journal: append them first.
+    if ((await readJournal(this.home).catch(() => undefined)) !== undefined) {
+      await withLock(
+        this.home,
+        async ({ brokeStale }) => {
+          await this.#recover();
+          // Breaking the killed writer's lock here, this is the one that knows to tidy after it.
+          if (!brokeStale) return;
+          const meta = await readStoreMeta(this.metaFile);
+          if (meta) await this.#collectGarbage(meta, await readIndex(this.indexFile));
+        },
+        this.#options.lock,
+      ).catch((error: unknown) => {
+        throw asStoreError(error, this.home);
+      });
+    }
     const { entries, unreadable } = await readAudit(this.auditFile).catch((error: unknown) => {
       throw asStoreError(error, this.home);
     });
@@ -374,6 +408,7 @@ export class SecretStore {
           await mkdir(path.dirname(newKeyFile), { recursive: true, mode: 0o700 });
           // Durable before the commit: a crash after it must find the new key (see #unlock).
           await writeFileAtomic(newKeyFile, master, { mode: 0o600 });
+          crashPoint("store.key-file-staged");
           spec = { kind: "file", check: "" };
         } else {
           const salt = randomBytes(16);
@@ -399,14 +434,20 @@ export class SecretStore {
           }
         }
         if (count > 0) await syncDirectory(this.valuesDirectory);
-        // The commit point.
-        await writeFileAtomic(this.metaFile, serializeStoreMeta(next));
-        if (newKey.kind === "file") {
-          await rename(newKeyFile, this.keyFile);
-          await syncDirectory(path.dirname(this.keyFile));
-        }
-        this.#keys.clear();
-        return { result: { count, previous: meta.key.kind }, audit: [{ operation: "key-rotate" }], obsolete };
+        return {
+          result: { count, previous: meta.key.kind },
+          // Replacing store.json is the commit point.
+          commit: { file: this.metaFile, text: serializeStoreMeta(next) },
+          afterCommit: async () => {
+            if (newKey.kind === "file") {
+              await rename(newKeyFile, this.keyFile);
+              await syncDirectory(path.dirname(this.keyFile));
+            }
+            this.#keys.clear();
+          },
+          audit: [{ operation: "key-rotate" }],
+          obsolete,
+        };
       },
       { names: [] },
     );
@@ -603,14 +644,40 @@ export class SecretStore {
     try {
       return await withLock(
         this.home,
-        async () => {
+        async ({ brokeStale }) => {
+          crashPoint("store.locked");
+          await this.#recover();
           await this.#removeLeftovers();
           const meta = (await readStoreMeta(this.metaFile)) ?? (await this.#initialize());
           const keys = needsKey ? await this.#unlock(meta) : NO_KEYS;
           const index = await readIndex(this.indexFile);
-          const { result, index: next, audit, obsolete } = await change({ meta, keys, index });
-          if (next) await writeFileAtomic(this.indexFile, serializeIndex(next));
-          await appendAudit(this.auditFile, audit, { durable: true });
+          if (brokeStale) await this.#collectGarbage(meta, index);
+          const {
+            result,
+            index: next,
+            audit,
+            obsolete,
+            commit,
+            afterCommit,
+          } = await change({
+            meta,
+            keys,
+            index,
+          });
+          const target = commit ?? (next && { file: this.indexFile, text: serializeIndex(next) });
+          const entries = auditEntries(audit);
+          if (target) {
+            // The journal first: a kill between the commit and the audit entry must not leave a
+            // change the log does not record (journal.ts).
+            await writeJournal(this.home, target.file, target.text, entries);
+            crashPoint("store.journaled");
+            await writeFileAtomic(target.file, target.text);
+            crashPoint("store.committed");
+            await afterCommit?.();
+          }
+          await appendAudit(this.auditFile, entries, { durable: true });
+          crashPoint("store.audited");
+          if (target) await removeJournal(this.home);
           for (const file of obsolete ?? []) await unlink(file).catch(() => {});
           return result;
         },
@@ -624,16 +691,49 @@ export class SecretStore {
   }
 
   /**
+   * Finishes the audit of a change whose writer was killed between its journal and removing it
+   * (journal.ts): a committed change gets its entries (unless the log holds them already), an
+   * uncommitted one none. Runs under the lock.
+   */
+  async #recover(): Promise<void> {
+    const journal = await readJournal(this.home);
+    if (journal === undefined) return;
+    if (journal !== "unreadable" && (await committed(this.home, journal))) {
+      if (!(await auditHolds(this.auditFile, journal.audit)))
+        await appendAudit(this.auditFile, journal.audit, { durable: true });
+    }
+    await removeJournal(this.home);
+  }
+
+  /**
+   * Sealed files no index entry names, after a writer was killed (its lock was found stale): the
+   * values of a change it never committed, those of secrets it removed or versions it pruned
+   * before it could delete them, the other key generation of a killed `key rotate`, and its
+   * temporary files. Only then: listing thousands of values at every write would cost more.
+   */
+  async #collectGarbage(meta: StoreMeta, index: StoreIndex): Promise<void> {
+    const named = new Set<string>();
+    for (const record of index.values()) {
+      for (const { version } of record.versions)
+        named.add(path.basename(this.sealedFile(record, version, meta.keyGeneration)));
+    }
+    const entries = await readdir(this.valuesDirectory).catch(() => [] as string[]);
+    for (const entry of entries) {
+      if (!named.has(entry)) await unlink(path.join(this.valuesDirectory, entry)).catch(() => {});
+    }
+  }
+
+  /**
    * Temporary files a writer killed mid-way left in the store directory. Runs under the lock, when
    * no other writer's index or store.json temporary file can exist; a waiter's lock temporary
-   * file is fresh, so only old ones go. (A killed writer's temporary sealed file in values/ is
-   * left: listing thousands of values per write would cost more than the stray file.)
+   * file is fresh, so only old ones go. (A killed writer's files in values/ go through
+   * #collectGarbage, once its lock tells that it was killed.)
    */
   async #removeLeftovers(): Promise<void> {
     const entries = await readdir(this.home).catch(() => [] as string[]);
     for (const entry of entries) {
       const file = path.join(this.home, entry);
-      if (/^\.(index|store)\.json\.[0-9a-f]+\.tmp$/.test(entry)) {
+      if (/^\.(index|store|journal)\.json\.[0-9a-f]+\.tmp$/.test(entry)) {
         await unlink(file).catch(() => {});
       } else if (/^lock\.[0-9a-f]+\.tmp$/.test(entry)) {
         const age = await stat(file).then(
@@ -658,6 +758,7 @@ export class SecretStore {
     await writeFileAtomic(this.sealedFile(record, version, meta.keyGeneration), sealed, {
       syncDirectory: false,
     });
+    crashPoint("store.sealed");
   }
 
   #addVersion(
