@@ -156,18 +156,25 @@ async function upDownCase(dir, n, k) {
       for (const how of downs) {
         const project = `scale-${process.pid}-${seq++}`;
         cleanup(project, file);
+        let up;
         try {
-          const up = measured(tools[tool].up(project));
-          const down = measured(tools[tool][how](project));
+          up = measured(tools[tool].up(project));
           samples[tool].up.push(up.ms);
+          samples[tool].mb.push(up.mb);
+          const down = measured(tools[tool][how](project));
           samples[tool][how].push(down.ms);
-          samples[tool].mb.push(up.mb, down.mb);
+          samples[tool].mb.push(down.mb);
           process.stderr.write(
             `${n}x${k} round ${round + 1} ${tool}: up ${up.ms.toFixed(0)} ms (${up.mb.toFixed(0)} MB), ${how} ${down.ms.toFixed(0)} ms (${down.mb.toFixed(0)} MB); load ${os.loadavg()[0].toFixed(1)}\n`,
           );
         } catch (error) {
-          samples[tool].failures.push(error.message);
-          process.stderr.write(`${n}x${k} round ${round + 1} ${tool}: FAILED ${error.message}\n`);
+          // A failed down still leaves its up measured; the failure is reported, not hidden.
+          const what = up === undefined ? "up" : how;
+          samples[tool].failures.push(`${what}: ${error.message}`);
+          const done = up === undefined ? "" : ` (up ${up.ms.toFixed(0)} ms, ${up.mb.toFixed(0)} MB)`;
+          process.stderr.write(
+            `${n}x${k} round ${round + 1} ${tool}: ${what} FAILED${done} ${error.message}\n`,
+          );
         } finally {
           cleanup(project, file);
         }
