@@ -35,6 +35,75 @@ describe("createMasker", () => {
   });
 });
 
+describe("createMasker with many values (one pass over the line)", () => {
+  // More than a few values: they are found through the index, not one search each.
+  const many = Array.from({ length: 50 }, (_, i) => `value-${String(i).padStart(3, "0")}-xyz`);
+
+  it("hides every value, wherever and however often it appears", () => {
+    const mask = createMasker(many.map((value) => Buffer.from(value)));
+    expect(mask(`a ${many[0]} b ${many[49]}${many[7]} c ${many[0]}`)).toBe(
+      `a ${MASK} b ${MASK}${MASK} c ${MASK}`,
+    );
+    expect(mask("value-999-xyz and value-00 stay")).toBe("value-999-xyz and value-00 stay");
+  });
+
+  it("hides overlapping values as one mask, showing no character of either", () => {
+    const mask = createMasker([...many, "abcdefgh", "zzab", "ghij"].map((value) => Buffer.from(value)));
+    // "zzab" begins before "abcdefgh", which "ghij" overlaps at its end.
+    expect(mask("<zzabcdefghij>")).toBe(`<${MASK}>`);
+    expect(mask("hunter abcdefgh")).toBe(`hunter ${MASK}`);
+  });
+
+  it("keys values shorter than four characters (multi-byte) by what they have", () => {
+    const mask = createMasker([...many, "€x", "ü€"].map((value) => Buffer.from(value)));
+    expect(mask("price: 5€x, ü€!")).toBe(`price: 5${MASK}, ${MASK}!`);
+  });
+
+  it("gives what the one-by-one search gives, and never shows a value", () => {
+    // A small alphabet makes values overlap and repeat in the lines.
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const word = (length: number) => Array.from({ length }, () => "abcd"[random(4)]).join("");
+    for (let round = 0; round < 200; round++) {
+      const values = Array.from({ length: 2 + random(20) }, () => word(4 + random(4)));
+      const line = Array.from({ length: 5 }, () => word(3 + random(10))).join(" ");
+      const masked = createMasker(values.map((value) => Buffer.from(value)))(line);
+      expect(masked).toBe(reference(line, values));
+      for (const value of values) expect(masked.includes(value)).toBe(false);
+    }
+  });
+});
+
+/** Every occurrence of every value, overlapping ones merged, each range one mask: the definition. */
+function reference(line: string, values: string[]): string {
+  const hidden = new Array<boolean>(line.length).fill(false);
+  const starts = new Set<number>();
+  for (const value of new Set(values)) {
+    for (let at = line.indexOf(value); at !== -1; at = line.indexOf(value, at + 1)) {
+      starts.add(at);
+      for (let i = at; i < at + value.length; i++) hidden[i] = true;
+    }
+  }
+  let out = "";
+  for (let i = 0; i < line.length; i++) {
+    if (!hidden[i]) out += line[i];
+    // A range begins where a hidden character follows a shown one, or where a value begins just
+    // as another ended (two values side by side are two masks, as before).
+    else if (i === 0 || !hidden[i - 1] || (starts.has(i) && !coveredAcross(line, values, i))) out += MASK;
+  }
+  return out;
+}
+
+/** Whether some occurrence of a value covers both i - 1 and i. */
+function coveredAcross(line: string, values: string[], i: number): boolean {
+  return values.some((value) => {
+    for (let at = line.indexOf(value); at !== -1 && at < i; at = line.indexOf(value, at + 1)) {
+      if (at + value.length > i) return true;
+    }
+    return false;
+  });
+}
+
 describe("followingMasker", () => {
   // A watch that reports a change when told to; the material's times are long past.
   const fakeWatch = () => {

@@ -45,13 +45,105 @@ export function maskNeedles(values: Buffer[]): Buffer[] {
 
 /** A masker for these secret values (see maskNeedles for what is hidden). */
 export function createMasker(values: Buffer[]): Masker {
-  const ordered = [...new Set(maskNeedles(values).map((needle) => needle.toString("utf8")))];
-  if (ordered.length === 0) return noMasking;
-  return (line) => {
-    let masked = line;
-    for (const needle of ordered) if (masked.includes(needle)) masked = masked.split(needle).join(MASK);
-    return masked;
-  };
+  const needles = [...new Set(maskNeedles(values).map((needle) => needle.toString("utf8")))];
+  if (needles.length === 0) return noMasking;
+  const finder = needles.length <= FEW ? new FewNeedles(needles) : new NeedleIndex(needles);
+  return (line) => finder.mask(line);
+}
+
+/** Up to this many values, each is searched for in turn (see NeedleIndex). */
+const FEW = 8;
+
+/**
+ * Finds every value in a line in one pass, however many values there are: 50 services with 20
+ * secrets each are a thousand values, and trying each in turn on every line held `logs -f` to 7,500
+ * lines a second. Each position is ruled out by a table lookup on its first two characters, and
+ * only values beginning with its first characters are compared there. Every occurrence is hidden,
+ * overlapping ones as one mask: no character of any value is shown, whichever is longer.
+ */
+class NeedleIndex {
+  /** How many characters of a value its bucket is keyed by: the shortest value's length, at most 4. */
+  readonly #keyLength: number;
+  /** Values by their first #keyLength characters. */
+  readonly #buckets = new Map<string, string[]>();
+  /** Whether a pair of characters (hashed) may begin a value; 0 rules the position out. */
+  readonly #pairs = new Uint8Array(1 << 16);
+
+  constructor(needles: string[]) {
+    this.#keyLength = Math.min(4, ...needles.map((needle) => needle.length));
+    for (const needle of needles) {
+      const key = needle.slice(0, this.#keyLength);
+      const bucket = this.#buckets.get(key);
+      if (bucket === undefined) this.#buckets.set(key, [needle]);
+      else bucket.push(needle);
+      this.#pairs[pairHash(needle, 0, this.#keyLength)] = 1;
+    }
+  }
+
+  mask(line: string): string {
+    return hide(line, this.#find(line));
+  }
+
+  /** Where values occur, as [start, end) pairs in order of start, overlapping ones merged. */
+  #find(line: string): number[] | undefined {
+    const last = line.length - this.#keyLength;
+    let ranges: number[] | undefined;
+    for (let at = 0; at <= last; at++) {
+      if (this.#pairs[pairHash(line, at, this.#keyLength)] === 0) continue;
+      const bucket = this.#buckets.get(line.slice(at, at + this.#keyLength));
+      if (bucket === undefined) continue;
+      for (const needle of bucket) {
+        if (!line.startsWith(needle, at)) continue;
+        const end = at + needle.length;
+        ranges ??= [];
+        if (ranges.length > 0 && at < (ranges[ranges.length - 1] as number)) {
+          ranges[ranges.length - 1] = Math.max(ranges[ranges.length - 1] as number, end);
+        } else ranges.push(at, end);
+      }
+    }
+    return ranges;
+  }
+}
+
+/** A few values are found faster by searching for each in turn, with the same result. */
+class FewNeedles {
+  constructor(private readonly needles: string[]) {}
+
+  mask(line: string): string {
+    let found: [number, number][] | undefined;
+    for (const needle of this.needles) {
+      for (let at = line.indexOf(needle); at !== -1; at = line.indexOf(needle, at + 1)) {
+        (found ??= []).push([at, at + needle.length]);
+      }
+    }
+    if (found === undefined) return line;
+    found.sort((a, b) => a[0] - b[0]);
+    const ranges: number[] = [];
+    for (const [start, end] of found) {
+      if (ranges.length > 0 && start < (ranges[ranges.length - 1] as number)) {
+        ranges[ranges.length - 1] = Math.max(ranges[ranges.length - 1] as number, end);
+      } else ranges.push(start, end);
+    }
+    return hide(line, ranges);
+  }
+}
+
+/** `line` with each [start, end) range of `ranges` replaced by the mask. */
+function hide(line: string, ranges: number[] | undefined): string {
+  if (ranges === undefined) return line;
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    out += line.slice(from, ranges[i]) + MASK;
+    from = ranges[i + 1] as number;
+  }
+  return out + line.slice(from);
+}
+
+/** A 16-bit hash of the first one or two characters at `at` (two when keys are that long). */
+function pairHash(text: string, at: number, keyLength: number): number {
+  const first = text.charCodeAt(at);
+  return keyLength < 2 ? first & 0xffff : (first * 31 + text.charCodeAt(at + 1)) & 0xffff;
 }
 
 /**

@@ -1,5 +1,6 @@
 // `logs` as a library function: the output of a project's containers, one whole line at a time
 // (LineSplitter), so whoever prints it can mask each line before it is shown.
+import { setMaxListeners } from "node:events";
 import { Writable, type Readable } from "node:stream";
 import type { Engine, LogOptions } from "../engine/client.js";
 import { toObservedContainer } from "../engine/observe.js";
@@ -135,6 +136,9 @@ async function splitStream(
   const err = new LineSplitter((text) => onLine("stderr", text));
   const stop = (): void => void stream.destroy();
   if (signal?.aborted) stop();
+  // One listener per container on a signal shared by all of them: with more than ten containers
+  // Node.js would print a warning about a leak to the user's stderr (seen with 50 services).
+  if (signal !== undefined) setMaxListeners(0, signal);
   signal?.addEventListener("abort", stop, { once: true });
   await new Promise<void>((resolve) => {
     const sink = (splitter: LineSplitter): Writable =>

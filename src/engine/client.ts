@@ -11,6 +11,7 @@ import { lazyRequire } from "../lazy-require.js";
 
 import { EngineError } from "../errors.js";
 import { applyCallTimeouts, engineCallOf, httpTimeoutSeconds, stopGraceSeconds } from "./call-timeout.js";
+import { DEFAULT_PARALLEL_LIMIT, parallelLimit } from "./parallel-limit.js";
 import { projectFilter } from "../model/names.js";
 import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
 import { resolveEngineEndpoint } from "./contexts.js";
@@ -67,6 +68,8 @@ export interface Engine {
   readonly endpoint: EngineEndpoint;
   /** The dockerode client behind this facade: builds (src/build/) speak to it directly. */
   readonly docker: Docker;
+  /** Plan steps carried out at once (COMPOSE_PARALLEL_LIMIT; execute's default when absent). */
+  readonly parallelLimit?: number;
   version(): Promise<EngineVersion>;
   listProjectContainers(projectName: string, options?: { all?: boolean }): Promise<Docker.ContainerInfo[]>;
   listNetworks(filters?: Record<string, string[]>): Promise<Docker.NetworkInspectInfo[]>;
@@ -252,7 +255,9 @@ export function createEngine(
   options: { host?: string; context?: string; env?: Record<string, string | undefined> } = {},
 ): Engine {
   const { endpoint } = resolveEngine(options);
-  return new DockerEngine(createDocker(endpoint, options.env ?? process.env), endpoint);
+  const env = options.env ?? process.env;
+  // Read here, with COMPOSE_HTTP_TIMEOUT: a bad value is said before anything is made.
+  return new DockerEngine(createDocker(endpoint, env), endpoint, parallelLimit(env));
 }
 
 /** The dockerode client for an endpoint: an Engine's, or that of a command that needs no Engine. */
@@ -352,10 +357,12 @@ type Ref = { id: string; name: string };
 export class DockerEngine implements Engine {
   readonly #docker: Docker;
   readonly endpoint: EngineEndpoint;
+  readonly parallelLimit: number;
 
-  constructor(docker: Docker, endpoint: EngineEndpoint) {
+  constructor(docker: Docker, endpoint: EngineEndpoint, limit: number = DEFAULT_PARALLEL_LIMIT) {
     this.#docker = docker;
     this.endpoint = endpoint;
+    this.parallelLimit = limit;
   }
 
   get docker(): Docker {

@@ -84,4 +84,66 @@ describe("execute", () => {
     expect((error as Error).message).toContain("network demo_default created");
     expect(fake.calls).not.toContain("start demo-c-1");
   });
+
+  describe("with COMPOSE_PARALLEL_LIMIT", () => {
+    const many = makeProject(
+      "many",
+      Array.from({ length: 6 }, (_, i) => makeService(`s${i}`, { image: "busybox" })),
+    );
+    const manyPlan = planUp(many, { ...emptyState("many"), images: { busybox: "sha256:b" } });
+    const creates = (calls: string[]) => calls.filter((call) => call.startsWith("create "));
+
+    it("keeps at most that many steps with the engine at once, and still does them all", async () => {
+      const fake = fakeEngine();
+      const run = execute(manyPlan, fake.engine, { project: many, parallelLimit: 2 });
+      await tick();
+      expect(creates(fake.calls)).toEqual(["create many-s0-1", "create many-s1-1"]);
+      // A finished create frees its turn: the next create (or the start after it) goes in.
+      fake.release("many-s0-1");
+      await tick();
+      await tick();
+      expect(creates(fake.calls)).toHaveLength(3);
+      for (let i = 0; i < 6; i++) {
+        for (let round = 0; round < 3; round++) {
+          fake.release(`many-s${i}-1`);
+          await tick();
+        }
+      }
+      await run;
+      for (let i = 0; i < 6; i++) expect(fake.calls).toContain(`start many-s${i}-1`);
+    });
+
+    it("takes the limit from the engine when the caller gives none", async () => {
+      const fake = fakeEngine();
+      const engine = Object.assign(Object.create(null) as object, fake.engine, { parallelLimit: 1 });
+      const run = execute(manyPlan, engine as Engine, { project: many });
+      await tick();
+      expect(creates(fake.calls)).toEqual(["create many-s0-1"]);
+      for (let i = 0; i < 6; i++) {
+        fake.release(`many-s${i}-1`);
+        await tick();
+        await tick();
+      }
+      await run;
+      expect(creates(fake.calls)).toHaveLength(6);
+    });
+
+    it("does not begin a step that waited for its turn once another failed", async () => {
+      const fake = fakeEngine({ failStart: "many-s0-1" });
+      const run = execute(manyPlan, fake.engine, { project: many, parallelLimit: 1 });
+      // One at a time, in turn: the six creates, then s0's start (which fails), then the others'.
+      for (let i = 0; i < 6; i++) {
+        await tick();
+        fake.release(`many-s${i}-1`);
+      }
+      const error = await run.then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect((error as Error).message).toMatch(/^container many-s0-1: no such file or directory/);
+      expect(creates(fake.calls)).toHaveLength(6);
+      // The five starts queued behind the failed one never began.
+      expect(fake.calls.filter((call) => call.startsWith("start "))).toEqual([]);
+    });
+  });
 });

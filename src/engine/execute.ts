@@ -1,12 +1,16 @@
 // Carries out a plan with no decisions of its own: each node runs as soon as the nodes it depends
 // on are done, so independent services proceed in parallel. The first failure stops new nodes
 // from starting (those already running finish), and the result says what was done and what failed.
+// At most COMPOSE_PARALLEL_LIMIT steps talk to the engine at once (engine/parallel-limit.ts): all
+// of 200 services at once would keep the last answers waiting past their deadline.
+import pLimit, { type LimitFunction } from "p-limit";
 import { EngineError, InternalError, InterruptedError } from "../errors.js";
 import { resourceTitle, volumeLabels } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import type { ContainerRef, Plan, PlanNode } from "../plan/types.js";
 import type { Engine } from "./client.js";
 import { networkCreateBody } from "./network-spec.js";
+import { DEFAULT_PARALLEL_LIMIT } from "./parallel-limit.js";
 import { containerSpec } from "./container-spec.js";
 import { runHook, type HookReport } from "./hooks.js";
 import type { ProgressListener, ProgressStatus } from "./progress.js";
@@ -24,6 +28,8 @@ export interface ExecuteOptions {
   clock?: Clock;
   /** Told what each lifecycle hook printed once it ends (before a failing one fails the step). */
   onHookOutput?: (report: HookReport) => Promise<void> | void;
+  /** Steps carried out at once (default: the engine's parallelLimit, else 8). */
+  parallelLimit?: number;
 }
 
 export interface ExecuteResult {
@@ -51,11 +57,14 @@ class Executor {
   readonly #failures: { node: PlanNode; error: unknown }[] = [];
   /** Groups whose first node has announced the step, so it is announced once. */
   readonly #announced = new Set<string>();
+  /** Admits the steps that talk to the engine, a few at a time. */
+  readonly #limit: LimitFunction;
 
   constructor(plan: Plan, engine: Engine, options: ExecuteOptions) {
     this.#plan = plan;
     this.#engine = engine;
     this.#options = options;
+    this.#limit = pLimit(options.parallelLimit ?? engine.parallelLimit ?? DEFAULT_PARALLEL_LIMIT);
   }
 
   async run(): Promise<ExecuteResult> {
@@ -99,16 +108,28 @@ class Executor {
   /** Runs `node` once all `deps` succeeded; resolves to whether it ran and succeeded. */
   async #runAfter(node: PlanNode, deps: Promise<boolean>[]): Promise<boolean> {
     const results = await Promise.all(deps);
-    if (results.includes(false) || this.#failures.length > 0 || this.#options.signal?.aborted) return false;
-    try {
-      await this.#perform(node);
-      this.#done.push(node.id);
-      return true;
-    } catch (error) {
-      this.#failures.push({ node, error: contextualise(node, error, this.#options.project) });
-      this.#emit(titleOf(node), "Error", error instanceof Error ? error.message : String(error));
-      return false;
-    }
+    if (results.includes(false)) return false;
+    // Checked again when the step's turn comes, and its failure recorded before the turn passes
+    // on: a step that waited while another failed (or ^C came) is not begun.
+    const run = async (): Promise<boolean> => {
+      if (this.#stopped()) return false;
+      try {
+        await this.#perform(node);
+        this.#done.push(node.id);
+        return true;
+      } catch (error) {
+        this.#failures.push({ node, error: contextualise(node, error, this.#options.project) });
+        this.#emit(titleOf(node), "Error", error instanceof Error ? error.message : String(error));
+        return false;
+      }
+    };
+    // A wait holds no engine call open for long, and what it waits for may need a turn: never limited.
+    return node.operation.type === "WaitContainer" ? run() : this.#limit(run);
+  }
+
+  /** Whether new steps must not begin: a step failed, or the caller aborted. */
+  #stopped(): boolean {
+    return this.#failures.length > 0 || this.#options.signal?.aborted === true;
   }
 
   #emit(resource: string, status: ProgressStatus, detail?: string): void {
