@@ -87,6 +87,13 @@ export class StoreError extends Error {
 /** The user interrupted the run (Ctrl-C). */
 export class InterruptedError extends Error {
   override name = "InterruptedError";
+  /** The signal that asked for the stop: its exit status is 128 + its number, as a shell reports it. */
+  readonly by: "SIGINT" | "SIGTERM";
+
+  constructor(message: string, options: ErrorOptions & { by?: "SIGINT" | "SIGTERM" } = {}) {
+    super(message, options);
+    this.by = options.by ?? "SIGINT";
+  }
 }
 
 /** A bug in composec: shown with its stack, never caused by the user's input. */

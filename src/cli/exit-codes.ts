@@ -18,7 +18,7 @@ export class ExitStatus extends Error {
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ExitStatus) return error.code;
   if (error instanceof UsageError) return 2;
-  if (error instanceof InterruptedError) return 130;
+  if (error instanceof InterruptedError) return error.by === "SIGTERM" ? 143 : 130;
   if (error instanceof ProjectError || error instanceof EngineError || error instanceof StoreError) return 1;
   return 1;
 }

@@ -339,9 +339,14 @@ services:
     expect(info.State.Running).toBe(false);
   });
 
-  it("Ctrl-C during up -d stops the plan cleanly, and the next up finishes it", async () => {
-    const dir = await tempProject({
-      "compose.yaml": `
+  it.each([
+    ["Ctrl-C (SIGINT)", "SIGINT", 130],
+    ["SIGTERM", "SIGTERM", 143],
+  ] as const)(
+    "%s during up -d stops the plan cleanly, and the next up finishes it",
+    async (_what, signal, status) => {
+      const dir = await tempProject({
+        "compose.yaml": `
 services:
   slow:
     image: ${images.busybox}
@@ -360,25 +365,30 @@ services:
       slow:
         condition: service_healthy
 `,
-    });
-    const interrupted = await interruptWhen(["-p", name, "up", "-d"], dir, (_out, err) =>
-      err.includes("Waiting"),
-    );
-    expect(interrupted.code).toBe(130);
-    expect(interrupted.stderr).toContain("interrupted");
-    expect((await docker.getContainer(`${name}-app-1`).inspect()).State.Status).toBe("created");
+      });
+      const interrupted = await interruptWhen(
+        ["-p", name, "up", "-d"],
+        dir,
+        (_out, err) => err.includes("Waiting"),
+        signal,
+      );
+      expect(interrupted.code).toBe(status);
+      expect(interrupted.stderr).toContain("interrupted");
+      expect((await docker.getContainer(`${name}-app-1`).inspect()).State.Status).toBe("created");
 
-    const rerun = await cli(["-p", name, "up", "-d"], { cwd: dir });
-    expect(rerun.code).toBe(0);
-    expect((await docker.getContainer(`${name}-app-1`).inspect()).State.Running).toBe(true);
-  });
+      const rerun = await cli(["-p", name, "up", "-d"], { cwd: dir });
+      expect(rerun.code).toBe(0);
+      expect((await docker.getContainer(`${name}-app-1`).inspect()).State.Running).toBe(true);
+    },
+  );
 });
 
-/** Runs the CLI, sends SIGINT once `ready(stdout, stderr)` holds, and resolves with how it ended. */
+/** Runs the CLI, sends `signal` once `ready(stdout, stderr)` holds, and resolves with how it ended. */
 async function interruptWhen(
   args: string[],
   cwd: string,
   ready: (stdout: string, stderr: string) => boolean,
+  signal: "SIGINT" | "SIGTERM" = "SIGINT",
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [cliPath, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -387,7 +397,7 @@ async function interruptWhen(
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   await waitFor(() => ready(stdout, stderr), { what: "the CLI to get going", timeoutMs: 30_000 });
-  child.kill("SIGINT");
+  child.kill(signal);
   const code = await exited;
   return { code, stdout, stderr };
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { buildServices, type BuiltImage } from "../../build/index.js";
-import { InterruptedError, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
+import { Interrupt } from "../interrupt.js";
 import { openStoreSource } from "../../store/source.js";
 import { globalOptions, loadFromOptions } from "../global-options.js";
 import { engineFromOptions } from "../project-context.js";
@@ -36,9 +37,7 @@ export function registerBuild(program: Command, output: Output): void {
       const quiet = mode === "quiet";
       const json = mode === "json";
 
-      const controller = new AbortController();
-      const interrupt = (): void => controller.abort();
-      process.once("SIGINT", interrupt);
+      const interrupt = new Interrupt();
       try {
         await buildServices(project, docker, {
           services,
@@ -47,7 +46,7 @@ export function registerBuild(program: Command, output: Output): void {
           variables,
           external: openStoreSource(process.env, { project: project.name, warn }),
           onWarning: warn,
-          signal: controller.signal,
+          signal: interrupt.signal,
           ...(quiet
             ? {}
             : {
@@ -61,12 +60,10 @@ export function registerBuild(program: Command, output: Output): void {
               }),
         });
       } catch (error) {
-        if (controller.signal.aborted && !(error instanceof InterruptedError)) {
-          throw new InterruptedError("interrupted: the build was cancelled", { cause: error });
-        }
+        if (interrupt.aborted) throw interrupt.error("interrupted: the build was cancelled", error);
         throw error;
       } finally {
-        process.removeListener("SIGINT", interrupt);
+        interrupt.dispose();
       }
     });
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
+import { InterruptedError, UsageError } from "../../errors.js";
+import { Interrupt } from "../interrupt.js";
 import { deploy } from "../../swarm/deploy.js";
 import { listStacks, stackServices, stackTasks, undeploy } from "../../swarm/stack.js";
 import type { DeployPlan } from "../../swarm/plan.js";
@@ -31,9 +32,7 @@ function defineDeploy(command: Command, output: Output): void {
       const wait = !parseBool("--detach", flags.detach);
       const { options, project, variables, engine } = await projectContext(cmd, output);
       const progress = createProgress(output, options.progress, "Deploying");
-      const controller = new AbortController();
-      const interrupt = (): void => controller.abort();
-      process.once("SIGINT", interrupt);
+      const interrupt = new Interrupt();
       try {
         const result = await deploy(project, engine, {
           variables,
@@ -43,15 +42,22 @@ function defineDeploy(command: Command, output: Output): void {
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
           onWarning: progress.onWarning,
-          signal: controller.signal,
+          signal: interrupt.signal,
         });
         progress.finish();
         if (options.dryRun) output.stdout(formatDeployPlan(result.plan));
       } catch (error) {
         progress.finish();
+        if (interrupt.aborted) {
+          const message =
+            error instanceof InterruptedError
+              ? error.message
+              : "interrupted: run `composec deploy` again to finish";
+          throw interrupt.error(message, error);
+        }
         throw error;
       } finally {
-        process.removeListener("SIGINT", interrupt);
+        interrupt.dispose();
       }
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { hookPrinter } from "../hook-output.js";
-import { InterruptedError, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
+import { Interrupt } from "../interrupt.js";
 import { formatPlan } from "../../plan/format.js";
 import { up } from "../../compose/up.js";
 import { followAndStop } from "../attach.js";
@@ -93,10 +94,8 @@ export function registerUp(program: Command, output: Output): void {
       const progress = createProgress(output, options.progress, "Running");
       const detach = flags.detach || flags.wait || options.dryRun || !flags.start;
 
-      // Ctrl-C stops the plan between operations; the next `up` or `down` converges from there.
-      const controller = new AbortController();
-      const interrupt = (): void => controller.abort();
-      process.once("SIGINT", interrupt);
+      // Ctrl-C or SIGTERM stops the plan between operations; the next `up` or `down` converges from there.
+      const interrupt = new Interrupt();
       const startedAt = Math.floor(Date.now() / 1000);
       try {
         const result = await up(project, engine, {
@@ -114,7 +113,7 @@ export function registerUp(program: Command, output: Output): void {
           onProgress: progress.onProgress,
           onHookOutput: hookPrinter(project.name, output),
           onWarning: progress.onWarning,
-          signal: controller.signal,
+          signal: interrupt.signal,
           variables,
           external: openStoreSource(process.env, { project: project.name }),
           ...(flags.build === true ? { build: true } : {}),
@@ -138,14 +137,14 @@ export function registerUp(program: Command, output: Output): void {
         }
       } catch (error) {
         progress.finish();
-        if (controller.signal.aborted) {
-          throw new InterruptedError(
+        if (interrupt.aborted) {
+          throw interrupt.error(
             "interrupted: run `composec up` again to finish, or `composec down` to remove",
           );
         }
         throw error;
       } finally {
-        process.removeListener("SIGINT", interrupt);
+        interrupt.dispose();
       }
       if (detach) return;
       const code = await followAndStop(project, engine, output, {
