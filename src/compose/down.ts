@@ -8,6 +8,8 @@ import type { ProgressListener } from "../engine/progress.js";
 import type { Project } from "../model/project.js";
 import { planDown } from "../plan/down-plan.js";
 import { removeRuntimeSecrets } from "./secrets.js";
+import { isLocalEndpoint } from "../engine/endpoint.js";
+import { materialStore } from "../materialize/stores.js";
 import type { Plan } from "../plan/types.js";
 
 export interface DownOptions {
@@ -61,8 +63,14 @@ export async function down(
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   }
-  // Last, once no container uses it: the secret material and its tmpfs, also when a crashed `up`
-  // left material behind with no container at all.
-  await removeRuntimeSecrets(name);
+  // Last, once no container uses it: the secret material and its place, also when a crashed `up`
+  // left material behind with no container at all. A project may have been brought up on either
+  // path (one can be forced): the engine's side is cleaned on every engine, the local tmpfs
+  // wherever the engine is local.
+  await removeRuntimeSecrets(await materialStore("engine", engine, name));
+  if (isLocalEndpoint(engine.endpoint)) {
+    const local = await materialStore("local", engine, name).catch(() => undefined);
+    if (local) await removeRuntimeSecrets(local);
+  }
   return { plan, nothingToDo: plan.nodes.length === 0 };
 }

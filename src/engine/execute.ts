@@ -1,6 +1,7 @@
 // Carries out a plan with no decisions of its own: each node runs as soon as the nodes it depends
 // on are done, so independent services proceed in parallel. The first failure stops new nodes
 // from starting (those already running finish), and the result says what was done and what failed.
+import type { SecretMount } from "../materialize/store.js";
 import { EngineError, InternalError, InterruptedError } from "../errors.js";
 import { resourceTitle, volumeLabels } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
@@ -17,7 +18,7 @@ export interface ExecuteOptions {
   project?: Project;
   onProgress?: ProgressListener;
   /** Read-only binds of each service's secret material, added to the containers it creates. */
-  secretMounts?: Record<string, { source: string; target: string }[]>;
+  secretMounts?: Record<string, SecretMount[]>;
   /** Aborting stops new nodes from starting; the result then fails with InterruptedError. */
   signal?: AbortSignal;
   clock?: Clock;
