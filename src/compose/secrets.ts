@@ -85,7 +85,9 @@ export async function prepareRuntimeSecrets(
       if (!keep || options.dryRun) return;
       const material = await ProjectMaterial.peek(store);
       if (!material.holdsAnything()) return;
-      await (await ProjectMaterial.open(store)).removeServicesExcept(union(servicesWithSecrets(project), keep));
+      await (
+        await ProjectMaterial.open(store)
+      ).removeServicesExcept(union(servicesWithSecrets(project), keep));
     },
     commit: async () => undefined,
     wipe: () => undefined,

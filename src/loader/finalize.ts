@@ -634,11 +634,7 @@ function hasKeys(mapping: object): boolean {
  * The top-level `x-composec` mapping: project-wide settings of composec (Compose ignores it).
  * `secrets-delivery` forces where runtime secrets are kept (plan/secrets-delivery.ts).
  */
-function checkComposecSettings(
-  extensions: Record<string, unknown>,
-  files: string[],
-  context: Context,
-): void {
+function checkComposecSettings(extensions: Record<string, unknown>, files: string[], context: Context): void {
   const settings = extensions[COMPOSEC_EXTENSION];
   if (settings === undefined) return;
   // Top-level extensions keep no origin: the last file that writes the path is where it was set.

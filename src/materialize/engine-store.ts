@@ -26,7 +26,12 @@ export function engineSideMounts(
 ): SecretMount[] {
   const wanted = [...(dir === undefined ? [] : [{ path: dir, target: "/run/secrets" }]), ...files];
   if (!olderApi(where.apiVersion, SUBPATH_API)) {
-    return wanted.map((file) => ({ type: "volume", volume: where.volume, subpath: file.path, target: file.target }));
+    return wanted.map((file) => ({
+      type: "volume",
+      volume: where.volume,
+      subpath: file.path,
+      target: file.target,
+    }));
   }
   return wanted.map((file) => ({
     type: "bind",

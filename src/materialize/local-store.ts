@@ -32,7 +32,11 @@ export class LocalTmpfsStore implements MaterialStore {
   async readMeta(): Promise<StoredMeta> {
     const read = (name: string): Promise<Buffer | undefined> =>
       readFile(join(this.dir, name)).catch(() => undefined);
-    const [key, digests, configs] = await Promise.all([read(KEY_FILE), read(DIGESTS_FILE), read(CONFIGS_FILE)]);
+    const [key, digests, configs] = await Promise.all([
+      read(KEY_FILE),
+      read(DIGESTS_FILE),
+      read(CONFIGS_FILE),
+    ]);
     return {
       ...(key === undefined ? {} : { key }),
       ...(digests === undefined ? {} : { digests }),
@@ -83,8 +87,14 @@ export class LocalTmpfsStore implements MaterialStore {
   mounts(service: string, dir: string | undefined, files: { path: string; target: string }[]): SecretMount[] {
     void service;
     return [
-      ...(dir === undefined ? [] : [{ type: "bind" as const, source: join(this.dir, dir), target: "/run/secrets" }]),
-      ...files.map((file) => ({ type: "bind" as const, source: join(this.dir, file.path), target: file.target })),
+      ...(dir === undefined
+        ? []
+        : [{ type: "bind" as const, source: join(this.dir, dir), target: "/run/secrets" }]),
+      ...files.map((file) => ({
+        type: "bind" as const,
+        source: join(this.dir, file.path),
+        target: file.target,
+      })),
     ];
   }
 

@@ -168,7 +168,12 @@ export class ProjectMaterial {
    * Delivers every one of `services` in one batch of the store (one staging and one rename for all
    * of them on the engine's side); with `keep`, the material of every other service not in it goes.
    */
-  async deliverAll(services: Service[], secrets: Values, configs?: Values, keep?: Set<string>): Promise<void> {
+  async deliverAll(
+    services: Service[],
+    secrets: Values,
+    configs?: Values,
+    keep?: Set<string>,
+  ): Promise<void> {
     const batch: MaterialBatch = { dirs: [], writes: [], prune: [], removals: [], meta: [] };
     const owner = metaOwner(this.store);
     const configsBefore = JSON.stringify(this.configs);

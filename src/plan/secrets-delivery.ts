@@ -46,7 +46,9 @@ export function chooseDelivery(
   const fromFile = fileDeliveryPath(project);
   const forced =
     override ??
-    (fromFile === undefined ? undefined : { path: fromFile, source: `${COMPOSEC_EXTENSION}.${DELIVERY_KEY}` });
+    (fromFile === undefined
+      ? undefined
+      : { path: fromFile, source: `${COMPOSEC_EXTENSION}.${DELIVERY_KEY}` });
   const path: DeliveryPath = forced?.path ?? (local ? "local" : "engine");
   const reason = forced
     ? `forced by ${forced.source}`

@@ -45,7 +45,8 @@ export function registerExec(program: Command, output: Output): void {
       // Without a TTY the output is text for a pipe or a file: the project's secret values are
       // masked in it, as in `logs`. With one, the bytes go raw to the user's terminal, whose
       // programs (editors, shells) a rewritten stream would break.
-      const values = !tty && !flags.detach && flags.mask ? await projectSecretValues((await delivery()).store) : [];
+      const values =
+        !tty && !flags.detach && flags.mask ? await projectSecretValues((await delivery()).store) : [];
       const stdout = values.length > 0 ? maskedOutput(process.stdout, values) : process.stdout;
       const stderr = values.length > 0 ? maskedOutput(process.stderr, values) : process.stderr;
       const terminal = openTerminal(tty);

@@ -77,7 +77,10 @@ export function registerUp(program: Command, output: Output): void {
       const pull = parsePullFlag(flags.pull);
       const waitTimeout = parseSeconds("--wait-timeout", flags.waitTimeout);
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
-      const { options, project, variables, sources, engine, delivery } = await projectContext(command, output);
+      const { options, project, variables, sources, engine, delivery } = await projectContext(
+        command,
+        output,
+      );
       // Runs beside `up`'s own work; COMPOSEC_CHECK_HINT=0 turns it off.
       const hint =
         process.env.COMPOSEC_CHECK_HINT === "0"
