@@ -1,6 +1,6 @@
 // Typings for the parts of tar-stream 2 (a dependency of dockerode, through tar-fs) that composec
-// uses: packing a build context, and reading `docker save` archives in the test registry
-// (test/integration/registry.ts).
+// uses: packing a build context and the secrets holder's archives (src/materialize/holder/), and
+// reading `docker save` archives in the test registry (test/integration/registry.ts).
 declare module "tar-stream" {
   import type { Readable, Writable } from "node:stream";
 
@@ -15,6 +15,8 @@ declare module "tar-stream" {
     uname?: string;
     gname?: string;
     linkname?: string;
+    /** Extra PAX records (`mtime` with nanoseconds, ...): the entry is written with a PAX header. */
+    pax?: Record<string, string>;
   }
 
   export interface Pack extends Readable {

@@ -49,6 +49,8 @@ export { DEFAULT_SOCKET, formatEndpoint } from "./endpoint.js";
 export interface EngineVersion {
   version: string;
   apiVersion: string;
+  /** The engine host's architecture as the engine names it (`x86_64`, `amd64`, `aarch64`, ...). */
+  arch: string;
 }
 
 export interface LogOptions {
@@ -145,8 +147,21 @@ export interface Engine {
   statPath(container: { id: string; name: string }, path: string): Promise<PathStat | undefined>;
   /** A tar archive of `path` in the container (a file, or a directory and its contents). */
   getArchive(container: { id: string; name: string }, path: string): Promise<Readable>;
-  /** Extracts the tar archive `tar` into the container's existing directory `path`. */
-  putArchive(container: { id: string; name: string }, path: string, tar: Readable): Promise<void>;
+  /**
+   * Extracts the tar archive `tar` into the container's existing directory `path`. The entries'
+   * owners are kept as the tar headers say unless `copyUIDGID` (then: the container's user).
+   */
+  putArchive(
+    container: { id: string; name: string },
+    path: string,
+    tar: Readable,
+    options?: PutArchiveOptions,
+  ): Promise<void>;
+  /**
+   * Builds the image `options.tag` from the tar `context` with the classic builder (no BuildKit
+   * session: for small internal images such as the secrets holder's). Never pulls.
+   */
+  buildImage(context: Readable, options: { tag: string; dockerfile?: string }): Promise<void>;
   /**
    * The project's container events with these actions (`start`, `die`, ...), from now on, in the
    * engine's order. The engine is listening once this resolves: nothing that happens later is missed.
@@ -197,10 +212,20 @@ export interface PullStatus {
   progress?: string;
 }
 
+/** Query options of `PUT /containers/{id}/archive`. */
+export interface PutArchiveOptions {
+  /** Own the extracted entries by the container's user instead of the tar headers' uid/gid. */
+  copyUIDGID?: boolean;
+  /** Fail rather than replace a directory with a non-directory or the reverse. */
+  noOverwriteDirNonDir?: boolean;
+}
+
 /** The engine's stat of a path in a container (`X-Docker-Container-Path-Stat`). */
 export interface PathStat {
   name: string;
   size: number;
+  /** Modification time as the engine prints it (RFC 3339, with nanoseconds). */
+  mtime?: string;
   /** Go's os.FileMode bits: 1 << 31 is a directory, 1 << 27 a symbolic link. */
   mode: number;
   linkTarget: string;
@@ -340,7 +365,7 @@ export class DockerEngine implements Engine {
   version(): Promise<EngineVersion> {
     return this.#call("engine", async () => {
       const info = await this.#docker.version();
-      return { version: info.Version, apiVersion: info.ApiVersion };
+      return { version: info.Version, apiVersion: info.ApiVersion, arch: info.Arch };
     });
   }
 
@@ -632,10 +657,53 @@ export class DockerEngine implements Engine {
     );
   }
 
-  putArchive(container: Ref, path: string, tar: Readable): Promise<void> {
+  putArchive(container: Ref, path: string, tar: Readable, options: PutArchiveOptions = {}): Promise<void> {
     return this.#call(`container ${container.name}`, async () => {
-      const response = (await this.#docker.getContainer(container.id).putArchive(tar, { path })) as unknown;
+      const query: Record<string, string> = { path };
+      if (options.copyUIDGID) query["copyUIDGID"] = "1";
+      if (options.noOverwriteDirNonDir) query["noOverwriteDirNonDir"] = "1";
+      const response = (await this.#docker.getContainer(container.id).putArchive(tar, query)) as unknown;
       if (response instanceof Readable) response.resume();
+    });
+  }
+
+  buildImage(context: Readable, options: { tag: string; dockerfile?: string }): Promise<void> {
+    return this.#call(`image ${options.tag}`, async () => {
+      const stream = await new Promise<Readable>((resolve, reject) => {
+        this.#docker.modem.dial(
+          {
+            path: "/build?",
+            method: "POST",
+            // version 1: the classic builder, which needs no session and never pulls for FROM scratch.
+            options: {
+              t: options.tag,
+              dockerfile: options.dockerfile ?? "Dockerfile",
+              version: "1",
+              rm: "1",
+            },
+            file: context,
+            isStream: true,
+            headers: { "Content-Type": "application/x-tar" },
+            statusCodes: { 200: true, 400: "bad parameter", 500: "server error" },
+          },
+          (error, response) => (error ? reject(error) : resolve(response as Readable)),
+        );
+      });
+      // A failed step arrives inside the stream as `{"error": ...}`.
+      let failure: string | undefined;
+      await new Promise<void>((resolve, reject) => {
+        this.#docker.modem.followProgress(
+          stream,
+          (error: Error | null) => {
+            if (error) reject(error);
+            else if (failure !== undefined) reject(streamError(failure));
+            else resolve();
+          },
+          (event: { error?: string }) => {
+            if (event.error !== undefined) failure ??= event.error;
+          },
+        );
+      });
     });
   }
 

@@ -59,6 +59,51 @@ export function shimProbeFilter(projectName: string): string {
   return `${SHIM_PROBE_LABEL}=${projectName}`;
 }
 
+// Engine-side secret delivery (docs/engine-side-delivery.md): per project one tmpfs volume holding
+// the material, kept mounted by one holder container; the holder's image is shared by every project.
+//   volume      <project>_secrets                 labels: project, io.composec.secrets-material=true
+//   container   <project>-secrets-holder          labels: project, io.composec.secrets-holder=true,
+//                                                 com.docker.compose.oneoff=True (not a service)
+//   image       composec-secrets-holder:<12 hex>  label io.composec.secrets-holder=1
+
+/** Label of the volume holding a project's secret material on the engine. */
+export const SECRETS_MATERIAL_LABEL = `${COMPOSEC_LABEL_PREFIX}secrets-material`;
+/** Label of the holder container (value "true") and of its image (value "1"). */
+export const SECRETS_HOLDER_LABEL = `${COMPOSEC_LABEL_PREFIX}secrets-holder`;
+/** Repository of the holder's image; the tag is the start of the executable's sha256. */
+export const SECRETS_HOLDER_IMAGE = "composec-secrets-holder";
+
+/** `<project>_secrets`: the tmpfs volume with a project's secret material on the engine's host. */
+export function secretsVolumeName(projectName: string): string {
+  return `${projectName}_secrets`;
+}
+
+/** `<project>-secrets-holder`: the container that keeps the secrets volume mounted. */
+export function secretsHolderName(projectName: string): string {
+  return `${projectName}-secrets-holder`;
+}
+
+/** Labels of a project's secrets volume. */
+export function secretsVolumeLabels(projectName: string): Record<string, string> {
+  return {
+    [LABEL.project]: projectName,
+    [SECRETS_MATERIAL_LABEL]: "true",
+    [LABEL.version]: COMPOSEC_VERSION,
+    [LABEL.composecVersion]: COMPOSEC_VERSION,
+  };
+}
+
+/** Labels of a project's holder container: a one-off, so service listings and `ps` leave it out. */
+export function secretsHolderLabels(projectName: string): Record<string, string> {
+  return {
+    [LABEL.project]: projectName,
+    [SECRETS_HOLDER_LABEL]: "true",
+    [LABEL.oneoff]: "True",
+    [LABEL.version]: COMPOSEC_VERSION,
+    [LABEL.composecVersion]: COMPOSEC_VERSION,
+  };
+}
+
 /** Name of a service's container number `number` (1-based). */
 export function containerName(
   projectName: string,
