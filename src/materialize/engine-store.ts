@@ -175,13 +175,9 @@ export class EngineSideStore implements MaterialStore {
   }
 }
 
-/** The newest time in a stamp, in ns since the epoch, when it carries one that parses (else now: re-read). */
+/** The time a stamp starts with (the staging directory's mtime), in ns since the epoch; now when it has none. */
 function stampNs(stamp: string | undefined): bigint {
   if (stamp === undefined) return 0n;
-  const times = stamp
-    .split(/[+ ]/)
-    .map((part) => Date.parse(part))
-    .filter((ms) => Number.isFinite(ms));
-  if (times.length === 0) return BigInt(Date.now()) * 1_000_000n;
-  return BigInt(Math.max(...times)) * 1_000_000n;
+  const ms = Date.parse(stamp.split(" ")[0] ?? "");
+  return BigInt(Number.isFinite(ms) ? ms : Date.now()) * 1_000_000n;
 }

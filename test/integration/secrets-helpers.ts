@@ -10,6 +10,7 @@ import { afterEach, expect } from "vitest";
 import {
   cleanupTempProjects,
   cli,
+  cliDefaults,
   docker,
   PROJECT_LABEL,
   cliPath,
@@ -212,7 +213,7 @@ export function spawnCli(args: string[], cwd: string, env: Record<string, string
   }
   return spawn(process.execPath, [cliPath, ...args], {
     cwd,
-    env: { ...childEnv, ...env },
+    env: { ...childEnv, ...cliDefaults.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
