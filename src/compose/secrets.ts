@@ -144,7 +144,8 @@ export async function prepareRuntimeSecrets(
   for (const service of services) {
     const state = material.compare(service, values, configValues);
     if (state.firstDelivery) {
-      // Containers that exist without material in place lost it (a reboot or a dockerd restart
+      // Containers that exist without material in place lost it (a reboot emptied the tmpfs; a
+      // dockerd restart does not: the mount is composec's, on the host, not the engine's)
       // emptied the tmpfs): their mounts point at nothing until they are made again.
       result.recreate[service.name] = "secrets delivered anew";
     } else if (state.changedAbsolute.length > 0) {
@@ -159,8 +160,9 @@ export async function prepareRuntimeSecrets(
 }
 
 /**
- * Services with secrets whose material is not in place: the tmpfs is gone after a reboot or a
- * dockerd restart (CLARIFICATIONS.md 13), and their containers cannot start until `up` delivers it.
+ * Services with secrets whose material is not in place: the tmpfs is gone after a reboot
+ * (CLARIFICATIONS.md 13 names a dockerd restart too, but that keeps it: the mount is on the host,
+ * engine-restart.test.ts), and their containers cannot start until `up` delivers it.
  */
 export async function servicesMissingMaterial(
   project: Project,

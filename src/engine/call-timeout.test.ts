@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
-import { callTimeoutMs, httpTimeoutSeconds, requestPath } from "./call-timeout.js";
+import {
+  callTimeoutMs,
+  ENGINE_DEFAULT_STOP_SECONDS,
+  httpTimeoutSeconds,
+  requestPath,
+  stopGraceSeconds,
+  unboundedReason,
+} from "./call-timeout.js";
 import { createEngine } from "./client.js";
 
 describe("httpTimeoutSeconds", () => {
@@ -62,8 +69,29 @@ describe("callTimeoutMs", () => {
     expect(callTimeoutMs({ method: "POST", path: "/containers/abc/stop?", query: { t: "30" } }, 2)).toBe(
       32_000,
     );
-    // Without `t` the grace is the container's own, unknown here.
+    // Without `t` the grace is the container's own, unknown here (DockerEngine always sends it).
     expect(ms("POST", "/containers/abc/stop?", {})).toBeUndefined();
+    // A negative grace: the engine waits for the container however long it takes.
+    expect(ms("POST", "/containers/abc/stop?", { t: -1 })).toBeUndefined();
+  });
+
+  it("works out a stop without -t from the container's grace: stop_grace_period, else 10 s", () => {
+    expect(ENGINE_DEFAULT_STOP_SECONDS).toBe(10);
+    // No StopTimeout on the container (no stop_grace_period): the engine's 10 s.
+    for (const none of [undefined, null]) expect(stopGraceSeconds(none)).toBe(10);
+    expect(stopGraceSeconds(0)).toBe(0);
+    expect(stopGraceSeconds(45)).toBe(45);
+    expect(stopGraceSeconds(-1)).toBe(-1);
+    const stopMs = (stopTimeout: number | undefined, timeout: number): number | undefined =>
+      callTimeoutMs(
+        { method: "POST", path: "/v1.41/containers/abc/stop", query: { t: stopGraceSeconds(stopTimeout) } },
+        timeout,
+      );
+    // 10 s of grace plus the 60 s call timeout; stop_grace_period: 45s with COMPOSE_HTTP_TIMEOUT=2.
+    expect(stopMs(undefined, 60)).toBe(70_000);
+    expect(stopMs(45, 2)).toBe(47_000);
+    expect(stopMs(0, 2)).toBe(2_000);
+    expect(stopMs(-1, 2)).toBeUndefined();
   });
 
   it("sets no deadline on operations that take as long as their work", () => {
@@ -81,6 +109,36 @@ describe("callTimeoutMs", () => {
     expect(ms("POST", "/images/prune?")).toBeUndefined();
     expect(ms("POST", "/build/prune?")).toBeUndefined();
     expect(ms("PUT", "/containers/abc/archive?", { path: "/x" })).toBeUndefined();
+  });
+
+  it("says why each call without a deadline has none", () => {
+    const unbounded: [string, string, Record<string, unknown>?][] = [
+      ["POST", "/containers/abc/wait"],
+      ["GET", "/containers/abc/logs", { follow: true }],
+      ["POST", "/images/create"],
+      ["POST", "/images/r:5000/x/push"],
+      ["POST", "/images/load"],
+      ["GET", "/images/get"],
+      ["POST", "/build"],
+      ["POST", "/session"],
+      ["POST", "/grpc"],
+      ["POST", "/commit"],
+      ["POST", "/volumes/prune"],
+      ["PUT", "/containers/abc/archive"],
+      ["POST", "/containers/abc/stop", {}],
+      ["POST", "/containers/abc/restart", { t: -1 }],
+    ];
+    for (const [method, p, query] of unbounded) {
+      const request = { method, path: p, ...(query ? { query } : {}) };
+      expect(callTimeoutMs(request, 60), `${method} ${p}`).toBeUndefined();
+      expect(unboundedReason(request), `${method} ${p}`).toMatch(/\w+ .{20,}/);
+    }
+    expect(
+      unboundedReason({ method: "POST", path: "/containers/abc/stop", query: { t: 3 } }),
+    ).toBeUndefined();
+    expect(unboundedReason({ method: "GET", path: "/containers/abc/logs", query: { follow: false } })).toBe(
+      undefined,
+    );
   });
 
   it("reads the path without version prefix and query", () => {

@@ -4,9 +4,10 @@
 //
 // The deadline covers a request until the engine's answer begins: the whole response for an
 // ordinary call, the status line and headers for a stream (events, `logs -f`, attach, exec). A
-// stream that stays open by design is never cut once it has started. Operations whose first answer
-// may legitimately take long (waiting for a container, pulls, builds, image transfers, uploads,
-// prunes) get none; a stop or restart gets its grace period plus the timeout.
+// stream that stays open by design is never cut once it has started. A stop or restart gets its
+// grace period plus the timeout (DockerEngine always sends the grace: see stopGraceSeconds).
+// The few operations whose answer may legitimately take as long as their work get none; UNBOUNDED
+// says why for each.
 import type Docker from "dockerode";
 import { EngineError } from "../errors.js";
 import { formatEndpoint, type EngineEndpoint } from "./endpoint.js";
@@ -39,20 +40,84 @@ export function httpTimeoutSeconds(env: Record<string, string | undefined>): num
   return seconds;
 }
 
-/** Requests whose answer may take as long as the work behind it: no deadline. */
-const UNBOUNDED: { method: string; path: RegExp }[] = [
-  { method: "POST", path: /^\/containers\/[^/]+\/wait$/ },
-  { method: "POST", path: /^\/images\/create$/ }, // pull, import
-  { method: "POST", path: /^\/images\/load$/ },
-  { method: "GET", path: /^\/images\/(?:[^?]+\/)?get$/ }, // save
-  { method: "POST", path: /^\/images\/.+\/push$/ },
-  { method: "POST", path: /^\/build$/ },
-  { method: "POST", path: /^\/session$/ }, // BuildKit session: upgraded, lives as long as the build
-  { method: "POST", path: /^\/grpc$/ },
-  { method: "POST", path: /^\/commit$/ },
-  { method: "POST", path: /^\/[a-z]+\/prune$/ },
-  { method: "PUT", path: /^\/containers\/[^/]+\/archive$/ }, // `cp` upload: as long as the data
+/**
+ * Requests whose answer may take as long as the work behind it: no deadline. Each says why; a
+ * request not listed here has one.
+ */
+const UNBOUNDED: { method: string; path: RegExp; why: string }[] = [
+  {
+    method: "POST",
+    path: /^\/containers\/[^/]+\/wait$/,
+    why: "answers when the container stops: `run`, `up --wait`, service_completed_successfully wait for that on purpose",
+  },
+  {
+    method: "POST",
+    path: /^\/images\/create$/,
+    why: "pull (or import): the engine answers once it has reached the registry, which is the network's time (its own dial and TLS timeouts, mirrors tried in turn), not a sign of a wedged engine",
+  },
+  {
+    method: "POST",
+    path: /^\/images\/.+\/push$/,
+    why: "push: as a pull, the engine answers once the registry has",
+  },
+  {
+    method: "POST",
+    path: /^\/images\/load$/,
+    why: "the engine answers once it has read the whole archive we send: as long as the upload",
+  },
+  {
+    method: "GET",
+    path: /^\/images\/(?:[^?]+\/)?get$/,
+    why: "save: Engine 20.10 exports every layer before the first byte of the archive",
+  },
+  {
+    method: "POST",
+    path: /^\/build$/,
+    why: "the classic builder answers once it has read the whole build context we send",
+  },
+  {
+    method: "POST",
+    path: /^\/session$/,
+    why: "the BuildKit session: an upgraded connection that lives as long as the build",
+  },
+  { method: "POST", path: /^\/grpc$/, why: "BuildKit's control connection: as long as the build" },
+  {
+    method: "POST",
+    path: /^\/commit$/,
+    why: "the engine answers once it has copied the container's layer: as long as its size",
+  },
+  {
+    method: "POST",
+    path: /^\/[a-z]+\/prune$/,
+    why: "the engine answers once everything is deleted: as long as there is to delete",
+  },
+  {
+    method: "PUT",
+    path: /^\/containers\/[^/]+\/archive$/,
+    why: "`cp` upload: the engine answers once it has read and extracted the whole archive",
+  },
 ];
+
+/** Why `request` has no deadline, or `undefined` when it has one. */
+export function unboundedReason(request: EngineRequest): string | undefined {
+  const method = request.method.toUpperCase();
+  const path = requestPath(request.path);
+  const rule = UNBOUNDED.find((candidate) => candidate.method === method && candidate.path.test(path));
+  if (rule) return rule.why;
+  if (method === "GET" && /^\/containers\/[^/]+\/logs$/.test(path) && isTrue(request.query?.["follow"])) {
+    return "`logs -f`: Engine 20.10 sends nothing, headers included, until the container prints a line";
+  }
+  if (method === "POST" && /^\/containers\/[^/]+\/(?:stop|restart)$/.test(path)) {
+    const grace = Number(request.query?.["t"]);
+    if (request.query?.["t"] === undefined) {
+      return "a stop without `t` waits the container's own grace, unknown to the request (DockerEngine always sends `t`)";
+    }
+    if (!Number.isFinite(grace) || grace < 0) {
+      return "a negative grace asks the engine to wait for the container to stop by itself, however long";
+    }
+  }
+  return undefined;
+}
 
 /** The path a request names, without API version prefix and query. */
 export function requestPath(path: string): string {
@@ -65,22 +130,27 @@ export function requestPath(path: string): string {
  * has no deadline. `timeoutSeconds` is COMPOSE_HTTP_TIMEOUT.
  */
 export function callTimeoutMs(request: EngineRequest, timeoutSeconds: number): number | undefined {
+  if (unboundedReason(request) !== undefined) return undefined;
   const method = request.method.toUpperCase();
   const path = requestPath(request.path);
-  const query = request.query ?? {};
-  if (UNBOUNDED.some((rule) => rule.method === method && rule.path.test(path))) return undefined;
-  // `logs -f`: the engine may send nothing, headers included, until the container prints a line.
-  if (method === "GET" && /^\/containers\/[^/]+\/logs$/.test(path) && isTrue(query["follow"])) {
-    return undefined;
-  }
-  // The engine answers a stop once the container is down: after up to `t` seconds of grace. Without
-  // `t` the grace is the container's own (stop_grace_period), unknown here.
+  // The engine answers a stop once the container is down: after up to `t` seconds of grace.
   if (method === "POST" && /^\/containers\/[^/]+\/(?:stop|restart)$/.test(path)) {
-    const grace = Number(query["t"]);
-    if (query["t"] === undefined || !Number.isFinite(grace) || grace < 0) return undefined;
-    return (grace + timeoutSeconds) * 1000;
+    return (Number(request.query?.["t"]) + timeoutSeconds) * 1000;
   }
   return timeoutSeconds * 1000;
+}
+
+/** Seconds of grace the engine gives a container it stops without `t`, when it has no StopTimeout. */
+export const ENGINE_DEFAULT_STOP_SECONDS = 10;
+
+/**
+ * The grace a stop without `-t` gets, as the engine works it out: the container's StopTimeout
+ * (which `stop_grace_period` sets), else 10 s. Sent as `t`, it gives the stop its deadline.
+ */
+export function stopGraceSeconds(stopTimeout: number | null | undefined): number {
+  return typeof stopTimeout === "number" && Number.isInteger(stopTimeout)
+    ? stopTimeout
+    : ENGINE_DEFAULT_STOP_SECONDS;
 }
 
 function isTrue(value: unknown): boolean {

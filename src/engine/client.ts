@@ -10,7 +10,7 @@ import type Docker from "dockerode";
 import { lazyRequire } from "../lazy-require.js";
 
 import { EngineError } from "../errors.js";
-import { applyCallTimeouts, httpTimeoutSeconds } from "./call-timeout.js";
+import { applyCallTimeouts, httpTimeoutSeconds, stopGraceSeconds } from "./call-timeout.js";
 import { projectFilter } from "../model/names.js";
 import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
 import { resolveEngineEndpoint } from "./contexts.js";
@@ -89,7 +89,7 @@ export interface Engine {
     endpoint: Docker.EndpointSettings,
   ): Promise<void>;
   startContainer(container: { id: string; name: string }): Promise<void>;
-  /** Stops with `timeoutSeconds` of grace before SIGKILL (engine default when absent). */
+  /** Stops with `timeoutSeconds` of grace before SIGKILL (when absent, the container's own: stop_grace_period or 10 s). */
   stopContainer(container: { id: string; name: string }, timeoutSeconds?: number): Promise<void>;
   removeContainer(
     container: { id: string; name: string },
@@ -110,7 +110,7 @@ export interface Engine {
   ): Promise<Docker.ContainerInfo[]>;
   /** Sends `signal` (a name such as SIGTERM, or a number) to the container's main process. */
   killContainer(container: { id: string; name: string }, signal: string): Promise<void>;
-  /** Restarts with `timeoutSeconds` of grace for the stop (engine default when absent). */
+  /** Restarts with `timeoutSeconds` of grace for the stop (when absent, the container's own). */
   restartContainer(container: { id: string; name: string }, timeoutSeconds?: number): Promise<void>;
   /** The container's processes, as `ps` inside it lists them. */
   topContainer(container: { id: string; name: string }): Promise<ContainerTop>;
@@ -445,14 +445,24 @@ export class DockerEngine implements Engine {
   }
 
   stopContainer(container: Ref, timeoutSeconds?: number): Promise<void> {
-    const options = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
     return this.#call(
       `container ${container.name}`,
-      () => this.#docker.getContainer(container.id).stop(options),
-      {
-        notModified: undefined,
+      async () => {
+        const t = timeoutSeconds ?? (await this.#stopGrace(container));
+        await this.#docker.getContainer(container.id).stop({ t });
       },
+      { notModified: undefined },
     );
+  }
+
+  /**
+   * The grace the engine would give `container` without `t`, read from the container itself: sent
+   * as `t` it changes nothing for the engine and gives the stop a deadline (call-timeout.ts).
+   */
+  async #stopGrace(container: Ref): Promise<number> {
+    const info = await this.#docker.getContainer(container.id).inspect();
+    // dockerode's types leave out Config.StopTimeout, which the engine returns when it is set.
+    return stopGraceSeconds((info.Config as { StopTimeout?: number | null }).StopTimeout);
   }
 
   removeContainer(container: Ref, options: { volumes?: boolean; force?: boolean } = {}): Promise<void> {
@@ -518,10 +528,10 @@ export class DockerEngine implements Engine {
   }
 
   restartContainer(container: Ref, timeoutSeconds?: number): Promise<void> {
-    const options = timeoutSeconds === undefined ? {} : { t: timeoutSeconds };
-    return this.#call(`container ${container.name}`, () =>
-      this.#docker.getContainer(container.id).restart(options),
-    );
+    return this.#call(`container ${container.name}`, async () => {
+      const t = timeoutSeconds ?? (await this.#stopGrace(container));
+      await this.#docker.getContainer(container.id).restart({ t });
+    });
   }
 
   topContainer(container: Ref): Promise<ContainerTop> {

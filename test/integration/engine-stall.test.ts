@@ -3,7 +3,15 @@
 // error naming the call that got no answer, instead of waiting forever; and `up` / `down` against
 // the engine once it answers again finish the work cleanly.
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { cleanupTempProjects, cli, images, tempProject, type CliResult } from "./helpers.js";
+import {
+  cleanupTempProjects,
+  cli,
+  docker,
+  images,
+  PROJECT_LABEL,
+  tempProject,
+  type CliResult,
+} from "./helpers.js";
 import { engineResources, IDLE, trackProjects } from "./secrets-helpers.js";
 import { startStallProxy, type StallProxy } from "./stall-proxy.js";
 
@@ -100,4 +108,61 @@ describe("an engine that stops answering", () => {
     expect(cleaned.code, cleaned.stderr).toBe(0);
     expect(await engineResources(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
+
+  it("`stop`, `restart` and `down` without -t end at the container's grace plus the timeout, naming the call", async () => {
+    const name = await project("stallstop");
+    // web's grace is 1 s (stop_grace_period): read from the container, it sets the stop's deadline.
+    const dir = await tempProject({
+      "compose.yaml": `
+services:
+  web:
+    image: ${images.busybox}
+    command: ${IDLE}
+    stop_grace_period: 1s
+  db:
+    image: ${images.busybox}
+    command: ${IDLE}
+`,
+    });
+    const up = await cli(["-p", name, "up", "-d"], { cwd: dir });
+    expect(up.code, up.stderr).toBe(0);
+
+    proxy = await startStallProxy((method, p) => method === "POST" && /^\/containers\/[^/]+\/stop$/.test(p));
+    // 1 s of grace plus COMPOSE_HTTP_TIMEOUT=2: the stop's deadline is 3 s.
+    const stop = await viaProxy(["-p", name, "stop", "web"], dir);
+    expect(stop.code, stop.stderr).toBe(1);
+    expect(stop.stderr).toContain(
+      `the Docker Engine at unix://${proxy.socket} did not answer POST /containers/`,
+    );
+    expect(stop.stderr).toMatch(
+      /did not answer POST \/containers\/[0-9a-f]{64}\/stop within 3 s \(COMPOSE_HTTP_TIMEOUT=2\)/,
+    );
+    expect(stop.ms).toBeGreaterThanOrEqual(3_000);
+    expect(stop.ms).toBeLessThan(20_000);
+
+    proxy.stall((method, p) => method === "POST" && /^\/containers\/[^/]+\/restart$/.test(p));
+    const restart = await viaProxy(["-p", name, "restart", "web"], dir);
+    expect(restart.code, restart.stderr).toBe(1);
+    expect(restart.stderr).toMatch(/did not answer POST \/containers\/[0-9a-f]{64}\/restart within 3 s/);
+    expect(restart.ms).toBeGreaterThanOrEqual(3_000);
+    expect(restart.ms).toBeLessThan(20_000);
+
+    // `down` stalled on web's stop only (db's goes through and ends at once).
+    const [web] = await docker.listContainers({
+      all: true,
+      filters: { label: [`${PROJECT_LABEL}=${name}`, "com.docker.compose.service=web"] },
+    });
+    proxy.stall((method, p) => method === "POST" && p === `/containers/${web!.Id}/stop`);
+    const down = await viaProxy(["-p", name, "down"], dir);
+    expect(down.code, down.stderr).toBe(1);
+    expect(down.stderr).toContain(`did not answer POST /containers/${web!.Id}/stop within 3 s`);
+    expect(down.ms).toBeLessThan(20_000);
+
+    // The engine answers again: the same commands, without -t, finish.
+    const stopped = await cli(["-p", name, "stop", "web"], { cwd: dir });
+    expect(stopped.code, stopped.stderr).toBe(0);
+    const cleaned = await cli(["-p", name, "down"], { cwd: dir });
+    expect(cleaned.code, cleaned.stderr).toBe(0);
+    expect(await engineResources(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  }, 90_000);
 });

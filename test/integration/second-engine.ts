@@ -13,7 +13,7 @@
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, existsSync } from "node:fs";
-import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
@@ -49,8 +49,22 @@ export interface SecondEngine {
   home: string;
   /** The fixture's files, for tests that need a variant (another key, an empty known_hosts). */
   dir: string;
+  /**
+   * Restarts dockerd as an operator (or systemd) would: stops it (SIGTERM, which lets it stop its
+   * containers; `signal: "SIGKILL"` for a crash), runs `whileDown` if given while nothing answers on
+   * its sockets, then starts it again with the same flags and data and resolves once it answers.
+   */
+  restart(options?: RestartOptions): Promise<void>;
   /** Stops sshd and the engine, removes the bridge and every file: the machine as found. */
   stop(): Promise<void>;
+}
+
+/** How SecondEngine.restart stops the engine, and what runs while it is down. */
+export interface RestartOptions {
+  /** SIGTERM (the default, a clean stop) or SIGKILL (a crash: containers are left as they were). */
+  signal?: "SIGTERM" | "SIGKILL";
+  /** Runs after dockerd has exited and before it starts again. */
+  whileDown?: () => Promise<void>;
 }
 
 /** A free TCP port on 127.0.0.1 (free now: it is closed again before use). */
@@ -143,17 +157,21 @@ async function makeCertificates(dir: string, name: string): Promise<void> {
 }
 
 function spawnLogged(command: string, args: string[], logFile: string): ChildProcess {
-  const log = createWriteStream(logFile);
+  const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   return child;
 }
 
-async function stopProcess(child: ChildProcess | undefined, graceMs: number): Promise<void> {
+async function stopProcess(
+  child: ChildProcess | undefined,
+  graceMs: number,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
+  child.kill(signal);
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
@@ -192,8 +210,17 @@ export async function startSecondEngine(
     watchdog = spawn("sh", ["-c", script, "watchdog", dir, bridge], { detached: true, stdio: "ignore" });
     watchdog.unref();
   };
-  const watch = async (child: ChildProcess): Promise<void> => {
-    if (child.pid !== undefined) await appendFile(path.join(dir, "pids"), `${child.pid}\n`);
+  // The pid list is written whole: a restarted dockerd replaces the one that exited.
+  const watch = async (): Promise<void> => {
+    const pids = [dockerd?.pid, sshd?.pid].filter((pid) => pid !== undefined);
+    await writeFile(path.join(dir, "pids"), pids.map((pid) => `${pid}\n`).join(""));
+  };
+  let startDockerd: (() => Promise<void>) | undefined;
+  const restart = async (options: RestartOptions = {}): Promise<void> => {
+    if (!startDockerd) throw new Error("second engine: restart() before the engine started");
+    await stopProcess(dockerd, 30_000, options.signal ?? "SIGTERM");
+    await options.whileDown?.();
+    await startDockerd();
   };
   const stop = async (): Promise<void> => {
     // Removing the pid list tells the watchdog to leave quietly.
@@ -226,57 +253,58 @@ export async function startSecondEngine(
     const socketPath = path.join(dir, "docker.sock");
     const tls = path.join(dir, "tls");
     await writeFile(path.join(dir, "daemon.json"), "{}\n");
-    dockerd = spawnLogged(
-      "dockerd",
-      [
-        "--config-file",
-        path.join(dir, "daemon.json"),
-        "--data-root",
-        path.join(dir, "data"),
-        "--exec-root",
-        path.join(dir, "exec"),
-        "--pidfile",
-        path.join(dir, "docker.pid"),
-        "--containerd-namespace",
-        `composec2-${id}`,
-        "--containerd-plugins-namespace",
-        `composec2-${id}-plugins`,
-        "-b",
-        bridge,
-        "--default-address-pool",
-        `base=10.${range}.0.0/16,size=24`,
-        "--iptables=false",
-        "--ip-masq=false",
-        "-H",
-        `unix://${socketPath}`,
-        "-H",
-        `tcp://127.0.0.1:${tcpPort}`,
-        "--tlsverify",
-        "--tlscacert",
-        path.join(tls, "ca.pem"),
-        "--tlscert",
-        path.join(tls, "server-cert.pem"),
-        "--tlskey",
-        path.join(tls, "server-key.pem"),
-      ],
-      path.join(dir, "dockerd.log"),
-    );
-    await watch(dockerd);
+    const dockerdArgs = [
+      "--config-file",
+      path.join(dir, "daemon.json"),
+      "--data-root",
+      path.join(dir, "data"),
+      "--exec-root",
+      path.join(dir, "exec"),
+      "--pidfile",
+      path.join(dir, "docker.pid"),
+      "--containerd-namespace",
+      `composec2-${id}`,
+      "--containerd-plugins-namespace",
+      `composec2-${id}-plugins`,
+      "-b",
+      bridge,
+      "--default-address-pool",
+      `base=10.${range}.0.0/16,size=24`,
+      "--iptables=false",
+      "--ip-masq=false",
+      "-H",
+      `unix://${socketPath}`,
+      "-H",
+      `tcp://127.0.0.1:${tcpPort}`,
+      "--tlsverify",
+      "--tlscacert",
+      path.join(tls, "ca.pem"),
+      "--tlscert",
+      path.join(tls, "server-cert.pem"),
+      "--tlskey",
+      path.join(tls, "server-key.pem"),
+    ];
     const docker = new Docker({ socketPath });
-    const daemon = dockerd;
-    await waitFor(
-      async () => {
-        if (daemon.exitCode !== null) {
-          const log = await readFile(path.join(dir, "dockerd.log"), "utf8").catch(() => "");
-          throw new Error(`second engine: dockerd exited (${daemon.exitCode}):\n${log.slice(-2000)}`);
-        }
-        return docker.ping().then(
-          () => true,
-          () => undefined,
-        );
-      },
-      { timeoutMs: 60_000, what: "the second engine to answer" },
-    );
+    // Starts dockerd with dockerdArgs (again, on a restart: same data, same sockets) and waits for it.
+    startDockerd = async () => {
+      const daemon = spawnLogged("dockerd", dockerdArgs, path.join(dir, "dockerd.log"));
+      dockerd = daemon;
+      await watch();
+      await waitFor(
+        async () => {
+          if (daemon.exitCode !== null) {
+            const log = await readFile(path.join(dir, "dockerd.log"), "utf8").catch(() => "");
+            throw new Error(`second engine: dockerd exited (${daemon.exitCode}):\n${log.slice(-2000)}`);
+          }
+          return docker.ping().then(
+            () => true,
+            () => undefined,
+          );
+        },
+        { timeoutMs: 60_000, what: "the second engine to answer" },
+      );
+    };
+    await startDockerd();
 
     for (const image of options.images ?? []) {
       const archive = await mainDocker.getImage(image).get();
@@ -366,7 +394,7 @@ export async function startSecondEngine(
         ["-D", "-e", "-f", path.join(keys, "sshd_config")],
         path.join(dir, "sshd.log"),
       );
-      await watch(sshd);
+      await watch();
       const server = sshd;
       await waitFor(
         async () => {
@@ -394,6 +422,7 @@ export async function startSecondEngine(
       sshPort,
       home,
       dir,
+      restart,
       stop,
     };
   } catch (error) {

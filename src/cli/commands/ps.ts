@@ -37,7 +37,7 @@ export function registerPs(program: Command, output: Output): void {
         );
         for (const service of missing) {
           output.stderr(
-            `warning: service ${service}: its secret material is missing (a reboot or a dockerd restart empties the tmpfs); run \`composec up\` to deliver it again\n`,
+            `warning: service ${service}: its secret material is missing (its tmpfs is gone, as after a reboot); run \`composec up\` to deliver it again\n`,
           );
         }
       }
