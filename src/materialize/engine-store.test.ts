@@ -71,7 +71,9 @@ function fakeHolder(): MaterialHolder & { files: Map<string, HolderEntry>; calls
   };
 }
 
-const engine = (apiVersion: string) => ({ version: async () => ({ version: "x", apiVersion }) });
+const engine = (apiVersion: string) => ({
+  version: async () => ({ version: "x", apiVersion, arch: "amd64" }),
+});
 const grant = (source: string, target = `/run/secrets/${source}`) => ({
   source,
   target,

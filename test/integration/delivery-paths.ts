@@ -6,7 +6,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, describe } from "vitest";
+import type Docker from "dockerode";
 import tar from "tar-stream";
 import { cliDefaults, docker, PROJECT_LABEL } from "./helpers.js";
 import { filesContaining, materialDir, materialGone, mountsUnder } from "./secrets-helpers.js";
@@ -31,12 +32,16 @@ export const holderName = (project: string): string => `${project}-secrets-holde
 export const secretsVolume = (project: string): string => `${project}_secrets`;
 
 /** Whether the project's material is gone on `path`: no tmpfs or directory here; no holder or volume there. */
-export async function materialGoneOn(via: DeliveryPath, project: string): Promise<boolean> {
+export async function materialGoneOn(
+  via: DeliveryPath,
+  project: string,
+  on: Docker = docker,
+): Promise<boolean> {
   if (!materialGone(project)) return false;
   if (via === "local") return true;
   const [containers, volumes] = await Promise.all([
-    docker.listContainers({ all: true, filters: JSON.stringify({ name: [holderName(project)] }) }),
-    docker.listVolumes({ filters: JSON.stringify({ name: [secretsVolume(project)] }) }),
+    on.listContainers({ all: true, filters: JSON.stringify({ name: [holderName(project)] }) }),
+    on.listVolumes({ filters: JSON.stringify({ name: [secretsVolume(project)] }) }),
   ]);
   return (
     containers.filter((c) => c.Names.includes(`/${holderName(project)}`)).length === 0 &&
@@ -92,7 +97,11 @@ export async function materialFiles(via: DeliveryPath, project: string): Promise
 }
 
 /** One file of the material (`.digests.json`, `services/web/db`), or undefined. */
-export async function materialFile(via: DeliveryPath, project: string, file: string): Promise<Buffer | undefined> {
+export async function materialFile(
+  via: DeliveryPath,
+  project: string,
+  file: string,
+): Promise<Buffer | undefined> {
   return (await materialFiles(via, project)).get(file);
 }
 
@@ -105,7 +114,7 @@ export async function materialHolds(via: DeliveryPath, project: string, value: s
 
 /** The project's resources on the engine besides the delivery's own (the holder and its volume). */
 export function withoutHolder<T extends { containers: number; volumes: number }>(
-  path: DeliveryPath,
+  via: DeliveryPath,
   counts: T,
   present: boolean,
 ): T {
@@ -114,3 +123,34 @@ export function withoutHolder<T extends { containers: number; volumes: number }>
 }
 
 export { PROJECT_LABEL };
+
+/** The directory on the engine's host that containers' secret mounts come from on `via`. */
+export async function materialRoot(via: DeliveryPath, project: string, on: Docker = docker): Promise<string> {
+  if (via === "local") return materialDir(project);
+  return (await on.getVolume(secretsVolume(project)).inspect()).Mountpoint;
+}
+
+/** Services with files in the project's material (services/<name>/ or files/<name>/ under `sub`). */
+export async function materialServices(
+  via: DeliveryPath,
+  project: string,
+  sub: "services" | "files",
+): Promise<string[]> {
+  const names = new Set<string>();
+  for (const file of (await materialFiles(via, project)).keys()) {
+    const [top, service] = file.split("/");
+    if (top === sub && service !== undefined) names.add(service);
+  }
+  return [...names].sort();
+}
+
+/**
+ * Wraps `body` once per delivery path: `describe.each(deliveryPaths)` with the path in use for
+ * every CLI call of the block. The body gets the path for its per-path expectations.
+ */
+export function onEachDeliveryPath(body: (via: DeliveryPath) => void): void {
+  describe.each(deliveryPaths)("$path delivery", ({ path: via }) => {
+    useDeliveryPath(via);
+    body(via);
+  });
+}
