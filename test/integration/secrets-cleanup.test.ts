@@ -3,7 +3,7 @@
 // completely; and `down` removes material left behind with no container at all. Proven by the
 // mount table, the material directory, the engine's labels and a search of the host for the bytes.
 import { execFileSync } from "node:child_process";
-import { readdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
@@ -15,7 +15,6 @@ import {
   filesContaining,
   IDLE,
   materialDir,
-  materialGone,
   mountsUnder,
   randomValue,
   sha256,

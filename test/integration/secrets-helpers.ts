@@ -236,6 +236,8 @@ export async function expectNoDiskCopies(
   values: Record<string, string>,
   projectDir: string,
   dirs: string[] = ["/run/secrets/"],
+  /** Directories on tmpfs mounts under DISK_ROOTS (the engine-side path's volume): memory, not disk. */
+  tmpfsDirs: string[] = [],
 ): Promise<void> {
   for (const container of containers) {
     const info = await docker.getContainer(container).inspect();
@@ -249,7 +251,7 @@ export async function expectNoDiskCopies(
     expect(upper, `${container} has an overlay upper dir`).toBeTruthy();
     expectNoFilesHolding(values, [upper!], [], `in ${container}'s writable layer`);
   }
-  expectNoFilesHolding(values, DISK_ROOTS, [path.basename(projectDir)], "on disk");
+  expectNoFilesHolding(values, DISK_ROOTS, [path.basename(projectDir), ...tmpfsDirs], "on disk");
 }
 
 /**
