@@ -6,6 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import type Docker from "dockerode";
 import { afterEach, expect } from "vitest";
 import {
   cleanupTempProjects,
@@ -69,8 +70,13 @@ export interface ExecResult {
 }
 
 /** Runs `cmd` in a running container through the Engine API (as `docker exec`). */
-export async function execIn(container: string, cmd: string[], user?: string): Promise<ExecResult> {
-  const exec = await docker.getContainer(container).exec({
+export async function execIn(
+  container: string,
+  cmd: string[],
+  user?: string,
+  on: Docker = docker,
+): Promise<ExecResult> {
+  const exec = await on.getContainer(container).exec({
     Cmd: cmd,
     AttachStdout: true,
     AttachStderr: true,
@@ -89,8 +95,13 @@ export async function execIn(container: string, cmd: string[], user?: string): P
 }
 
 /** The sha256 of a file as a process in the container reads it; undefined when it cannot. */
-export async function digestIn(container: string, file: string, user?: string): Promise<string | undefined> {
-  const result = await execIn(container, ["sha256sum", file], user);
+export async function digestIn(
+  container: string,
+  file: string,
+  user?: string,
+  on: Docker = docker,
+): Promise<string | undefined> {
+  const result = await execIn(container, ["sha256sum", file], user, on);
   if (result.code !== 0) return undefined;
   return result.stdout.split(/\s+/)[0];
 }
