@@ -60,17 +60,17 @@ onEachDeliveryPath(() => {
         const name = await project("shim-redis");
         const dir = await tempProject({
           "compose.yaml": `
-  services:
-    redis:
-      image: ${images.redis}
-      command: ["sh", "-c", "exec redis-server --save '' --appendonly no --requirepass \\"$$REDIS_PASSWORD\\""]
-      secrets: [redis_password]
-      x-composec-env-secrets:
-        REDIS_PASSWORD: redis_password
-  secrets:
-    redis_password:
-      file: ./password.txt
-  `,
+services:
+  redis:
+    image: ${images.redis}
+    command: ["sh", "-c", "exec redis-server --save '' --appendonly no --requirepass \\"$$REDIS_PASSWORD\\""]
+    secrets: [redis_password]
+    x-composec-env-secrets:
+      REDIS_PASSWORD: redis_password
+secrets:
+  redis_password:
+    file: ./password.txt
+`,
           "password.txt": value,
         });
         await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [value] });
@@ -242,16 +242,16 @@ onEachDeliveryPath(() => {
         const name = await project("shim-nosh");
         const dir = await tempProject({
           "compose.yaml": `
-  services:
-    app:
-      image: ${NO_SHELL_IMAGE}
-      command: ["/hello"]
-      secrets: [token]
-      x-composec-env-secrets: {TOKEN: token}
-  secrets:
-    token:
-      file: ./token
-  `,
+services:
+  app:
+    image: ${NO_SHELL_IMAGE}
+    command: ["/hello"]
+    secrets: [token]
+    x-composec-env-secrets: {TOKEN: token}
+secrets:
+  token:
+    file: ./token
+`,
           token: value,
         });
         const result = await cli(["-p", name, "up", "-d"], { cwd: dir });

@@ -64,24 +64,24 @@ onEachDeliveryPath(() => {
         "token.txt": values.token,
         "live.txt": values.live,
         "compose.yaml": `
-  services:
-    web:
-      image: ${images.busybox}
-      command: ["sh", "-c", "echo \\"web $$(hostname) first line\\"; echo \\"token=$$(cat /etc/token)\\"; trap 'exit 0' TERM; while true; do sleep 0.1; done"]
-      secrets:
-        - source: token
-          target: /etc/token
-    other:
-      image: ${images.busybox}
-      command: ["sh", "-c", "echo other started; trap 'exit 0' TERM; trap 'echo \\"live=$$(cat /run/secrets/live)\\"' HUP; while true; do sleep 0.1; done"]
-      x-composec-reload-signal: SIGHUP
-      secrets: [live]
-  secrets:
-    token:
-      file: ./token.txt
-    live:
-      file: ./live.txt
-  `,
+services:
+  web:
+    image: ${images.busybox}
+    command: ["sh", "-c", "echo \\"web $$(hostname) first line\\"; echo \\"token=$$(cat /etc/token)\\"; trap 'exit 0' TERM; while true; do sleep 0.1; done"]
+    secrets:
+      - source: token
+        target: /etc/token
+  other:
+    image: ${images.busybox}
+    command: ["sh", "-c", "echo other started; trap 'exit 0' TERM; trap 'echo \\"live=$$(cat /run/secrets/live)\\"' HUP; while true; do sleep 0.1; done"]
+    x-composec-reload-signal: SIGHUP
+    secrets: [live]
+secrets:
+  token:
+    file: ./token.txt
+  live:
+    file: ./live.txt
+`,
       });
       const up = (args: string[]) => cliOk(["-p", name, "up", "-d", ...args], { cwd: dir, hide: all });
       await up([]);
@@ -134,14 +134,14 @@ onEachDeliveryPath(() => {
       const name = await project("follow-start");
       const dir = await tempProject({
         "compose.yaml": `
-  services:
-    keeper:
-      image: ${images.busybox}
-      command: ["sh", "-c", "echo keeper here; trap 'exit 0' TERM; while true; do sleep 0.1; done"]
-    sleeper:
-      image: ${images.busybox}
-      command: ["sh", "-c", "echo sleeper run $$(cat /proc/sys/kernel/random/uuid | tr -d -); trap 'exit 0' TERM; while true; do sleep 0.1; done"]
-  `,
+services:
+  keeper:
+    image: ${images.busybox}
+    command: ["sh", "-c", "echo keeper here; trap 'exit 0' TERM; while true; do sleep 0.1; done"]
+  sleeper:
+    image: ${images.busybox}
+    command: ["sh", "-c", "echo sleeper run $$(cat /proc/sys/kernel/random/uuid | tr -d -); trap 'exit 0' TERM; while true; do sleep 0.1; done"]
+`,
       });
       await cliOk(["-p", name, "up", "-d"], { cwd: dir });
       await cliOk(["-p", name, "stop", "sleeper"], { cwd: dir });
@@ -165,11 +165,11 @@ onEachDeliveryPath(() => {
       const name = await project("follow-end");
       const dir = await tempProject({
         "compose.yaml": `
-  services:
-    brief:
-      image: ${images.busybox}
-      command: ["sh", "-c", "echo brief 1; sleep 1; echo brief 2"]
-  `,
+services:
+  brief:
+    image: ${images.busybox}
+    command: ["sh", "-c", "echo brief 1; sleep 1; echo brief 2"]
+`,
       });
       const none = follow(name, dir);
       const timer = setTimeout(() => void none.interrupt(), 15_000);

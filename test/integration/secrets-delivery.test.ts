@@ -32,41 +32,41 @@ onEachDeliveryPath((via) => {
       const dir = await tempProject({
         "value.txt": fileValue,
         "compose.yaml": `
-  services:
-    app:
-      image: ${images.busybox}
-      command: ${IDLE}
-      secrets:
-        - plain
-        - source: plain
-          target: renamed
-        - source: plain
-          target: nested/deep/key
-          uid: "1234"
-          gid: "2345"
-          mode: 0440
-        - source: plain
-          target: /etc/app/token
-          uid: "1000"
-          gid: "1000"
-          mode: 0400
-        - source: from_env
-          target: env_owned
-          uid: 1000
-          gid: "0"
-          mode: "0400"
-        - source: from_env
-          target: /opt/env-token
-          mode: 0o440
-        - source: from_env
-          target: decimal_mode
-          mode: 256
-  secrets:
-    plain:
-      file: ./value.txt
-    from_env:
-      environment: LONG_SECRET
-  `,
+services:
+  app:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - plain
+      - source: plain
+        target: renamed
+      - source: plain
+        target: nested/deep/key
+        uid: "1234"
+        gid: "2345"
+        mode: 0440
+      - source: plain
+        target: /etc/app/token
+        uid: "1000"
+        gid: "1000"
+        mode: 0400
+      - source: from_env
+        target: env_owned
+        uid: 1000
+        gid: "0"
+        mode: "0400"
+      - source: from_env
+        target: /opt/env-token
+        mode: 0o440
+      - source: from_env
+        target: decimal_mode
+        mode: 256
+secrets:
+  plain:
+    file: ./value.txt
+  from_env:
+    environment: LONG_SECRET
+`,
       });
       await cliOk(["-p", name, "up", "-d"], {
         cwd: dir,
@@ -104,20 +104,20 @@ onEachDeliveryPath((via) => {
       const dir = await tempProject({
         "value.txt": "x",
         "compose.yaml": `
-  services:
-    app:
-      image: ${images.busybox}
-      command: ${IDLE}
-      secrets:
-        - source: s
-          mode: 0644
-        - source: s
-          target: /etc/writable
-          mode: 0666
-  secrets:
-    s:
-      file: ./value.txt
-  `,
+services:
+  app:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - source: s
+        mode: 0644
+      - source: s
+        target: /etc/writable
+        mode: 0666
+secrets:
+  s:
+    file: ./value.txt
+`,
       });
       const result = await cliOk(["-p", name, "up", "-d"], { cwd: dir });
       expect(result.stderr).toMatch(
@@ -138,32 +138,32 @@ onEachDeliveryPath((via) => {
         "a.txt": randomValue("iso-a"),
         "b.txt": randomValue("iso-b"),
         "compose.yaml": `
-  services:
-    alpha:
-      image: ${images.busybox}
-      command: ${IDLE}
-      secrets:
-        - only_alpha
-        - shared
-    beta:
-      image: ${images.busybox}
-      command: ${IDLE}
-      secrets:
-        - only_beta
-        - shared
-        - source: only_beta
-          target: /etc/beta-key
-    gamma:
-      image: ${images.busybox}
-      command: ${IDLE}
-  secrets:
-    only_alpha:
-      file: ./a.txt
-    only_beta:
-      file: ./b.txt
-    shared:
-      file: ./a.txt
-  `,
+services:
+  alpha:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - only_alpha
+      - shared
+  beta:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - only_beta
+      - shared
+      - source: only_beta
+        target: /etc/beta-key
+  gamma:
+    image: ${images.busybox}
+    command: ${IDLE}
+secrets:
+  only_alpha:
+    file: ./a.txt
+  only_beta:
+    file: ./b.txt
+  shared:
+    file: ./a.txt
+`,
       });
       await cliOk(["-p", name, "up", "-d"], { cwd: dir });
       expect(await lsIn(`${name}-alpha-1`, "/run/secrets")).toEqual(["only_alpha", "shared"]);
@@ -209,27 +209,27 @@ onEachDeliveryPath((via) => {
       const dir = await tempProject({
         "secret.txt": { content: value, mode: 0o600 },
         "compose.yaml": `
-  services:
-    reader:
-      image: ${images.busybox}
-      user: "1000:1000"
-      command: ${IDLE}
-      secrets:
-        - source: token
-          uid: "1000"
-          mode: 0400
-    other:
-      image: ${images.busybox}
-      user: "1001"
-      command: ${IDLE}
-      secrets:
-        - source: token
-          uid: "1000"
-          mode: 0400
-  secrets:
-    token:
-      file: ./secret.txt
-  `,
+services:
+  reader:
+    image: ${images.busybox}
+    user: "1000:1000"
+    command: ${IDLE}
+    secrets:
+      - source: token
+        uid: "1000"
+        mode: 0400
+  other:
+    image: ${images.busybox}
+    user: "1001"
+    command: ${IDLE}
+    secrets:
+      - source: token
+        uid: "1000"
+        mode: 0400
+secrets:
+  token:
+    file: ./secret.txt
+`,
       });
       await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [value] });
       const reader = `${name}-reader-1`;
@@ -255,22 +255,22 @@ onEachDeliveryPath((via) => {
       const dir = await tempProject({
         "secret.txt": fileValue,
         "compose.yaml": `
-  services:
-    app:
-      image: ${images.busybox}
-      read_only: true
-      command: ${IDLE}
-      secrets:
-        - from_file
-        - from_env
-        - source: from_file
-          target: /etc/app/key
-  secrets:
-    from_file:
-      file: ./secret.txt
-    from_env:
-      environment: RO_SECRET
-  `,
+services:
+  app:
+    image: ${images.busybox}
+    read_only: true
+    command: ${IDLE}
+    secrets:
+      - from_file
+      - from_env
+      - source: from_file
+        target: /etc/app/key
+secrets:
+  from_file:
+    file: ./secret.txt
+  from_env:
+    environment: RO_SECRET
+`,
       });
       await cliOk(["-p", name, "up", "-d"], {
         cwd: dir,
@@ -308,19 +308,19 @@ onEachDeliveryPath((via) => {
       const dir = await tempProject({
         "secret.txt": value,
         "compose.yaml": `
-  services:
-    app:
-      image: ${images.busybox}
-      command: ${IDLE}
-      secrets:
-        - source: s
-          mode: 0400
-        - source: s
-          target: /etc/abs-key
-  secrets:
-    s:
-      file: ./secret.txt
-  `,
+services:
+  app:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - source: s
+        mode: 0400
+      - source: s
+        target: /etc/abs-key
+secrets:
+  s:
+    file: ./secret.txt
+`,
       });
       await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [value] });
       const c = `${name}-app-1`;

@@ -39,43 +39,43 @@ onEachDeliveryPath((via) => {
         "abs.txt": values.absolute,
         ".env": `DOTENV_SECRET=${values.dotenv}\n`,
         "compose.yaml": `
-  services:
-    app:
-      image: ${images.busybox}
-      command: ${IDLE}
-      environment:
-        TOKEN_FILE: /run/secrets/from_env
-      labels:
-        purpose: leak-test
-      secrets:
-        - from_file
-        - from_env
-        - from_dotenv
-        - source: absolute
-          target: /etc/app/key
-          uid: "1000"
-          mode: 0400
-    readonly:
-      image: ${images.busybox}
-      read_only: true
-      command: ${IDLE}
-      secrets:
-        - from_env
-        - source: from_dotenv
-          target: /etc/ro-key
-    plain:
-      image: ${images.busybox}
-      command: ${IDLE}
-  secrets:
-    from_file:
-      file: ./file.txt
-    from_env:
-      environment: SHELL_SECRET
-    from_dotenv:
-      environment: DOTENV_SECRET
-    absolute:
-      file: ./abs.txt
-  `,
+services:
+  app:
+    image: ${images.busybox}
+    command: ${IDLE}
+    environment:
+      TOKEN_FILE: /run/secrets/from_env
+    labels:
+      purpose: leak-test
+    secrets:
+      - from_file
+      - from_env
+      - from_dotenv
+      - source: absolute
+        target: /etc/app/key
+        uid: "1000"
+        mode: 0400
+  readonly:
+    image: ${images.busybox}
+    read_only: true
+    command: ${IDLE}
+    secrets:
+      - from_env
+      - source: from_dotenv
+        target: /etc/ro-key
+  plain:
+    image: ${images.busybox}
+    command: ${IDLE}
+secrets:
+  from_file:
+    file: ./file.txt
+  from_env:
+    environment: SHELL_SECRET
+  from_dotenv:
+    environment: DOTENV_SECRET
+  absolute:
+    file: ./abs.txt
+`,
       });
       const env = { SHELL_SECRET: values.env };
       const run = (args: string[]) => cliOk(["-p", name, ...args], { cwd: dir, env, hide: all });

@@ -137,16 +137,16 @@ onEachDeliveryPath((via) => {
       const dir = await tempProject({
         "secret.txt": first,
         "compose.yaml": `
-  services:
-    app:
-      image: ${images.busybox}
-      command: ${IDLE}
-      secrets:
-        - source: key
-          target: /etc/app/key
-          uid: "1000"
-          mode: 0400
-  `.concat("secrets:\n  key:\n    file: ./secret.txt\n"),
+services:
+  app:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - source: key
+        target: /etc/app/key
+        uid: "1000"
+        mode: 0400
+`.concat("secrets:\n  key:\n    file: ./secret.txt\n"),
       });
       await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [first] });
       const c = `${name}-app-1`;
@@ -186,17 +186,17 @@ onEachDeliveryPath((via) => {
       const dir = await tempProject({
         "s.txt": randomValue("rot-hup"),
         "compose.yaml": `
-  services:
-    app:
-      image: ${images.busybox}
-      command: ["sh", "-c", "trap 'exit 0' TERM; trap 'echo reloaded' HUP; while true; do sleep 0.2; done"]
-      x-composec-reload-signal: SIGHUP
-      secrets:
-        - s
-  secrets:
-    s:
-      file: ./s.txt
-  `,
+services:
+  app:
+    image: ${images.busybox}
+    command: ["sh", "-c", "trap 'exit 0' TERM; trap 'echo reloaded' HUP; while true; do sleep 0.2; done"]
+    x-composec-reload-signal: SIGHUP
+    secrets:
+      - s
+secrets:
+  s:
+    file: ./s.txt
+`,
       });
       await cliOk(["-p", name, "up", "-d"], { cwd: dir });
       const c = `${name}-app-1`;
@@ -263,27 +263,27 @@ onEachDeliveryPath((via) => {
       const dir = await tempProject({
         "s.txt": first,
         "compose.yaml": `
-  services:
-    web:
-      image: ${images.busybox}
-      command: ${IDLE}
-      secrets:
-        - shared
-    locked:
-      image: ${images.busybox}
-      read_only: true
-      user: "1000:1000"
-      command: ${IDLE}
-      secrets:
-        - source: shared
-          target: app/key
-          uid: "1000"
-          gid: "1000"
-          mode: 0400
-  secrets:
-    shared:
-      file: ./s.txt
-  `,
+services:
+  web:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - shared
+  locked:
+    image: ${images.busybox}
+    read_only: true
+    user: "1000:1000"
+    command: ${IDLE}
+    secrets:
+      - source: shared
+        target: app/key
+        uid: "1000"
+        gid: "1000"
+        mode: 0400
+secrets:
+  shared:
+    file: ./s.txt
+`,
       });
       await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [first] });
       const web = `${name}-web-1`;

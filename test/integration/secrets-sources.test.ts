@@ -78,16 +78,16 @@ onEachDeliveryPath(() => {
       const name = await project("src-ext");
       const dir = await tempProject({
         "compose.yaml": `
-  services:
-    app:
-      image: ${images.busybox}
-      command: ${IDLE}
-      secrets:
-        - api_token
-  secrets:
-    api_token:
-      external: true
-  `,
+services:
+  app:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - api_token
+secrets:
+  api_token:
+    external: true
+`,
       });
       const before = await listing(dir);
       const home = path.join(dir, "no-store");
