@@ -83,7 +83,9 @@ export function registerConfig(program: Command, output: Output): void {
 
 /**
  * Where the project's runtime secrets would be kept, and why, as a comment line on stderr: stdout
- * stays the document alone (`config > resolved.yaml` must stay valid YAML and unchanged).
+ * stays the document alone (`config > resolved.yaml` must stay valid YAML and unchanged). Said when
+ * it is news: the engine's side, or a forced path; the default on a local socket (the local tmpfs,
+ * as always) leaves `config`'s output exactly as before.
  */
 async function printDeliveryChoice(project: Project, options: GlobalOptions, output: Output): Promise<void> {
   if (!Object.values(project.services).some((s) => s.secrets.length + s.configs.length > 0)) return;
@@ -100,6 +102,7 @@ async function printDeliveryChoice(project: Project, options: GlobalOptions, out
     process.env,
   );
   const choice = chooseDelivery(endpoint, project, deliveryOverride(options));
+  if (choice.path === "local" && !choice.reason.startsWith("forced")) return;
   output.stderr(
     `# secrets delivery: ${choice.path} (${choice.reason})${choice.refusal === undefined ? "" : `; refused: ${choice.refusal}`}\n`,
   );
