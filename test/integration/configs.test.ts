@@ -158,7 +158,12 @@ onEachDeliveryPath((via) => {
       );
       const printerId = (await identity(p.printer)).id;
       expect(
-        filesContaining(p.values.greeting, DISK_ROOTS, [path.basename(p.dir), printerId]),
+        filesContaining(p.values.greeting, DISK_ROOTS, [
+          path.basename(p.dir),
+          printerId,
+          // The engine-side path's tmpfs volume, mounted under the engine's data root: memory.
+          ...(via === "engine" ? [secretsVolume(p.name)] : []),
+        ]),
         "disk files holding the inline config",
       ).toEqual([]);
       expect(await materialHolds(via, p.name, p.values.env)).toBe(true);
