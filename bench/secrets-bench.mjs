@@ -6,6 +6,8 @@
 //                   bind-mounted read-only at /run/secrets/<name>, created and started in parallel;
 //                   down stops and removes them in parallel, then the network
 //   composec        node dist/cli/bin.js up -d / down (tmpfs material, per-service directories)
+//   composec-engine the same with COMPOSEC_SECRETS_DELIVERY=engine: the engine-side path (a tmpfs
+//                   volume held by a holder container, written through the Engine API only)
 //   docker-compose  Debian's docker-compose 1.29 (file secrets as binds; it ignores uid/gid/mode)
 //
 // Every contestant is a whole process, spawn to exit. Then the rotation latency: from starting `up -d` after a
@@ -38,6 +40,9 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "7" },
     tools: { type: "string", default: "floor,composec,docker-compose" },
     rotations: { type: "string", default: "7" },
+    /** Delivery paths whose rotation latency is measured: local, engine. */
+    "rotation-paths": { type: "string", default: "local" },
+    title: { type: "string", default: "Secrets" },
     out: { type: "string", default: path.join(repoRoot, "bench/results/secrets.md") },
   },
 });
@@ -80,10 +85,10 @@ for (let i = 1; i <= n; i++) {
 const file = path.join(dir, "compose.yaml");
 if (!floorMode) await writeFile(file, `${lines.join("\n")}\n`);
 
-function run(argv) {
+function run(argv, extraEnv = {}) {
   const start = performance.now();
   const result = spawnSync(argv[0], argv.slice(1), {
-    env,
+    env: { ...env, ...extraEnv },
     encoding: "utf8",
     timeout: 300_000,
     killSignal: "SIGKILL",
@@ -142,6 +147,7 @@ if (floorMode) {
   process.exit(0);
 }
 
+const ENGINE = { COMPOSEC_SECRETS_DELIVERY: "engine" };
 const contestants = {
   floor: floorProcess,
   composec: {
@@ -149,6 +155,12 @@ const contestants = {
       run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "up", "-d"]),
     down: async (project) =>
       run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "down"]),
+  },
+  "composec-engine": {
+    up: async (project) =>
+      run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "up", "-d"], ENGINE),
+    down: async (project) =>
+      run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "down"], ENGINE),
   },
   "docker-compose": {
     up: async (project) => run([composeBin, "-p", project, "-f", file, "up", "-d"]),
@@ -176,11 +188,14 @@ for (let round = 0; round < rounds + 1; round++) {
   }
 }
 
-// Rotation: change one service's secret, time `up -d` until the container reads the new bytes.
-const rotation = [];
-{
-  const project = `sbench${process.pid}rot`;
-  run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "up", "-d"]);
+// Rotation: change one service's secret, time `up -d` until the container reads the new bytes;
+// once per delivery path asked for.
+const rotations = {};
+for (const via of values["rotation-paths"].split(",")) {
+  const rotation = (rotations[via] = []);
+  const pathEnv = via === "engine" ? ENGINE : {};
+  const project = `sbench${process.pid}rot${via}`;
+  run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "up", "-d"], pathEnv);
   const container = docker.getContainer(`${project}-${service(1)}-1`);
   const startedAt = (await container.inspect()).State.StartedAt;
   for (let r = 0; r < Number(values.rotations); r++) {
@@ -188,18 +203,18 @@ const rotation = [];
     const want = createHash("sha256").update(value).digest("hex");
     await writeFile(path.join(dir, "secrets", `${secret(1, 1)}.txt`), value);
     const start = performance.now();
-    run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "up", "-d"]);
+    run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "up", "-d"], pathEnv);
     // The running container's view of the file, through its root in /proc (no exec round trip).
     const pid = (await container.inspect()).State.Pid;
     const seen = createHash("sha256")
       .update(await readFile(`/proc/${pid}/root/run/secrets/${secret(1, 1)}`))
       .digest("hex");
-    if (seen !== want) throw new Error("rotation: the container did not see the new bytes");
+    if (seen !== want) throw new Error(`rotation (${via}): the container did not see the new bytes`);
     rotation.push(performance.now() - start);
   }
   if ((await container.inspect()).State.StartedAt !== startedAt)
-    throw new Error("rotation restarted the container");
-  run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "down"]);
+    throw new Error(`rotation (${via}) restarted the container`);
+  run([process.execPath, cliPath, "-p", project, "-f", file, "--progress", "quiet", "down"], pathEnv);
 }
 await rm(dir, { recursive: true, force: true });
 
@@ -219,21 +234,33 @@ const load = os
   .loadavg()
   .map((value) => value.toFixed(2))
   .join(", ");
-const report = `# Secrets: up -d and down with ${n} services x ${k} file secrets, and rotation
+const rotationText = Object.entries(rotations)
+  .map(
+    ([via, rotation]) =>
+      `- ${via} path: median **${ms(median(rotation))} ms** over ${rotation.length} rotations (${rotation.map(ms).join(", ")} ms)`,
+  )
+  .join("\n");
+const engineVsLocal =
+  samples.composec && samples["composec-engine"]
+    ? `\nEngine-side \`up -d\` vs the local path: **${(median(samples["composec-engine"].up) / median(samples.composec.up)).toFixed(2)}x** (target: at most 1.5x).\n`
+    : "";
+const report = `# ${values.title}: up -d and down with ${n} services x ${k} file secrets, and rotation
 
 - Date: ${new Date().toISOString()}; Node.js ${process.version}; load average ${load}
 - Method: ${rounds} counted rounds after one warm-up, tools alternating and the order rotated each
   round; every contestant a whole process; the floor is a small dockerode script making the same
   containers with the same files bind-mounted read-only, in parallel.
-- Rerun: \`npm run build && npm run bench:secrets\`
+- Rerun: \`npm run build && ${values.title === "Secrets" ? "npm run bench:secrets" : "npm run bench:engine-side"}\`
 
 | tool | up -d median (ms) | vs floor | down median (ms) | vs floor | runs |
 | --- | ---: | ---: | ---: | ---: | ---: |
 ${rows.join("\n")}
 
+${engineVsLocal}
 Rotation, from starting \`composec up -d\` after a secret file changed to the new bytes readable in
-the running container (no restart): median **${ms(median(rotation))} ms** over ${rotation.length} rotations
-(${rotation.map(ms).join(", ")} ms).
+the running container (no restart):
+
+${rotationText}
 `;
 await writeFile(values.out, report);
 console.log(report);

@@ -23,10 +23,6 @@ export const CRASH_POINTS = {
     where: "up: a secret's new bytes complete in the staging directory, not yet renamed into place",
     commands: ["up", "up-rotate"],
   },
-  "material.service-delivered": {
-    where: "up: one service's material and digests in place, the other services' not yet",
-    commands: ["up", "up-rotate"],
-  },
   "up.delivered": {
     where: "up: all material written, no container created or changed yet",
     commands: ["up", "up-rotate"],

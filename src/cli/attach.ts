@@ -2,6 +2,7 @@
 // short name (`web-1  | ...`), until they have all exited, or until Ctrl-C, which stops them
 // (a second Ctrl-C kills them), as `docker compose up` does. With `--abort-on-container-exit`
 // (or `--exit-code-from`), the first container to exit stops the others.
+import type { SecretsDelivery } from "../compose/secrets.js";
 import { InterruptedError, UsageError } from "../errors.js";
 import type { Engine } from "../engine/client.js";
 import { containerLines } from "../compose/logs.js";
@@ -26,6 +27,8 @@ export interface AttachOptions {
   exitCodeFrom?: string;
   /** Don't colour the prefixes. */
   noColour?: boolean;
+  /** Where the project's secrets are, to mask them. */
+  delivery: () => Promise<SecretsDelivery>;
 }
 
 /**
@@ -57,7 +60,7 @@ export async function followAndStop(
   const printer = createLogPrinter(output, project.name, containers, {
     prefix: true,
     colour: output.stdoutIsTTY && options.noColour !== true,
-    mask: await projectMasker(project.name),
+    mask: await projectMasker((await options.delivery()).store),
   });
   let interrupts = 0;
   let stopping: Promise<void> | undefined;
@@ -70,6 +73,7 @@ export async function followAndStop(
   const follows = containers.map(async (container) => {
     const tty = project.services[container.service]?.tty ?? false;
     await containerLines(engine, container, { tty, follow: true, since: options.since }, printer.line);
+    await printer.flush();
     const code = await engine.waitContainer(container);
     exits.set(container.id, code);
     output.stdout(`${shortName(project.name, container)} exited with code ${code}\n`);

@@ -14,6 +14,8 @@ export interface GlobalOptions {
   context?: string;
   dryRun: boolean;
   progress: string;
+  /** `--secrets-delivery`: local or engine. */
+  secretsDelivery?: string;
 }
 
 /** The global options, read from the root program whichever subcommand runs. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ObservedContainer } from "../plan/state.js";
 import { createLogPrinter } from "./log-printer.js";
+import { asyncFollowingMasker } from "./mask.js";
 import type { Output } from "./output.js";
 
 function capture(): { output: Output; text: () => string } {
@@ -106,5 +107,60 @@ describe("createLogPrinter", () => {
     printer.line({ container: web, notice: 'service "web": logging driver "none" keeps no log' });
     expect(stdout).toBe("");
     expect(stderr).toBe('warning: service "web": logging driver "none" keeps no log\n');
+  });
+});
+
+describe("createLogPrinter with a masker that refreshes through a round trip (engine-side)", () => {
+  it("holds each line until a refresh begun after it arrived has finished, in order", async () => {
+    const { output, text } = capture();
+    // The store: values delivered so far; a look-and-read that takes a moment, like an exec.
+    let delivered: Buffer[] = [];
+    let refreshes = 0;
+    const watch = {
+      look: async () => {
+        refreshes++;
+        return { changed: true, newestNs: 0n };
+      },
+    };
+    const read = async (): Promise<Buffer[]> => {
+      const now = delivered;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return now;
+    };
+    const mask = await asyncFollowingMasker(watch, read);
+    const printer = createLogPrinter(output, "demo", [web], { prefix: false, colour: false, mask });
+
+    printer.line({ container: web, stream: "stdout", text: "before any value" });
+    // A value is put in place, then a container prints it: the line must wait for a refresh that
+    // starts after it arrived, and so it is masked.
+    delivered = [Buffer.from("s3cret-value")];
+    printer.line({ container: web, stream: "stdout", text: "token=s3cret-value" });
+    expect(text()).toBe("");
+    await printer.flush();
+    expect(text()).toBe("before any value\ntoken=****\n");
+    expect(refreshes).toBeGreaterThanOrEqual(2);
+  });
+
+  it("shows no line it cannot mask: a failed refresh withholds the lines and says so", async () => {
+    let stderr = "";
+    const { output, text } = capture();
+    output.stderr = (chunk) => (stderr += chunk);
+    let fail = false;
+    const mask = await asyncFollowingMasker(
+      {
+        look: async () => {
+          if (fail) throw new Error("engine gone");
+          return { changed: true, newestNs: 0n };
+        },
+      },
+      async () => [],
+    );
+    const printer = createLogPrinter(output, "demo", [web], { prefix: false, colour: false, mask });
+    fail = true;
+    printer.line({ container: web, stream: "stdout", text: "maybe a secret" });
+    await printer.flush();
+    expect(text()).toBe("");
+    expect(stderr).toContain("1 line(s) not shown");
+    expect(stderr).toContain("engine gone");
   });
 });

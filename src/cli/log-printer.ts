@@ -21,6 +21,8 @@ export interface LogPrinterOptions {
 export interface LogPrinter {
   /** A container's line to stdout; a notice about a container (no output to show) to stderr. */
   line(line: LogOutput): void;
+  /** Resolves once every line given so far is printed (a masker with `refresh` holds them until it ran). */
+  flush(): Promise<void>;
 }
 
 /** The container's name without the `<project>-` in front (`web-1`), as Compose shows it. */
@@ -70,10 +72,40 @@ export function createLogPrinter(
     return prefix;
   };
   const mask = options.mask ?? noMasking;
+  const print = (line: LogOutput): void =>
+    "notice" in line
+      ? output.stderr(`warning: ${line.notice}\n`)
+      : output.stdout(`${prefixOf(line.container)}${mask(line.text)}\n`);
+  const refresh = mask.refresh;
+  if (refresh === undefined) return { line: print, flush: () => Promise.resolve() };
+  // Lines wait for the masker's next refresh, begun after they arrived: only then are the values
+  // in place when they were printed known. One refresh serves every line queued meanwhile.
+  let queue: LogOutput[] = [];
+  let pumping: Promise<void> | undefined;
+  const pump = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        await refresh();
+      } catch (error) {
+        // Failing closed: lines that cannot be masked are not shown.
+        output.stderr(
+          `warning: ${batch.length} line(s) not shown: the delivered secrets to mask in them could not be read (${(error as Error).message})\n`,
+        );
+        continue;
+      }
+      for (const line of batch) print(line);
+    }
+    pumping = undefined;
+  };
   return {
-    line: (line) =>
-      "notice" in line
-        ? output.stderr(`warning: ${line.notice}\n`)
-        : output.stdout(`${prefixOf(line.container)}${mask(line.text)}\n`),
+    line: (line) => {
+      queue.push(line);
+      pumping ??= pump();
+    },
+    flush: async () => {
+      while (pumping !== undefined) await pumping;
+    },
   };
 }

@@ -62,6 +62,10 @@ export async function buildProgram(output: Output, argv: string[] = []): Promise
       "Docker Engine to talk to (unix:///path, tcp://host:port or ssh://user@host[:port])",
     )
     .option("--context <name>", "docker CLI context to use (see `docker context ls`; overrides DOCKER_HOST)")
+    .option(
+      "--secrets-delivery <path>",
+      "where runtime secrets are kept: local (a tmpfs on this host) or engine (a tmpfs on the engine's host); default: local for a local socket, else engine",
+    )
     .option("--dry-run", "show what would be done without doing it", false)
     .option("--progress <mode>", "progress output: auto, tty, plain, json or quiet", "auto")
     .enablePositionalOptions()

@@ -5,9 +5,15 @@
 // goes through a StreamMasker instead, which hides the same values and leaves every other byte as
 // the command wrote it.
 import { Writable } from "node:stream";
+import type { LocalTmpfsStore } from "../materialize/local-store.js";
+import type { AsyncMaterialWatch, MaterialStore, MaterialWatch } from "../materialize/store.js";
 
-/** Hides secret values in one line of output. */
-export type Masker = (line: string) => string;
+/**
+ * Hides secret values in one line of output. A masker whose values need a round trip to refresh
+ * (the engine-side store) has `refresh`: the printer awaits it before printing the lines that
+ * arrived before it was called.
+ */
+export type Masker = ((line: string) => string) & { refresh?: () => Promise<void> };
 
 import { MASK } from "../errors.js";
 
@@ -280,51 +286,31 @@ export function closeMaskedOutput(stream: Writable): Promise<void> {
   });
 }
 
-/**
- * Where the project's material would be, or undefined without a runtime location (nothing was
- * delivered then). Loaded here rather than at the top: `config` masks too, and must not pay at
- * every start for the material's modules (crypto, child processes) it never uses.
- */
-async function loadMaterial(projectName: string): Promise<{
-  dir: string | undefined;
-  material: typeof import("../materialize/material.js");
-}> {
-  const [material, { projectMaterialDir }, { runtimeLocation }] = await Promise.all([
-    import("../materialize/material.js"),
-    import("../compose/secrets.js"),
-    import("../materialize/tmpfs.js"),
-  ]);
-  try {
-    return { dir: projectMaterialDir(projectName, runtimeLocation()), material };
-  } catch {
-    return { dir: undefined, material };
-  }
-}
-
-/** The values delivered to the project's containers, read back from its tmpfs (none without one). */
-export async function projectSecretValues(projectName: string): Promise<Buffer[]> {
-  const { dir, material } = await loadMaterial(projectName);
-  return dir === undefined ? [] : material.deliveredValuesSync(dir);
+/** The values delivered to the project's containers, read back from its store (into memory). */
+export async function projectSecretValues(store: MaterialStore): Promise<Buffer[]> {
+  return store.values();
 }
 
 /**
- * A masker for the values delivered to the project's containers, read back from its tmpfs, kept
+ * A masker for the values delivered to the project's containers, read back from its store, kept
  * up to date: a second `up` may put new values in place (live, or for a container it recreates)
  * while `logs -f` or an attached `up` prints, and a container can print a new value only after it
  * is in place. No engine event marks a live replacement, so before a batch of lines is printed
- * the material is looked at (one stat; the values are read again only when it changed). Every value
- * read stays masked: a replaced one is still in the memory of containers that read it before.
+ * the material is looked at (one stat locally, one round trip on the engine's side; the values
+ * are read again only when it changed). Every value read stays masked: a replaced one is still in
+ * the memory of containers that read it before.
  */
-export async function projectMasker(projectName: string): Promise<Masker> {
-  const { dir, material } = await loadMaterial(projectName);
-  if (dir === undefined) return noMasking;
-  return followingMasker(new material.DeliveryWatch(dir), () => material.deliveredValuesSync(dir));
+export async function projectMasker(store: MaterialStore): Promise<Masker> {
+  // A store this host reads synchronously (the local tmpfs) is looked at between two lines, as before.
+  if ("valuesSync" in store) {
+    const local = store as LocalTmpfsStore;
+    return followingMasker(local.watch(), () => local.valuesSync());
+  }
+  const engineSide = store as MaterialStore & { watch(): AsyncMaterialWatch };
+  return asyncFollowingMasker(engineSide.watch(), () => store.values());
 }
 
-/** What projectMasker needs of the material: a cheap look for changes, and a read of the values. */
-export interface MaterialWatch {
-  look(): { changed: boolean; newestNs: bigint };
-}
+export type { MaterialWatch } from "../materialize/store.js";
 
 /** A masker of every value `read` has ever given, read again when `watch` sees a change. */
 export function followingMasker(watch: MaterialWatch, read: () => Buffer[]): Masker {
@@ -358,3 +344,27 @@ export function followingMasker(watch: MaterialWatch, read: () => Buffer[]): Mas
 
 /** Longer than a kernel clock tick (at most 10 ms), which is how coarse directory times are. */
 const RECENT_NS = 50_000_000n;
+
+/**
+ * As followingMasker, for a store whose look and read are round trips: the masker's `refresh`
+ * looks (and reads when something changed); the printer awaits it before printing the lines that
+ * arrived before the call, so none of them is shown before the values in place when it arrived.
+ */
+export async function asyncFollowingMasker(
+  watch: AsyncMaterialWatch,
+  read: () => Promise<Buffer[]>,
+): Promise<Masker> {
+  const known = new Map<string, Buffer>();
+  let current: Masker = noMasking;
+  let settled = false;
+  const refresh = async (): Promise<void> => {
+    const { changed, newestNs } = await watch.look();
+    if (settled && !changed) return;
+    const before = known.size;
+    for (const value of await read()) known.set(value.toString("latin1"), value);
+    if (known.size !== before) current = createMasker([...known.values()]);
+    settled = BigInt(Date.now()) * 1_000_000n - newestNs >= RECENT_NS;
+  };
+  await refresh();
+  return Object.assign((line: string) => current(line), { refresh });
+}

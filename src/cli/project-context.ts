@@ -1,7 +1,9 @@
 // What the engine commands share: the project the global options describe, and the engine client
 // for `-H/--host`, `--context` or the environment. Loading itself is global-options.ts's (shared with `config`).
 import type { Command } from "commander";
-import { ProjectError } from "../errors.js";
+import { ProjectError, UsageError } from "../errors.js";
+import type { SecretsDelivery } from "../compose/secrets.js";
+import { parseDeliveryOverride, type DeliveryOverride } from "../plan/secrets-delivery.js";
 import { createEngine, type Engine } from "../engine/client.js";
 import type { Project } from "../model/project.js";
 import type { SourceMap } from "../loader/source-map.js";
@@ -17,6 +19,30 @@ export interface ProjectContext {
   /** Where each part of the project was written (for `check`'s hint). */
   sources: SourceMap;
   engine: Engine;
+  /** The secrets' delivery path and store (chosen at the first call, once). */
+  delivery: () => Promise<SecretsDelivery>;
+}
+
+/** `--secrets-delivery`, else COMPOSEC_SECRETS_DELIVERY: the path forced from outside the file. */
+export function deliveryOverride(options: GlobalOptions): DeliveryOverride | undefined {
+  const parsed = parseDeliveryOverride(options.secretsDelivery, process.env);
+  if (parsed !== undefined && "error" in parsed) throw new UsageError(parsed.error);
+  return parsed;
+}
+
+/** A lazy, once-made delivery for the project (or project name) on `engine`. */
+export function lazyDelivery(
+  options: GlobalOptions,
+  engine: Engine,
+  project: Project | string,
+): () => Promise<SecretsDelivery> {
+  // Checked now: a bad value is a usage error whatever the command goes on to do.
+  const override = deliveryOverride(options);
+  let made: Promise<SecretsDelivery> | undefined;
+  return () =>
+    (made ??= import("../compose/secrets.js").then(({ secretsDelivery }) =>
+      secretsDelivery(engine, project, override),
+    ));
 }
 
 /** The engine client the global options (or DOCKER_HOST, DOCKER_CONTEXT, the current context) point at. */
@@ -31,7 +57,8 @@ export function engineFromOptions(options: GlobalOptions): Engine {
 export async function projectContext(command: Command, output: Output): Promise<ProjectContext> {
   const options = globalOptions(command);
   const { project, variables, sources } = await loadFromOptions(options, output);
-  return { options, project, variables, sources, engine: engineFromOptions(options) };
+  const engine = engineFromOptions(options);
+  return { options, project, variables, sources, engine, delivery: lazyDelivery(options, engine, project) };
 }
 
 /**
@@ -43,12 +70,18 @@ export async function projectContext(command: Command, output: Output): Promise<
 export async function projectOrName(
   command: Command,
   output: Output,
-): Promise<{ options: GlobalOptions; project?: Project; name: string; engine: Engine }> {
+): Promise<{
+  options: GlobalOptions;
+  project?: Project;
+  name: string;
+  engine: Engine;
+  delivery: () => Promise<SecretsDelivery>;
+}> {
   const options = globalOptions(command);
   const engine = engineFromOptions(options);
   try {
     const { project } = await loadFromOptions(options, output, { checkSecretSources: false });
-    return { options, project, name: project.name, engine };
+    return { options, project, name: project.name, engine, delivery: lazyDelivery(options, engine, project) };
   } catch (error) {
     const name = options.projectName ?? process.env.COMPOSE_PROJECT_NAME;
     const noFile =
@@ -57,7 +90,7 @@ export async function projectOrName(
       error.problems.length === 1 &&
       error.problems[0]!.message.startsWith("no compose file found");
     if (name === undefined || !noFile) throw error;
-    return { options, name, engine };
+    return { options, name, engine, delivery: lazyDelivery(options, engine, name) };
   }
 }
 

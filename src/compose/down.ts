@@ -7,8 +7,9 @@ import { observe } from "../engine/observe.js";
 import type { ProgressListener } from "../engine/progress.js";
 import type { Project } from "../model/project.js";
 import { planDown } from "../plan/down-plan.js";
-import { materialHolder } from "../materialize/holder/holder.js";
 import { removeRuntimeSecrets } from "./secrets.js";
+import { isLocalEndpoint } from "../engine/endpoint.js";
+import { materialStore } from "../materialize/stores.js";
 import type { Plan } from "../plan/types.js";
 import { crashPoint } from "../crash-point.js";
 
@@ -64,11 +65,14 @@ export async function down(
     });
   }
   crashPoint("down.engine-done");
-  // Last, once no container uses it: the secret material and its tmpfs, also when a crashed `up`
-  // left material behind with no container at all. On the engine's side that is the holder (the
-  // plan already removed it with the project's one-off containers, unless it was made since) and
-  // its tmpfs volume, which `down` removes with or without -v: it only ever holds secrets.
-  await materialHolder(engine, name).remove();
-  await removeRuntimeSecrets(name);
+  // Last, once no container uses it: the secret material and its place, also when a crashed `up`
+  // left material behind with no container at all. A project may have been brought up on either
+  // path (one can be forced): the engine's side is cleaned on every engine, the local tmpfs
+  // wherever the engine is local.
+  await removeRuntimeSecrets(await materialStore("engine", engine, name));
+  if (isLocalEndpoint(engine.endpoint)) {
+    const local = await materialStore("local", engine, name).catch(() => undefined);
+    if (local) await removeRuntimeSecrets(local);
+  }
   return { plan, nothingToDo: plan.nodes.length === 0 };
 }

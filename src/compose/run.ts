@@ -29,7 +29,8 @@ import type { PullFlag } from "../plan/pull-plan.js";
 import { projectContainers } from "./containers.js";
 import { applyEnvShim } from "./env-shim.js";
 import { ensureImages } from "./pull.js";
-import { prepareRuntimeSecrets } from "./secrets.js";
+import { prepareRuntimeSecrets, secretsDelivery } from "./secrets.js";
+import type { DeliveryOverride } from "../plan/secrets-delivery.js";
 import { up } from "./up.js";
 
 export interface RunOptions {
@@ -73,6 +74,8 @@ export interface RunOptions {
   pull?: PullFlag;
   /** `-v`: mounts added to the service's, replacing any at the same target. */
   volumes?: VolumeMount[];
+  /** Forces the secrets' delivery path (`--secrets-delivery`). */
+  secretsDelivery?: DeliveryOverride;
 }
 
 export interface RunResult {
@@ -106,6 +109,7 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
       ...(options.variables === undefined ? {} : { variables: options.variables }),
       ...(options.external === undefined ? {} : { external: options.external }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.secretsDelivery === undefined ? {} : { secretsDelivery: options.secretsDelivery }),
     });
     await waitForDependencies(project, engine, service);
   }
@@ -114,7 +118,7 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
   const secrets = await prepareRuntimeSecrets(project, new Set([service.name]), {
     variables: options.variables ?? {},
     ...(options.external === undefined ? {} : { external: options.external }),
-    endpoint: engine.endpoint,
+    delivery: await secretsDelivery(engine, project, options.secretsDelivery),
   });
   let id: string;
   const name = oneoffContainerName(project.name, service.name, options.slug);

@@ -2,36 +2,53 @@
 // is in place on the project's tmpfs, tell the planner which containers must be recreated, and
 // deliver the material once the plan is known to be possible. Configs go the same way, beside the
 // secrets: same sources (and inline content), same tmpfs, same change detection.
-import { join } from "node:path";
 import { EngineError } from "../errors.js";
-import type { EngineEndpoint } from "../engine/client.js";
+import type { Engine } from "../engine/client.js";
 import { ProjectMaterial, type SecretMount } from "../materialize/material.js";
-import {
-  ensureTmpfs,
-  isTmpfs,
-  removeTmpfs,
-  runtimeLocation,
-  type RuntimeLocation,
-} from "../materialize/tmpfs.js";
+import type { MaterialStore } from "../materialize/store.js";
+import { materialStore, projectMaterialDir } from "../materialize/stores.js";
+import type { RuntimeLocation } from "../materialize/roots.js";
 import type { Project, Service } from "../model/project.js";
+import { chooseDelivery, type DeliveryChoice, type DeliveryOverride } from "../plan/secrets-delivery.js";
 import { checkEnvSecretValues } from "./env-shim.js";
 import { resolveConfigs, resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
 import type { SecretValue } from "../secrets/secret-value.js";
-import { crashPoint } from "../crash-point.js";
+
+export { projectMaterialDir };
 
 /** The service extension naming a signal to send after its secrets changed in place. */
 export const RELOAD_SIGNAL_EXTENSION = "x-composec-reload-signal";
 
+/** Where the project's material goes: the path chosen once for the command, and its store. */
+export interface SecretsDelivery {
+  choice: DeliveryChoice;
+  store: MaterialStore;
+}
+
 export interface RuntimeSecretsOptions extends ResolveOptions {
-  endpoint: EngineEndpoint;
+  delivery: SecretsDelivery;
   /** Plan only: nothing is mounted or written. */
   dryRun?: boolean;
-  location?: RuntimeLocation;
+}
+
+/**
+ * Chooses the delivery path for the project on `engine` (chooseDelivery) and makes its store; the
+ * one place compose/ learns which path it is on, and only to say so.
+ */
+export async function secretsDelivery(
+  engine: Engine,
+  project: Project | string,
+  override?: DeliveryOverride,
+  location?: RuntimeLocation,
+): Promise<SecretsDelivery> {
+  const choice = chooseDelivery(engine.endpoint, typeof project === "string" ? undefined : project, override);
+  const name = typeof project === "string" ? project : project.name;
+  return { choice, store: await materialStore(choice.path, engine, name, location) };
 }
 
 /** What `up` needs to know and do about the selected services' secrets. */
 export interface RuntimeSecrets {
-  /** Read-only bind mounts per service. */
+  /** Read-only mounts per service (known once `deliver` has run: the engine's side needs its holder). */
   mounts: Record<string, SecretMount[]>;
   /** Services whose existing containers must be replaced, with the reason. */
   recreate: Record<string, string>;
@@ -57,8 +74,7 @@ export async function prepareRuntimeSecrets(
   options: RuntimeSecretsOptions,
 ): Promise<RuntimeSecrets> {
   const services = [...selected].map((name) => project.services[name] as Service).filter(hasMaterial);
-  const location = options.location ?? runtimeLocation();
-  const dir = projectMaterialDir(project.name, location);
+  const { store, choice } = options.delivery;
   const empty: RuntimeSecrets = {
     mounts: {},
     recreate: {},
@@ -66,18 +82,20 @@ export async function prepareRuntimeSecrets(
     warnings: [],
     // Services may have dropped their secrets: their old material goes, nothing else is needed.
     deliver: async (keep) => {
-      if (keep && !options.dryRun && (await isTmpfs(dir)))
-        await (
-          await ProjectMaterial.open(dir)
-        ).removeServicesExcept(union(servicesWithSecrets(project), keep));
+      if (!keep || options.dryRun) return;
+      const material = await ProjectMaterial.peek(store);
+      if (!material.holdsAnything()) return;
+      await (
+        await ProjectMaterial.open(store)
+      ).removeServicesExcept(union(servicesWithSecrets(project), keep));
     },
     commit: async () => undefined,
     wipe: () => undefined,
   };
   if (services.length === 0) return empty;
-  if (options.endpoint.kind !== "unix") {
+  if (choice.refusal !== undefined) {
     throw new EngineError(
-      `services ${services.map((s) => s.name).join(", ")} have secrets or configs, which composec delivers from a tmpfs on this host; the engine at ${options.endpoint.host}:${options.endpoint.port} cannot see it. Use a local engine (unix socket)`,
+      `services ${services.map((s) => s.name).join(", ")} have secrets or configs; ${choice.refusal}`,
     );
   }
 
@@ -92,7 +110,14 @@ export async function prepareRuntimeSecrets(
     wipeAll(values);
     throw error;
   }
-  const material = await ProjectMaterial.peek(dir);
+  let material: ProjectMaterial;
+  try {
+    material = await ProjectMaterial.peek(store);
+  } catch (error) {
+    wipeAll(values);
+    wipeAll(configValues);
+    throw error;
+  }
   let writable: ProjectMaterial | undefined;
   const result: RuntimeSecrets = {
     mounts: {},
@@ -100,11 +125,15 @@ export async function prepareRuntimeSecrets(
     changedLive: {},
     warnings: [],
     deliver: async (keep) => {
-      result.warnings.push(...(await ensureTmpfs(dir, location)));
-      crashPoint("material.tmpfs-mounted");
-      writable = await ProjectMaterial.open(dir);
-      for (const service of services) await writable.deliver(service, values, configValues);
-      if (keep) await writable.removeServicesExcept(union(servicesWithSecrets(project), keep));
+      writable = await ProjectMaterial.open(store);
+      result.warnings.push(...writable.warnings);
+      await writable.deliverAll(
+        services,
+        values,
+        configValues,
+        keep ? union(servicesWithSecrets(project), keep) : undefined,
+      );
+      for (const service of services) result.mounts[service.name] = writable.mounts(service);
     },
     commit: async (replaced) => writable?.commitReplaced(replaced),
     wipe: () => {
@@ -114,7 +143,6 @@ export async function prepareRuntimeSecrets(
   };
   for (const service of services) {
     const state = material.compare(service, values, configValues);
-    result.mounts[service.name] = state.mounts;
     if (state.firstDelivery) {
       // Containers that exist without material in place lost it (a reboot emptied the tmpfs; a
       // dockerd restart does not: the mount is composec's, on the host, not the engine's)
@@ -139,33 +167,24 @@ export async function prepareRuntimeSecrets(
 export async function servicesMissingMaterial(
   project: Project,
   services: Iterable<string>,
-  location?: RuntimeLocation,
+  store: () => Promise<MaterialStore>,
 ): Promise<string[]> {
-  let where: RuntimeLocation;
+  const wanted = [...services].filter(
+    (name) => project.services[name] !== undefined && hasMaterial(project.services[name]),
+  );
+  if (wanted.length === 0) return [];
+  let material: ProjectMaterial;
   try {
-    where = location ?? runtimeLocation();
+    material = await ProjectMaterial.peek(await store());
   } catch {
     return []; // No place for material at all: `up` explains that, `ps` need not.
   }
-  const material = await ProjectMaterial.peek(projectMaterialDir(project.name, where));
-  return [...services].filter(
-    (name) =>
-      project.services[name] !== undefined &&
-      hasMaterial(project.services[name]) &&
-      !material.hasDelivered(name),
-  );
+  return wanted.filter((name) => !material.hasDelivered(name));
 }
 
-/** Removes the project's material and its tmpfs (`down`, and cleanup after a crash). */
-export async function removeRuntimeSecrets(
-  projectName: string,
-  location: RuntimeLocation = runtimeLocation(),
-): Promise<void> {
-  await removeTmpfs(projectMaterialDir(projectName, location), location);
-}
-
-export function projectMaterialDir(projectName: string, location: RuntimeLocation): string {
-  return join(location.root, projectName);
+/** Removes the project's material and its place (`down`, and cleanup after a crash). */
+export async function removeRuntimeSecrets(store: MaterialStore): Promise<void> {
+  await store.destroy();
 }
 
 function servicesWithSecrets(project: Project): Set<string> {

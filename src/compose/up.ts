@@ -8,7 +8,14 @@ import type { Project, Service } from "../model/project.js";
 import type { ExternalSecretSource } from "../secrets/resolve.js";
 import { applyEnvShims, envSecretRecreates } from "./env-shim.js";
 import { ensureImages } from "./pull.js";
-import { prepareRuntimeSecrets, RELOAD_SIGNAL_EXTENSION, type RuntimeSecrets } from "./secrets.js";
+import {
+  prepareRuntimeSecrets,
+  RELOAD_SIGNAL_EXTENSION,
+  secretsDelivery,
+  type RuntimeSecrets,
+  type SecretsDelivery,
+} from "./secrets.js";
+import type { DeliveryChoice, DeliveryOverride } from "../plan/secrets-delivery.js";
 import { checkApiVersion, usesVersionedFields } from "../engine/api-version.js";
 import type { Engine } from "../engine/client.js";
 import { execute } from "../engine/execute.js";
@@ -48,10 +55,16 @@ export interface UpOptions extends UpPlanOptions {
   /** Each line of build progress (`#3 [web 2/2] RUN ...`) and each image built. */
   onBuildLine?: (line: string) => void;
   onBuilt?: (image: BuiltImage) => void;
+  /** Forces the secrets' delivery path (`--secrets-delivery`); else chosen from the engine and the file. */
+  secretsDelivery?: DeliveryOverride;
+  /** The delivery already chosen for this command (its store made), instead of choosing here. */
+  delivery?: SecretsDelivery;
 }
 
 export interface UpResult {
   plan: Plan;
+  /** Which path the secrets took (or would take), and why. */
+  delivery: DeliveryChoice;
   /** Targets under /run/secrets updated in place in running containers, per service. */
   secretsUpdated: Record<string, string[]>;
 }
@@ -64,12 +77,13 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
   if (usesVersionedFields(project, selected)) {
     checkApiVersion(project, selected, (await engine.version()).apiVersion);
   }
+  const delivery = options.delivery ?? (await secretsDelivery(engine, project, options.secretsDelivery));
   // Every secret is read before the first engine call: a bad source stops `up` with nothing made.
   const secrets = await prepareRuntimeSecrets(project, selected, {
     variables: options.variables ?? {},
     ...(options.shell === undefined ? {} : { shell: options.shell }),
     ...(options.external === undefined ? {} : { external: options.external }),
-    endpoint: engine.endpoint,
+    delivery,
     ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
@@ -90,10 +104,11 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     const wrapped = await applyEnvShims(project, engine, selected, {
       ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
     });
-    return await upWithSecrets(wrapped, engine, selected, secrets, images.ids, {
+    const result = await upWithSecrets(wrapped, engine, selected, secrets, images.ids, {
       ...options,
       ...(options.dryRun ? { pulling: images.pulled } : {}),
     });
+    return { ...result, delivery: delivery.choice };
   } finally {
     secrets.wipe();
   }
@@ -136,7 +151,7 @@ async function upWithSecrets(
   secrets: RuntimeSecrets,
   imageIds: Record<string, string | null>,
   options: UpOptions,
-): Promise<UpResult> {
+): Promise<Omit<UpResult, "delivery">> {
   const state = await observe(engine, project.name, { project, services: selected, imageIds });
   const plan = planUp(project, state, { ...options, recreate: { ...secrets.recreate, ...options.recreate } });
   for (const warning of plan.warnings) options.onWarning?.(warning);

@@ -3,6 +3,7 @@
 // time, so further networks are returned separately, to be connected before the container starts.
 import type Docker from "dockerode";
 import { containerLabels, imageName } from "../model/names.js";
+import type { SecretMount } from "../materialize/store.js";
 import { engineHostConfig, serviceLinks } from "./engine-settings.js";
 import type { Healthcheck, PortMapping, Project, Service, VolumeMount } from "../model/project.js";
 
@@ -16,8 +17,8 @@ export interface ContainerSpecInput {
   createAs: string;
   configHash: string;
   imageId: string;
-  /** Read-only binds of the service's secret material (its /run/secrets, absolute targets). */
-  secretMounts?: { source: string; target: string }[];
+  /** Read-only mounts of the service's secret material (its /run/secrets, absolute targets). */
+  secretMounts?: SecretMount[];
 }
 
 export interface ContainerSpec {
@@ -37,12 +38,7 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
     // of becoming an empty directory on disk (CLARIFICATIONS.md 13).
     Mounts: [
       ...service.volumes.filter((mount) => !usesBind(mount)).map((mount) => toMount(project, mount)),
-      ...(input.secretMounts ?? []).map((mount) => ({
-        Type: "bind",
-        Source: mount.source,
-        Target: mount.target,
-        ReadOnly: true,
-      })),
+      ...(input.secretMounts ?? []).map(secretMount),
     ] as unknown as Docker.MountConfig,
     Binds: service.volumes.filter(usesBind).map(toBind),
     Tmpfs: tmpfsOptions(service.tmpfs),
@@ -340,4 +336,17 @@ function healthConfig(healthcheck: Healthcheck): Docker.HealthConfig {
   if (healthcheck.startInterval !== undefined)
     (config as Record<string, unknown>).StartInterval = healthcheck.startInterval;
   return config;
+}
+
+/** A secret mount as the API takes it: a bind, or a volume's sub-path (API 1.45+); read-only. */
+export function secretMount(mount: SecretMount): Record<string, unknown> {
+  return mount.type === "bind"
+    ? { Type: "bind", Source: mount.source, Target: mount.target, ReadOnly: true }
+    : {
+        Type: "volume",
+        Source: mount.volume,
+        Target: mount.target,
+        ReadOnly: true,
+        VolumeOptions: { Subpath: mount.subpath },
+      };
 }

@@ -4,6 +4,7 @@
 // At most COMPOSE_PARALLEL_LIMIT steps talk to the engine at once (engine/parallel-limit.ts): all
 // of 200 services at once would keep the last answers waiting past their deadline.
 import pLimit, { type LimitFunction } from "p-limit";
+import type { SecretMount } from "../materialize/store.js";
 import { EngineError, InternalError, InterruptedError } from "../errors.js";
 import { resourceTitle, volumeLabels } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
@@ -22,7 +23,7 @@ export interface ExecuteOptions {
   project?: Project;
   onProgress?: ProgressListener;
   /** Read-only binds of each service's secret material, added to the containers it creates. */
-  secretMounts?: Record<string, { source: string; target: string }[]>;
+  secretMounts?: Record<string, SecretMount[]>;
   /** Aborting stops new nodes from starting; the result then fails with InterruptedError. */
   signal?: AbortSignal;
   clock?: Clock;

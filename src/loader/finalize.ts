@@ -16,6 +16,7 @@ import { DEFAULT_CONFIG_MODE, DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/
 import { makeService } from "../model/project-builder.js";
 import { commandSecret } from "./command-secret.js";
 import { readEnvSecrets } from "./env-secrets.js";
+import { COMPOSEC_EXTENSION, DELIVERY_KEY } from "../plan/secrets-delivery.js";
 import { extensionsOf, toBoolean, type PartialGrant, type PartialService } from "./canonicalize.js";
 import type { MergedProject } from "./merge.js";
 import { formatPath, type PathSegment } from "./paths.js";
@@ -90,6 +91,7 @@ export function finalizeProject(
   checkCycles(services, context);
 
   const extensions = merged.extensions;
+  checkComposecSettings(extensions, base.composeFiles, context);
   return {
     name: base.name,
     workingDir: base.workingDir,
@@ -626,4 +628,37 @@ function checkCycles(services: Record<string, Service>, context: Context): void 
 function hasKeys(mapping: object): boolean {
   for (const _ in mapping) return true;
   return false;
+}
+
+/**
+ * The top-level `x-composec` mapping: project-wide settings of composec (Compose ignores it).
+ * `secrets-delivery` forces where runtime secrets are kept (plan/secrets-delivery.ts).
+ */
+function checkComposecSettings(extensions: Record<string, unknown>, files: string[], context: Context): void {
+  const settings = extensions[COMPOSEC_EXTENSION];
+  if (settings === undefined) return;
+  // Top-level extensions keep no origin: the last file that writes the path is where it was set.
+  const at = (path: string[]) => {
+    for (const file of [...files].reverse()) {
+      if (context.sources.written(file)?.positions.has(formatPath(path)))
+        return context.sources.positionIn(file, path);
+    }
+    return undefined;
+  };
+  if (settings === null || typeof settings !== "object" || Array.isArray(settings)) {
+    context.diagnostics.error(
+      at([COMPOSEC_EXTENSION]),
+      COMPOSEC_EXTENSION,
+      `must be a mapping of composec settings, e.g. {${DELIVERY_KEY}: engine}`,
+    );
+    return;
+  }
+  const value = (settings as Record<string, unknown>)[DELIVERY_KEY];
+  if (value !== undefined && value !== "local" && value !== "engine") {
+    context.diagnostics.error(
+      at([COMPOSEC_EXTENSION, DELIVERY_KEY]),
+      [COMPOSEC_EXTENSION, DELIVERY_KEY],
+      `${JSON.stringify(value)} is not a delivery path; use local (a tmpfs on this host) or engine (a tmpfs on the engine's host)`,
+    );
+  }
 }

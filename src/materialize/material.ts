@@ -12,15 +12,18 @@
 //   <dir>/files/<name>/     absolute targets of service <name>, one file each
 //
 // Everything lives on the project's tmpfs: the key and digests vanish with the bytes they describe.
-import { createHash, createHmac, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, posix, relative } from "node:path";
-import { EngineError } from "../errors.js";
+// This file decides what to write; a MaterialStore (store.ts) does the reading and writing, on this
+// host's tmpfs (local-store.ts) or on the engine's (engine-store.ts), with the same layout.
+import { createHmac, randomBytes } from "node:crypto";
+import { posix } from "node:path";
 import { isUnderSecretsDir } from "../loader/finalize.js";
-import { SECRETS_DIR, type Service, type ServiceSecret } from "../model/project.js";
+import type { Service, ServiceSecret } from "../model/project.js";
 import type { SecretValue } from "../secrets/secret-value.js";
-import { crashPoint } from "../crash-point.js";
+import { EngineError } from "../errors.js";
+import { CONFIGS_FILE, DIGESTS_FILE, filesDir, KEY_FILE, pathFor, serviceDir } from "./layout.js";
+import type { MaterialBatch, MaterialStore, SecretMount, StoredFile, StoredMeta } from "./store.js";
+
+export type { SecretMount } from "./store.js";
 
 /** One file a service receives: a secret or config grant, with the bytes resolved for it. */
 export interface MaterialFile extends ServiceSecret {
@@ -52,19 +55,12 @@ export function materialFiles(
   return files;
 }
 
-/** A read-only bind mount the container needs for its secrets. */
-export interface SecretMount {
-  source: string;
-  target: string;
-}
-
 /** What delivering a service's secrets means now, compared with what is in place. */
 export interface ServiceMaterial {
   service: string;
-  mounts: SecretMount[];
   /** Targets under /run/secrets whose content (or owner, mode) differs from what is in place. */
   changedLive: string[];
-  /** Absolute targets that differ: a single-file bind keeps the old file, so recreate. */
+  /** Absolute targets that differ: a single-file mount keeps the old file, so recreate. */
   changedAbsolute: string[];
   /** Nothing was delivered for this service yet (first `up`, or after a reboot emptied the tmpfs). */
   firstDelivery: boolean;
@@ -72,65 +68,66 @@ export interface ServiceMaterial {
 
 type Digests = Record<string, Record<string, string>>;
 
-const KEY_FILE = ".key";
-const DIGESTS_FILE = ".digests.json";
-const CONFIGS_FILE = ".configs.json";
-const STAGING_DIR = ".staging";
+/** The bookkeeping files belong to whoever runs composec locally; root on the engine's side. */
+const metaOwner = (store: MaterialStore): { uid: number; gid: number; mode: number } =>
+  store.path === "local"
+    ? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: 0o600 }
+    : { uid: 0, gid: 0, mode: 0o600 };
 
 export class ProjectMaterial {
   private constructor(
-    readonly dir: string,
+    readonly store: MaterialStore,
     /** Absent when nothing was ever delivered here: then everything counts as changed. */
     private readonly key: Buffer | undefined,
     private readonly delivered: Digests,
-    /** Paths (relative to `dir`) of the files in place that are configs, per service. */
+    /** Paths (relative to the root) of the files in place that are configs, per service. */
     private readonly configs: Record<string, string[]>,
+    /** Warnings from making the place writable (swap), to show. */
+    readonly warnings: string[] = [],
   ) {}
 
   /** Digests of absolute targets written but not yet seen by a container (see deliver). */
   private readonly pending: Digests = {};
 
-  /** A read-only view of the material in `dir`, which may not exist: writes nothing. */
-  static async peek(dir: string): Promise<ProjectMaterial> {
-    const key = await readFile(join(dir, KEY_FILE)).catch(() => undefined);
+  /** A read-only view of the material in the store, which may hold nothing: writes nothing. */
+  static async peek(store: MaterialStore): Promise<ProjectMaterial> {
+    const meta = await store.readMeta();
     return new ProjectMaterial(
-      dir,
-      key?.length === 32 ? key : undefined,
-      await readDigests(dir),
-      await readConfigList(dir),
+      store,
+      meta.key?.length === 32 ? meta.key : undefined,
+      parse<Digests>(meta.digests),
+      parse<Record<string, string[]>>(meta.configs),
     );
   }
 
-  /** Opens the material in `dir` (a tmpfs), creating the key on first use. */
-  static async open(dir: string): Promise<ProjectMaterial> {
-    const uid = process.getuid?.() ?? 0;
-    await mkdir(join(dir, STAGING_DIR), { recursive: true, mode: 0o700 });
-    // Staging from a crashed run is garbage: nothing in it was ever renamed into place.
-    await rm(join(dir, STAGING_DIR), { recursive: true, force: true });
-    await mkdir(join(dir, STAGING_DIR), { mode: 0o700 });
-    for (const sub of ["services", "files"]) await ensureDir(dir, join(dir, sub));
-    let key: Buffer;
-    try {
-      key = await readFile(join(dir, KEY_FILE));
-      if (key.length !== 32) throw new Error("wrong length");
-    } catch {
+  /** Opens the material for writing (mounting or starting its place), creating the key on first use. */
+  static async open(store: MaterialStore): Promise<ProjectMaterial> {
+    const warnings = await store.open();
+    const meta: StoredMeta = await store.readMeta();
+    let key = meta.key;
+    if (key?.length !== 32) {
       key = randomBytes(32);
-      await writeAtomically(dir, join(dir, KEY_FILE), key, {
-        uid,
-        gid: process.getgid?.() ?? 0,
-        mode: 0o600,
+      await store.apply({
+        dirs: [],
+        writes: [],
+        prune: [],
+        removals: [],
+        meta: [{ path: KEY_FILE, bytes: key, ...metaOwner(store) }],
       });
     }
-    return new ProjectMaterial(dir, key, await readDigests(dir), await readConfigList(dir));
+    return new ProjectMaterial(
+      store,
+      key,
+      parse<Digests>(meta.digests),
+      parse<Record<string, string[]>>(meta.configs),
+      warnings,
+    );
   }
 
-  /** The service's mounts and what differs from the material in place. Reads nothing from disk. */
+  /** What differs from the material in place for the service. Reads nothing. */
   compare(service: Service, secrets: Values, configs?: Values): ServiceMaterial {
-    return this.compareFiles(service.name, materialFiles(service, secrets, configs));
-  }
-
-  private compareFiles(service: string, files: MaterialFile[]): ServiceMaterial {
-    const before = this.delivered[service];
+    const files = materialFiles(service, secrets, configs);
+    const before = this.delivered[service.name];
     const changedLive: string[] = [];
     const changedAbsolute: string[] = [];
     for (const file of files) {
@@ -138,30 +135,19 @@ export class ProjectMaterial {
       if (digest !== "" && before?.[file.target] === digest) continue;
       (isUnderSecretsDir(file.target) ? changedLive : changedAbsolute).push(file.target);
     }
-    return {
-      service,
-      mounts: this.mountsFor(service, files),
-      changedLive,
-      changedAbsolute,
-      firstDelivery: !before,
-    };
+    return { service: service.name, changedLive, changedAbsolute, firstDelivery: !before };
   }
 
-  /** Bind mounts for the service: its directory at /run/secrets, and one per absolute target. */
+  /** The service's mounts: its directory at /run/secrets, and one per absolute target (after `open`). */
   mounts(service: Service): SecretMount[] {
-    return this.mountsFor(service.name, [...service.secrets, ...service.configs]);
-  }
-
-  private mountsFor(service: string, files: ServiceSecret[]): SecretMount[] {
-    const mounts: SecretMount[] = [];
-    if (files.some((file) => isUnderSecretsDir(file.target))) {
-      mounts.push({ source: this.serviceDir(service), target: SECRETS_DIR });
-    }
-    for (const file of files) {
-      if (!isUnderSecretsDir(file.target))
-        mounts.push({ source: this.absoluteFile(service, file.target), target: file.target });
-    }
-    return mounts;
+    const grants = [...service.secrets, ...service.configs];
+    return this.store.mounts(
+      service.name,
+      grants.some((grant) => isUnderSecretsDir(grant.target)) ? serviceDir(service.name) : undefined,
+      grants
+        .filter((grant) => !isUnderSecretsDir(grant.target))
+        .map((grant) => ({ path: pathFor(service.name, grant.target), target: grant.target })),
+    );
   }
 
   /**
@@ -175,43 +161,102 @@ export class ProjectMaterial {
    * change.
    */
   async deliver(service: Service, secrets: Values, configs?: Values): Promise<void> {
-    await this.deliverFiles(service.name, materialFiles(service, secrets, configs));
+    await this.deliverAll([service], secrets, configs);
   }
 
-  private async deliverFiles(service: string, files: MaterialFile[]): Promise<void> {
-    const before = this.delivered[service] ?? {};
-    const after: Record<string, string> = {};
-    const serviceDir = this.serviceDir(service);
-    await ensureDir(this.dir, serviceDir);
-    await ensureDir(this.dir, join(this.dir, "files", service));
+  /**
+   * Delivers every one of `services` in one batch of the store (one staging and one rename for all
+   * of them on the engine's side); with `keep`, the material of every other service not in it goes.
+   */
+  async deliverAll(
+    services: Service[],
+    secrets: Values,
+    configs?: Values,
+    keep?: Set<string>,
+  ): Promise<void> {
+    const batch: MaterialBatch = { dirs: [], writes: [], prune: [], removals: [], meta: [] };
+    const owner = metaOwner(this.store);
+    const configsBefore = JSON.stringify(this.configs);
+    const planned = services.map((service) => ({
+      service: service.name,
+      files: materialFiles(service, secrets, configs).map((file) => ({
+        ...file,
+        path: pathFor(service.name, file.target),
+      })),
+    }));
+    const missing = await this.store.missing(
+      planned.flatMap(({ service, files }) =>
+        files
+          .filter((file) => this.delivered[service]?.[file.target] === this.digest(file, file.value))
+          .map((file) => file.path),
+      ),
+    );
     // A file listed as a config is not masked in logs. A path that stops being a config leaves the
     // list before its new bytes arrive, and one that becomes a config joins it only after: a
     // masker reading in between masks too much, never too little.
-    const configs = files
-      .filter((file) => file.kind === "config")
-      .map((file) => relative(this.dir, this.pathFor(service, file.target)));
-    const kept = (this.configs[service] ?? []).filter((path) => configs.includes(path));
-    await this.saveConfigList(service, kept);
-    const wanted = new Set<string>();
-    for (const file of files) {
-      const digest = this.digest(file, file.value);
-      const path = this.pathFor(service, file.target);
-      wanted.add(path);
-      const absolute = !isUnderSecretsDir(file.target);
-      if (absolute && before[file.target] !== digest) {
-        (this.pending[service] ??= {})[file.target] = digest;
-        if (before[file.target] !== undefined) after[file.target] = before[file.target]!;
-      } else after[file.target] = digest;
-      if (before[file.target] === digest && (await exists(path))) continue;
-      await ensureDir(this.dir, dirname(path));
-      await writeAtomically(this.dir, path, file.value.bytes(), file);
+    const finalConfigs: Record<string, string[]> = {};
+    for (const { service, files } of planned) {
+      const configPaths = files.filter((file) => file.kind === "config").map((file) => file.path);
+      finalConfigs[service] = configPaths;
+      const kept = (this.configs[service] ?? []).filter((path) => configPaths.includes(path));
+      setList(this.configs, service, kept);
     }
-    await removeExcept(serviceDir, wanted);
-    await removeExcept(join(this.dir, "files", service), wanted);
-    this.delivered[service] = after;
-    await this.saveDigests();
-    await this.saveConfigList(service, configs);
-    crashPoint("material.service-delivered");
+    if (JSON.stringify(this.configs) !== configsBefore) {
+      batch.writes.push({ path: CONFIGS_FILE, bytes: Buffer.from(JSON.stringify(this.configs)), ...owner });
+    }
+    for (const { service, files } of planned) {
+      const before = this.delivered[service] ?? {};
+      const after: Record<string, string> = {};
+      batch.dirs.push(serviceDir(service), filesDir(service));
+      for (const file of files) {
+        const digest = this.digest(file, file.value);
+        if (!isUnderSecretsDir(file.target) && before[file.target] !== digest) {
+          (this.pending[service] ??= {})[file.target] = digest;
+          if (before[file.target] !== undefined) after[file.target] = before[file.target]!;
+        } else after[file.target] = digest;
+        if (before[file.target] === digest && !missing.has(file.path)) continue;
+        batch.dirs.push(posix.dirname(file.path));
+        batch.writes.push({
+          path: file.path,
+          bytes: file.value.bytes(),
+          uid: file.uid,
+          gid: file.gid,
+          mode: file.mode,
+        });
+      }
+      const keepPaths = files.map((file) => file.path);
+      const known = Object.keys(before).map((target) => pathFor(service, target));
+      batch.prune.push(
+        { dir: serviceDir(service), keep: keepPaths, known },
+        { dir: filesDir(service), keep: keepPaths, known },
+      );
+      this.delivered[service] = after;
+    }
+    if (keep) {
+      const delivering = new Set(services.map((service) => service.name));
+      for (const name of await this.serviceNames()) {
+        if (keep.has(name) || delivering.has(name)) continue;
+        batch.removals.push(serviceDir(name), filesDir(name));
+        delete this.delivered[name];
+        delete finalConfigs[name];
+        delete this.configs[name];
+      }
+    }
+    batch.dirs = [...new Set(batch.dirs)];
+    batch.meta.push({ path: DIGESTS_FILE, bytes: Buffer.from(JSON.stringify(this.delivered)), ...owner });
+    const configsAfter: Record<string, string[]> = { ...this.configs };
+    for (const [service, paths] of Object.entries(finalConfigs)) setList(configsAfter, service, paths);
+    if (JSON.stringify(configsAfter) !== JSON.stringify(this.configs)) {
+      batch.meta.push({ path: CONFIGS_FILE, bytes: Buffer.from(JSON.stringify(configsAfter)), ...owner });
+    }
+    Object.assign(this.configs, configsAfter);
+    for (const name of Object.keys(this.configs)) if (!configsAfter[name]) delete this.configs[name];
+    await this.store.apply(batch);
+  }
+
+  /** Whether the store holds material at all (a key was made there). */
+  holdsAnything(): boolean {
+    return this.key !== undefined;
   }
 
   /** Whether anything was delivered for `service` (false after a reboot emptied the tmpfs). */
@@ -229,19 +274,23 @@ export class ProjectMaterial {
       delete this.pending[service];
       changed = true;
     }
-    if (changed) await this.saveDigests();
+    if (changed) await this.saveMeta([]);
   }
 
   /** Removes the material of services not in `keep` (services gone, with no container left). */
   async removeServicesExcept(keep: Set<string>): Promise<void> {
-    for (const sub of ["services", "files"]) {
-      for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
-        if (!keep.has(name)) await rm(join(this.dir, sub, name), { recursive: true, force: true });
-      }
-    }
-    for (const name of Object.keys(this.delivered)) if (!keep.has(name)) delete this.delivered[name];
-    await this.saveDigests();
-    for (const name of Object.keys(this.configs)) if (!keep.has(name)) await this.saveConfigList(name, []);
+    await this.deliverAll([], new Map(), new Map(), keep);
+  }
+
+  /** Services with material: those the digests name, and those with a directory the digests may have lost. */
+  private async serviceNames(): Promise<string[]> {
+    return [
+      ...new Set([
+        ...Object.keys(this.delivered),
+        ...Object.keys(this.configs),
+        ...(await this.store.listServices()),
+      ]),
+    ];
   }
 
   private digest(grant: ServiceSecret, value: SecretValue): string {
@@ -252,182 +301,24 @@ export class ProjectMaterial {
       .digest("hex");
   }
 
-  private serviceDir(service: string): string {
-    return join(this.dir, "services", service);
-  }
-
-  private absoluteFile(service: string, target: string): string {
-    // The file's name only has to be unique per target; the target itself is not secret.
-    return join(this.dir, "files", service, createHash("sha256").update(target).digest("hex").slice(0, 24));
-  }
-
-  private pathFor(service: string, target: string): string {
-    return isUnderSecretsDir(target)
-      ? join(this.serviceDir(service), posix.relative(SECRETS_DIR, target))
-      : this.absoluteFile(service, target);
-  }
-
-  /** Records the service's config files; writes only when the list changes. */
-  private async saveConfigList(service: string, paths: string[]): Promise<void> {
-    const before = this.configs[service] ?? [];
-    if (before.length === paths.length && before.every((path, index) => path === paths[index])) return;
-    if (paths.length > 0) this.configs[service] = paths;
-    else delete this.configs[service];
-    const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: 0o600 };
-    await writeAtomically(
-      this.dir,
-      join(this.dir, CONFIGS_FILE),
-      Buffer.from(JSON.stringify(this.configs)),
-      owner,
-    );
-  }
-
-  private async saveDigests(): Promise<void> {
-    const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, mode: 0o600 };
-    await writeAtomically(
-      this.dir,
-      join(this.dir, DIGESTS_FILE),
-      Buffer.from(JSON.stringify(this.delivered)),
-      owner,
-    );
+  private async saveMeta(removals: string[]): Promise<void> {
+    const meta: StoredFile[] = [
+      { path: DIGESTS_FILE, bytes: Buffer.from(JSON.stringify(this.delivered)), ...metaOwner(this.store) },
+    ];
+    await this.store.apply({ dirs: [], writes: [], prune: [], removals, meta });
   }
 }
 
-/**
- * The secret bytes in place for every service, read synchronously (small files on a tmpfs): a
- * masker reads them between two lines of output, before it prints them, when values were put in
- * place. Configs are left out: they are not secret, and a log may show them.
- */
-export function deliveredValuesSync(dir: string): Buffer[] {
-  const out: Buffer[] = [];
-  const configs = new Set(Object.values(readConfigListSync(dir)).flat());
-  const walk = (path: string): void => {
-    for (const entry of readEntries(path)) {
-      if (entry.isDirectory()) walk(join(path, entry.name));
-      else if (entry.isFile() && !configs.has(relative(dir, join(path, entry.name)))) {
-        // A second `up` may remove a file between the listing and the read: it has no value now.
-        try {
-          out.push(readFileSync(join(path, entry.name)));
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        }
-      }
-    }
-  };
-  walk(join(dir, "services"));
-  walk(join(dir, "files"));
-  return out;
+function setList(lists: Record<string, string[]>, service: string, paths: string[]): void {
+  if (paths.length > 0) lists[service] = paths;
+  else delete lists[service];
 }
 
-/**
- * Tells whether values may have been put in place since it last looked. Every value is written in
- * the staging directory and renamed out of it (writeAtomically), which changes that directory's
- * times, so one stat tells, however many services there are. Removals are not seen: a masker
- * keeps every value it has read (a container may still print a replaced one).
- */
-export class DeliveryWatch {
-  #stamp: string | undefined;
-
-  constructor(private readonly dir: string) {}
-
-  /**
-   * Whether anything changed since the last look (at the first: always), and the staging
-   * directory's newest time (ns). Those times are as coarse as the kernel's clock tick, so two
-   * changes within one tick share them: a caller that looked in between must read again while the
-   * newest time is that recent.
-   */
-  look(): { changed: boolean; newestNs: bigint } {
-    const stats = statSync(join(this.dir, STAGING_DIR), { bigint: true, throwIfNoEntry: false });
-    const stamp = stats ? `${stats.ino}:${stats.mtimeNs}:${stats.ctimeNs}` : "none";
-    const changed = stamp !== this.#stamp;
-    this.#stamp = stamp;
-    const newestNs = !stats ? 0n : stats.mtimeNs > stats.ctimeNs ? stats.mtimeNs : stats.ctimeNs;
-    return { changed, newestNs };
-  }
-}
-
-function readEntries(path: string): Dirent[] {
+function parse<T extends object>(bytes: Buffer | undefined): T {
+  if (bytes === undefined) return {} as T;
   try {
-    return readdirSync(path, { withFileTypes: true });
+    return JSON.parse(bytes.toString("utf8")) as T;
   } catch {
-    return [];
+    return {} as T;
   }
-}
-
-async function readConfigList(dir: string): Promise<Record<string, string[]>> {
-  try {
-    return JSON.parse(await readFile(join(dir, CONFIGS_FILE), "utf8")) as Record<string, string[]>;
-  } catch {
-    return {};
-  }
-}
-
-function readConfigListSync(dir: string): Record<string, string[]> {
-  try {
-    return JSON.parse(readFileSync(join(dir, CONFIGS_FILE), "utf8")) as Record<string, string[]>;
-  } catch {
-    return {};
-  }
-}
-
-async function readDigests(dir: string): Promise<Digests> {
-  try {
-    return JSON.parse(await readFile(join(dir, DIGESTS_FILE), "utf8")) as Digests;
-  } catch {
-    return {};
-  }
-}
-
-/** Writes `bytes` to a new file in the staging directory with its final owner and mode, then renames it to `path`. */
-async function writeAtomically(
-  dir: string,
-  path: string,
-  bytes: Buffer,
-  owner: { uid: number; gid: number; mode: number },
-): Promise<void> {
-  const staging = join(dir, STAGING_DIR, randomBytes(12).toString("hex"));
-  const handle = await open(staging, "wx", 0o600);
-  try {
-    await handle.writeFile(bytes);
-    if (process.getuid?.() === 0) await handle.chown(owner.uid, owner.gid);
-    else if (owner.uid !== process.getuid?.() || owner.gid !== process.getgid?.()) {
-      throw new EngineError(
-        `giving a secret to uid ${owner.uid}, gid ${owner.gid} needs root; run composec as root or drop uid/gid`,
-      );
-    }
-    await handle.chmod(owner.mode);
-  } catch (error) {
-    await handle.close();
-    await rm(staging, { force: true });
-    throw error;
-  }
-  await handle.close();
-  crashPoint("material.staged");
-  await rename(staging, path);
-}
-
-async function removeExcept(dir: string, keep: Set<string>): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      await removeExcept(path, keep);
-      if ((await readdir(path)).length === 0) await rm(path, { recursive: true, force: true });
-    } else if (!keep.has(path)) await rm(path, { force: true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/**
- * Creates `path` (and its parents up to `root`) traversable by every uid, whatever the umask: the
- * container's user may be anyone, and the files' own modes decide who reads them.
- */
-async function ensureDir(root: string, path: string): Promise<void> {
-  await mkdir(path, { recursive: true });
-  for (let dir = path; dir.startsWith(root) && dir !== root; dir = dirname(dir)) await chmod(dir, 0o755);
 }

@@ -35,7 +35,7 @@ console.log(
 
 /** Named points reached more than once by a command, also crashed at a later hit ("between"). */
 const LATER_HITS: Record<string, string[]> = {
-  up: ["engine.container-created@5", "material.service-delivered@5", "material.staged@12"],
+  up: ["engine.container-created@5", "up.delivered", "material.staged@12"],
   "up-rotate": ["engine.container-removed@1", "material.staged@12"],
   down: ["engine.container-removed@5"],
   "secret key rotate": ["store.sealed@2", "store.sealed@3"],

@@ -243,7 +243,7 @@ services:
     expect(await docker.listNetworks({ filters: { label: [`${LABEL}=${name}`] } })).toEqual([]);
   });
 
-  it("secrets for a remote engine are refused before anything is made: it cannot see our tmpfs", async () => {
+  it("secrets over plain tcp (no TLS) are refused before anything is made: they would cross in clear", async () => {
     const dir = await tempProject({
       "token.txt": "s3cret\n",
       "compose.yaml": `
@@ -260,9 +260,21 @@ secrets:
     const result = await cli(["-p", name, "-H", "tcp://127.0.0.1:1", "up", "-d"], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      "have secrets or configs, which composec delivers from a tmpfs on this host",
+      "have secrets or configs; secrets are not sent to the engine at tcp://127.0.0.1:1: it is plain tcp without TLS",
     );
+    expect(result.stderr).toContain("DOCKER_TLS_VERIFY");
     expect(result.stderr).not.toContain("s3cret");
+    // Forced to the local path, the same engine is refused for what it cannot see.
+    const local = await cli(
+      ["-p", name, "-H", "tcp://127.0.0.1:1", "--secrets-delivery", "local", "up", "-d"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(local.code).toBe(1);
+    expect(local.stderr).toContain(
+      "--secrets-delivery asks for local secrets delivery, but the engine at tcp://127.0.0.1:1 is not on this host",
+    );
     expect(await docker.listNetworks({ filters: { label: [`${LABEL}=${name}`] } })).toEqual([]);
   });
 

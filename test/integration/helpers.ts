@@ -46,6 +46,12 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Variables every cli() call gets unless its own `env` says otherwise: the runtime-secret tests run
+ * once per delivery path by setting COMPOSEC_SECRETS_DELIVERY here (see delivery-paths.ts).
+ */
+export const cliDefaults: { env: Record<string, string> } = { env: {} };
+
 /** Runs `node dist/cli/bin.js ...args` and resolves when it exits; never rejects on a failure code. */
 export function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   if (!existsSync(cliPath)) {
@@ -55,7 +61,7 @@ export function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   for (const [key, value] of Object.entries(process.env)) {
     if (!/^COMPOSEC?_/.test(key)) env[key] = value;
   }
-  for (const [key, value] of Object.entries(opts.env ?? {})) {
+  for (const [key, value] of Object.entries({ ...cliDefaults.env, ...opts.env })) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }

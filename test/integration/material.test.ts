@@ -4,7 +4,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFile, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeliveryWatch, deliveredValuesSync, ProjectMaterial } from "../../src/materialize/material.js";
+import { DeliveryWatch, deliveredValuesSync, LocalTmpfsStore } from "../../src/materialize/local-store.js";
+import { ProjectMaterial } from "../../src/materialize/material.js";
 import { ensureTmpfs, removeTmpfs } from "../../src/materialize/tmpfs.js";
 import { makeService } from "../../src/model/project-builder.js";
 import { SecretValue } from "../../src/secrets/secret-value.js";
@@ -16,6 +17,8 @@ const dirs: string[] = [];
 afterEach(async () => {
   for (const dir of dirs.splice(0)) await removeTmpfs(dir, location);
 });
+
+const local = (dir: string) => new LocalTmpfsStore(dir, location);
 
 async function freshDir(): Promise<string> {
   const dir = join(location.root, `t-${randomBytes(4).toString("hex")}`);
@@ -34,7 +37,7 @@ describe("project material", () => {
 
   it("delivers exact bytes with uid, gid and mode, relative, nested and absolute", async () => {
     const dir = await freshDir();
-    const material = await ProjectMaterial.open(dir);
+    const material = await ProjectMaterial.open(local(dir));
     const binary = Buffer.from([0, 1, 2, 0xff, 0x0d, 0x0a, 0]);
     const values = new Map([
       ["bin", new SecretValue(Buffer.from(binary))],
@@ -52,7 +55,8 @@ describe("project material", () => {
     expect(before.firstDelivery).toBe(true);
     expect(before.changedLive.sort()).toEqual(["/run/secrets/bin", "/run/secrets/nested/dir/empty"]);
     expect(before.changedAbsolute).toEqual(["/etc/app/token"]);
-    expect(before.mounts.map((m) => m.target)).toEqual(["/run/secrets", "/etc/app/token"]);
+    const mounts = material.mounts(service);
+    expect(mounts.map((m) => m.target)).toEqual(["/run/secrets", "/etc/app/token"]);
     await material.deliver(service, values);
     // The absolute target's digest counts once a container made anew holds it (up commits it).
     await material.commitReplaced(["web"]);
@@ -63,12 +67,12 @@ describe("project material", () => {
     expect([info.uid, info.gid, info.mode & 0o777]).toEqual([1000, 1001, 0o400]);
     expect((await readFile(join(dir, "services/web/nested/dir/empty"))).length).toBe(0);
     expect((await stat(join(dir, "services/web/nested"))).mode & 0o777).toBe(0o755);
-    const absolute = before.mounts[1]!.source;
+    const absolute = (mounts[1] as { source: string }).source;
     expect(sha(await readFile(absolute))).toBe(sha(binary));
     expect((await stat(absolute)).mode & 0o777).toBe(0o440);
 
     // Reopened (the next `up`), nothing changed.
-    const again = await ProjectMaterial.open(dir);
+    const again = await ProjectMaterial.open(local(dir));
     const same = again.compare(service, values);
     expect([same.firstDelivery, same.changedLive, same.changedAbsolute]).toEqual([false, [], []]);
 
@@ -80,7 +84,7 @@ describe("project material", () => {
     const inode = (await stat(file)).ino;
     await again.deliver(service, rotated);
     // Until the container is replaced, the absolute target still counts as changed.
-    expect((await ProjectMaterial.open(dir)).compare(service, rotated).changedAbsolute).toEqual([
+    expect((await ProjectMaterial.open(local(dir))).compare(service, rotated).changedAbsolute).toEqual([
       "/etc/app/token",
     ]);
     expect(sha(await readFile(file))).toBe(sha(Buffer.from("rotated")));
@@ -89,7 +93,7 @@ describe("project material", () => {
 
   it("keeps no plain hash of a secret: digests are keyed", async () => {
     const dir = await freshDir();
-    const material = await ProjectMaterial.open(dir);
+    const material = await ProjectMaterial.open(local(dir));
     const value = Buffer.from("a-recognisable-value");
     const service = makeService("db", {
       image: "x",
@@ -104,7 +108,7 @@ describe("project material", () => {
 
   it("a delivery watch sees each value put in place with one stat, and nothing when nothing changed", async () => {
     const dir = await freshDir();
-    const material = await ProjectMaterial.open(dir);
+    const material = await ProjectMaterial.open(local(dir));
     const watch = new DeliveryWatch(dir);
     expect(watch.look().changed).toBe(true);
     expect(watch.look().changed).toBe(false);
@@ -123,7 +127,7 @@ describe("project material", () => {
 
   it("configs travel beside secrets but are left out of the values to mask, also when a target changes kind", async () => {
     const dir = await freshDir();
-    const material = await ProjectMaterial.open(dir);
+    const material = await ProjectMaterial.open(local(dir));
     const secrets = new Map([["s", new SecretValue(Buffer.from("secret-value"))]]);
     const configs = new Map([["c", new SecretValue(Buffer.from("config-value"))]]);
     const at = (source: string, target: string) => ({ source, target, uid: 0, gid: 0, mode: 0o444 });
@@ -145,7 +149,7 @@ describe("project material", () => {
 
   it("removes files of secrets a service no longer lists, and services gone from the project", async () => {
     const dir = await freshDir();
-    const material = await ProjectMaterial.open(dir);
+    const material = await ProjectMaterial.open(local(dir));
     const values = new Map([
       ["a", new SecretValue(Buffer.from("aaaa"))],
       ["b", new SecretValue(Buffer.from("bbbb"))],

@@ -17,6 +17,7 @@ import {
   uniqueProjectName,
 } from "./helpers.js";
 import { startSecondEngine, type SecondEngine } from "./second-engine.js";
+import { cleanDockerEnv, transportsTo, type Transport } from "./remote-transports.js";
 
 let engine: SecondEngine;
 
@@ -32,44 +33,8 @@ afterAll(async () => {
   await engine?.stop();
 }, 120_000);
 
-/** The docker CLI's variables, cleared: each test says exactly which it sets. */
-const clean = {
-  DOCKER_HOST: undefined,
-  DOCKER_CONTEXT: undefined,
-  DOCKER_TLS_VERIFY: undefined,
-  DOCKER_CERT_PATH: undefined,
-  DOCKER_CONFIG: undefined,
-  SSH_AUTH_SOCK: undefined,
-};
-
-interface Transport {
-  name: string;
-  /** Global flags and environment that point the CLI at the second engine. */
-  args: () => string[];
-  env: () => Record<string, string | undefined>;
-  endpoint: () => string;
-}
-
-const transports: Transport[] = [
-  {
-    name: "tcp with TLS (DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)",
-    args: () => [],
-    env: () => ({
-      ...clean,
-      DOCKER_HOST: engine.tcpHost,
-      DOCKER_TLS_VERIFY: "1",
-      DOCKER_CERT_PATH: engine.certPath,
-      HOME: engine.home,
-    }),
-    endpoint: () => engine.tcpHost,
-  },
-  {
-    name: "ssh (-H ssh://, key in ~/.ssh, known_hosts checked)",
-    args: () => ["-H", engine.sshHost],
-    env: () => ({ ...clean, HOME: engine.home }),
-    endpoint: () => engine.sshHost,
-  },
-];
+const clean = cleanDockerEnv;
+const transports: Transport[] = transportsTo(() => engine);
 
 /** What of `project` exists on an engine: containers, networks, volumes. */
 async function objectsOf(on: Docker, project: string): Promise<number> {
@@ -193,7 +158,7 @@ secrets:
     SLOW_MS,
   );
 
-  it("refuses runtime secrets with today's clear message, and creates nothing", async () => {
+  it("forcing local secrets delivery on a remote engine is refused with why, and creates nothing", async () => {
     const name = uniqueProjectName("remote-secret");
     const dir = await tempProject({
       "compose.yaml": `services:
@@ -206,13 +171,13 @@ secrets:
     environment: DB_PASSWORD
 `,
     });
-    const up = await cli([...transport.args(), "-p", name, "up", "-d"], {
+    const up = await cli([...transport.args(), "--secrets-delivery", "local", "-p", name, "up", "-d"], {
       cwd: dir,
       env: { ...transport.env(), DB_PASSWORD: randomBytes(8).toString("hex") },
     });
     expect(up.code).toBe(1);
     expect(up.stderr).toContain(
-      "services web have secrets or configs, which composec delivers from a tmpfs on this host",
+      `services web have secrets or configs; --secrets-delivery asks for local secrets delivery, but the engine at ${transport.endpoint()} is not on this host`,
     );
     await expectNothingCreated(name);
   });

@@ -6,10 +6,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
+import type Docker from "dockerode";
 import { afterEach, expect } from "vitest";
 import {
   cleanupTempProjects,
   cli,
+  cliDefaults,
   docker,
   PROJECT_LABEL,
   cliPath,
@@ -68,8 +70,13 @@ export interface ExecResult {
 }
 
 /** Runs `cmd` in a running container through the Engine API (as `docker exec`). */
-export async function execIn(container: string, cmd: string[], user?: string): Promise<ExecResult> {
-  const exec = await docker.getContainer(container).exec({
+export async function execIn(
+  container: string,
+  cmd: string[],
+  user?: string,
+  on: Docker = docker,
+): Promise<ExecResult> {
+  const exec = await on.getContainer(container).exec({
     Cmd: cmd,
     AttachStdout: true,
     AttachStderr: true,
@@ -88,8 +95,13 @@ export async function execIn(container: string, cmd: string[], user?: string): P
 }
 
 /** The sha256 of a file as a process in the container reads it; undefined when it cannot. */
-export async function digestIn(container: string, file: string, user?: string): Promise<string | undefined> {
-  const result = await execIn(container, ["sha256sum", file], user);
+export async function digestIn(
+  container: string,
+  file: string,
+  user?: string,
+  on: Docker = docker,
+): Promise<string | undefined> {
+  const result = await execIn(container, ["sha256sum", file], user, on);
   if (result.code !== 0) return undefined;
   return result.stdout.split(/\s+/)[0];
 }
@@ -212,7 +224,7 @@ export function spawnCli(args: string[], cwd: string, env: Record<string, string
   }
   return spawn(process.execPath, [cliPath, ...args], {
     cwd,
-    env: { ...childEnv, ...env },
+    env: { ...childEnv, ...cliDefaults.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
 }
@@ -235,6 +247,8 @@ export async function expectNoDiskCopies(
   values: Record<string, string>,
   projectDir: string,
   dirs: string[] = ["/run/secrets/"],
+  /** Directories on tmpfs mounts under DISK_ROOTS (the engine-side path's volume): memory, not disk. */
+  tmpfsDirs: string[] = [],
 ): Promise<void> {
   for (const container of containers) {
     const info = await docker.getContainer(container).inspect();
@@ -248,7 +262,7 @@ export async function expectNoDiskCopies(
     expect(upper, `${container} has an overlay upper dir`).toBeTruthy();
     expectNoFilesHolding(values, [upper!], [], `in ${container}'s writable layer`);
   }
-  expectNoFilesHolding(values, DISK_ROOTS, [path.basename(projectDir)], "on disk");
+  expectNoFilesHolding(values, DISK_ROOTS, [path.basename(projectDir), ...tmpfsDirs], "on disk");
 }
 
 /**

@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { toComposeDocument } from "../../model/to-compose.js";
 import { toYamlText } from "../../model/yaml-text.js";
-import { globalOptions, loadFromOptions } from "../global-options.js";
+import { globalOptions, loadFromOptions, type GlobalOptions } from "../global-options.js";
+import type { Project } from "../../model/project.js";
 import { createMasker } from "../mask.js";
 import { formatProblem } from "../../errors.js";
 import type { Output } from "../output.js";
@@ -63,6 +64,7 @@ export function registerConfig(program: Command, output: Output): void {
         for (const name of list[1]().sort()) output.stdout(`${name}\n`);
         return;
       }
+      await printDeliveryChoice(project, globalOptions(command), output);
       const document = toComposeDocument(project);
       // A variable that is the source of an `environment` secret may also be interpolated into the
       // file (say, into a service's environment): its value is masked here like in container logs.
@@ -77,4 +79,31 @@ export function registerConfig(program: Command, output: Output): void {
         mask(options.format === "json" ? `${JSON.stringify(document, null, 2)}\n` : toYamlText(document)),
       );
     });
+}
+
+/**
+ * Where the project's runtime secrets would be kept, and why, as a comment line on stderr: stdout
+ * stays the document alone (`config > resolved.yaml` must stay valid YAML and unchanged). Said when
+ * it is news: the engine's side, or a forced path; the default on a local socket (the local tmpfs,
+ * as always) leaves `config`'s output exactly as before.
+ */
+async function printDeliveryChoice(project: Project, options: GlobalOptions, output: Output): Promise<void> {
+  if (!Object.values(project.services).some((s) => s.secrets.length + s.configs.length > 0)) return;
+  const [{ resolveEngineEndpoint }, { chooseDelivery }, { deliveryOverride }] = await Promise.all([
+    import("../../engine/contexts.js"),
+    import("../../plan/secrets-delivery.js"),
+    import("../project-context.js"),
+  ]);
+  const { endpoint } = resolveEngineEndpoint(
+    {
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.context !== undefined ? { context: options.context } : {}),
+    },
+    process.env,
+  );
+  const choice = chooseDelivery(endpoint, project, deliveryOverride(options));
+  if (choice.path === "local" && !choice.reason.startsWith("forced")) return;
+  output.stderr(
+    `# secrets delivery: ${choice.path} (${choice.reason})${choice.refusal === undefined ? "" : `; refused: ${choice.refusal}`}\n`,
+  );
 }

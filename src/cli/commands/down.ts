@@ -27,7 +27,7 @@ export function registerDown(program: Command, output: Output): void {
     .option("-t, --timeout <seconds>", "seconds each container gets to stop before it is killed")
     .action(async (flags: DownFlags, command: Command) => {
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
-      const { options, project, name, engine } = await projectOrName(command, output);
+      const { options, project, name, engine, delivery } = await projectOrName(command, output);
       const progress = createProgress(output, options.progress, "Running");
       const result = await down(project ?? name, engine, {
         volumes: flags.volumes,
@@ -35,7 +35,7 @@ export function registerDown(program: Command, output: Output): void {
         dryRun: options.dryRun,
         ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
         onProgress: progress.onProgress,
-        onHookOutput: hookPrinter(name, output),
+        onHookOutput: hookPrinter(name, output, delivery),
         onWarning: progress.onWarning,
       });
       progress.finish();

@@ -40,12 +40,13 @@ export function registerExec(program: Command, output: Output): void {
       const env = parseEnvFlags(flags.env, process.env);
       const index = parseIndex(flags.index);
       if (commandLine.length === 0) throw new UsageError("exec needs a command to run");
-      const { name, engine } = await projectOrName(command, output);
+      const { name, engine, delivery } = await projectOrName(command, output);
       const tty = wantsTty(!flags.tty) && !flags.detach;
       // Without a TTY the output is text for a pipe or a file: the project's secret values are
       // masked in it, as in `logs`. With one, the bytes go raw to the user's terminal, whose
       // programs (editors, shells) a rewritten stream would break.
-      const values = !tty && !flags.detach && flags.mask ? await projectSecretValues(name) : [];
+      const values =
+        !tty && !flags.detach && flags.mask ? await projectSecretValues((await delivery()).store) : [];
       const stdout = values.length > 0 ? maskedOutput(process.stdout, values) : process.stdout;
       const stderr = values.length > 0 ? maskedOutput(process.stderr, values) : process.stderr;
       const terminal = openTerminal(tty);

@@ -36,23 +36,20 @@ export function registerLogs(program: Command, output: Output): void {
     .action(async (services: string[], flags: LogsFlags, command: Command) => {
       const tail = parseTail(flags.tail ?? "all");
       const since = flags.since === undefined ? undefined : parseTimeFlag("--since", flags.since, Date.now());
-      const { project, name, engine } = await projectOrName(command, output);
+      const { project, name, engine, delivery } = await projectOrName(command, output);
       // An unknown name is the user's mistake: say so, rather than print nothing.
       checkServiceNames(project, services);
       const selection = { timestamps: flags.timestamps, tail, ...(since === undefined ? {} : { since }) };
       const printerOptions = {
         prefix: flags.logPrefix,
         colour: output.stdoutIsTTY && flags.color,
-        mask: await projectMasker(name),
+        mask: await projectMasker((await delivery()).store),
       };
       if (!flags.follow) {
         const containers = await logContainers(name, engine, services);
-        await logs(
-          containers,
-          engine,
-          selection,
-          createLogPrinter(output, name, containers, printerOptions).line,
-        );
+        const printer = createLogPrinter(output, name, containers, printerOptions);
+        await logs(containers, engine, selection, printer.line);
+        await printer.flush();
         return;
       }
       const follower = await followProject(name, engine, services);
@@ -62,6 +59,7 @@ export function registerLogs(program: Command, output: Output): void {
       process.on("SIGINT", interrupt);
       try {
         await follower.follow(selection, printer.line, controller.signal);
+        await printer.flush();
       } finally {
         process.removeListener("SIGINT", interrupt);
       }

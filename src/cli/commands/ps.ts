@@ -27,10 +27,14 @@ export function registerPs(program: Command, output: Output): void {
       if (flags.format !== "table" && flags.format !== "json") {
         throw new UsageError(`--format "${flags.format}" is not a format for ps; use table or json`);
       }
-      const { name, engine, project } = await projectOrName(command, output);
+      const { name, engine, project, delivery } = await projectOrName(command, output);
       const rows = await ps(name, engine, { all: flags.all, services });
       if (project) {
-        const missing = await servicesMissingMaterial(project, new Set(rows.map((row) => row.Service)));
+        const missing = await servicesMissingMaterial(
+          project,
+          new Set(rows.map((row) => row.Service)),
+          async () => (await delivery()).store,
+        );
         for (const service of missing) {
           output.stderr(
             `warning: service ${service}: its secret material is missing (its tmpfs is gone, as after a reboot); run \`composec up\` to deliver it again\n`,

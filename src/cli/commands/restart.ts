@@ -15,7 +15,7 @@ export function registerRestart(program: Command, output: Output): void {
     .option("-t, --timeout <seconds>", "seconds each container gets to stop before it is killed")
     .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
-      const { options, project, name, engine } = await projectOrName(command, output);
+      const { options, project, name, engine, delivery } = await projectOrName(command, output);
       checkServiceNames(project, services);
       const progress = createProgress(output, options.progress, "Restarting");
       try {
@@ -23,7 +23,7 @@ export function registerRestart(program: Command, output: Output): void {
           services,
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
-          onHookOutput: hookPrinter(name, output),
+          onHookOutput: hookPrinter(name, output, delivery),
           ...(project === undefined ? {} : { project }),
           ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
         });

@@ -24,7 +24,7 @@ export function registerRm(program: Command, output: Output): void {
     .option("-s, --stop", "stop running containers first, then remove them", false)
     .option("-v, --volumes", "also remove the containers' anonymous volumes", false)
     .action(async (services: string[], flags: RmFlags, command: Command) => {
-      const { options, project, name, engine } = await projectOrName(command, output);
+      const { options, project, name, engine, delivery } = await projectOrName(command, output);
       checkServiceNames(project, services);
       const common = {
         services,
@@ -51,7 +51,7 @@ export function registerRm(program: Command, output: Output): void {
         await remove(name, engine, {
           ...common,
           onProgress: progress.onProgress,
-          onHookOutput: hookPrinter(name, output),
+          onHookOutput: hookPrinter(name, output, delivery),
         });
       } finally {
         progress.finish();

@@ -11,7 +11,7 @@ import { closeMaskedOutput, maskedOutput, projectSecretValues, type MaskedOutput
 import type { Output } from "../output.js";
 import { collect, parseEnvFlags } from "../parse.js";
 import { createProgress } from "../progress.js";
-import { projectContext } from "../project-context.js";
+import { deliveryOverride, projectContext } from "../project-context.js";
 import { openTerminal, releaseStdin, wantsTty } from "../terminal.js";
 
 interface RunFlags {
@@ -64,7 +64,7 @@ export function registerRun(program: Command, output: Output): void {
         if (typeof mount === "string") throw new UsageError(`--volume ${mount}`);
         return mount;
       });
-      const { options, project, variables, engine } = await projectContext(command, output);
+      const { options, project, variables, engine, delivery } = await projectContext(command, output);
       const tty = wantsTty(!flags.tty) && !flags.detach;
       const progress = createProgress(output, options.progress, "Running");
       // The progress of the dependencies ends before the container's output begins; with no
@@ -84,7 +84,7 @@ export function registerRun(program: Command, output: Output): void {
       const masked: MaskedOutput[] = [];
       const mask = (target: NodeJS.WriteStream): Writable => {
         if (tty || flags.detach || !flags.mask) return target;
-        const stream = maskedOutput(target, () => projectSecretValues(project.name));
+        const stream = maskedOutput(target, async () => projectSecretValues((await delivery()).store));
         masked.push(stream);
         return stream;
       };
@@ -122,6 +122,7 @@ export function registerRun(program: Command, output: Output): void {
           signal: controller.signal,
           variables,
           external: openStoreSource(process.env, { project: project.name }),
+          ...(deliveryOverride(options) === undefined ? {} : { secretsDelivery: deliveryOverride(options)! }),
         });
       } finally {
         process.removeListener("SIGINT", interrupt);

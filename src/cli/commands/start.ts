@@ -13,7 +13,7 @@ export function registerStart(program: Command, output: Output): void {
     .description("Start the project's existing containers (dependencies first)")
     .argument("[services...]", "only these services (default: all)")
     .action(async (services: string[], _flags: object, command: Command) => {
-      const { options, project, name, engine } = await projectOrName(command, output);
+      const { options, project, name, engine, delivery } = await projectOrName(command, output);
       checkServiceNames(project, services);
       const progress = createProgress(output, options.progress, "Running");
       try {
@@ -21,7 +21,7 @@ export function registerStart(program: Command, output: Output): void {
           services,
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
-          onHookOutput: hookPrinter(name, output),
+          onHookOutput: hookPrinter(name, output, delivery),
           ...(project === undefined ? {} : { project }),
         });
         if (options.dryRun) output.stdout(formatPlan(plan));

@@ -16,7 +16,7 @@ export function registerStop(program: Command, output: Output): void {
     .option("-t, --timeout <seconds>", "seconds each container gets to stop before it is killed")
     .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
-      const { options, project, name, engine } = await projectOrName(command, output);
+      const { options, project, name, engine, delivery } = await projectOrName(command, output);
       checkServiceNames(project, services);
       const progress = createProgress(output, options.progress, "Stopping");
       try {
@@ -24,7 +24,7 @@ export function registerStop(program: Command, output: Output): void {
           services,
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
-          onHookOutput: hookPrinter(name, output),
+          onHookOutput: hookPrinter(name, output, delivery),
           ...(project === undefined ? {} : { project }),
           ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
         });

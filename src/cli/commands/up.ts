@@ -78,7 +78,10 @@ export function registerUp(program: Command, output: Output): void {
       const pull = parsePullFlag(flags.pull);
       const waitTimeout = parseSeconds("--wait-timeout", flags.waitTimeout);
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
-      const { options, project, variables, sources, engine } = await projectContext(command, output);
+      const { options, project, variables, sources, engine, delivery } = await projectContext(
+        command,
+        output,
+      );
       // Runs beside `up`'s own work; COMPOSEC_CHECK_HINT=0 turns it off.
       const hint =
         process.env.COMPOSEC_CHECK_HINT === "0"
@@ -99,6 +102,7 @@ export function registerUp(program: Command, output: Output): void {
       const startedAt = Math.floor(Date.now() / 1000);
       try {
         const result = await up(project, engine, {
+          delivery: await delivery(),
           services,
           forceRecreate: flags.forceRecreate,
           noRecreate: !flags.recreate,
@@ -111,7 +115,7 @@ export function registerUp(program: Command, output: Output): void {
           ...(waitTimeout === undefined ? {} : { waitTimeoutSeconds: waitTimeout }),
           ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
           onProgress: progress.onProgress,
-          onHookOutput: hookPrinter(project.name, output),
+          onHookOutput: hookPrinter(project.name, output, delivery),
           onWarning: progress.onWarning,
           signal: interrupt.signal,
           variables,
@@ -130,6 +134,9 @@ export function registerUp(program: Command, output: Output): void {
           if (text === "")
             output.stderr(`Project ${project.name}: nothing to do, everything is up to date\n`);
           output.stdout(text);
+          if (Object.values(project.services).some((s) => s.secrets.length + s.configs.length > 0)) {
+            output.stdout(`secrets delivery: ${result.delivery.path} (${result.delivery.reason})\n`);
+          }
           for (const [service, targets] of Object.entries(result.secretsUpdated)) {
             output.stdout(`secrets of ${service} updated in place: ${targets.join(", ")}\n`);
           }
@@ -154,6 +161,7 @@ export function registerUp(program: Command, output: Output): void {
         abortOnContainerExit: flags.abortOnContainerExit,
         ...(flags.exitCodeFrom === undefined ? {} : { exitCodeFrom: flags.exitCodeFrom }),
         noColour: !flags.color,
+        delivery,
       });
       if (code !== 0) throw new ExitStatus(code);
     });

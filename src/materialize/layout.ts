@@ -1,0 +1,29 @@
+// The layout of a project's material, the same in every store (see material.ts): where each
+// service's files go, relative to the material's root. Pure.
+import { createHash } from "node:crypto";
+import { posix } from "node:path";
+import { isUnderSecretsDir } from "../loader/finalize.js";
+import { SECRETS_DIR } from "../model/project.js";
+
+export const KEY_FILE = ".key";
+export const DIGESTS_FILE = ".digests.json";
+export const CONFIGS_FILE = ".configs.json";
+export const STAGING_DIR = ".staging";
+
+/** The service's /run/secrets directory, relative to the root. */
+export const serviceDir = (service: string): string => posix.join("services", service);
+
+/** The directory of the service's absolute targets, relative to the root. */
+export const filesDir = (service: string): string => posix.join("files", service);
+
+/** Where the file for `target` goes, relative to the root. */
+export function pathFor(service: string, target: string): string {
+  return isUnderSecretsDir(target)
+    ? posix.join(serviceDir(service), posix.relative(SECRETS_DIR, target))
+    : posix.join(filesDir(service), absoluteFileName(target));
+}
+
+/** The file's name only has to be unique per target; the target itself is not secret. */
+function absoluteFileName(target: string): string {
+  return createHash("sha256").update(target).digest("hex").slice(0, 24);
+}
