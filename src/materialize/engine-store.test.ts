@@ -144,6 +144,23 @@ describe("engine-side store", () => {
     ]);
   });
 
+  it("opening empties staging only when a killed run left files there (an exec saved per rotation)", async () => {
+    const holder = fakeHolder();
+    const store = new EngineSideStore(holder, engine("1.41"));
+    const web = makeService("web", { secrets: [grant("a")] });
+    await (await ProjectMaterial.open(store)).deliverAll([web], values("one"));
+    holder.calls.length = 0;
+    await ProjectMaterial.open(store);
+    expect(holder.calls.filter((call) => call.startsWith("rm"))).toEqual([]);
+
+    // A run killed between its upload and its rename left a staged file.
+    await holder.stage(".staging", [{ path: "left", bytes: Buffer.from("x"), uid: 0, gid: 0, mode: 0o400 }]);
+    holder.calls.length = 0;
+    await ProjectMaterial.open(store);
+    expect(holder.calls.filter((call) => call.startsWith("rm"))).toEqual(["rm 1"]);
+    expect([...holder.files.keys()].filter((path) => path.startsWith(".staging/"))).toEqual([]);
+  });
+
   it("a holder that does not run holds nothing: everything is delivered anew", async () => {
     const holder = fakeHolder();
     const store = new EngineSideStore(holder, engine("1.41"));

@@ -74,12 +74,22 @@ export class EngineSideStore implements MaterialStore {
   }
 
   async open(): Promise<string[]> {
-    const [ensured, version] = await Promise.all([this.holder.ensure(), this.engine.version()]);
+    const [ensured, version, staleStaging] = await Promise.all([
+      this.holder.ensure(),
+      this.engine.version(),
+      // Staging is empty unless a run was killed between its upload and its rename. Looking costs
+      // no round trip on the way (it runs beside ensure); emptying it always cost an exec, about a
+      // third of a rotation's time. When the look fails, empty it to be safe.
+      this.holder.read(STAGING_DIR).then(
+        (entries) => entries.length > 0,
+        () => true,
+      ),
+    ]);
     this.#mountpoint = ensured.mountpoint;
     this.#apiVersion = version.apiVersion;
     await Promise.all([
       // Staging from a crashed run is garbage: nothing in it was ever renamed into place.
-      ensured.fresh ? Promise.resolve() : this.holder.run("rm", [STAGING_DIR]),
+      ensured.fresh || !staleStaging ? Promise.resolve() : this.holder.run("rm", [STAGING_DIR]),
       this.holder.mkdirs(["services", "files"]),
     ]);
     return [];
