@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { buildServices, type BuiltImage } from "../../build/index.js";
-import { UsageError } from "../../errors.js";
+import { InterruptedError, UsageError } from "../../errors.js";
 import { Interrupt } from "../interrupt.js";
 import { openStoreSource } from "../../store/source.js";
 import { globalOptions, loadFromOptions } from "../global-options.js";
@@ -60,7 +60,12 @@ export function registerBuild(program: Command, output: Output): void {
               }),
         });
       } catch (error) {
-        if (interrupt.aborted) throw interrupt.error("interrupted: the build was cancelled", error);
+        if (interrupt.aborted) {
+          // The build's own InterruptedError names the services it cancelled: keep its words.
+          const message =
+            error instanceof InterruptedError ? error.message : "interrupted: the build was cancelled";
+          throw interrupt.error(message, error);
+        }
         throw error;
       } finally {
         interrupt.dispose();
