@@ -653,23 +653,8 @@ export class DockerEngine implements Engine {
       // dockerode sends authconfig as the X-Registry-Auth header, never in the URL.
       if (options.credentials !== undefined) query.authconfig = options.credentials.authConfig();
       const stream = (await this.#docker.pull(reference, query)) as Readable;
-      // A failure after the pull began (unknown tag, denied) arrives inside the stream as
-      // `{"error": ...}`, which followProgress passes on as an ordinary event.
-      let failure: string | undefined;
-      await new Promise<void>((resolve, reject) => {
-        this.#docker.modem.followProgress(
-          stream,
-          (error: Error | null) => {
-            if (error) reject(error);
-            else if (failure !== undefined) reject(streamError(failure));
-            else resolve();
-          },
-          (event: PullStatus & { error?: string }) => {
-            if (event.error !== undefined) failure ??= event.error;
-            else onStatus?.(event);
-          },
-        );
-      });
+      // A failure after the pull began (unknown tag, denied) arrives inside the stream.
+      await followProgress(this.#docker, stream, (event: PullStatus) => onStatus?.(event));
     });
   }
 
@@ -729,21 +714,8 @@ export class DockerEngine implements Engine {
           (error, response) => (error ? reject(error) : resolve(response as Readable)),
         );
       });
-      // A failed step arrives inside the stream as `{"error": ...}`.
-      let failure: string | undefined;
-      await new Promise<void>((resolve, reject) => {
-        this.#docker.modem.followProgress(
-          stream,
-          (error: Error | null) => {
-            if (error) reject(error);
-            else if (failure !== undefined) reject(streamError(failure));
-            else resolve();
-          },
-          (event: { error?: string }) => {
-            if (event.error !== undefined) failure ??= event.error;
-          },
-        );
-      });
+      // A failed step arrives inside the stream.
+      await followProgress(this.#docker, stream);
     });
   }
 
@@ -823,6 +795,33 @@ function toContainerEvent(raw: RawEvent): ContainerEvent {
 }
 
 /** A pull stream's `{"error": ...}`, shaped like an engine error response so its words are kept. */
+/**
+ * Reads a progress stream (pull, build) to its end. A failure after the call began arrives inside
+ * the stream as `{"error": ...}`, which dockerode passes on as an ordinary event: the first one
+ * fails the whole stream, once it has ended. Other events go to `onEvent`.
+ */
+function followProgress<Event>(
+  docker: Docker,
+  stream: Readable,
+  onEvent?: (event: Event) => void,
+): Promise<void> {
+  let failure: string | undefined;
+  return new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null) => {
+        if (error) reject(error);
+        else if (failure !== undefined) reject(streamError(failure));
+        else resolve();
+      },
+      (event: Event & { error?: string }) => {
+        if (event.error !== undefined) failure ??= event.error;
+        else onEvent?.(event);
+      },
+    );
+  });
+}
+
 function streamError(message: string): Error {
   return Object.assign(new Error(message), { json: { message } });
 }
