@@ -196,19 +196,4 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Pro
   return results;
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same kill points. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A seed for one scenario, from the run's seed and the scenario's name. */
-export function subSeed(seed: number, name: string): number {
-  return createHash("sha256").update(`${seed}:${name}`).digest().readUInt32BE(0);
-}
+export { prng, subSeed } from "../sampling.js";

@@ -26,6 +26,7 @@ import {
   spawnCli,
 } from "./secrets-helpers.js";
 import { startSecondEngine, type SecondEngine } from "./second-engine.js";
+import { prng } from "../sampling.js";
 
 let engine: SecondEngine;
 
@@ -384,18 +385,6 @@ async function waitForText(text: () => string, pattern: RegExp, timeoutMs: numbe
   }
 }
 
-/** mulberry32: a small seeded PRNG, so a sweep's offsets and signals repeat from its seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env["ENGINE_FAULT_SEED"] ?? randomInt(2 ** 31));
 /** Restarts in the middle of `up` per run: one in CI (each costs a restart and three commands); `npm run test:engine-faults` sweeps more. */
 const POINTS = Number(process.env["ENGINE_FAULT_POINTS"] ?? 1);
@@ -438,7 +427,7 @@ describe("dockerd restarted in the middle of up", () => {
     `up of 10 services with secrets, the engine restarted at ${POINTS} seeded points: up ends, up again finishes, down leaves nothing`,
     async () => {
       console.log(`engine faults: seed ${SEED}, ${POINTS} points`);
-      const random = seeded(SEED);
+      const random = prng(SEED);
       const value = randomValue("midup");
       const digest = sha256(value);
       const dir = await tempProject({ "compose.yaml": tenServices(), "token.txt": value });
