@@ -21,7 +21,7 @@ import { repoRoot } from "../integration/helpers.js";
 import { projectScenarios } from "./project-scenarios.js";
 import type { Scenario } from "./scenario.js";
 import { storeScenarios } from "./store-scenarios.js";
-import { prng, runCli, subSeed, World } from "./world.js";
+import { prng, runCli, stderrGist, subSeed, World } from "./world.js";
 
 const FULL = process.env.COMPOSEC_CRASH_FULL === "1";
 const SEED = process.env.COMPOSEC_CRASH_SEED ? Number(process.env.COMPOSEC_CRASH_SEED) : randomInt(2 ** 31);
@@ -144,7 +144,7 @@ async function runRound(scenario: Scenario, kill: Kill, cleanMs: number): Promis
     });
     if (kill.kind === "time" && !outcome.signalled) label += ", finished first";
     if (kill.kind === "clean" && outcome.code !== 0)
-      problems.push(`exited ${outcome.code}: ${outcome.stderr.replaceAll(world.marker, "****").trim()}`);
+      problems.push(`exited ${outcome.code}: ${stderrGist(outcome.stderr.replaceAll(world.marker, "****"))}`);
     commandMs = outcome.ms;
     if (kill.kind === "named" && outcome.signal !== "SIGKILL")
       problems.push(`the crash point was not reached (exited ${outcome.code})`);

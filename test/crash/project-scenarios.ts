@@ -9,7 +9,7 @@ import path from "node:path";
 import { docker, images } from "../integration/helpers.js";
 import { digestIn, runInImageDigest } from "./engine-probes.js";
 import type { Scenario } from "./scenario.js";
-import { runCli, sha256, type World } from "./world.js";
+import { runCli, sha256, stderrGist, type World } from "./world.js";
 
 const SERVICES = Array.from({ length: 10 }, (_, i) => `s${i + 1}`);
 const IDLE = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]`;
@@ -36,7 +36,7 @@ async function must(world: World, args: string[], input?: string): Promise<void>
   });
   if (outcome.code !== 0) {
     throw new Error(
-      `composec ${args.join(" ")} exited ${outcome.code}: ${outcome.stderr.replaceAll(world.marker, "****")}`,
+      `composec ${args.join(" ")} exited ${outcome.code}: ${stderrGist(outcome.stderr.replaceAll(world.marker, "****"))}`,
     );
   }
 }
@@ -83,7 +83,7 @@ async function downLeavesNothing(world: World): Promise<string[]> {
   const problems: string[] = [];
   const down = await runCli(["-p", world.project, "down"], { env: world.env(), cwd: world.projectDir });
   problems.push(...outputLeaks(down, world, "down"));
-  if (down.code !== 0) problems.push(`down exited ${down.code}: ${down.stderr.trim()}`);
+  if (down.code !== 0) problems.push(`down exited ${down.code}: ${stderrGist(down.stderr)}`);
   problems.push(...(await projectLeftovers(world.project)).map((what) => `after down: ${what} left`));
   problems.push(...diskLeaks(world, ["/var/lib/docker/containers"]));
   return problems;
@@ -115,7 +115,7 @@ function upScenario(command: "up" | "up-rotate"): Scenario {
         cwd: world.projectDir,
       });
       problems.push(...outputLeaks(again, world, "up again"));
-      if (again.code !== 0) problems.push(`up again exited ${again.code}: ${again.stderr.trim()}`);
+      if (again.code !== 0) problems.push(`up again exited ${again.code}: ${stderrGist(again.stderr)}`);
       else problems.push(...(await converged(world, generation)));
       return problems;
     },
@@ -172,7 +172,7 @@ function buildScenario(): Scenario {
       const again = await runCli(["-p", world.project, "build"], { env: world.env(), cwd: world.projectDir });
       problems.push(...outputLeaks(again, world, "build again"));
       if (again.code !== 0) {
-        problems.push(`build again exited ${again.code}: ${again.stderr.trim()}`);
+        problems.push(`build again exited ${again.code}: ${stderrGist(again.stderr)}`);
         return problems;
       }
       const digest = await runInImageDigest(image(world), "/tok.sha");

@@ -8,7 +8,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { diskLeaks, outputLeaks } from "./checks.js";
 import type { Scenario } from "./scenario.js";
-import { runCli, sha256, type World } from "./world.js";
+import { runCli, sha256, stderrGist, type World } from "./world.js";
 
 /** Secret name -> { version, digest of the value } as the CLI reads it back. */
 type StoreState = Map<string, { version: number; digest: string }>;
@@ -23,7 +23,7 @@ async function secret(world: World, args: string[], input?: string) {
 async function must(world: World, args: string[], input?: string): Promise<void> {
   const outcome = await secret(world, args, input);
   if (outcome.code !== 0)
-    throw new Error(`secret ${args.join(" ")} exited ${outcome.code}: ${outcome.stderr}`);
+    throw new Error(`secret ${args.join(" ")} exited ${outcome.code}: ${stderrGist(outcome.stderr)}`);
 }
 
 /** The store as the CLI shows it: `ls`, then `reveal` of each secret (digests only). */
@@ -31,7 +31,7 @@ async function readState(world: World): Promise<{ state: StoreState; problems: s
   const problems: string[] = [];
   const state: StoreState = new Map();
   const ls = await secret(world, ["ls", "--format", "json"]);
-  if (ls.code !== 0) return { state, problems: [`secret ls exited ${ls.code}: ${ls.stderr.trim()}`] };
+  if (ls.code !== 0) return { state, problems: [`secret ls exited ${ls.code}: ${stderrGist(ls.stderr)}`] };
   const listed = ls.stdout
     .toString("utf8")
     .split("\n")
@@ -41,7 +41,7 @@ async function readState(world: World): Promise<{ state: StoreState; problems: s
   for (const [index, { Name, Version }] of listed.entries()) {
     const reveal = reveals[index]!;
     if (reveal.code !== 0) {
-      problems.push(`secret reveal ${Name} exited ${reveal.code}: ${reveal.stderr.trim()}`);
+      problems.push(`secret reveal ${Name} exited ${reveal.code}: ${stderrGist(reveal.stderr)}`);
       continue;
     }
     state.set(Name, { version: Version, digest: sha256(reveal.stdout) });
@@ -84,7 +84,7 @@ function expectState(world: World, spec: Record<string, [number, number] | undef
  */
 async function auditProblems(world: World, state: StoreState, keyRotations: number): Promise<string[]> {
   const log = await secret(world, ["log", "--format", "json"]);
-  if (log.code !== 0) return [`secret log exited ${log.code}: ${log.stderr.trim()}`];
+  if (log.code !== 0) return [`secret log exited ${log.code}: ${stderrGist(log.stderr)}`];
   const entries = log.stdout
     .toString("utf8")
     .split("\n")
@@ -261,7 +261,7 @@ export function storeScenarios(): Scenario[] {
         problems.push(...outputLeaks(rerun, world, `${spec.command} again`));
         if (rerun.code !== again.code || (again.message && !again.message.test(rerun.stderr))) {
           problems.push(
-            `${spec.command} again exited ${rerun.code} (wanted ${again.code}${again.message ? `, ${again.message}` : ""}): ${rerun.stderr.trim()}`,
+            `${spec.command} again exited ${rerun.code} (wanted ${again.code}${again.message ? `, ${again.message}` : ""}): ${stderrGist(rerun.stderr)}`,
           );
         }
         if (spec.command === "secret key rotate" && rerun.code === 0)
@@ -282,7 +282,7 @@ export function storeScenarios(): Scenario[] {
         const problems: string[] = [];
         const write = await secret(world, ["create", "omega", "-"], world.newValue("omega", 1));
         if (write.code !== 0)
-          problems.push(`a later secret create exited ${write.code}: ${write.stderr.trim()}`);
+          problems.push(`a later secret create exited ${write.code}: ${stderrGist(write.stderr)}`);
         problems.push(...(await strays(world)));
         problems.push(...diskLeaks(world));
         return problems;

@@ -90,6 +90,19 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<RunOut
 }
 
 /** A round's temporary surroundings and the secret values it knows. */
+/**
+ * What a failed command said, short enough for a failure message and the results file: its error
+ * lines (the progress lines before them add nothing), or its last lines when it printed no error.
+ */
+export function stderrGist(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const errors = lines.filter((line) => /^(error|warning):/i.test(line));
+  return [...new Set(errors.length > 0 ? errors : lines.slice(-5))].join(" / ");
+}
+
 export class World {
   readonly project: string;
   readonly marker = `CRASHMARK${randomBytes(12).toString("hex")}`;
