@@ -125,9 +125,14 @@ describe("DockerEngine.removeContainer", () => {
     Object.assign(new Error(`(HTTP code ${statusCode}) ${message}`), { statusCode, json: { message } });
   const inProgress = () => failure(409, "removal of container demo-web-1 is already in progress");
   const gone = () => failure(404, "No such container: c1");
+  /** Inspect's State of a container another removal holds: killing it (running), then removing it. */
+  const removing = (running: boolean) => ({ Status: running ? "running" : "removing", Running: running });
 
   /** A dockerode whose remove and inspect answer, in turn, from the lists given. */
-  function fakeDocker(answers: { remove: (Error | undefined)[]; inspect: (Error | { Dead: boolean })[] }) {
+  function fakeDocker(answers: {
+    remove: (Error | undefined)[];
+    inspect: (Error | { Status: string; Running: boolean })[];
+  }) {
     const calls: string[] = [];
     const next = <T>(list: T[], what: string): T => {
       const answer = list.shift();
@@ -154,13 +159,16 @@ describe("DockerEngine.removeContainer", () => {
   const ref = { id: "c1", name: "demo-web-1" };
 
   it("waits out another removal in progress and counts the container as removed", async () => {
-    const fake = fakeDocker({ remove: [inProgress()], inspect: [{ Dead: false }, { Dead: false }, gone()] });
+    const fake = fakeDocker({ remove: [inProgress()], inspect: [removing(true), removing(false), gone()] });
     await new DockerEngine(fake.docker, local).removeContainer(ref, { force: true });
     expect(fake.calls).toEqual(["remove", "inspect", "inspect", "inspect"]);
   });
 
-  it("removes it itself when the other removal failed (dead)", async () => {
-    const fake = fakeDocker({ remove: [inProgress(), undefined], inspect: [{ Dead: true }] });
+  it("removes it itself when the other removal ended without removing it (dead)", async () => {
+    const fake = fakeDocker({
+      remove: [inProgress(), undefined],
+      inspect: [{ Status: "dead", Running: false }],
+    });
     await new DockerEngine(fake.docker, local).removeContainer(ref, { force: true });
     expect(fake.calls).toEqual(["remove", "inspect", "remove"]);
   });
@@ -168,7 +176,7 @@ describe("DockerEngine.removeContainer", () => {
   it("waits no longer than COMPOSE_HTTP_TIMEOUT, then tries once more and says why it failed", async () => {
     const fake = fakeDocker({
       remove: [inProgress(), inProgress()],
-      inspect: Array.from({ length: 100 }, () => ({ Dead: false })),
+      inspect: Array.from({ length: 100 }, () => removing(false)),
     });
     const error = await new DockerEngine(fake.docker, local, 8, 1).removeContainer(ref, { force: true }).then(
       () => undefined,

@@ -499,7 +499,8 @@ export class DockerEngine implements Engine {
         const t = timeoutSeconds ?? (await this.#stopGrace(container));
         await this.#docker.getContainer(container.id).stop({ t });
       },
-      { notModified: undefined },
+      // Already stopped, or already gone (a concurrent `down` removed it): stopped, as asked.
+      { notModified: undefined, notFound: undefined },
     );
   }
 
@@ -536,14 +537,16 @@ export class DockerEngine implements Engine {
 
   /**
    * Waits, for at most COMPOSE_HTTP_TIMEOUT, until the container is gone (then throws its 404)
-   * or another removal of it failed (`dead`, or time is up: then it returns).
+   * or the other removal ended without removing it (then it returns). The engine shows a container
+   * being removed as `removing`, or `running` while a forced removal kills it (and `dead` in its
+   * inspect flag all along, so that flag says nothing); any other state means the removal failed.
    */
   async #waitRemoved(container: Ref): Promise<void> {
     const deadline = Date.now() + this.#timeoutSeconds * 1000;
     for (let delay = 50; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
       await new Promise((resolve) => setTimeout(resolve, delay));
       const info = await this.#docker.getContainer(container.id).inspect();
-      if (info.State.Dead) return;
+      if (info.State.Status !== "removing" && !info.State.Running) return;
     }
   }
 
