@@ -115,20 +115,17 @@ describe("execute", () => {
     });
 
     it("lets four times as many container removes through, then the network after them all", async () => {
-      const containers = Array.from(
-        { length: 6 },
-        (_, i): ObservedContainer => ({
-          id: `c${i}`,
-          name: `many-s${i}-1`,
-          service: `s${i}`,
-          number: 1,
-          oneoff: false,
-          state: "running",
-          imageId: "sha256:b",
-          dependsOn: [],
-          labels: {},
-        }),
-      );
+      const containers = Array.from({ length: 6 }, (_, i): ObservedContainer => ({
+        id: `c${i}`,
+        name: `many-s${i}-1`,
+        service: `s${i}`,
+        number: 1,
+        oneoff: false,
+        state: "running",
+        imageId: "sha256:b",
+        dependsOn: [],
+        labels: {},
+      }));
       const state = {
         ...emptyState("many"),
         containers,
