@@ -27,6 +27,7 @@ import type { PullFlag } from "../plan/pull-plan.js";
 import type { Plan } from "../plan/types.js";
 import { planUp, type UpPlanOptions } from "../plan/up-plan.js";
 import { crashPoint } from "../crash-point.js";
+import { executeReplacingStaleTasks } from "./stale-task.js";
 
 export interface UpOptions extends UpPlanOptions {
   /** Plan only: nothing is changed on the engine. */
@@ -171,14 +172,26 @@ async function upWithSecrets(
   }
   await announceLiveUpdates(project, engine, plan, secretsUpdated, options);
   const signal = options.signal;
+  let executed = [plan];
   try {
-    await execute(plan, engine, {
-      project,
-      secretMounts: secrets.mounts,
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      ...(options.onHookOutput === undefined ? {} : { onHookOutput: options.onHookOutput }),
-      ...(signal === undefined ? {} : { signal }),
-      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    executed = await executeReplacingStaleTasks(plan, {
+      execute: async (current) => {
+        await execute(current, engine, {
+          project,
+          secretMounts: secrets.mounts,
+          ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+          ...(options.onHookOutput === undefined ? {} : { onHookOutput: options.onHookOutput }),
+          ...(signal === undefined ? {} : { signal }),
+          ...(options.clock === undefined ? {} : { clock: options.clock }),
+        });
+      },
+      remove: (container) => engine.removeContainer(container, { force: true }),
+      replan: async () =>
+        planUp(project, await observe(engine, project.name, { project, services: selected, imageIds }), {
+          ...options,
+          recreate: { ...secrets.recreate, ...options.recreate },
+        }),
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     });
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
@@ -190,9 +203,9 @@ async function upWithSecrets(
   crashPoint("up.executed");
   await secrets.commit(
     new Set(
-      plan.nodes.flatMap((node) =>
-        node.operation.type === "CreateContainer" ? [node.operation.service] : [],
-      ),
+      executed
+        .flatMap((done) => done.nodes)
+        .flatMap((node) => (node.operation.type === "CreateContainer" ? [node.operation.service] : [])),
     ),
   );
   if (options.wait && !options.noStart) await waitForServices(project, engine, selected, options);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
-import { isStartRace, toEngineError } from "./client.js";
+import type Docker from "dockerode";
+import { DockerEngine, isRemovalInProgress, isStartRace, toEngineError } from "./client.js";
 import { SshEndpointError } from "./ssh-agent.js";
 
 describe("toEngineError", () => {
@@ -89,5 +90,118 @@ describe("isStartRace", () => {
     expect(isStartRace(engineError(409, `task ${task}: already exists`))).toBe(false);
     expect(isStartRace(engineError(500, "task abc: already exists"))).toBe(false);
     expect(isStartRace(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))).toBe(false);
+  });
+});
+
+describe("isRemovalInProgress", () => {
+  const engineError = (statusCode: number, message: string): Error =>
+    Object.assign(new Error(`(HTTP code ${statusCode}) ${message}`), { statusCode, json: { message } });
+
+  it("is another removal of the same container under way (a second down at once)", () => {
+    expect(
+      isRemovalInProgress(engineError(409, "removal of container demo-web-1 is already in progress")),
+    ).toBe(true);
+  });
+
+  it("is nothing else", () => {
+    expect(
+      isRemovalInProgress(engineError(500, "removal of container demo-web-1 is already in progress")),
+    ).toBe(false);
+    expect(
+      isRemovalInProgress(
+        engineError(
+          409,
+          "You cannot remove a running container abc. Stop the container before attempting removal or force remove",
+        ),
+      ),
+    ).toBe(false);
+    expect(isRemovalInProgress(engineError(404, "No such container: abc"))).toBe(false);
+  });
+});
+
+describe("DockerEngine.removeContainer", () => {
+  const local = { kind: "unix", socketPath: "/var/run/docker.sock" } as const;
+  const failure = (statusCode: number, message: string): Error =>
+    Object.assign(new Error(`(HTTP code ${statusCode}) ${message}`), { statusCode, json: { message } });
+  const inProgress = () => failure(409, "removal of container demo-web-1 is already in progress");
+  const gone = () => failure(404, "No such container: c1");
+  /** Inspect's State of a container another removal holds: killing it (running), then removing it. */
+  const removing = (running: boolean) => ({ Status: running ? "running" : "removing", Running: running });
+
+  /** A dockerode whose remove and inspect answer, in turn, from the lists given. */
+  function fakeDocker(answers: {
+    remove: (Error | undefined)[];
+    inspect: (Error | { Status: string; Running: boolean })[];
+  }) {
+    const calls: string[] = [];
+    const next = <T>(list: T[], what: string): T => {
+      const answer = list.shift();
+      if (answer === undefined) throw new Error(`no ${what} answer left`);
+      return answer;
+    };
+    const docker = {
+      getContainer: () => ({
+        remove: async () => {
+          calls.push("remove");
+          const answer = answers.remove.shift();
+          if (answer) throw answer;
+        },
+        inspect: async () => {
+          calls.push("inspect");
+          const answer = next(answers.inspect, "inspect");
+          if (answer instanceof Error) throw answer;
+          return { State: answer };
+        },
+      }),
+    } as unknown as Docker;
+    return { docker, calls };
+  }
+  const ref = { id: "c1", name: "demo-web-1" };
+
+  it("waits out another removal in progress and counts the container as removed", async () => {
+    const fake = fakeDocker({ remove: [inProgress()], inspect: [removing(true), removing(false), gone()] });
+    await new DockerEngine(fake.docker, local).removeContainer(ref, { force: true });
+    expect(fake.calls).toEqual(["remove", "inspect", "inspect", "inspect"]);
+  });
+
+  it("removes it itself when the other removal ended without removing it (dead)", async () => {
+    const fake = fakeDocker({
+      remove: [inProgress(), undefined],
+      inspect: [{ Status: "dead", Running: false }],
+    });
+    await new DockerEngine(fake.docker, local).removeContainer(ref, { force: true });
+    expect(fake.calls).toEqual(["remove", "inspect", "remove"]);
+  });
+
+  it("waits no longer than COMPOSE_HTTP_TIMEOUT, then tries once more and says why it failed", async () => {
+    const fake = fakeDocker({
+      remove: [inProgress(), inProgress()],
+      inspect: Array.from({ length: 100 }, () => removing(false)),
+    });
+    const error = await new DockerEngine(fake.docker, local, 8, 1).removeContainer(ref, { force: true }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(EngineError);
+    expect((error as Error).message).toBe(
+      "container demo-web-1: removal of container demo-web-1 is already in progress",
+    );
+    expect(fake.calls.filter((call) => call === "remove")).toHaveLength(2);
+  });
+
+  it("counts a container already gone as removed", async () => {
+    const fake = fakeDocker({ remove: [gone()], inspect: [] });
+    await new DockerEngine(fake.docker, local).removeContainer(ref);
+    expect(fake.calls).toEqual(["remove"]);
+  });
+
+  it("still fails on any other refusal", async () => {
+    const fake = fakeDocker({
+      remove: [failure(409, "You cannot remove a running container c1")],
+      inspect: [],
+    });
+    await expect(new DockerEngine(fake.docker, local).removeContainer(ref)).rejects.toThrow(
+      "container demo-web-1: You cannot remove a running container c1",
+    );
   });
 });

@@ -10,7 +10,13 @@ import type Docker from "dockerode";
 import { lazyRequire } from "../lazy-require.js";
 
 import { EngineError } from "../errors.js";
-import { applyCallTimeouts, engineCallOf, httpTimeoutSeconds, stopGraceSeconds } from "./call-timeout.js";
+import {
+  applyCallTimeouts,
+  DEFAULT_HTTP_TIMEOUT_SECONDS,
+  engineCallOf,
+  httpTimeoutSeconds,
+  stopGraceSeconds,
+} from "./call-timeout.js";
 import { DEFAULT_PARALLEL_LIMIT, parallelLimit } from "./parallel-limit.js";
 import { projectFilter } from "../model/names.js";
 import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
@@ -257,7 +263,7 @@ export function createEngine(
   const { endpoint } = resolveEngine(options);
   const env = options.env ?? process.env;
   // Read here, with COMPOSE_HTTP_TIMEOUT: a bad value is said before anything is made.
-  return new DockerEngine(createDocker(endpoint, env), endpoint, parallelLimit(env));
+  return new DockerEngine(createDocker(endpoint, env), endpoint, parallelLimit(env), httpTimeoutSeconds(env));
 }
 
 /** The dockerode client for an endpoint: an Engine's, or that of a command that needs no Engine. */
@@ -358,11 +364,19 @@ export class DockerEngine implements Engine {
   readonly #docker: Docker;
   readonly endpoint: EngineEndpoint;
   readonly parallelLimit: number;
+  /** COMPOSE_HTTP_TIMEOUT: also bounds waiting out another removal of a container. */
+  readonly #timeoutSeconds: number;
 
-  constructor(docker: Docker, endpoint: EngineEndpoint, limit: number = DEFAULT_PARALLEL_LIMIT) {
+  constructor(
+    docker: Docker,
+    endpoint: EngineEndpoint,
+    limit: number = DEFAULT_PARALLEL_LIMIT,
+    timeoutSeconds: number = DEFAULT_HTTP_TIMEOUT_SECONDS,
+  ) {
     this.#docker = docker;
     this.endpoint = endpoint;
     this.parallelLimit = limit;
+    this.#timeoutSeconds = timeoutSeconds;
   }
 
   get docker(): Docker {
@@ -419,7 +433,10 @@ export class DockerEngine implements Engine {
   }
 
   removeNetwork(name: string): Promise<void> {
-    return this.#call(`network ${name}`, () => this.#docker.getNetwork(name).remove());
+    // Already gone (a concurrent `down` removed it first) is what was asked for.
+    return this.#call(`network ${name}`, () => this.#docker.getNetwork(name).remove(), {
+      notFound: undefined,
+    });
   }
 
   createVolume(options: Docker.VolumeCreateOptions & { Name: string }): Promise<void> {
@@ -429,7 +446,7 @@ export class DockerEngine implements Engine {
   }
 
   removeVolume(name: string): Promise<void> {
-    return this.#call(`volume ${name}`, () => this.#docker.getVolume(name).remove());
+    return this.#call(`volume ${name}`, () => this.#docker.getVolume(name).remove(), { notFound: undefined });
   }
 
   createContainer(options: Docker.ContainerCreateOptions & { name: string }): Promise<string> {
@@ -460,9 +477,10 @@ export class DockerEngine implements Engine {
           } catch (error) {
             if (!isStartRace(error)) throw error;
             if (attempt === 6) {
-              throw new EngineError(
+              throw new StaleTaskError(
                 `container ${container.name}: the engine still holds a task for it from a start that a dockerd restart cut short (${engineMessage(error)}); replace the container: \`composec up -d --force-recreate\` (its service only: add the service's name)`,
-                { resource: `container ${container.name}`, cause: error },
+                container,
+                error,
               );
             }
           }
@@ -481,7 +499,8 @@ export class DockerEngine implements Engine {
         const t = timeoutSeconds ?? (await this.#stopGrace(container));
         await this.#docker.getContainer(container.id).stop({ t });
       },
-      { notModified: undefined },
+      // Already stopped, or already gone (a concurrent `down` removed it): stopped, as asked.
+      { notModified: undefined, notFound: undefined },
     );
   }
 
@@ -496,11 +515,39 @@ export class DockerEngine implements Engine {
   }
 
   removeContainer(container: Ref, options: { volumes?: boolean; force?: boolean } = {}): Promise<void> {
-    return this.#call(`container ${container.name}`, () =>
-      this.#docker
-        .getContainer(container.id)
-        .remove({ v: options.volumes ?? false, force: options.force ?? false }),
+    return this.#call(
+      `container ${container.name}`,
+      async () => {
+        const handle = this.#docker.getContainer(container.id);
+        const remove = () => handle.remove({ v: options.volumes ?? false, force: options.force ?? false });
+        try {
+          await remove();
+        } catch (error) {
+          // Another removal of it is under way (a second `down` at once, or the engine's own): it
+          // is removed once that ends. Should that one fail instead, ours is tried once more.
+          if (!isRemovalInProgress(error)) throw error;
+          await this.#waitRemoved(container);
+          await remove();
+        }
+      },
+      // Already gone (a concurrent removal finished first) is what was asked for.
+      { notFound: undefined },
     );
+  }
+
+  /**
+   * Waits, for at most COMPOSE_HTTP_TIMEOUT, until the container is gone (then throws its 404)
+   * or the other removal ended without removing it (then it returns). The engine shows a container
+   * being removed as `removing`, or `running` while a forced removal kills it (and `dead` in its
+   * inspect flag all along, so that flag says nothing); any other state means the removal failed.
+   */
+  async #waitRemoved(container: Ref): Promise<void> {
+    const deadline = Date.now() + this.#timeoutSeconds * 1000;
+    for (let delay = 50; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      const info = await this.#docker.getContainer(container.id).inspect();
+      if (info.State.Status !== "removing" && !info.State.Running) return;
+    }
   }
 
   renameContainer(container: Ref, newName: string): Promise<void> {
@@ -852,6 +899,28 @@ const UNTRUSTED_CERTIFICATE = new Set([
  */
 export function isStartRace(error: unknown): boolean {
   return statusOf(error) === 500 && /\btask [0-9a-f]{64}: already exists\b/.test(engineMessage(error));
+}
+
+/**
+ * Whether a remove failed because another removal of the same container is under way (Engine:
+ * 409 `removal of container <name> is already in progress`): a second `down` of the project at
+ * once, or the engine still removing it.
+ */
+export function isRemovalInProgress(error: unknown): boolean {
+  return (
+    statusOf(error) === 409 &&
+    /\bremoval of container \S+ is already in progress\b/.test(engineMessage(error))
+  );
+}
+
+/** A start refused on a task a dockerd restart left behind (isStartRace, past its retries): only a new container gets past it. */
+export class StaleTaskError extends EngineError {
+  /** The container whose start met it. */
+  readonly container: Ref;
+  constructor(message: string, container: Ref, cause: unknown) {
+    super(message, { resource: `container ${container.name}`, cause });
+    this.container = { id: container.id, name: container.name };
+  }
 }
 
 /** Turns a dockerode / socket failure into an EngineError that says what failed and what to do. */

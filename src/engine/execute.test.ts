@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
 import { makeProject, makeService } from "../model/project-builder.js";
-import { emptyState } from "../plan/state.js";
+import { planDown } from "../plan/down-plan.js";
+import { emptyState, type ObservedContainer } from "../plan/state.js";
 import { planUp } from "../plan/up-plan.js";
 import type { Engine } from "./client.js";
 import { execute } from "./execute.js";
@@ -111,6 +112,52 @@ describe("execute", () => {
       }
       await run;
       for (let i = 0; i < 6; i++) expect(fake.calls).toContain(`start many-s${i}-1`);
+    });
+
+    it("lets four times as many container removes through, then the network after them all", async () => {
+      const containers = Array.from({ length: 6 }, (_, i): ObservedContainer => ({
+        id: `c${i}`,
+        name: `many-s${i}-1`,
+        service: `s${i}`,
+        number: 1,
+        oneoff: false,
+        state: "running",
+        imageId: "sha256:b",
+        dependsOn: [],
+        labels: {},
+      }));
+      const state = {
+        ...emptyState("many"),
+        containers,
+        networks: { many_default: { id: "n", name: "many_default", project: "many", key: "default" } },
+      };
+      const downPlan = planDown(state, { project: many, timeoutSeconds: 0 });
+      const calls: string[] = [];
+      const pending: (() => void)[] = [];
+      const engine = {
+        endpoint: { kind: "unix", socketPath: "/fake" },
+        removeContainer: (container: { name: string }) => {
+          calls.push(`remove ${container.name}`);
+          return new Promise<void>((resolve) => pending.push(resolve));
+        },
+        removeNetwork: async (name: string) => {
+          calls.push(`removeNetwork ${name}`);
+        },
+      } as unknown as Engine;
+      const run = execute(downPlan, engine, { parallelLimit: 1 });
+      await tick();
+      expect(calls).toHaveLength(4);
+      pending.shift()?.();
+      await tick();
+      await tick();
+      expect(calls).toHaveLength(5);
+      while (pending.length > 0 || calls.length < 6) {
+        pending.shift()?.();
+        await tick();
+      }
+      await run;
+      expect(calls.filter((call) => call.startsWith("remove "))).toHaveLength(6);
+      expect(calls.at(-1)).toBe("removeNetwork many_default");
     });
 
     it("takes the limit from the engine when the caller gives none", async () => {

@@ -1,8 +1,9 @@
 // Carries out a plan with no decisions of its own: each node runs as soon as the nodes it depends
 // on are done, so independent services proceed in parallel. The first failure stops new nodes
 // from starting (those already running finish), and the result says what was done and what failed.
-// At most COMPOSE_PARALLEL_LIMIT steps talk to the engine at once (engine/parallel-limit.ts): all
-// of 200 services at once would keep the last answers waiting past their deadline.
+// At most COMPOSE_PARALLEL_LIMIT steps talk to the engine at once (four times as many stops and
+// removes of containers; engine/parallel-limit.ts): all of 200 services at once would keep the
+// last answers waiting past their deadline.
 import pLimit, { type LimitFunction } from "p-limit";
 import type { SecretMount } from "../materialize/store.js";
 import { EngineError, InternalError, InterruptedError } from "../errors.js";
@@ -11,7 +12,7 @@ import type { Project, Service } from "../model/project.js";
 import type { ContainerRef, Plan, PlanNode } from "../plan/types.js";
 import type { Engine } from "./client.js";
 import { networkCreateBody } from "./network-spec.js";
-import { DEFAULT_PARALLEL_LIMIT } from "./parallel-limit.js";
+import { DEFAULT_PARALLEL_LIMIT, teardownLimit } from "./parallel-limit.js";
 import { containerSpec } from "./container-spec.js";
 import { runHook, type HookReport } from "./hooks.js";
 import type { ProgressListener, ProgressStatus } from "./progress.js";
@@ -60,12 +61,16 @@ class Executor {
   readonly #announced = new Set<string>();
   /** Admits the steps that talk to the engine, a few at a time. */
   readonly #limit: LimitFunction;
+  /** Admits stops and removes of containers, which the engine does side by side, more at a time. */
+  readonly #teardown: LimitFunction;
 
   constructor(plan: Plan, engine: Engine, options: ExecuteOptions) {
     this.#plan = plan;
     this.#engine = engine;
     this.#options = options;
-    this.#limit = pLimit(options.parallelLimit ?? engine.parallelLimit ?? DEFAULT_PARALLEL_LIMIT);
+    const limit = options.parallelLimit ?? engine.parallelLimit ?? DEFAULT_PARALLEL_LIMIT;
+    this.#limit = pLimit(limit);
+    this.#teardown = pLimit(teardownLimit(limit));
   }
 
   async run(): Promise<ExecuteResult> {
@@ -125,7 +130,9 @@ class Executor {
       }
     };
     // A wait holds no engine call open for long, and what it waits for may need a turn: never limited.
-    return node.operation.type === "WaitContainer" ? run() : this.#limit(run);
+    const type = node.operation.type;
+    if (type === "WaitContainer") return run();
+    return type === "StopContainer" || type === "RemoveContainer" ? this.#teardown(run) : this.#limit(run);
   }
 
   /** Whether new steps must not begin: a step failed, or the caller aborted. */

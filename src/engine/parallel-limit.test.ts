@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
-import { DEFAULT_PARALLEL_LIMIT, parallelLimit } from "./parallel-limit.js";
+import { DEFAULT_PARALLEL_LIMIT, parallelLimit, teardownLimit } from "./parallel-limit.js";
 
 describe("parallelLimit", () => {
   it("is 8 unless COMPOSE_PARALLEL_LIMIT says otherwise", () => {
@@ -18,5 +18,10 @@ describe("parallelLimit", () => {
         `COMPOSE_PARALLEL_LIMIT=${JSON.stringify(value)}: must be a whole number above 0`,
       );
     }
+  });
+
+  it("lets four times as many stops and removes through", () => {
+    expect(teardownLimit(DEFAULT_PARALLEL_LIMIT)).toBe(32);
+    expect(teardownLimit(1)).toBe(4);
   });
 });

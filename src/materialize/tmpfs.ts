@@ -64,7 +64,10 @@ export async function removeTmpfs(dir: string, location: RuntimeLocation): Promi
     } catch {
       // A container still holding a bind mount keeps the tmpfs busy on some kernels: detach it now,
       // the kernel frees it when the last user goes.
-      await run("umount", ["-l", dir]);
+      await run("umount", ["-l", dir]).catch(async (error: unknown) => {
+        // A second `down` at once unmounted it first: unmounted is what was asked.
+        if (await isMountPoint(dir)) throw error;
+      });
     }
     crashPoint("material.unmounted");
   }
