@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
 import type Docker from "dockerode";
-import { DockerEngine, isRemovalInProgress, isStartRace, toEngineError } from "./client.js";
+import {
+  DockerEngine,
+  hasActiveEndpoints,
+  isRemovalInProgress,
+  isStartRace,
+  toEngineError,
+} from "./client.js";
 import { SshEndpointError } from "./ssh-agent.js";
 
 describe("toEngineError", () => {
@@ -203,5 +209,53 @@ describe("DockerEngine.removeContainer", () => {
     await expect(new DockerEngine(fake.docker, local).removeContainer(ref)).rejects.toThrow(
       "container demo-web-1: You cannot remove a running container c1",
     );
+  });
+});
+
+describe("DockerEngine.removeNetwork", () => {
+  const local = { kind: "unix", socketPath: "/var/run/docker.sock" } as const;
+  const activeEndpoints = (): Error =>
+    Object.assign(
+      new Error(
+        "(HTTP code 403) error while removing network: network demo_default id 1a has active endpoints",
+      ),
+      {
+        statusCode: 403,
+        json: { message: "error while removing network: network demo_default id 1a has active endpoints" },
+      },
+    );
+
+  /** A dockerode whose network remove answers from `removes` in turn, and inspect lists `attached`. */
+  function fakeDocker(removes: (Error | undefined)[], attached: Record<string, unknown>) {
+    const calls: string[] = [];
+    const docker = {
+      getNetwork: () => ({
+        remove: async () => {
+          calls.push("remove");
+          const answer = removes.shift();
+          if (answer) throw answer;
+        },
+        inspect: async () => {
+          calls.push("inspect");
+          return { Containers: attached };
+        },
+      }),
+    } as unknown as Docker;
+    return { docker, calls };
+  }
+
+  it("is the engine catching up when no container is attached: it tries again", async () => {
+    expect(hasActiveEndpoints(activeEndpoints())).toBe(true);
+    const fake = fakeDocker([activeEndpoints(), activeEndpoints(), undefined], {});
+    await new DockerEngine(fake.docker, local).removeNetwork("demo_default");
+    expect(fake.calls).toEqual(["remove", "inspect", "remove", "inspect", "remove"]);
+  });
+
+  it("fails at once while a container is really attached", async () => {
+    const fake = fakeDocker([activeEndpoints()], { abc: { Name: "other" } });
+    await expect(new DockerEngine(fake.docker, local).removeNetwork("demo_default")).rejects.toThrow(
+      /network demo_default: .*has active endpoints/,
+    );
+    expect(fake.calls).toEqual(["remove", "inspect"]);
   });
 });

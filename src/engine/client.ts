@@ -434,9 +434,29 @@ export class DockerEngine implements Engine {
 
   removeNetwork(name: string): Promise<void> {
     // Already gone (a concurrent `down` removed it first) is what was asked for.
-    return this.#call(`network ${name}`, () => this.#docker.getNetwork(name).remove(), {
-      notFound: undefined,
-    });
+    return this.#call(
+      `network ${name}`,
+      async () => {
+        const network = this.#docker.getNetwork(name);
+        // Engine 20.10 may still count an endpoint for a moment after the last container on the
+        // network was removed (found by the crash sweep, under load): while the network lists no
+        // container, that is the engine catching up, so try again for a few seconds. A container
+        // that is really attached fails at once, as before.
+        const deadline = Date.now() + ACTIVE_ENDPOINTS_GRACE_MS;
+        for (;;) {
+          try {
+            await network.remove();
+            return;
+          } catch (error) {
+            if (!hasActiveEndpoints(error) || Date.now() >= deadline) throw error;
+            const attached = Object.keys((await network.inspect()).Containers ?? {});
+            if (attached.length > 0) throw error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      },
+      { notFound: undefined },
+    );
   }
 
   createVolume(options: Docker.VolumeCreateOptions & { Name: string }): Promise<void> {
@@ -899,6 +919,14 @@ const UNTRUSTED_CERTIFICATE = new Set([
  */
 export function isStartRace(error: unknown): boolean {
   return statusOf(error) === 500 && /\btask [0-9a-f]{64}: already exists\b/.test(engineMessage(error));
+}
+
+/** How long a network removal refused for "active endpoints" is tried again while no container is attached. */
+const ACTIVE_ENDPOINTS_GRACE_MS = 10_000;
+
+/** Whether a network removal was refused because the engine still counts an endpoint on it. */
+export function hasActiveEndpoints(error: unknown): boolean {
+  return /\bhas active endpoints\b/.test(engineMessage(error));
 }
 
 /**
