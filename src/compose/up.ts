@@ -24,7 +24,8 @@ import type { Plan } from "../plan/types.js";
 import { planUp, type UpPlanOptions } from "../plan/up-plan.js";
 import { crashPoint } from "../crash-point.js";
 
-export interface UpOptions extends UpPlanOptions {
+/** The secrets plan is made here, from the observed material: callers do not pass one. */
+export interface UpOptions extends Omit<UpPlanOptions, "secrets"> {
   /** Plan only: nothing is changed on the engine. */
   dryRun?: boolean;
   /** `--wait`: after starting, wait until every selected container runs (healthy, if it has a check). */

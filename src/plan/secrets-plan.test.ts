@@ -137,7 +137,7 @@ describe("planSecrets", () => {
     added.web!.push({ kind: "secret", source: "api", target: "/run/secrets/api", digest: "a1" });
     const plan = planSecrets({ project, selected: ["web"], fresh: added, observed });
     expect(plan.services.web!.reasons).toEqual([
-      "secret api added",
+      "secret api not in place",
       "file at /run/secrets/db removed",
       "file at /run/secrets/old removed",
     ]);

@@ -103,7 +103,8 @@ export function planSecrets(input: SecretsPlanInput): SecretsPlan {
       else absolute.push({ kind: file.kind, target: file.target });
       if (before !== undefined) {
         const where = isUnderSecretsDir(file.target) ? "" : ` at ${file.target}`;
-        reasons.push(`${file.kind} ${file.source} ${was === undefined ? "added" : "changed"}${where}`);
+        // Without a digest it is new, or an absolute target whose container never held it (not committed).
+        reasons.push(`${file.kind} ${file.source} ${was === undefined ? "not in place" : "changed"}${where}`);
       }
     }
     const targets = new Set(files.map((file) => file.target));
