@@ -103,7 +103,7 @@ class UpPlanner {
   readonly #waits = new Map<string, number[]>();
   /** DeliverSecrets nodes by service, added when the service's material changed or is first mounted. */
   readonly #deliveries = new Map<string, number>();
-  /** CreateContainer nodes of services whose new containers must hold new bytes at absolute targets. */
+  /** StartContainer nodes of new containers that must hold new bytes at absolute targets. */
   readonly #commits = new Map<string, number[]>();
 
   constructor(project: Project, state: ObservedState, options: UpPlanOptions) {
@@ -374,7 +374,6 @@ class UpPlanner {
         "no existing container",
         mounted(infra),
       );
-      this.#toCommit(name, create);
       const ref = { createdBy: create, name: finalName };
       const start = this.#add(
         resource,
@@ -382,6 +381,7 @@ class UpPlanner {
         "created",
         [create, ...ready()],
       );
+      this.#toCommit(name, start);
       planned.push({ number, ref, startNode: start });
     }
 
@@ -437,7 +437,6 @@ class UpPlanner {
       infra,
       group,
     );
-    this.#toCommit(service.name, create);
     const replaced = `replaced by #${create}`;
     const stop = this.#add(resource, this.#stopOperation(oldRef), replaced, [create], group);
     const removal = { type: "RemoveContainer", container: oldRef, volumes: false } as const;
@@ -451,6 +450,7 @@ class UpPlanner {
       "recreated",
       [rename, ...ready()],
     );
+    this.#toCommit(service.name, start);
     return { number: old.number, ref, startNode: start };
   }
 
@@ -502,10 +502,15 @@ class UpPlanner {
     );
   }
 
-  /** A new container of a service whose absolute targets change: the change is recorded after it. */
-  #toCommit(service: string, create: number): void {
+  /**
+   * A new container of a service whose absolute targets change: the change is recorded once it has
+   * taken its name and started (`create` drops the start: then after what the start came after).
+   * Recorded earlier, a kill before the old container is gone would leave it with the old bytes and
+   * nothing to tell the next `up`.
+   */
+  #toCommit(service: string, start: number): void {
     if ((this.#options.secrets?.services[service]?.absoluteTargets.length ?? 0) === 0) return;
-    this.#commits.set(service, [...(this.#commits.get(service) ?? []), create]);
+    this.#commits.set(service, [...(this.#commits.get(service) ?? []), start]);
   }
 
   /** Material of services gone goes, in the same batch as the deliveries. */
