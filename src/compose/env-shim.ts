@@ -87,23 +87,6 @@ async function wrap(
 }
 
 /**
- * Services whose containers must be made anew because a secret one of their variables is read from
- * changed: a process's environment cannot change under it, unlike the file under /run/secrets.
- */
-export function envSecretRecreates(
-  project: Project,
-  changedLive: Record<string, string[]>,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, targets] of Object.entries(changedLive)) {
-    const envSecrets = project.services[name]?.envSecrets ?? {};
-    const variables = Object.keys(envSecrets).filter((variable) => targets.includes(envSecrets[variable]!));
-    if (variables.length > 0) out[name] = `secret read into ${variables.sort().join(", ")} changed`;
-  }
-  return out;
-}
-
-/**
  * Refuses values no environment variable can carry: a NUL byte would end the variable early (the
  * shell drops it), so the application would see a different secret than the file holds.
  */

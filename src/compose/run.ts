@@ -14,6 +14,7 @@ import { waitCompleted, waitHealthy } from "../engine/wait.js";
 import { configHash } from "../model/config-hash.js";
 import { LABEL, oneoffContainerName, imageName } from "../model/names.js";
 import type { Project, Service, VolumeMount } from "../model/project.js";
+import type { SecretMount } from "../materialize/store.js";
 import { hostPaths, hostSource } from "../loader/check-host-mounts.js";
 import {
   bindReachesMaterial,
@@ -29,7 +30,9 @@ import type { PullFlag } from "../plan/pull-plan.js";
 import { projectContainers } from "./containers.js";
 import { applyEnvShim } from "./env-shim.js";
 import { ensureImages } from "./pull.js";
-import { prepareRuntimeSecrets, secretsDelivery } from "./secrets.js";
+import { prepareMaterial, secretsDelivery } from "./secrets.js";
+import type { MaterialExecutor } from "../materialize/execute-material.js";
+import { oneoffDelivery, planSecrets } from "../plan/secrets-plan.js";
 import type { DeliveryOverride } from "../plan/secrets-delivery.js";
 import { up } from "./up.js";
 
@@ -115,17 +118,22 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
   }
 
   // The service's secrets are read before its networks and volumes are made.
-  const secrets = await prepareRuntimeSecrets(project, new Set([service.name]), {
+  const material = await prepareMaterial(project, new Set([service.name]), {
     variables: options.variables ?? {},
     ...(options.external === undefined ? {} : { external: options.external }),
     delivery: await secretsDelivery(engine, project, options.secretsDelivery),
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });
   let id: string;
   const name = oneoffContainerName(project.name, service.name, options.slug);
   try {
-    const imageId = await prepareInfrastructure(project, engine, service, options.onProgress);
-    await secrets.deliver();
-    for (const warning of secrets.warnings) options.onWarning?.(warning);
+    const { imageId, mounts } = await prepareInfrastructure(
+      project,
+      engine,
+      service,
+      material,
+      options.onProgress,
+    );
     const spec = containerSpec({
       project,
       service: oneoff,
@@ -134,7 +142,7 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
       createAs: name,
       configHash: configHash(project, service),
       imageId,
-      secretMounts: secrets.mounts[service.name] ?? [],
+      secretMounts: mounts,
     });
     const labels = spec.create.Labels as Record<string, string>;
     labels[LABEL.oneoff] = "True";
@@ -155,7 +163,7 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
     for (const extra of spec.connect)
       await engine.connectNetwork(extra.network, { id, name }, extra.endpoint);
   } finally {
-    secrets.wipe();
+    material.wipe();
   }
   const container = { id, name };
   options.onPrepared?.();
@@ -225,14 +233,18 @@ function oneoffService(service: Service, options: RunOptions): Service {
   return copy;
 }
 
-/** Creates what the service's containers attach to (networks, volumes); returns its image id. */
+/**
+ * Creates what the service's containers attach to (networks, volumes) and delivers its secrets, as
+ * one plan; returns its image id and the mounts of its material.
+ */
 async function prepareInfrastructure(
   project: Project,
   engine: Engine,
   service: Service,
+  material: MaterialExecutor,
   onProgress: ProgressListener | undefined,
-): Promise<string> {
-  const state = await observe(engine, project.name, { project, services: [service.name] });
+): Promise<{ imageId: string; mounts: SecretMount[] }> {
+  const state = await observe(engine, project.name, { project, services: [service.name], material });
   // A service with `build:` runs the image built for it (its `image:`, or <project>-<service>).
   const image = imageName(project.name, service);
   const imageId = state.images[image] ?? null;
@@ -248,13 +260,32 @@ async function prepareInfrastructure(
   const errors = plan.errors.filter((error) => !error.includes("is not present on the engine"));
   if (errors.length > 0) throw new EngineError(errors.join("\n"));
   const nodes = keepNodes(plan.nodes, (node) => infrastructure(node.operation.type));
+  // The one-off mounts the service's material: delivered as `up` would, other services' left alone.
+  const secrets = planSecrets({
+    project,
+    selected: [service.name],
+    fresh: material.fresh(),
+    observed: state.material,
+  });
+  const deliver = oneoffDelivery(secrets, service.name);
+  if (deliver !== undefined) {
+    nodes.push({
+      id: nodes.length + 1,
+      resource: `service:${service.name}`,
+      operation: deliver,
+      cause: deliver.reasons.join("; "),
+      dependsOn: [],
+    });
+  }
   if (nodes.length > 0) {
     await execute({ ...plan, nodes }, engine, {
       project,
+      material,
       ...(onProgress === undefined ? {} : { onProgress }),
     });
   }
-  return imageId;
+  const mounts = secrets.services[service.name]?.mounts;
+  return { imageId, mounts: mounts === undefined ? [] : material.mounts(service.name, mounts) };
 }
 
 /** Waits for the conditions the service's `depends_on` names (healthy, completed). */

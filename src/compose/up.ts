@@ -4,17 +4,13 @@ import type { HookReport } from "../engine/hooks.js";
 import { buildServices, dockerBuildApi, servicesNeedingBuild, type BuiltImage } from "../build/index.js";
 import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
-import type { Project, Service } from "../model/project.js";
+import type { Project } from "../model/project.js";
 import type { ExternalSecretSource } from "../secrets/resolve.js";
-import { applyEnvShims, envSecretRecreates } from "./env-shim.js";
+import { applyEnvShims } from "./env-shim.js";
 import { ensureImages } from "./pull.js";
-import {
-  prepareRuntimeSecrets,
-  RELOAD_SIGNAL_EXTENSION,
-  secretsDelivery,
-  type RuntimeSecrets,
-  type SecretsDelivery,
-} from "./secrets.js";
+import { prepareMaterial, secretsDelivery, type SecretsDelivery } from "./secrets.js";
+import type { MaterialExecutor } from "../materialize/execute-material.js";
+import { planSecrets } from "../plan/secrets-plan.js";
 import type { DeliveryChoice, DeliveryOverride } from "../plan/secrets-delivery.js";
 import { checkApiVersion, usesVersionedFields } from "../engine/api-version.js";
 import type { Engine } from "../engine/client.js";
@@ -24,12 +20,14 @@ import type { ProgressListener } from "../engine/progress.js";
 import { systemClock, waitRunningOrHealthy, type Clock } from "../engine/wait.js";
 import { selectServices } from "../plan/graph.js";
 import type { PullFlag } from "../plan/pull-plan.js";
+import type { ObservedState } from "../plan/state.js";
 import type { Plan } from "../plan/types.js";
 import { planUp, type UpPlanOptions } from "../plan/up-plan.js";
 import { crashPoint } from "../crash-point.js";
 import { executeReplacingStaleTasks } from "./stale-task.js";
 
-export interface UpOptions extends UpPlanOptions {
+/** The secrets plan is made here, from the observed material: callers do not pass one. */
+export interface UpOptions extends Omit<UpPlanOptions, "secrets"> {
   /** Plan only: nothing is changed on the engine. */
   dryRun?: boolean;
   /** `--wait`: after starting, wait until every selected container runs (healthy, if it has a check). */
@@ -63,11 +61,10 @@ export interface UpOptions extends UpPlanOptions {
 }
 
 export interface UpResult {
+  /** The plan, its secret material steps included (DeliverSecrets, SignalContainer, ...). */
   plan: Plan;
   /** Which path the secrets took (or would take), and why. */
   delivery: DeliveryChoice;
-  /** Targets under /run/secrets updated in place in running containers, per service. */
-  secretsUpdated: Record<string, string[]>;
 }
 
 /** Brings `project` up on `engine`; resolves with the plan it carried out. */
@@ -80,17 +77,15 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
   }
   const delivery = options.delivery ?? (await secretsDelivery(engine, project, options.secretsDelivery));
   // Every secret is read before the first engine call: a bad source stops `up` with nothing made.
-  const secrets = await prepareRuntimeSecrets(project, selected, {
+  const material = await prepareMaterial(project, selected, {
     variables: options.variables ?? {},
     ...(options.shell === undefined ? {} : { shell: options.shell }),
     ...(options.external === undefined ? {} : { external: options.external }),
     delivery,
-    ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
   });
   crashPoint("up.secrets-resolved");
-  // A changed secret that a variable was read from reaches the variable only in a new container.
-  Object.assign(secrets.recreate, envSecretRecreates(project, secrets.changedLive));
   try {
     // Pulls come before anything is made, so a failed pull leaves nothing behind (CLARIFICATIONS.md 8).
     const images = await ensureImages(project, engine, selected, {
@@ -105,13 +100,13 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
     const wrapped = await applyEnvShims(project, engine, selected, {
       ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
     });
-    const result = await upWithSecrets(wrapped, engine, selected, secrets, images.ids, {
+    const plan = await upWithMaterial(wrapped, engine, selected, material, images.ids, {
       ...options,
       ...(options.dryRun ? { pulling: images.pulled } : {}),
     });
-    return { ...result, delivery: delivery.choice };
+    return { plan, delivery: delivery.choice };
   } finally {
-    secrets.wipe();
+    material.wipe();
   }
 }
 
@@ -145,40 +140,46 @@ async function buildMissingImages(
   });
 }
 
-async function upWithSecrets(
+/** Observes (the material too), plans (its steps from the secrets plan), and carries the plan out. */
+async function upWithMaterial(
   project: Project,
   engine: Engine,
   selected: Set<string>,
-  secrets: RuntimeSecrets,
+  material: MaterialExecutor,
   imageIds: Record<string, string | null>,
   options: UpOptions,
-): Promise<Omit<UpResult, "delivery">> {
-  const state = await observe(engine, project.name, { project, services: selected, imageIds });
-  const plan = planUp(project, state, { ...options, recreate: { ...secrets.recreate, ...options.recreate } });
+): Promise<Plan> {
+  // The plan, its material steps included, from what is there now (again after a stale task).
+  const planFrom = (state: ObservedState): Plan => {
+    const secrets = planSecrets({
+      project,
+      selected,
+      fresh: material.fresh(),
+      observed: state.material,
+      // Orphans (services gone from the files, containers still there) keep their material until removed.
+      keep: options.removeOrphans
+        ? new Set()
+        : new Set(state.containers.map((container) => container.service)),
+    });
+    return planUp(project, state, { ...options, secrets });
+  };
+  const plan = planFrom(
+    await observe(engine, project.name, { project, services: selected, imageIds, material }),
+  );
   for (const warning of plan.warnings) options.onWarning?.(warning);
   if (plan.errors.length > 0) throw new EngineError(plan.errors.join("\n"));
-  const secretsUpdated = liveUpdates(plan, secrets);
-  if (options.dryRun) return { plan, secretsUpdated };
-
-  // Orphans (services gone from the files, containers still there) keep their material until removed.
-  await secrets.deliver(
-    options.removeOrphans ? new Set() : new Set(state.containers.map((container) => container.service)),
-  );
-  for (const warning of secrets.warnings) options.onWarning?.(warning);
-  crashPoint("up.delivered");
+  if (options.dryRun) return plan;
 
   for (const entry of plan.unchanged) {
     options.onProgress?.({ resource: resourceTitle.container(entry.name), status: "Running" });
   }
-  await announceLiveUpdates(project, engine, plan, secretsUpdated, options);
   const signal = options.signal;
-  let executed = [plan];
   try {
-    executed = await executeReplacingStaleTasks(plan, {
+    await executeReplacingStaleTasks(plan, {
       execute: async (current) => {
         await execute(current, engine, {
           project,
-          secretMounts: secrets.mounts,
+          material,
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
           ...(options.onHookOutput === undefined ? {} : { onHookOutput: options.onHookOutput }),
           ...(signal === undefined ? {} : { signal }),
@@ -187,10 +188,7 @@ async function upWithSecrets(
       },
       remove: (container) => engine.removeContainer(container, { force: true }),
       replan: async () =>
-        planUp(project, await observe(engine, project.name, { project, services: selected, imageIds }), {
-          ...options,
-          recreate: { ...secrets.recreate, ...options.recreate },
-        }),
+        planFrom(await observe(engine, project.name, { project, services: selected, imageIds, material })),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     });
   } catch (error) {
@@ -201,62 +199,8 @@ async function upWithSecrets(
     );
   }
   crashPoint("up.executed");
-  await secrets.commit(
-    new Set(
-      executed
-        .flatMap((done) => done.nodes)
-        .flatMap((node) => (node.operation.type === "CreateContainer" ? [node.operation.service] : [])),
-    ),
-  );
   if (options.wait && !options.noStart) await waitForServices(project, engine, selected, options);
-  return { plan, secretsUpdated };
-}
-
-/** Secrets changed in place for services whose containers the plan leaves running. */
-function liveUpdates(plan: Plan, secrets: RuntimeSecrets): Record<string, string[]> {
-  const replaced = new Set(
-    plan.nodes.flatMap((node) => (node.operation.type === "CreateContainer" ? [node.operation.service] : [])),
-  );
-  return Object.fromEntries(
-    Object.entries(secrets.changedLive).filter(([service]) => !replaced.has(service)),
-  );
-}
-
-/**
- * The new bytes are already visible in the running containers (the material was renamed into
- * place); say so, and send the service's reload signal when it asks for one.
- */
-async function announceLiveUpdates(
-  project: Project,
-  engine: Engine,
-  plan: Plan,
-  updated: Record<string, string[]>,
-  options: UpOptions,
-): Promise<void> {
-  for (const entry of plan.unchanged) {
-    const service = serviceOfResource(entry.resource);
-    if (service === undefined || !updated[service]) continue;
-    const title = resourceTitle.container(entry.name);
-    options.onProgress?.({
-      resource: title,
-      status: "Secrets updated",
-      detail: updated[service]!.join(", "),
-    });
-    const reload = (project.services[service] as Service).extensions[RELOAD_SIGNAL_EXTENSION];
-    if (typeof reload === "string" && entry.state === "running") {
-      const [container] = (await engine.listProjectContainers(project.name)).filter((info) =>
-        info.Names.some((name) => name.replace(/^\//, "") === entry.name),
-      );
-      if (container) {
-        await engine.killContainer({ id: container.Id, name: entry.name }, reload);
-        options.onProgress?.({ resource: title, status: "Signalled", detail: reload });
-      }
-    }
-  }
-}
-
-function serviceOfResource(resource: string): string | undefined {
-  return /^service:(.+):\d+$/.exec(resource)?.[1];
+  return plan;
 }
 
 async function waitForServices(

@@ -9,7 +9,7 @@ import type { SecretMount } from "../materialize/store.js";
 import { EngineError, InternalError, InterruptedError } from "../errors.js";
 import { resourceTitle, volumeLabels } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
-import type { ContainerRef, Plan, PlanNode } from "../plan/types.js";
+import type { ContainerRef, MaterialMounts, MaterialOperation, Plan, PlanNode } from "../plan/types.js";
 import type { Engine } from "./client.js";
 import { networkCreateBody } from "./network-spec.js";
 import { DEFAULT_PARALLEL_LIMIT, teardownLimit } from "./parallel-limit.js";
@@ -23,8 +23,8 @@ export interface ExecuteOptions {
   /** The project the plan was made for; needed when the plan creates containers or networks. */
   project?: Project;
   onProgress?: ProgressListener;
-  /** Read-only binds of each service's secret material, added to the containers it creates. */
-  secretMounts?: Record<string, SecretMount[]>;
+  /** Carries out the plan's material steps and answers the mounts of its CreateContainer steps. */
+  material?: MaterialSteps;
   /** Aborting stops new nodes from starting; the result then fails with InterruptedError. */
   signal?: AbortSignal;
   clock?: Clock;
@@ -32,6 +32,14 @@ export interface ExecuteOptions {
   onHookOutput?: (report: HookReport) => Promise<void> | void;
   /** Steps carried out at once (default: the engine's parallelLimit, else 8). */
   parallelLimit?: number;
+}
+
+/** The materialize executor as the engine executor sees it (materialize/execute-material.ts). */
+export interface MaterialSteps {
+  /** Carries out one material step; `all` are every material step of the plan. */
+  perform(op: MaterialOperation, all: MaterialOperation[]): Promise<void>;
+  /** The mounts of the service's material on the project's store (valid after its delivery). */
+  mounts(service: string, mounts: MaterialMounts): SecretMount[];
 }
 
 export interface ExecuteResult {
@@ -216,7 +224,8 @@ class Executor {
           createAs: op.createAs,
           configHash: op.configHash,
           imageId: op.imageId,
-          secretMounts: this.#options.secretMounts?.[op.service] ?? [],
+          secretMounts:
+            op.secretMounts === undefined ? [] : this.#material().mounts(op.service, op.secretMounts),
         });
         const id = await this.#engine.createContainer(spec.create);
         this.#created.set(node.id, id);
@@ -270,6 +279,23 @@ class Executor {
         if (!grouped) this.#emit(title, "Removed");
         return;
       }
+      case "DeliverSecrets": {
+        await this.#material().perform(op, this.#materialSteps());
+        // The files were renamed into place: running containers see the new bytes already.
+        for (const name of op.updatedIn ?? []) {
+          this.#emit(resourceTitle.container(name), "Secrets updated", (op.liveTargets ?? []).join(", "));
+        }
+        return;
+      }
+      case "RemoveMaterial":
+      case "CommitMaterial":
+        await this.#material().perform(op, this.#materialSteps());
+        return;
+      case "SignalContainer": {
+        await this.#engine.killContainer(op.container, op.signal);
+        this.#emit(resourceTitle.container(op.container.name), "Signalled", op.signal);
+        return;
+      }
       case "WaitContainer": {
         const container = this.#container(op.container);
         const title = resourceTitle.container(container.name);
@@ -288,6 +314,22 @@ class Executor {
         return;
       }
     }
+  }
+
+  #material(): MaterialSteps {
+    if (this.#options.material === undefined)
+      throw new InternalError("this plan has secret material steps but no material executor was given");
+    return this.#options.material;
+  }
+
+  /** Every material step of the plan (the material executor batches them). */
+  #materialSteps(): MaterialOperation[] {
+    return this.#plan.nodes
+      .map((node) => node.operation)
+      .filter(
+        (op): op is MaterialOperation =>
+          op.type === "DeliverSecrets" || op.type === "RemoveMaterial" || op.type === "CommitMaterial",
+      );
   }
 
   /** Announces a grouped step once (its first node), an ungrouped node always. */
@@ -322,6 +364,14 @@ function describeDone(node: PlanNode): string | undefined {
       return `container ${op.container.name} stopped`;
     case "RemoveContainer":
       return `container ${op.container.name} removed`;
+    case "DeliverSecrets":
+      return `secrets of ${op.service} delivered`;
+    case "RemoveMaterial":
+      return `secrets of ${op.service} removed`;
+    case "CommitMaterial":
+      return undefined;
+    case "SignalContainer":
+      return `container ${op.container.name} signalled`;
     case "WaitContainer":
       return undefined;
   }
@@ -341,6 +391,11 @@ function titleOf(node: PlanNode): string {
       return resourceTitle.container(op.name);
     case "RenameContainer":
       return resourceTitle.container(op.to);
+    case "DeliverSecrets":
+    case "RemoveMaterial":
+      return `Secrets ${op.service}`;
+    case "CommitMaterial":
+      return "Secrets";
     default:
       return resourceTitle.container(op.container.name);
   }

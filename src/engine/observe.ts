@@ -6,6 +6,7 @@ import type { Project } from "../model/project.js";
 import type {
   ContainerState,
   ObservedContainer,
+  ObservedMaterial,
   ObservedNetwork,
   ObservedState,
   ObservedVolume,
@@ -21,6 +22,8 @@ export interface ObserveOptions {
   imageIds?: Record<string, string | null>;
   /** Whether to list volumes (default true); `down` without `-v` removes none, so need not ask. */
   volumes?: boolean;
+  /** The project's secret material, read through its store (materialize/execute-material.ts). */
+  material?: { observe(): Promise<ObservedMaterial> };
 }
 
 /** Observes the project's containers, networks, volumes and images, in parallel. */
@@ -40,7 +43,7 @@ export async function observe(
     }
   }
 
-  const [containers, probes, networks, labelledVolumes, namedVolumes, images] = await Promise.all([
+  const [containers, probes, networks, labelledVolumes, namedVolumes, images, material] = await Promise.all([
     engine.listProjectContainers(projectName, { all: true }),
     // A probe carries no project label (it is no part of the project): found by its own.
     engine.listContainers({ label: [shimProbeFilter(projectName)] }, { all: true }),
@@ -57,6 +60,7 @@ export async function observe(
         return [ref, known !== undefined ? known : ((await engine.inspectImage(ref))?.Id ?? null)] as const;
       }),
     ),
+    options.material?.observe(),
   ]);
 
   const declaredNetworks = new Set(Object.values(project?.networks ?? {}).map((network) => network.name));
@@ -88,6 +92,7 @@ export async function observe(
     volumes: observedVolumes,
     images: Object.fromEntries(images),
     probes: probes.map((probe) => ({ id: probe.Id, name: (probe.Names[0] ?? probe.Id).replace(/^\//, "") })),
+    ...(material === undefined ? {} : { material }),
   };
 }
 

@@ -18,6 +18,8 @@ import { createHmac, randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import { isUnderSecretsDir } from "../loader/finalize.js";
 import type { Service, ServiceSecret } from "../model/project.js";
+import type { FreshMaterial } from "../plan/secrets-plan.js";
+import type { ObservedMaterial } from "../plan/state.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 import { EngineError } from "../errors.js";
 import { CONFIGS_FILE, DIGESTS_FILE, filesDir, KEY_FILE, pathFor, serviceDir } from "./layout.js";
@@ -252,6 +254,38 @@ export class ProjectMaterial {
     Object.assign(this.configs, configsAfter);
     for (const name of Object.keys(this.configs)) if (!configsAfter[name]) delete this.configs[name];
     await this.store.apply(batch);
+  }
+
+  /** What is in place, as the planner sees it: keyed digests and the services with material. */
+  async observed(): Promise<ObservedMaterial> {
+    return { delivered: structuredClone(this.delivered), services: (await this.serviceNames()).sort() };
+  }
+
+  /** The keyed digests of what `services` are to receive ("" for all while no key exists). Reads nothing. */
+  fresh(services: Service[], secrets: Values, configs?: Values): FreshMaterial {
+    return Object.fromEntries(
+      services.map((service) => [
+        service.name,
+        materialFiles(service, secrets, configs).map((file) => ({
+          kind: file.kind,
+          source: file.source,
+          target: file.target,
+          digest: this.digest(file, file.value),
+        })),
+      ]),
+    );
+  }
+
+  /** Delivers `services` and removes the material of `remove`, in one batch of the store. */
+  async deliverAndRemove(
+    services: Service[],
+    secrets: Values,
+    configs: Values,
+    remove: string[],
+  ): Promise<void> {
+    const gone = new Set(remove);
+    const keep = new Set((await this.serviceNames()).filter((name) => !gone.has(name)));
+    await this.deliverAll(services, secrets, configs, keep);
   }
 
   /** Whether the store holds material at all (a key was made there). */

@@ -37,6 +37,17 @@ export interface ObservedVolume {
   key?: string;
 }
 
+/**
+ * The project's secret material as delivered (read through its MaterialStore by
+ * materialize/execute-material.ts): keyed digests only, never a value.
+ */
+export interface ObservedMaterial {
+  /** Per service, per target: the keyed digest of what is in place. */
+  delivered: Record<string, Record<string, string>>;
+  /** Services that have material in place (digests, config list, or a directory the store found). */
+  services: string[];
+}
+
 export interface ObservedState {
   projectName: string;
   /** Every container with the project label, one-off ones included. */
@@ -49,6 +60,8 @@ export interface ObservedState {
   images: Record<string, string | null>;
   /** Env-shim probe containers (SHIM_PROBE_LABEL) a killed run left behind; absent: none looked for. */
   probes?: { id: string; name: string }[];
+  /** The delivered secret material; absent when it was not looked at (no store given to observe). */
+  material?: ObservedMaterial;
 }
 
 /** An empty observation: a project nothing exists of yet. */

@@ -23,6 +23,8 @@ export type Operation =
       imageId: string;
       /** The container this one replaces (recreate): progress says "Recreate". */
       replaces?: { id: string; name: string };
+      /** Its read-only mounts of the service's secret material (paths in the store's layout). */
+      secretMounts?: MaterialMounts;
     }
   | { type: "RenameContainer"; container: ContainerRef; to: string }
   | {
@@ -54,7 +56,37 @@ export type Operation =
       condition: Exclude<DependencyCondition, "service_started">;
       /** The service that waits on it (for messages). */
       dependent: string;
-    };
+    }
+
+  /**
+   * Puts the service's secrets and configs in place (every such step of a plan is one batch of
+   * the project's MaterialStore). `updatedIn`: running containers that see the new bytes at once.
+   */
+  | {
+      type: "DeliverSecrets";
+      service: string;
+      reasons: string[];
+      updatedIn?: string[];
+      liveTargets?: string[];
+    }
+  /** Removes the material of a service that is gone or lists no secrets any more. */
+  | { type: "RemoveMaterial"; service: string }
+  /** Records that the services' new containers hold the new bytes at their absolute targets. */
+  | { type: "CommitMaterial"; services: string[] }
+  /** Sends the service's `x-composec-reload-signal` after its secrets changed in place. */
+  | { type: "SignalContainer"; service: string; container: { id: string; name: string }; signal: string };
+
+/** The operations the materialize executor carries out (the engine executor hands them over). */
+export type MaterialOperation = Extract<
+  Operation,
+  { type: "DeliverSecrets" } | { type: "RemoveMaterial" } | { type: "CommitMaterial" }
+>;
+
+/** A service's mounts of its material: its /run/secrets directory and one file per absolute target. */
+export interface MaterialMounts {
+  dir?: string;
+  files: { path: string; target: string }[];
+}
 
 export type OperationType = Operation["type"];
 

@@ -8,6 +8,7 @@ import { ProjectError } from "../errors.js";
 import { dependencyOrder, selectServices } from "./graph.js";
 import { probeRemovals } from "./probes.js";
 import { keepNodes } from "./subset.js";
+import { describeRecreate, UP_TO_DATE_FOR_NEW, type SecretsPlan } from "./secrets-plan.js";
 import type { ObservedContainer, ObservedState } from "./state.js";
 import type { ContainerRef, Operation, Plan, PlanNode, Unchanged } from "./types.js";
 
@@ -28,10 +29,10 @@ export interface UpPlanOptions {
   /** `--no-build`: an image that a `build:` section would make must already exist. */
   noBuild?: boolean;
   /**
-   * Services whose existing containers must be replaced for a reason the engine cannot show (a
-   * secret changed at an absolute target: a single-file bind keeps the old file), with the reason.
+   * What the selected services' secret material needs (plan/secrets-plan.ts): its steps join the
+   * plan, its recreate causes (a secret changed at an absolute target, ...) replace containers.
    */
-  recreate?: Record<string, string>;
+  secrets?: SecretsPlan;
   /** `--no-deps`: the named services alone, not what they depend on. */
   noDeps?: boolean;
   /** `create`: make containers (and networks, volumes) but start none. */
@@ -100,6 +101,10 @@ class UpPlanner {
   readonly #planned = new Map<string, PlannedContainer[]>();
   /** Wait nodes already added, by `service/condition`: several dependents share one wait. */
   readonly #waits = new Map<string, number[]>();
+  /** DeliverSecrets nodes by service, added when the service's material changed or is first mounted. */
+  readonly #deliveries = new Map<string, number>();
+  /** StartContainer nodes of new containers that must hold new bytes at absolute targets. */
+  readonly #commits = new Map<string, number[]>();
 
   constructor(project: Project, state: ObservedState, options: UpPlanOptions) {
     this.#project = project;
@@ -114,6 +119,7 @@ class UpPlanner {
     const services = [...selected].map((name) => this.#project.services[name] as Service);
 
     this.#checkServices(services);
+    this.#planMaterialRemovals();
     this.#planNetworks(services);
     this.#planVolumes(services);
     const ordered = dependencyOrder(Object.fromEntries(services.map((service) => [service.name, service])));
@@ -122,6 +128,7 @@ class UpPlanner {
       this.#planService(service, this.#strategy(targeted.has(name)));
     }
     this.#planOrphans();
+    this.#planMaterialAfter();
     for (const removal of probeRemovals(this.#state))
       this.#add(removal.resource, removal.operation, removal.cause);
     return { nodes: this.#nodes, unchanged: this.#unchanged, warnings: this.#warnings, errors: this.#errors };
@@ -280,6 +287,12 @@ class UpPlanner {
     let readiness: number[] | undefined;
     const ready = (): number[] => (readiness ??= this.#readinessDeps(service));
 
+    const material = this.#options.secrets?.services[name];
+    // Changed material is delivered whether or not containers are made; unchanged, only for new ones.
+    if (material !== undefined && material.reasons.length > 0) this.#deliverFor(name);
+    const mounted = (deps: number[]): number[] =>
+      material === undefined ? deps : [...deps, this.#deliverFor(name)];
+
     const existing = this.#state.containers
       .filter((container) => !container.oneoff && container.service === name)
       .sort((a, b) => a.number - b.number || a.name.localeCompare(b.name));
@@ -313,12 +326,12 @@ class UpPlanner {
         imageId,
         finalName,
         strategy,
-        required: this.#options.recreate?.[name],
+        required: this.#recreateCause(name),
       });
       if (recreate !== undefined) {
         creates++;
         planned.push(
-          this.#recreate(service, container, finalName, hash, imageId ?? "", infra, ready, recreate),
+          this.#recreate(service, container, finalName, hash, imageId ?? "", mounted(infra), ready, recreate),
         );
       } else if (
         container.state === "running" ||
@@ -326,14 +339,16 @@ class UpPlanner {
         container.state === "paused"
       ) {
         this.#unchanged.push({ resource, name: container.name, state: container.state });
+        this.#updatedInPlace(name, container);
         planned.push({ number: container.number, ref: { id: container.id, name: container.name } });
       } else {
         const ref = { id: container.id, name: container.name };
+        const delivered = this.#deliveries.get(name);
         const start = this.#add(
           resource,
           { type: "StartContainer", service: name, container: ref, ...postStartOf(service) },
           "not running",
-          [...infra, ...ready()],
+          [...infra, ...ready(), ...(delivered === undefined ? [] : [delivered])],
         );
         planned.push({ number: container.number, ref, startNode: start });
       }
@@ -354,9 +369,10 @@ class UpPlanner {
           createAs: finalName,
           configHash: hash,
           imageId: imageId ?? "",
+          ...(material === undefined ? {} : { secretMounts: material.mounts }),
         },
         "no existing container",
-        infra,
+        mounted(infra),
       );
       const ref = { createdBy: create, name: finalName };
       const start = this.#add(
@@ -365,6 +381,7 @@ class UpPlanner {
         "created",
         [create, ...ready()],
       );
+      this.#toCommit(name, start);
       planned.push({ number, ref, startNode: start });
     }
 
@@ -401,6 +418,7 @@ class UpPlanner {
   ): PlannedContainer {
     const resource = `service:${service.name}:${old.number}`;
     const group = `recreate:${service.name}:${old.number}`;
+    const material = this.#options.secrets?.services[service.name];
     const oldRef = { id: old.id, name: old.name };
     const create = this.#add(
       resource,
@@ -413,6 +431,7 @@ class UpPlanner {
         configHash: hash,
         imageId,
         replaces: oldRef,
+        ...(material === undefined ? {} : { secretMounts: material.mounts }),
       },
       cause,
       infra,
@@ -431,7 +450,86 @@ class UpPlanner {
       "recreated",
       [rename, ...ready()],
     );
+    this.#toCommit(service.name, start);
     return { number: old.number, ref, startNode: start };
+  }
+
+  /** The secrets plan's reason to replace the service's containers, in words. */
+  #recreateCause(service: string): string | undefined {
+    const cause = this.#options.secrets?.recreate[service];
+    return cause === undefined ? undefined : describeRecreate(cause);
+  }
+
+  /** The service's DeliverSecrets node, added on first need. */
+  #deliverFor(service: string): number {
+    const known = this.#deliveries.get(service);
+    if (known !== undefined) return known;
+    const reasons = this.#options.secrets?.services[service]?.reasons ?? [];
+    const operation: Operation = {
+      type: "DeliverSecrets",
+      service,
+      reasons: reasons.length > 0 ? reasons : [UP_TO_DATE_FOR_NEW],
+    };
+    const id = this.#add(`service:${service}`, operation, operation.reasons.join("; "));
+    this.#deliveries.set(service, id);
+    return id;
+  }
+
+  /**
+   * A container the plan leaves running sees its service's changed files under /run/secrets at
+   * once: the DeliverSecrets step says so, and the service's reload signal follows it.
+   */
+  #updatedInPlace(service: string, container: ObservedContainer): void {
+    const material = this.#options.secrets?.services[service];
+    if (material === undefined || material.liveTargets.length === 0) return;
+    const deliver = this.#deliverFor(service);
+    const op = this.#nodes[deliver - 1]!.operation;
+    if (op.type === "DeliverSecrets") {
+      op.updatedIn = [...(op.updatedIn ?? []), container.name];
+      op.liveTargets = material.liveTargets;
+    }
+    if (material.reloadSignal === undefined || container.state !== "running") return;
+    this.#add(
+      `service:${service}:${container.number}`,
+      {
+        type: "SignalContainer",
+        service,
+        container: { id: container.id, name: container.name },
+        signal: material.reloadSignal,
+      },
+      `secrets changed in place (${material.reloadSignal})`,
+      [deliver],
+    );
+  }
+
+  /**
+   * A new container of a service whose absolute targets change: the change is recorded once it has
+   * taken its name and started (`create` drops the start: then after what the start came after).
+   * Recorded earlier, a kill before the old container is gone would leave it with the old bytes and
+   * nothing to tell the next `up`.
+   */
+  #toCommit(service: string, start: number): void {
+    if ((this.#options.secrets?.services[service]?.absoluteTargets.length ?? 0) === 0) return;
+    this.#commits.set(service, [...(this.#commits.get(service) ?? []), start]);
+  }
+
+  /** Material of services gone goes, in the same batch as the deliveries. */
+  #planMaterialRemovals(): void {
+    for (const service of this.#options.secrets?.remove ?? []) {
+      this.#add(`service:${service}`, { type: "RemoveMaterial", service }, "no secrets for it any more");
+    }
+  }
+
+  /** Once the new containers exist, they hold the new bytes at their absolute targets: record it. */
+  #planMaterialAfter(): void {
+    if (this.#commits.size === 0) return;
+    const services = [...this.#commits.keys()].sort();
+    this.#add(
+      "secrets",
+      { type: "CommitMaterial", services },
+      `new containers hold the new files of ${services.join(", ")}`,
+      [...this.#commits.values()].flat(),
+    );
   }
 
   #stopOperation(container: { id: string; name: string }): Operation {

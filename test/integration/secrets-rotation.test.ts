@@ -312,7 +312,8 @@ secrets:
         env: { ROTATE_SECRET: p.values.env },
         hide: [...Object.values(p.values), next],
       });
-      expect(dry.stdout).toMatch(/secrets of app updated in place: \/run\/secrets\/from_file/);
+      // The material step is a line of the plan like any other, with its reason.
+      expect(dry.stdout).toMatch(/\] -> #\d+ service:app, DeliverSecrets, secret from_file changed\n/);
       expect(await digestIn(p.app, "/run/secrets/from_file")).toBe(sha256(p.values.file));
       const real = await p.up(p.values.env, [next]);
       expect(real.stderr).toMatch(/Secrets updated: \/run\/secrets\/from_file/);

@@ -137,9 +137,6 @@ export function registerUp(program: Command, output: Output): void {
           if (Object.values(project.services).some((s) => s.secrets.length + s.configs.length > 0)) {
             output.stdout(`secrets delivery: ${result.delivery.path} (${result.delivery.reason})\n`);
           }
-          for (const [service, targets] of Object.entries(result.secretsUpdated)) {
-            output.stdout(`secrets of ${service} updated in place: ${targets.join(", ")}\n`);
-          }
           return;
         }
       } catch (error) {
