@@ -2,7 +2,7 @@
 // engine call; the bytes live in SecretValue objects in memory only.
 import { constants } from "node:fs";
 import { open, readFile } from "node:fs/promises";
-import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
+import { MAX_SECRET_BYTES } from "../model/secret-rules.js";
 import { ProjectError, type Problem } from "../errors.js";
 import type { ConfigSource, Project } from "../model/project.js";
 import { CommandSourceError, readCommandSource } from "./command-source.js";
