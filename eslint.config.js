@@ -13,4 +13,23 @@ export default tseslint.config(
     },
   },
   { files: ["bench/**", "scripts/**", "test/**", "examples/**"], rules: { "no-console": "off" } },
+  {
+    // The Engine interface speaks composec's own types (src/engine/types.ts): only src/engine knows
+    // dockerode, so a second engine implementation is one file there.
+    files: ["src/**/*.ts"],
+    ignores: ["src/engine/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "dockerode",
+              message: "only src/engine talks to dockerode; use the Engine interface and src/engine/types.ts",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -133,6 +133,8 @@ async function main() {
   }
   const { loadProject } = await import(path.join(repoRoot, "dist/loader/index.js"));
   const { buildServices } = await import(path.join(repoRoot, "dist/build/index.js"));
+  const { createEngine } = await import(path.join(repoRoot, "dist/engine/client.js"));
+  const engine = createEngine({ host: `unix://${socketPath}` });
   const docker = new Docker({ socketPath });
   const loadBefore = os.loadavg()[0];
   const dir = await mkdtemp(path.join(os.tmpdir(), "composec-build-bench-"));
@@ -156,7 +158,7 @@ async function main() {
         label: "composec: loadProject + buildServices (in process)",
         run: async () => {
           const { project: loaded, variables } = await loadProject({ cwd: dir, projectName: project, env });
-          const [built] = await buildServices(loaded, docker, { variables, shell: env, onLine: () => {} });
+          const [built] = await buildServices(loaded, engine, { variables, shell: env, onLine: () => {} });
           steps = built.steps;
         },
       },
@@ -250,7 +252,7 @@ async function main() {
       cwd: repoRoot,
       encoding: "utf8",
     });
-    const engine = await docker.version();
+    const version = await docker.version();
     const report = [
       "# A rebuild with no change: composec vs the Engine API",
       "",
@@ -261,7 +263,7 @@ async function main() {
         "alternating within each round and swapping order every round; wall-clock time until the engine's answer has ended",
       `- Machine: ${cpus.length} x ${cpus[0]?.model ?? "unknown CPU"}, ${os.type()} ${os.release()}; ` +
         `1-minute load average ${loadBefore.toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after`,
-      `- Engine: Docker ${engine.Version} (API ${engine.ApiVersion}); composec: commit ${gitDescribe.stdout.trim() || "unknown"} ` +
+      `- Engine: Docker ${version.Version} (API ${version.ApiVersion}); composec: commit ${gitDescribe.stdout.trim() || "unknown"} ` +
         `(as built in dist/); Node.js ${process.version}`,
       "- Rerun: `npm run build && npm run bench:build`",
       "",

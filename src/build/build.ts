@@ -4,14 +4,13 @@
 // build secrets.
 import { createHash, randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
-import type Docker from "dockerode";
 import { EngineError, InterruptedError, ProjectError, type Location, type Problem } from "../errors.js";
 import { sourcesOf, type SourceMap } from "../loader/source-map.js";
 import { imageLabels, imageName } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import { resolveSecrets, type ResolveOptions } from "../secrets/resolve.js";
 import type { SecretValue } from "../secrets/secret-value.js";
-import { dockerBuildApi, type BuildApi, type BuildQuery } from "./build-api.js";
+import type { BuildApi, BuildQuery } from "./build-api.js";
 import { checkContext, packContext, type BuildContext } from "./context.js";
 import { explainFailure } from "./explain.js";
 import { BuildTrace, secretRedactor, type StepCounts } from "./progress.js";
@@ -77,12 +76,11 @@ export function servicesToBuild(project: Project, names: string[] = []): Service
  */
 export async function servicesNeedingBuild(
   project: Project,
-  engine: Docker | BuildApi,
+  api: BuildApi,
   names: string[],
   flags: { build?: boolean; noBuild?: boolean } = {},
 ): Promise<string[]> {
   if (flags.noBuild) return [];
-  const api = "openSession" in engine ? engine : dockerBuildApi(engine);
   const withBuild = names.filter((name) => project.services[name]?.build !== undefined);
   if (flags.build) return withBuild;
   const missing = await Promise.all(
@@ -205,10 +203,9 @@ export function unsupportedBuildAttributes(service: Service, sources?: SourceMap
  */
 export async function buildServices(
   project: Project,
-  engine: Docker | BuildApi,
+  api: BuildApi,
   options: BuildOptions,
 ): Promise<BuiltImage[]> {
-  const api = "openSession" in engine ? engine : dockerBuildApi(engine);
   const services = servicesToBuild(project, options.services);
   for (const warning of secretLookingArgs(project, services)) {
     options.onWarning?.(`${warning.path}: ${warning.message}`);
@@ -309,7 +306,7 @@ async function buildOne(
         { path: `services.${service.name}.build.context`, message: (error as Error).message },
       ]);
     }
-    const stream = await api.build(tar, query, options.signal);
+    const stream = await api.postBuild(tar, query, options.signal);
     const outcome = await readBuildStream(stream, trace, options.onLine);
     crashPoint("build.stream-ended");
     if (options.signal?.aborted) throw new InterruptedError(`service "${service.name}": build cancelled`);

@@ -8,6 +8,5 @@ export {
   servicesToBuild,
 } from "./build.js";
 export type { BuildOptions, BuiltImage } from "./build.js";
-export { dockerBuildApi } from "./build-api.js";
 export type { BuildApi, BuildQuery } from "./build-api.js";
 export type { StepCounts } from "./progress.js";

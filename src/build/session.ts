@@ -62,7 +62,7 @@ const raw = {
 /** Opens a session on the engine and serves the build's secrets on it until `close()`. */
 export async function openBuildSession(api: BuildApi, options: SessionOptions): Promise<BuildSession> {
   const id = options.id ?? randomUUID();
-  const socket = await api.openSession({
+  const socket = await api.openBuildSession({
     "X-Docker-Expose-Session-Uuid": id,
     "X-Docker-Expose-Session-Name": options.name,
     "X-Docker-Expose-Session-Sharedkey": options.sharedKey,

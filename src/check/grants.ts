@@ -1,7 +1,8 @@
 // How services are told about their secrets: `*_FILE` variables pointing into /run/secrets where
 // nothing is granted (CS011), grants nothing points at (CS012), and grants the service's user
 // cannot read (CS013).
-import { SECRETS_DIR, type Service } from "../model/project.js";
+import type { Service } from "../model/project.js";
+import { SECRETS_DIR } from "../model/secret-rules.js";
 import { finding, type Context } from "./context.js";
 import { locateEntry } from "./locate.js";
 

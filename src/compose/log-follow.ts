@@ -2,8 +2,13 @@
 // restarted while it runs (a second `up`, `--scale`, `start`, a restart policy), found through the
 // engine's container events. LogFollowState decides what to read and from when; this file only
 // makes the engine calls.
-import type Docker from "dockerode";
-import type { ContainerEvent, Engine, EventSubscription } from "../engine/client.js";
+import type {
+  ContainerDetails,
+  ContainerEvent,
+  ContainerListEntry,
+  Engine,
+  EventSubscription,
+} from "../engine/client.js";
 import { toObservedContainer } from "../engine/observe.js";
 import { LABEL } from "../model/names.js";
 import type { ObservedContainer } from "../plan/state.js";
@@ -184,7 +189,7 @@ class Follower {
 }
 
 /** The container, or undefined once it is gone (removed between an event and this call). */
-async function inspectIfThere(engine: Engine, id: string): Promise<Docker.ContainerInspectInfo | undefined> {
+async function inspectIfThere(engine: Engine, id: string): Promise<ContainerDetails | undefined> {
   try {
     return await engine.inspectContainer({ id, name: id });
   } catch (error) {
@@ -194,12 +199,12 @@ async function inspectIfThere(engine: Engine, id: string): Promise<Docker.Contai
 }
 
 /** The container as `logs` shows it, from its inspection (its name now, after a recreation's rename). */
-function fromInspect(info: Docker.ContainerInspectInfo): ObservedContainer {
+function fromInspect(info: ContainerDetails): ObservedContainer {
   return toObservedContainer({
     Id: info.Id,
     Names: [info.Name],
     Labels: info.Config.Labels ?? {},
     State: info.State.Status,
     ImageID: info.Image,
-  } as Docker.ContainerInfo);
+  } as ContainerListEntry);
 }

@@ -1,6 +1,5 @@
 // `ps` as a library function: the project's containers, described as `docker compose ps` does.
-import type Docker from "dockerode";
-import type { Engine } from "../engine/client.js";
+import type { ContainerListEntry, Engine } from "../engine/client.js";
 import { LABEL, isSecretsHolder } from "../model/names.js";
 
 export interface PsOptions {
@@ -50,7 +49,7 @@ export async function ps(
     .sort((a, b) => a.Name.localeCompare(b.Name));
 }
 
-function toSummary(info: Docker.ContainerInfo): ContainerSummary {
+function toSummary(info: ContainerListEntry): ContainerSummary {
   const labels = info.Labels ?? {};
   const status = info.Status ?? "";
   // The listing carries health and exit code only inside Status ("Up 3s (healthy)", "Exited (1) 2s ago").

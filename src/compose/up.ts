@@ -1,7 +1,7 @@
 // `up` as a library function: check what can be checked without the engine, observe, plan,
 // refuse the plan if it cannot succeed, then execute it (or only return it: `--dry-run`).
 import type { HookReport } from "../engine/hooks.js";
-import { buildServices, dockerBuildApi, servicesNeedingBuild, type BuiltImage } from "../build/index.js";
+import { buildServices, servicesNeedingBuild, type BuiltImage } from "../build/index.js";
 import { EngineError } from "../errors.js";
 import { resourceTitle } from "../model/names.js";
 import type { Project } from "../model/project.js";
@@ -120,7 +120,7 @@ async function buildMissingImages(
   selected: Set<string>,
   options: UpOptions,
 ): Promise<void> {
-  const builds = dockerBuildApi(engine.docker);
+  const builds = engine;
   const flags = { ...(options.build ? { build: true } : {}), ...(options.noBuild ? { noBuild: true } : {}) };
   const services = await servicesNeedingBuild(project, builds, [...selected], flags);
   if (services.length === 0) return;

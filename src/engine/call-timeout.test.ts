@@ -12,7 +12,7 @@ import {
   stopGraceSeconds,
   unboundedReason,
 } from "./call-timeout.js";
-import { createEngine } from "./client.js";
+import { createDocker, createEngine } from "./client.js";
 
 describe("httpTimeoutSeconds", () => {
   it("is 60 s unless COMPOSE_HTTP_TIMEOUT says otherwise", () => {
@@ -184,9 +184,9 @@ describe("an engine that stops answering", () => {
   });
 
   it("keeps a caller's own abort signal working beside the deadline", async () => {
-    const engine = createEngine({ env: { DOCKER_HOST: `unix://${socket}`, COMPOSE_HTTP_TIMEOUT: "30" } });
+    const docker = createDocker({ kind: "unix", socketPath: socket }, { COMPOSE_HTTP_TIMEOUT: "30" });
     const controller = new AbortController();
-    const pending = engine.docker.listNetworks({ abortSignal: controller.signal });
+    const pending = docker.listNetworks({ abortSignal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     const failure = await pending.then(
       () => undefined,

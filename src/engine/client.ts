@@ -23,6 +23,19 @@ import type { AuthConfig, RegistryCredentials } from "./registry-auth.js";
 import { resolveEngineEndpoint } from "./contexts.js";
 import { formatEndpoint, type EngineEndpoint, type ResolvedEndpoint } from "./endpoint.js";
 import { SshAgent, SshEndpointError } from "./ssh-agent.js";
+import { cancelBuild, openSession, postBuild } from "./build-connection.js";
+import type {
+  BuildQuery,
+  ContainerCreateBody,
+  ContainerDetails,
+  ContainerListEntry,
+  EndpointSettings,
+  ImageDetails,
+  NetworkCreateBody,
+  NetworkDetails,
+  VolumeCreateBody,
+  VolumeDetails,
+} from "./types.js";
 
 // dist/vendor/dockerode.cjs is dockerode without its SSH and gRPC stacks, which composec never
 // uses through dockerode (ssh hosts go through our own SshAgent; BuildKit sessions are served by
@@ -51,6 +64,7 @@ function loadDockerode(): typeof Docker {
 }
 
 export type { EngineEndpoint } from "./endpoint.js";
+export type * from "./types.js";
 export { DEFAULT_SOCKET, formatEndpoint } from "./endpoint.js";
 
 export interface EngineVersion {
@@ -72,30 +86,28 @@ export interface LogOptions {
 /** The Engine operations composec performs; `DockerEngine` is the one implementation. */
 export interface Engine {
   readonly endpoint: EngineEndpoint;
-  /** The dockerode client behind this facade: builds (src/build/) speak to it directly. */
-  readonly docker: Docker;
   /** Plan steps carried out at once (COMPOSE_PARALLEL_LIMIT; execute's default when absent). */
   readonly parallelLimit?: number;
   version(): Promise<EngineVersion>;
-  listProjectContainers(projectName: string, options?: { all?: boolean }): Promise<Docker.ContainerInfo[]>;
-  listNetworks(filters?: Record<string, string[]>): Promise<Docker.NetworkInspectInfo[]>;
-  listVolumes(filters?: Record<string, string[]>): Promise<Docker.VolumeInspectInfo[]>;
+  listProjectContainers(projectName: string, options?: { all?: boolean }): Promise<ContainerListEntry[]>;
+  listNetworks(filters?: Record<string, string[]>): Promise<NetworkDetails[]>;
+  listVolumes(filters?: Record<string, string[]>): Promise<VolumeDetails[]>;
   /** The image, or `undefined` when the engine does not have it. */
-  inspectImage(reference: string): Promise<Docker.ImageInspectInfo | undefined>;
+  inspectImage(reference: string): Promise<ImageDetails | undefined>;
   /** The network, or `undefined` when it does not exist. */
-  inspectNetwork(name: string): Promise<Docker.NetworkInspectInfo | undefined>;
+  inspectNetwork(name: string): Promise<NetworkDetails | undefined>;
   /** The volume, or `undefined` when it does not exist. */
-  inspectVolume(name: string): Promise<Docker.VolumeInspectInfo | undefined>;
-  createNetwork(options: Docker.NetworkCreateOptions): Promise<string>;
+  inspectVolume(name: string): Promise<VolumeDetails | undefined>;
+  createNetwork(options: NetworkCreateBody): Promise<string>;
   removeNetwork(name: string): Promise<void>;
-  createVolume(options: Docker.VolumeCreateOptions & { Name: string }): Promise<void>;
+  createVolume(options: VolumeCreateBody): Promise<void>;
   removeVolume(name: string): Promise<void>;
   /** Creates a container named `options.name`; returns its id. */
-  createContainer(options: Docker.ContainerCreateOptions & { name: string }): Promise<string>;
+  createContainer(options: ContainerCreateBody): Promise<string>;
   connectNetwork(
     network: string,
     container: { id: string; name: string },
-    endpoint: Docker.EndpointSettings,
+    endpoint: EndpointSettings,
   ): Promise<void>;
   startContainer(container: { id: string; name: string }): Promise<void>;
   /** Stops with `timeoutSeconds` of grace before SIGKILL (when absent, the container's own: stop_grace_period or 10 s). */
@@ -105,7 +117,7 @@ export interface Engine {
     options?: { volumes?: boolean; force?: boolean },
   ): Promise<void>;
   renameContainer(container: { id: string; name: string }, newName: string): Promise<void>;
-  inspectContainer(container: { id: string; name: string }): Promise<Docker.ContainerInspectInfo>;
+  inspectContainer(container: { id: string; name: string }): Promise<ContainerDetails>;
   /** Waits until the container is not running; returns its exit code. */
   waitContainer(container: { id: string; name: string }): Promise<number>;
   /** Raw log stream (multiplexed unless the container has a TTY: see `demuxLogs`). */
@@ -116,7 +128,7 @@ export interface Engine {
   listContainers(
     filters: Record<string, string[]>,
     options?: { all?: boolean },
-  ): Promise<Docker.ContainerInfo[]>;
+  ): Promise<ContainerListEntry[]>;
   /** Sends `signal` (a name such as SIGTERM, or a number) to the container's main process. */
   killContainer(container: { id: string; name: string }, signal: string): Promise<void>;
   /** Restarts with `timeoutSeconds` of grace for the stop (when absent, the container's own). */
@@ -172,10 +184,37 @@ export interface Engine {
    */
   buildImage(context: Readable, options: { tag: string; dockerfile?: string }): Promise<void>;
   /**
+   * `POST /session` upgraded to h2c: the connection on which a BuildKit build's session (build
+   * secrets) is served (src/build/session.ts).
+   */
+  openBuildSession(headers: Record<string, string | string[]>): Promise<Duplex>;
+  /** `POST /build` (BuildKit) with the context tar as the body; resolves to the JSON message stream. */
+  postBuild(context: Readable, query: BuildQuery, signal?: AbortSignal): Promise<Readable>;
+  /** `POST /build/cancel`: stops a running BuildKit build. */
+  cancelBuild(buildId: string): Promise<void>;
+  /**
+   * One JSON call of the Engine API that has no method of its own (the Swarm's: src/swarm/); a
+   * 404 resolves to `undefined` when `notFound`.
+   */
+  request<T>(
+    resource: string,
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    options?: EngineRequestOptions,
+  ): Promise<T>;
+  /**
    * The project's container events with these actions (`start`, `die`, ...), from now on, in the
    * engine's order. The engine is listening once this resolves: nothing that happens later is missed.
    */
   containerEvents(projectName: string, actions: string[]): Promise<EventSubscription>;
+}
+
+export interface EngineRequestOptions {
+  query?: Record<string, string>;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** A 404 means "nothing there" (resolves to undefined), not a failure. */
+  notFound?: boolean;
 }
 
 /** One container event of the engine (`GET /events`). */
@@ -379,6 +418,7 @@ export class DockerEngine implements Engine {
     this.#timeoutSeconds = timeoutSeconds;
   }
 
+  /** The dockerode client behind this engine: for tests that look at the engine independently. */
   get docker(): Docker {
     return this.#docker;
   }
@@ -390,10 +430,7 @@ export class DockerEngine implements Engine {
     });
   }
 
-  listProjectContainers(
-    projectName: string,
-    options: { all?: boolean } = {},
-  ): Promise<Docker.ContainerInfo[]> {
+  listProjectContainers(projectName: string, options: { all?: boolean } = {}): Promise<ContainerListEntry[]> {
     return this.#call(`project ${projectName}`, () =>
       this.#docker.listContainers({
         all: options.all ?? true,
@@ -402,34 +439,37 @@ export class DockerEngine implements Engine {
     );
   }
 
-  listNetworks(filters: Record<string, string[]> = {}): Promise<Docker.NetworkInspectInfo[]> {
+  listNetworks(filters: Record<string, string[]> = {}): Promise<NetworkDetails[]> {
     return this.#call("networks", () => this.#docker.listNetworks({ filters }));
   }
 
-  listVolumes(filters: Record<string, string[]> = {}): Promise<Docker.VolumeInspectInfo[]> {
+  listVolumes(filters: Record<string, string[]> = {}): Promise<VolumeDetails[]> {
     return this.#call("volumes", async () => (await this.#docker.listVolumes({ filters })).Volumes ?? []);
   }
 
-  inspectImage(reference: string): Promise<Docker.ImageInspectInfo | undefined> {
+  inspectImage(reference: string): Promise<ImageDetails | undefined> {
     return this.#call(`image ${reference}`, () => this.#docker.getImage(reference).inspect(), {
       notFound: undefined,
     });
   }
 
-  inspectNetwork(name: string): Promise<Docker.NetworkInspectInfo | undefined> {
+  inspectNetwork(name: string): Promise<NetworkDetails | undefined> {
     return this.#call(`network ${name}`, () => this.#docker.getNetwork(name).inspect(), {
       notFound: undefined,
     });
   }
 
-  inspectVolume(name: string): Promise<Docker.VolumeInspectInfo | undefined> {
+  inspectVolume(name: string): Promise<VolumeDetails | undefined> {
     return this.#call(`volume ${name}`, () => this.#docker.getVolume(name).inspect(), {
       notFound: undefined,
     });
   }
 
-  createNetwork(options: Docker.NetworkCreateOptions): Promise<string> {
-    return this.#call(`network ${options.Name}`, async () => (await this.#docker.createNetwork(options)).id);
+  createNetwork(options: NetworkCreateBody): Promise<string> {
+    return this.#call(
+      `network ${options.Name}`,
+      async () => (await this.#docker.createNetwork(options as Docker.NetworkCreateOptions)).id,
+    );
   }
 
   removeNetwork(name: string): Promise<void> {
@@ -459,7 +499,7 @@ export class DockerEngine implements Engine {
     );
   }
 
-  createVolume(options: Docker.VolumeCreateOptions & { Name: string }): Promise<void> {
+  createVolume(options: VolumeCreateBody): Promise<void> {
     return this.#call(`volume ${options.Name}`, async () => {
       await this.#docker.createVolume(options);
     });
@@ -469,16 +509,18 @@ export class DockerEngine implements Engine {
     return this.#call(`volume ${name}`, () => this.#docker.getVolume(name).remove(), { notFound: undefined });
   }
 
-  createContainer(options: Docker.ContainerCreateOptions & { name: string }): Promise<string> {
+  createContainer(options: ContainerCreateBody): Promise<string> {
     return this.#call(
       `container ${options.name}`,
-      async () => (await this.#docker.createContainer(options)).id,
+      async () => (await this.#docker.createContainer(options as Docker.ContainerCreateOptions)).id,
     );
   }
 
-  connectNetwork(network: string, container: Ref, endpoint: Docker.EndpointSettings): Promise<void> {
+  connectNetwork(network: string, container: Ref, endpoint: EndpointSettings): Promise<void> {
     return this.#call(`container ${container.name}`, () =>
-      this.#docker.getNetwork(network).connect({ Container: container.id, EndpointConfig: endpoint }),
+      this.#docker
+        .getNetwork(network)
+        .connect({ Container: container.id, EndpointConfig: endpoint as Docker.EndpointSettings }),
     );
   }
 
@@ -576,7 +618,7 @@ export class DockerEngine implements Engine {
     );
   }
 
-  inspectContainer(container: Ref): Promise<Docker.ContainerInspectInfo> {
+  inspectContainer(container: Ref): Promise<ContainerDetails> {
     return this.#call(`container ${container.name}`, () => this.#docker.getContainer(container.id).inspect());
   }
 
@@ -614,7 +656,7 @@ export class DockerEngine implements Engine {
   listContainers(
     filters: Record<string, string[]>,
     options: { all?: boolean } = {},
-  ): Promise<Docker.ContainerInfo[]> {
+  ): Promise<ContainerListEntry[]> {
     return this.#call("containers", () => this.#docker.listContainers({ all: options.all ?? true, filters }));
   }
 
@@ -784,6 +826,56 @@ export class DockerEngine implements Engine {
       // A failed step arrives inside the stream.
       await followProgress(this.#docker, stream);
     });
+  }
+
+  openBuildSession(headers: Record<string, string | string[]>): Promise<Duplex> {
+    return this.#call("build session", () => openSession(this.#docker, headers));
+  }
+
+  postBuild(context: Readable, query: BuildQuery, signal?: AbortSignal): Promise<Readable> {
+    return this.#call("build", () => postBuild(this.#docker, context, query, signal));
+  }
+
+  cancelBuild(buildId: string): Promise<void> {
+    return this.#call("build", () => cancelBuild(this.#docker, buildId));
+  }
+
+  request<T>(
+    resource: string,
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    options: EngineRequestOptions = {},
+  ): Promise<T> {
+    const query = options.query ?? {};
+    const hasQuery = Object.keys(query).length > 0;
+    return this.#call(
+      resource,
+      () =>
+        new Promise<T>((resolve, reject) => {
+          this.#docker.modem.dial(
+            {
+              path: hasQuery ? `${path}?` : path,
+              method,
+              options: { _query: query, ...(options.body !== undefined ? { _body: options.body } : {}) },
+              // docker-modem words a failure without a JSON body by these.
+              statusCodes: {
+                200: true,
+                201: true,
+                204: true,
+                304: true,
+                400: "bad parameter",
+                403: "not allowed",
+                404: "not found",
+                409: "conflict",
+                500: "server error",
+                503: "not a swarm manager",
+              },
+            },
+            (error: unknown, data: unknown) => (error ? reject(error) : resolve(data as T)),
+          );
+        }),
+      options.notFound ? { notFound: undefined as T } : {},
+    );
   }
 
   containerEvents(projectName: string, actions: string[]): Promise<EventSubscription> {

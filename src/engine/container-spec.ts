@@ -1,7 +1,13 @@
 // Project Service -> the Engine's container create body, as Compose v2 builds it. Pure: every
 // value comes from the project and the plan operation. Engine API 1.41 takes one network at create
 // time, so further networks are returned separately, to be connected before the container starts.
-import type Docker from "dockerode";
+import type {
+  ContainerCreateBody,
+  EndpointSettings,
+  EngineMount,
+  HealthConfig,
+  HostConfig,
+} from "./types.js";
 import { containerLabels, imageName } from "../model/names.js";
 import type { SecretMount } from "../materialize/store.js";
 import { engineHostConfig, serviceLinks } from "./engine-settings.js";
@@ -22,24 +28,23 @@ export interface ContainerSpecInput {
 }
 
 export interface ContainerSpec {
-  create: Docker.ContainerCreateOptions & { name: string };
+  create: ContainerCreateBody;
   /** Networks beyond the first, each with its endpoint settings, in priority order. */
-  connect: { network: string; endpoint: Docker.EndpointSettings }[];
+  connect: { network: string; endpoint: EndpointSettings }[];
 }
 
 /** The create body and the extra network connections of one service container. */
 export function containerSpec(input: ContainerSpecInput): ContainerSpec {
   const { project, service } = input;
   const networking = networkSettings(input);
-  const hostConfig: Docker.HostConfig = {
+  const hostConfig: HostConfig & { Binds: string[] } = {
     NetworkMode: networking.mode,
-    // @types/dockerode requires members the API leaves optional; EngineMount is the API's shape.
     // Secrets as `Mounts` of type bind, not `Binds`: a missing source then fails the start instead
     // of becoming an empty directory on disk (CLARIFICATIONS.md 13).
     Mounts: [
       ...service.volumes.filter((mount) => !usesBind(mount)).map((mount) => toMount(project, mount)),
       ...(input.secretMounts ?? []).map(secretMount),
-    ] as unknown as Docker.MountConfig,
+    ],
     Binds: service.volumes.filter(usesBind).map(toBind),
     Tmpfs: tmpfsOptions(service.tmpfs),
     PortBindings: portBindings(service.ports),
@@ -71,9 +76,9 @@ export function containerSpec(input: ContainerSpecInput): ContainerSpec {
   });
   const { ExtraBinds: extraBinds, ...engineSettings } = engineHostConfig(project, service);
   Object.assign(hostConfig, engineSettings);
-  if (Array.isArray(extraBinds)) hostConfig.Binds!.push(...(extraBinds as string[]));
+  if (Array.isArray(extraBinds)) hostConfig.Binds.push(...(extraBinds as string[]));
 
-  const create: Docker.ContainerCreateOptions & { name: string } = {
+  const create: ContainerCreateBody = {
     name: input.createAs,
     Image: imageName(project.name, service),
     Labels: containerLabels({
@@ -125,8 +130,8 @@ function setDefined<T extends object>(target: T, values: Partial<T>): void {
 interface Networking {
   mode: string;
   macAddress?: string;
-  first?: { EndpointsConfig: Record<string, Docker.EndpointSettings> };
-  rest: { network: string; endpoint: Docker.EndpointSettings }[];
+  first?: { EndpointsConfig: Record<string, EndpointSettings> };
+  rest: { network: string; endpoint: EndpointSettings }[];
 }
 
 /**
@@ -140,22 +145,22 @@ function networkSettings(input: ContainerSpecInput): Networking {
   const keys = networkOrder(service);
   if (keys.length === 0) return { mode: "none", rest: [] };
   const links = serviceLinks(project, service);
-  const endpoint = (key: string): Docker.EndpointSettings => {
+  const endpoint = (key: string): EndpointSettings => {
     const settings = service.networks[key];
-    const ipam: Record<string, unknown> = {};
+    const ipam: NonNullable<EndpointSettings["IPAMConfig"]> = {};
     if (settings?.ipv4Address !== undefined) ipam.IPv4Address = settings.ipv4Address;
     if (settings?.ipv6Address !== undefined) ipam.IPv6Address = settings.ipv6Address;
     if (settings?.linkLocalIps !== undefined) ipam.LinkLocalIPs = settings.linkLocalIps;
     const driverOpts: Record<string, string> = { ...settings?.driverOpts };
     // Compose's way of naming the interface: the endpoint driver option the engine reads (API 1.49).
     if (settings?.interfaceName !== undefined) driverOpts[IFNAME_OPTION] = settings.interfaceName;
-    const out: Docker.EndpointSettings = {
+    const out: EndpointSettings = {
       Aliases: [input.name, service.name, ...(settings?.aliases ?? [])],
-      ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam as Docker.EndpointSettings["IPAMConfig"] } : {}),
+      ...(Object.keys(ipam).length > 0 ? { IPAMConfig: ipam } : {}),
     };
     if (Object.keys(driverOpts).length > 0) out.DriverOpts = driverOpts;
     if (settings?.macAddress !== undefined) out.MacAddress = settings.macAddress;
-    if (settings?.gwPriority !== undefined) (out as Record<string, unknown>).GwPriority = settings.gwPriority;
+    if (settings?.gwPriority !== undefined) out.GwPriority = settings.gwPriority;
     if (links.length > 0) out.Links = links;
     return out;
   };
@@ -199,23 +204,6 @@ function usesBind(mount: VolumeMount): mount is Extract<VolumeMount, { type: "bi
 function toBind(mount: Extract<VolumeMount, { type: "bind" }>): string {
   const options = [mount.readOnly ? "ro" : "", mount.selinux ?? "", mount.propagation ?? ""].filter(Boolean);
   return `${mount.source}:${mount.target}${options.length > 0 ? `:${options.join(",")}` : ""}`;
-}
-
-/** A `HostConfig.Mounts` entry as Engine API 1.41 defines it. */
-interface EngineMount {
-  Type: "bind" | "volume" | "tmpfs" | "image";
-  Source?: string;
-  Target: string;
-  ReadOnly: boolean;
-  BindOptions?: {
-    Propagation?: string;
-    NonRecursive?: boolean;
-    ReadOnlyNonRecursive?: boolean;
-    ReadOnlyForceRecursive?: boolean;
-  };
-  VolumeOptions?: { NoCopy?: boolean; Subpath?: string; Labels?: Record<string, string> };
-  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
-  ImageOptions?: { Subpath: string };
 }
 
 function toMount(project: Project, mount: VolumeMount): EngineMount {
@@ -309,7 +297,7 @@ function exposedPorts(service: Service): Record<string, object> {
   return exposed;
 }
 
-function restartPolicy(restart: string | undefined): Docker.HostRestartPolicy {
+function restartPolicy(restart: string | undefined): NonNullable<HostConfig["RestartPolicy"]> {
   if (restart === undefined || restart === "" || restart === "no") return { Name: "" };
   const [name = "", count] = restart.split(":");
   return count === undefined ? { Name: name } : { Name: name, MaximumRetryCount: Number(count) };
@@ -321,9 +309,9 @@ function toDevice(entry: string): { PathOnHost: string; PathInContainer: string;
   return { PathOnHost: host, PathInContainer: container, CgroupPermissions: permissions };
 }
 
-function healthConfig(healthcheck: Healthcheck): Docker.HealthConfig {
+function healthConfig(healthcheck: Healthcheck): HealthConfig {
   if (healthcheck.disable) return { Test: ["NONE"] };
-  const config: Docker.HealthConfig = {};
+  const config: HealthConfig = {};
   setDefined(config, {
     Test: healthcheck.test,
     Interval: healthcheck.interval,
@@ -331,15 +319,14 @@ function healthConfig(healthcheck: Healthcheck): Docker.HealthConfig {
     StartPeriod: healthcheck.startPeriod,
     Retries: healthcheck.retries,
   });
-  // Not in @types/dockerode's HealthConfig; only sent when set (engines before API 1.44 are
-  // refused earlier, by checkApiVersion, rather than silently ignoring it).
-  if (healthcheck.startInterval !== undefined)
-    (config as Record<string, unknown>).StartInterval = healthcheck.startInterval;
+  // Only sent when set (engines before API 1.44 are refused earlier, by checkApiVersion, rather
+  // than silently ignoring it).
+  if (healthcheck.startInterval !== undefined) config.StartInterval = healthcheck.startInterval;
   return config;
 }
 
 /** A secret mount as the API takes it: a bind, or a volume's sub-path (API 1.45+); read-only. */
-export function secretMount(mount: SecretMount): Record<string, unknown> {
+export function secretMount(mount: SecretMount): EngineMount {
   return mount.type === "bind"
     ? { Type: "bind", Source: mount.source, Target: mount.target, ReadOnly: true }
     : {

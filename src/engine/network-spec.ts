@@ -1,5 +1,5 @@
 // Project Network -> the Engine's network create body. Pure; the executor only sends it.
-import type Docker from "dockerode";
+import type { NetworkCreateBody, NetworkIpam } from "./types.js";
 import { networkLabels } from "../model/names.js";
 import type { Network } from "../model/project.js";
 
@@ -9,8 +9,8 @@ export function networkCreateBody(
   key: string,
   name: string,
   network: Network,
-): Docker.NetworkCreateOptions {
-  const body: Docker.NetworkCreateOptions & Record<string, unknown> = {
+): NetworkCreateBody {
+  const body: NetworkCreateBody = {
     Name: name,
     CheckDuplicate: true,
     Driver: network.driver,
@@ -35,7 +35,7 @@ export function networkCreateBody(
         return config;
       }),
       Options: ipam.options,
-    } as Docker.IPAM;
+    } satisfies NetworkIpam;
   }
   return body;
 }

@@ -1,6 +1,5 @@
 // Reads what exists on the engine for a project (by the project label, and by name for the
 // networks and volumes the files declare) into the planner's plain ObservedState.
-import type Docker from "dockerode";
 import { LABEL, imageName, shimProbeFilter } from "../model/names.js";
 import type { Project } from "../model/project.js";
 import type {
@@ -12,6 +11,7 @@ import type {
   ObservedVolume,
 } from "../plan/state.js";
 import type { Engine } from "./client.js";
+import type { ContainerListEntry } from "./types.js";
 
 export interface ObserveOptions {
   /** The loaded project: its networks and volumes are also looked up by name, its images inspected. */
@@ -97,7 +97,7 @@ export async function observe(
 }
 
 /** Maps a container listing entry to the planner's view. */
-export function toObservedContainer(info: Docker.ContainerInfo): ObservedContainer {
+export function toObservedContainer(info: ContainerListEntry): ObservedContainer {
   const labels = info.Labels ?? {};
   const number = Number.parseInt(labels[LABEL.containerNumber] ?? "", 10);
   const dependsOn = (labels[LABEL.dependsOn] ?? "")

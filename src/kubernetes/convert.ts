@@ -3,7 +3,7 @@
 // Compose secret rule to its Kubernetes form and says what cannot map.
 import path from "node:path";
 import type { Project, Service, ServiceSecret } from "../model/project.js";
-import { SECRETS_DIR } from "../model/project.js";
+import { SECRETS_DIR } from "../model/secret-rules.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 
 export type Manifest = Record<string, unknown> & {

@@ -14,7 +14,7 @@ import type {
   ServiceNetwork,
   VolumeMount,
 } from "../model/project.js";
-import { CONFIGS_DIR, SECRETS_DIR } from "../model/project.js";
+import { configTarget, secretTarget } from "../model/secret-rules.js";
 
 import type { TaggedPath } from "./override-tags.js";
 import type { PathSegment } from "./paths.js";
@@ -490,50 +490,6 @@ function buildGrant(raw: RawSecretGrant, path: PathSegment[], context: Context):
   const grant = { source: raw.source, target };
   sources.mark(grant, file, path);
   return grant;
-}
-
-/** Resolves a secret target: relative under /run/secrets, absolute as given; `..`, empty, NUL refused. */
-export function secretTarget(target: string): string | { error: string } {
-  return grantTarget(target, "secret");
-}
-
-/** Resolves a config target: relative under `/` (Compose's `/<config key>`), else as a secret's. */
-export function configTarget(target: string): string | { error: string } {
-  return grantTarget(target, "config");
-}
-
-function grantTarget(target: string, kind: "secret" | "config"): string | { error: string } {
-  const base = kind === "secret" ? SECRETS_DIR : CONFIGS_DIR;
-  const example = kind === "secret" ? "db_password" : "app.conf";
-  if (target === "")
-    return { error: `"" is not a ${kind} target; use a file name such as ${example} or an absolute path` };
-  if (target.includes("\0")) return { error: `a ${kind} target cannot contain a NUL byte` };
-  if (target.split("/").includes("..")) {
-    return {
-      error:
-        kind === "secret"
-          ? `"${target}" climbs out with ".."; use a path under ${SECRETS_DIR} or an absolute path without ".."`
-          : `"${target}" has a ".." segment; use an absolute path without ".."`,
-    };
-  }
-  const absolute = target.startsWith("/") ? target : `${base.replace(/\/$/, "")}/${target}`;
-  // Most targets are already normal (no `//`, no `.` segment, no trailing `/`): the general
-  // normalizer is left for the others, as it costs more than the rest of this check.
-  const normalized = /\/\/|\/\.(\/|$)|\/$/.test(absolute)
-    ? posix.normalize(absolute).replace(/\/+$/, "")
-    : absolute;
-  if (normalized === "/proc" || normalized.startsWith("/proc/")) {
-    // The container runtime refuses mounts into /proc; say so now, not after half the stack exists.
-    return {
-      error: `"${target}" is inside /proc, where the container runtime allows no mounts; choose another path`,
-    };
-  }
-  if (normalized === SECRETS_DIR || normalized === "" || normalized === "/") {
-    return {
-      error: `"${target}" is a directory, not a file; name a file such as ${kind === "secret" ? `${SECRETS_DIR}/token` : "/etc/app.conf"}`,
-    };
-  }
-  return normalized;
 }
 
 const MAX_ID = 2 ** 32 - 2;

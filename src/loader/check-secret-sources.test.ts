@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_SECRET_BYTES } from "./check-secret-sources.js";
+import { MAX_SECRET_BYTES } from "../model/secret-rules.js";
 import { loadFail, loadOk, type Entry } from "./test-helpers.js";
 
 const compose =

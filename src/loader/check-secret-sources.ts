@@ -2,11 +2,9 @@
 // here: a file is only stat'ed (a FIFO must not block us), a variable only looked up.
 import { accessSync, constants, lstatSync, statSync, type Stats } from "node:fs";
 import type { Project } from "../model/project.js";
+import { MAX_SECRET_BYTES } from "../model/secret-rules.js";
 import { findProgram } from "../secrets/find-program.js";
 import type { Diagnostics, SourceMap } from "./source-map.js";
-
-/** The largest secret (or config) composec delivers, from any source (Swarm's own cap is 500 KiB). */
-export const MAX_SECRET_BYTES = 1024 * 1024;
 
 /**
  * Checks the source of every secret and config that an enabled service (or its build) asks for.

@@ -9,7 +9,7 @@ import { configHash } from "../model/config-hash.js";
 import type { ServiceConfig } from "../model/project.js";
 import { toComposeDocument } from "../model/to-compose.js";
 import { toYamlText } from "../model/yaml-text.js";
-import { configTarget } from "./canonicalize.js";
+import { configTarget } from "../model/secret-rules.js";
 import { loadFail, loadIn, loadOk, expectOk } from "./test-helpers.js";
 
 /** A service `web` granted `grants` (YAML list items), with `configs` (YAML under configs:). */

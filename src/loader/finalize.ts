@@ -12,7 +12,14 @@ import type {
   ServiceSecret,
   Volume,
 } from "../model/project.js";
-import { DEFAULT_CONFIG_MODE, DEFAULT_SECRET_MODE, SECRETS_DIR } from "../model/project.js";
+import {
+  DEFAULT_CONFIG_MODE,
+  DEFAULT_SECRET_MODE,
+  SECRETS_DIR,
+  mountHidingSecrets,
+  mountTargetKey,
+  targetCollisions,
+} from "../model/secret-rules.js";
 import { makeService } from "../model/project-builder.js";
 import { commandSecret } from "./command-secret.js";
 import { readEnvSecrets } from "./env-secrets.js";
@@ -527,12 +534,25 @@ function checkService(name: string, service: Service & object, defs: Definitions
   const mountTargets = new Map<string, string>();
   for (const mount of service.volumes) {
     const what = mount.type === "tmpfs" ? "tmpfs" : `${mount.type} ${mount.source ?? "(anonymous)"}`;
-    mountTargets.set(normalizeTarget(mount.target), what);
+    mountTargets.set(mountTargetKey(mount.target), what);
   }
-  for (const tmpfs of service.tmpfs) mountTargets.set(normalizeTarget(tmpfs.split(":")[0]!), "tmpfs");
-  // Secrets and configs share the container's file tree: one target, one grant (CLARIFICATIONS.md 14).
-  const seenTargets = new Map<string, { grant: object; index: number; kind: string }>();
-  const checkGrant = (kind: "secret" | "config", grant: ServiceSecret, index: number) => {
+  for (const tmpfs of service.tmpfs) mountTargets.set(mountTargetKey(tmpfs.split(":")[0]!), "tmpfs");
+  const grants = [
+    ...service.secrets.map((grant, index) => ({
+      kind: "secret" as const,
+      grant,
+      index,
+      target: grant.target,
+    })),
+    ...service.configs.map((grant, index) => ({
+      kind: "config" as const,
+      grant,
+      index,
+      target: grant.target,
+    })),
+  ];
+  const collisions = targetCollisions(grants, mountTargets);
+  for (const { kind, grant } of grants) {
     const at = (suffix: PathSegment[], message: string) => fail(grant, suffix, message);
     const defined = kind === "secret" ? defs.secrets : defs.configs;
     if (!known(`${kind}s`, grant.source, defined)) {
@@ -541,29 +561,27 @@ function checkService(name: string, service: Service & object, defs: Definitions
         `${kind} "${grant.source}" is not defined under top-level ${kind}s${suggest(grant.source, Object.keys(defined))}`,
       );
     }
-    const previous = seenTargets.get(grant.target);
-    if (previous !== undefined) {
-      const other = context.sources.pathOf(previous.grant, [], []);
-      at(
-        ["target"],
-        `"${grant.target}" is also the target of ${other.length ? formatPath(other) : `${previous.kind}s[${previous.index}]`}; give each ${kind} its own target`,
-      );
-    } else seenTargets.set(grant.target, { grant, index, kind });
-    const clash = mountTargets.get(grant.target);
-    if (clash)
-      at(
-        ["target"],
-        `"${grant.target}" is also the target of a ${clash} mount of this service; choose another target`,
-      );
-  };
-  service.secrets.forEach((grant, index) => checkGrant("secret", grant, index));
-  service.configs.forEach((grant, index) => checkGrant("config", grant, index));
-  const delivered = [...service.secrets, ...service.configs].some((grant) => isUnderSecretsDir(grant.target));
-  const atSecretsDir = mountTargets.get(SECRETS_DIR);
-  if (delivered && atSecretsDir) {
+    for (const { collision } of collisions.filter((entry) => entry.grant.grant === grant)) {
+      if (collision.with === "grant") {
+        const previous = collision.grant;
+        const other = context.sources.pathOf(previous.grant, [], []);
+        at(
+          ["target"],
+          `"${grant.target}" is also the target of ${other.length ? formatPath(other) : `${previous.kind}s[${previous.index}]`}; give each ${kind} its own target`,
+        );
+      } else {
+        at(
+          ["target"],
+          `"${grant.target}" is also the target of a ${collision.mount} mount of this service; choose another target`,
+        );
+      }
+    }
+  }
+  const hiding = mountHidingSecrets(grants, mountTargets);
+  if (hiding !== undefined) {
     here(
       ["volumes"],
-      `a ${atSecretsDir} mount at ${SECRETS_DIR} would hide this service's secrets; mount it elsewhere (a parent such as /run is fine)`,
+      `a ${hiding} mount at ${SECRETS_DIR} would hide this service's secrets; mount it elsewhere (a parent such as /run is fine)`,
     );
   }
   readEnvSecrets(service, (secret) => known("secrets", secret, defs.secrets), here);
@@ -585,14 +603,6 @@ function checkService(name: string, service: Service & object, defs: Definitions
       );
     }
   });
-}
-
-export function isUnderSecretsDir(target: string): boolean {
-  return target.startsWith(`${SECRETS_DIR}/`);
-}
-
-function normalizeTarget(target: string): string {
-  return target.replace(/\/+$/, "") || "/";
 }
 
 /** Reports each `depends_on` cycle once, naming the services in order. */

@@ -2,7 +2,8 @@
 // refusals, duplicate and colliding targets, uid/gid, and every form of `mode`.
 import { describe, expect, it } from "vitest";
 import type { ServiceSecret } from "../model/project.js";
-import { idNumber, secretTarget } from "./canonicalize.js";
+import { secretTarget } from "../model/secret-rules.js";
+import { idNumber } from "./canonicalize.js";
 import { loadFail, loadOk, type Failed, type Loaded } from "./test-helpers.js";
 
 /** Loads a service `web` with the given grants (YAML list items) and secrets s, t defined. */

@@ -2,8 +2,7 @@
 // service's files go, relative to the material's root. Pure.
 import { createHash } from "node:crypto";
 import { posix } from "node:path";
-import { isUnderSecretsDir } from "../loader/finalize.js";
-import { SECRETS_DIR } from "../model/project.js";
+import { SECRETS_DIR, isUnderSecretsDir } from "../model/secret-rules.js";
 
 export const KEY_FILE = ".key";
 export const DIGESTS_FILE = ".digests.json";

@@ -16,7 +16,7 @@
 // host's tmpfs (local-store.ts) or on the engine's (engine-store.ts), with the same layout.
 import { createHmac, randomBytes } from "node:crypto";
 import { posix } from "node:path";
-import { isUnderSecretsDir } from "../loader/finalize.js";
+import { isUnderSecretsDir } from "../model/secret-rules.js";
 import type { Service, ServiceSecret } from "../model/project.js";
 import type { FreshMaterial } from "../plan/secrets-plan.js";
 import type { ObservedMaterial } from "../plan/state.js";

@@ -435,9 +435,3 @@ export interface ConfigDefinition {
 
 /** A service's grant of a config: the same fields and rules as a secret grant. */
 export type ServiceConfig = ServiceSecret;
-
-export const SECRETS_DIR = "/run/secrets";
-export const DEFAULT_SECRET_MODE = 0o444;
-/** Relative config targets resolve against the container's root (`/<config key>` by default). */
-export const CONFIGS_DIR = "/";
-export const DEFAULT_CONFIG_MODE = 0o444;

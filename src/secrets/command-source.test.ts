@@ -3,7 +3,7 @@
 // was printed on standard output.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
+import { MAX_SECRET_BYTES } from "../model/secret-rules.js";
 import { CommandSourceError, readCommandSource } from "./command-source.js";
 import { findProgram } from "./find-program.js";
 

@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { findProgram } from "./find-program.js";
 import { MASK } from "../errors.js";
-import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
+import { MAX_SECRET_BYTES } from "../model/secret-rules.js";
 import type { SecretSource } from "../model/project.js";
 import { SecretValue } from "./secret-value.js";
 

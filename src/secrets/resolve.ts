@@ -1,19 +1,26 @@
-// Secret sources to bytes. Runs after the loader has validated the project and before the first
-// engine call; the bytes live in SecretValue objects in memory only.
-import { constants } from "node:fs";
-import { open, readFile } from "node:fs/promises";
-import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
+// Secret sources to bytes: the dispatcher over the kinds of source in sources/, one file each.
+// Runs after the loader has validated the project and before the first engine call; the bytes
+// live in SecretValue objects in memory only.
 import { ProjectError, type Problem } from "../errors.js";
 import type { ConfigSource, Project } from "../model/project.js";
-import { CommandSourceError, readCommandSource } from "./command-source.js";
-import { SecretValue } from "./secret-value.js";
+import type { SecretValue } from "./secret-value.js";
+import { commandSource } from "./sources/command.js";
+import { contentSource } from "./sources/content.js";
+import { environmentSource } from "./sources/environment.js";
+import { fileSource } from "./sources/file.js";
+import { SourceError, type SecretSource, type SourceContext, type SourceKind } from "./sources/source.js";
+import { storeSource, type ExternalSecretSource } from "./sources/store.js";
 
-/** Where the bytes of an `external` secret come from (the encrypted store). */
-export interface ExternalSecretSource {
-  read(name: string): Promise<SecretValue | undefined>;
-  /** Where it looked and what it has, for a helpful "not found". */
-  describe(name: string): Promise<string>;
-}
+export type { ExternalSecretSource } from "./sources/store.js";
+
+/** Each kind of source, by the `kind` of a definition's source. */
+const SOURCES: { [K in SourceKind]: SecretSource<K> } = {
+  file: fileSource,
+  environment: environmentSource,
+  external: storeSource,
+  command: commandSource,
+  content: contentSource,
+};
 
 export interface ResolveOptions {
   /** Variables the loader interpolated with (shell over env files). */
@@ -68,7 +75,15 @@ async function resolveAll(
 ): Promise<Map<string, SecretValue>> {
   const values = new Map<string, SecretValue>();
   const problems: Problem[] = [];
-  let environ: Map<string, Buffer> | undefined;
+  const shared = new Map<string, Promise<unknown>>();
+  const context: SourceContext = {
+    kind,
+    options,
+    shared: <T>(key: string, load: () => Promise<T>) => {
+      if (!shared.has(key)) shared.set(key, load());
+      return shared.get(key) as Promise<T>;
+    },
+  };
   for (const key of keys) {
     const definition = definitions[key];
     if (!definition) {
@@ -76,10 +91,7 @@ async function resolveAll(
       continue;
     }
     try {
-      const value = await readSource(definition.source, kind, options, async () => {
-        environ ??= parseEnviron(await (options.environBytes ?? readProcEnviron)());
-        return environ;
-      });
+      const value = await resolveSource(definition.source, context);
       values.set(key, value);
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
@@ -93,120 +105,10 @@ async function resolveAll(
   return values;
 }
 
-class SourceError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function readSource(
-  source: ConfigSource,
-  kind: "secret" | "config",
-  options: ResolveOptions,
-  environ: () => Promise<Map<string, Buffer>>,
+/** The source's value, read by the one SecretSource of its kind. */
+function resolveSource<K extends SourceKind>(
+  source: Extract<ConfigSource, { kind: K }>,
+  context: SourceContext,
 ): Promise<SecretValue> {
-  switch (source.kind) {
-    case "content":
-      return new SecretValue(Buffer.from(source.content, "utf8"));
-    case "file":
-      return new SecretValue(await readSecretFile(source.path, kind));
-    case "environment": {
-      const value = options.variables[source.variable];
-      if (value === undefined) {
-        throw new SourceError("environment", `variable ${source.variable} is not set`);
-      }
-      const shell = options.shell ?? process.env;
-      // process.env replaces bytes that are not UTF-8 with U+FFFD; a value that came from the shell
-      // is read again from the raw environment so the secret holds exactly what was set.
-      if (shell[source.variable] === value) {
-        const raw = (await environ()).get(source.variable);
-        // Only when the raw bytes are the same variable (the environment was not changed since).
-        if (raw !== undefined && raw.toString("utf8") === value) return new SecretValue(raw);
-      }
-      return new SecretValue(Buffer.from(value, "utf8"));
-    }
-    case "external": {
-      if (!options.external) {
-        throw new SourceError(
-          "external",
-          `"${source.name}" is an external ${kind}, and the local secret store is not open; create it with \`composec secret create ${source.name} FILE\``,
-        );
-      }
-      const value = await options.external.read(source.name);
-      if (!value) throw new SourceError("external", await options.external.describe(source.name));
-      return value;
-    }
-    case "command":
-      try {
-        return await readCommandSource(source, {
-          env: options.shell ?? process.env,
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        });
-      } catch (error) {
-        if (error instanceof CommandSourceError) throw new SourceError("x-composec-command", error.message);
-        throw error;
-      }
-  }
-}
-
-/**
- * Reads a secret file. Opened non-blocking so that a FIFO swapped in after validation cannot hang
- * us, and checked again on the open descriptor, so what we read is what we checked.
- */
-export async function readSecretFile(path: string, kind: "secret" | "config" = "secret"): Promise<Buffer> {
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw new SourceError("file", `"${path}" cannot be opened (${(error as NodeJS.ErrnoException).code})`);
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new SourceError("file", `"${path}" is not a regular file`);
-    if (stat.size > MAX_SECRET_BYTES) {
-      throw new SourceError(
-        "file",
-        `"${path}" holds ${stat.size} bytes, more than the ${MAX_SECRET_BYTES}-byte limit for a ${kind}`,
-      );
-    }
-    const bytes = await handle.readFile();
-    if (bytes.length > MAX_SECRET_BYTES) {
-      bytes.fill(0);
-      throw new SourceError(
-        "file",
-        `"${path}" grew beyond the ${MAX_SECRET_BYTES}-byte limit while being read`,
-      );
-    }
-    return bytes;
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readProcEnviron(): Promise<Buffer | undefined> {
-  try {
-    return await readFile("/proc/self/environ");
-  } catch {
-    return undefined;
-  }
-}
-
-/** `NAME=value\0...` to a map of raw value bytes. */
-function parseEnviron(bytes: Buffer | undefined): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  if (!bytes) return out;
-  let start = 0;
-  while (start < bytes.length) {
-    let end = bytes.indexOf(0, start);
-    if (end < 0) end = bytes.length;
-    const equals = bytes.indexOf(0x3d, start);
-    if (equals > start && equals < end) {
-      out.set(bytes.subarray(start, equals).toString("latin1"), Buffer.from(bytes.subarray(equals + 1, end)));
-    }
-    start = end + 1;
-  }
-  return out;
+  return (SOURCES[source.kind as K] as SecretSource<K>).resolve(source, context);
 }

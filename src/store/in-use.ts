@@ -40,16 +40,13 @@ export function engineInUseCheck(env: Environment): InUseCheck {
 async function listLabelled(env: Environment): Promise<ContainerSummary[]> {
   // The engine client loads here, not at start-up: every other `secret` command works without an
   // engine.
-  const { createDocker, formatEndpoint, resolveEngine } = await import("../engine/client.js");
-  const { endpoint } = resolveEngine({ env });
-  const where = formatEndpoint(endpoint);
-  const docker = createDocker(endpoint, env);
+  const { createEngine, formatEndpoint } = await import("../engine/client.js");
+  const engine = createEngine({ env });
+  const where = formatEndpoint(engine.endpoint);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      docker.listContainers({
-        filters: JSON.stringify({ label: [EXTERNAL_SECRETS_LABEL], status: ["running"] }),
-      }),
+      engine.listContainers({ label: [EXTERNAL_SECRETS_LABEL], status: ["running"] }, { all: false }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
       }),

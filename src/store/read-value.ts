@@ -4,7 +4,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { StoreError } from "../errors.js";
-import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
+import { MAX_SECRET_BYTES } from "../model/secret-rules.js";
 import { SecretValue } from "../secrets/secret-value.js";
 
 /** Reads the value named on the command line: a path, or `-` for `stdin`. */

@@ -31,7 +31,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { StoreError } from "../errors.js";
-import { MAX_SECRET_BYTES } from "../loader/check-secret-sources.js";
+import { MAX_SECRET_BYTES } from "../model/secret-rules.js";
 import { closest } from "../loader/suggest.js";
 import { SecretValue } from "../secrets/secret-value.js";
 import { syncDirectory, writeFileAtomic } from "./atomic-write.js";

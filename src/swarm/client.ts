@@ -1,10 +1,9 @@
 // The Swarm half of the Engine API (services, tasks, secrets, configs, overlay networks), over the
-// same connection as the engine client. Requests are made with an explicit query and body:
+// same connection as the engine client, through its `request`, which sends an explicit query and body:
 // dockerode's own createSecret would put the whole request, secret data included, into the URL's
 // query string as well as the body.
-import type Docker from "dockerode";
 import { EngineError } from "../errors.js";
-import { formatEndpoint, toEngineError, type Engine } from "../engine/client.js";
+import { formatEndpoint, type Engine } from "../engine/client.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 import { STACK_LABEL } from "../model/names.js";
 import type { NetworkSpec, ObservedObject, ObservedService, ObservedTask, ServiceSpec } from "./types.js";
@@ -54,12 +53,10 @@ export interface StackService extends ObservedService {
 
 /** The Swarm operations of `composec deploy`, `undeploy` and `stack`. */
 export class SwarmClient {
-  readonly #docker: Docker;
   readonly #engine: Engine;
 
   constructor(engine: Engine) {
     this.#engine = engine;
-    this.#docker = engine.docker;
   }
 
   /** The engine's Swarm membership; never throws for "no Swarm". */
@@ -243,36 +240,7 @@ export class SwarmClient {
     path: string,
     options: { query?: Record<string, string>; body?: unknown; notFound?: boolean } = {},
   ): Promise<T> {
-    const query = options.query ?? {};
-    const hasQuery = Object.keys(query).length > 0;
-    return new Promise<T>((resolve, reject) => {
-      this.#docker.modem.dial(
-        {
-          path: hasQuery ? `${path}?` : path,
-          method,
-          options: { _query: query, ...(options.body !== undefined ? { _body: options.body } : {}) },
-          statusCodes: {
-            200: true,
-            201: true,
-            204: true,
-            304: true,
-            400: "bad parameter",
-            403: "not allowed",
-            404: "not found",
-            409: "conflict",
-            500: "server error",
-            503: "not a swarm manager",
-          },
-        },
-        (error: unknown, data: unknown) => {
-          if (error) {
-            const status = (error as { statusCode?: number }).statusCode;
-            if (status === 404 && options.notFound) resolve(undefined as T);
-            else reject(toEngineError(resource, error, this.#engine.endpoint));
-          } else resolve(data as T);
-        },
-      );
-    });
+    return this.#engine.request<T>(resource, method, path, options);
   }
 }
 

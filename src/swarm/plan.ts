@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { ProjectError, type Problem } from "../errors.js";
 import type { Project, Service, ServiceSecret, UpdateConfig as ModelUpdateConfig } from "../model/project.js";
-import { SECRETS_DIR } from "../model/project.js";
+import { SECRETS_DIR } from "../model/secret-rules.js";
 import { STACK_LABEL, stackServiceName, stackVersionedName } from "../model/names.js";
 import type {
   ConfigReference,

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { down } from "../../src/compose/down.js";
 import { ps } from "../../src/compose/ps.js";
 import { up } from "../../src/compose/up.js";
-import { createEngine } from "../../src/engine/client.js";
+import { createEngine, type DockerEngine } from "../../src/engine/client.js";
 import type { ProgressEvent } from "../../src/engine/progress.js";
 import { EngineError } from "../../src/errors.js";
 import { makeProject, makeService } from "../../src/model/project-builder.js";
@@ -200,7 +200,8 @@ describe("builds through the library", () => {
         },
       }),
     ]);
-    const dial = vi.spyOn(engine.docker.modem, "dial");
+    // The dockerode client behind this very engine: a build over any other connection is not seen.
+    const dial = vi.spyOn((engine as DockerEngine).docker.modem, "dial");
     try {
       await up(project, engine);
       expect(dial.mock.calls.map(([options]) => options.path)).toContain("/build?");

@@ -32,14 +32,14 @@ export function registerBuild(program: Command, output: Output): void {
       }
       if (options.dryRun) throw new UsageError("build does not support --dry-run yet");
       const { project, variables } = await loadFromOptions(options, output);
-      const { docker } = engineFromOptions(options);
+      const engine = engineFromOptions(options);
       const warn = (message: string): void => output.stderr(`warning: ${message}\n`);
       const quiet = mode === "quiet";
       const json = mode === "json";
 
       const interrupt = new Interrupt();
       try {
-        await buildServices(project, docker, {
+        await buildServices(project, engine, {
           services,
           noCache: !flags.cache,
           pull: flags.pull,

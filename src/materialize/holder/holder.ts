@@ -5,8 +5,7 @@
 // host's disk, and the material's layout is exactly the local one (src/materialize/material.ts).
 import { setTimeout as delay } from "node:timers/promises";
 import { Readable } from "node:stream";
-import type Docker from "dockerode";
-import type { Engine } from "../../engine/client.js";
+import type { ContainerDetails, Engine, VolumeDetails } from "../../engine/client.js";
 import { EngineError } from "../../errors.js";
 import {
   LABEL,
@@ -271,7 +270,7 @@ class EngineMaterialHolder implements MaterialHolder {
     return relative;
   }
 
-  async #inspectContainer(): Promise<Docker.ContainerInspectInfo | undefined> {
+  async #inspectContainer(): Promise<ContainerDetails | undefined> {
     try {
       return await this.engine.inspectContainer(this.#container);
     } catch (error) {
@@ -281,7 +280,7 @@ class EngineMaterialHolder implements MaterialHolder {
   }
 
   /** A container of that name that is not our holder is never used (nor removed). */
-  #checkOurs(container: Docker.ContainerInspectInfo): void {
+  #checkOurs(container: ContainerDetails): void {
     const labels = container.Config.Labels ?? {};
     if (labels[SECRETS_HOLDER_LABEL] !== "true" || labels[LABEL.project] !== this.project) {
       throw new EngineError(
@@ -291,7 +290,7 @@ class EngineMaterialHolder implements MaterialHolder {
     }
   }
 
-  async #ensureVolume(): Promise<Docker.VolumeInspectInfo> {
+  async #ensureVolume(): Promise<VolumeDetails> {
     let volume = await this.engine.inspectVolume(this.volume);
     if (volume === undefined) {
       try {
