@@ -3,7 +3,7 @@
 // read. The answer says which services get their material written and why, whose material goes,
 // which containers must be made anew (typed causes the up-planner takes), and which are told by
 // signal. The up-planner (up-plan.ts) turns it into plan steps; `run` takes its one service's.
-import { isUnderSecretsDir } from "../loader/finalize.js";
+import { isUnderSecretsDir } from "../model/secret-rules.js";
 import { pathFor, serviceDir } from "../materialize/layout.js";
 import type { Project, Service } from "../model/project.js";
 import type { ObservedMaterial } from "./state.js";
