@@ -16,8 +16,9 @@
  * uploads `NAME.req` into DIR after the files it names, then sends SIGUSR1 (a signal costs the
  * engine no new process). The file holds NUL-terminated words: "composec-request-1", then
  * operations ("mv" SRC DST, "rm" PATH) and "end". Each complete request is carried out in order,
- * stopping at the first failure; then its file is cut to the length of the errno (0: done) and
- * renamed NAME.done, which the caller looks for with a stat. A request without its "end" is still
+ * stopping at the first failure; then its file is removed (done), or cut to the length of the errno
+ * and renamed NAME.failed: the caller stats NAME.req until it is gone, then NAME.failed once, and
+ * staging is left empty when all went well. A request without its "end" is still
  * being uploaded and waits for the next signal; signals that come together are one, so every
  * request present is carried out at each.
  *
@@ -208,15 +209,15 @@ static long carry_out(long fd) {
   return 0;
 }
 
-/* Whether `name` ends in ".req"; if so, `done` gets the name with ".done" instead. */
+/* Whether `name` ends in ".req"; if so, `done` gets the name with ".failed" instead. */
 static int request_name(const char *name, char *done, long room) {
   long n = 0;
   while (name[n]) n++;
-  if (n <= 4 || n + 2 > room) return 0;
+  if (n <= 4 || n + 4 > room) return 0;
   if (!same(name + n - 4, ".req")) return 0;
   for (long i = 0; i < n - 4; i++) done[i] = name[i];
-  const char *tail = ".done";
-  for (int i = 0; i < 6; i++) done[n - 4 + i] = tail[i];
+  const char *tail = ".failed";
+  for (int i = 0; i < 8; i++) done[n - 4 + i] = tail[i];
   return 1;
 }
 
@@ -240,7 +241,10 @@ static void carry_out_all(const char *dir) {
         long fd = sys(__NR_openat, dfd, (long)entry->name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
         if (fd < 0) continue;
         long status = carry_out(fd);
-        if (status >= 0) {
+        if (status == 0) {
+          sys(__NR_unlinkat, dfd, (long)entry->name, 0, 0);
+          handled++;
+        } else if (status > 0) {
           /* The errno as the length: the caller reads it with a stat, without reading the file. */
           sys(__NR_ftruncate, fd, status, 0, 0);
           sys(__NR_renameat, dfd, (long)entry->name, dfd, (long)done);

@@ -352,7 +352,14 @@ class EngineMaterialHolder implements MaterialHolder {
   }
 
   async finish(stagingDir: string, name: string): Promise<void> {
-    const done = containerPath(`${this.#path(stagingDir, "request")}/${name}.done`);
+    const staging = this.#path(stagingDir, "request");
+    const stat = (suffix: string) =>
+      this.engine
+        .statPath(this.#container, containerPath(`${staging}/${name}${suffix}`))
+        .catch((error: unknown) => {
+          if (notFound(error)) return undefined;
+          throw error;
+        });
     const started = Date.now();
     let signalled = 0;
     for (let attempt = 0; ; attempt++) {
@@ -363,20 +370,7 @@ class EngineMaterialHolder implements MaterialHolder {
         await this.engine.killContainer(this.#container, "SIGUSR1");
         signalled++;
       }
-      const stat = await this.engine.statPath(this.#container, done).catch((error: unknown) => {
-        if (notFound(error)) return undefined;
-        throw error;
-      });
-      if (stat !== undefined) {
-        // holder.c cuts the request to the length of its errno: 0 is done.
-        if (stat.size === 0) return;
-        throw new EngineError(
-          `${this.#what()}: a delivery's file operations failed: ${errnoText(stat.size)}`,
-          {
-            resource: `container ${this.#container.name}`,
-          },
-        );
-      }
+      if ((await stat(".req")) === undefined) break;
       if (waited > REQUEST_TIMEOUT_MS) {
         throw new EngineError(
           `${this.#what()}: the holder did not carry out a delivery within ${REQUEST_TIMEOUT_MS / 1000} s; run \`up\` again (it starts the holder anew when it does not run)`,
@@ -384,6 +378,16 @@ class EngineMaterialHolder implements MaterialHolder {
         );
       }
       await delay(attempt < 5 ? 1 : attempt < 20 ? 5 : 20);
+    }
+    // Gone: carried out. holder.c renames a failed one (atomically) to .failed, cut to its errno's length.
+    const failed = await stat(".failed");
+    if (failed !== undefined) {
+      throw new EngineError(
+        `${this.#what()}: a delivery's file operations failed: ${errnoText(failed.size)}`,
+        {
+          resource: `container ${this.#container.name}`,
+        },
+      );
     }
   }
 
