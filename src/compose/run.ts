@@ -2,6 +2,7 @@
 // labelled oneoff=True), with the service's settings and the caller's overrides, after the
 // service's dependencies are up; attached to the caller's streams unless detached; its exit code
 // returned. Nothing of the service's own containers is touched.
+import { checkSecretsVolumeBinds } from "../materialize/engine-isolation.js";
 import type { Readable, Writable } from "node:stream";
 import { EngineError, ProjectError, type Problem } from "../errors.js";
 import type { Engine } from "../engine/client.js";
@@ -95,6 +96,10 @@ export async function run(project: Project, engine: Engine, options: RunOptions)
   if (usesVersionedFields(project, [service.name]))
     checkApiVersion(project, [service.name], (await engine.version()).apiVersion);
   checkExtraVolumes(project, service.name, options);
+  await checkSecretsVolumeBinds(engine, project, [service.name], {
+    service: service.name,
+    mounts: options.volumes ?? [],
+  });
   // The one-off's own image first: a failed pull must leave nothing made, dependencies included.
   await ensureImages(project, engine, [service.name], {
     ...(options.pull === undefined ? {} : { pull: options.pull }),

@@ -1,5 +1,6 @@
 // `up` as a library function: check what can be checked without the engine, observe, plan,
 // refuse the plan if it cannot succeed, then execute it (or only return it: `--dry-run`).
+import { checkSecretsVolumeBinds } from "../materialize/engine-isolation.js";
 import type { HookReport } from "../engine/hooks.js";
 import { buildServices, servicesNeedingBuild, type BuiltImage } from "../build/index.js";
 import { EngineError } from "../errors.js";
@@ -75,6 +76,8 @@ export async function up(project: Project, engine: Engine, options: UpOptions = 
   if (usesVersionedFields(project, selected)) {
     checkApiVersion(project, selected, (await engine.version()).apiVersion);
   }
+  // No service may bind an engine-side secrets volume's directory (any project's): before anything is made.
+  await checkSecretsVolumeBinds(engine, project, selected);
   const delivery = options.delivery ?? (await secretsDelivery(engine, project, options.secretsDelivery));
   // Every secret is read before the first engine call: a bad source stops `up` with nothing made.
   const material = await prepareMaterial(project, selected, {

@@ -138,3 +138,34 @@ describe("services that isolation cannot hold", () => {
     ]);
   });
 });
+
+describe("composec's engine-side secrets volumes", () => {
+  it("refuses a project volume named like one, by name: or external, and leaves others alone", async () => {
+    const failed = await loadFail(
+      {
+        "compose.yaml": `
+          services:
+            web:
+              image: busybox
+              volumes: [stolen:/x, theirs:/y, mine:/z]
+          volumes:
+            stolen:
+              name: composec-secrets.other
+            theirs:
+              external: true
+              name: composec-secrets.prod
+            mine:
+              name: composec-secretsx
+        `,
+      },
+      { env },
+    );
+    expect(failed.errors).toHaveLength(2);
+    expect(failed.errors[0]).toMatch(
+      /volumes\.stolen: volume "stolen": "composec-secrets\.other" is the name of composec's engine-side secrets volume of project "other", .*use another volume$/,
+    );
+    expect(failed.errors[1]).toMatch(
+      /volumes\.theirs: volume "theirs": "composec-secrets\.prod" is the name/,
+    );
+  });
+});

@@ -8,6 +8,7 @@ import {
   describeMaterialReach,
   dockerSockets,
   ISOLATION_DOES_NOT_HOLD,
+  isSecretsVolumeName,
   resolveHostPath,
 } from "../materialize/isolation.js";
 import { materialRoots } from "../materialize/roots.js";
@@ -33,6 +34,17 @@ export function checkHostMounts(
   sources: SourceMap,
   diagnostics: Diagnostics,
 ): void {
+  for (const key in project.volumes) {
+    const volume = project.volumes[key]!;
+    if (!isSecretsVolumeName(volume.name)) continue;
+    diagnostics.error(
+      sources.locate(volume),
+      sources.pathOf(volume, [], ["volumes", key]),
+      `volume "${key}": "${volume.name}" is the name of composec's engine-side secrets volume of project ` +
+        `"${volume.name.slice(volume.name.indexOf(".") + 1)}", which holds its secrets and digest key; a service ` +
+        `that mounts it reads them (each service already gets its own at /run/secrets): use another volume`,
+    );
+  }
   for (const name in project.services) {
     const service = project.services[name]!;
     service.volumes.forEach((mount) => {

@@ -1,74 +1,122 @@
-// The engine-side store over a fake holder that counts its calls: a delivery is one archive upload
-// and one rename exec however many services change, the bytes and owners land where the local
+// The engine-side store over a fake holder that counts its calls: a delivery is one look and one
+// request (an upload and a signal, no exec) however many services change, the bytes and owners land where the local
 // layout puts them, and a service's mounts are its own sub-directory only (bind of the volume's
 // Mountpoint before API 1.45, a volume sub-path from 1.45 on).
 import { describe, expect, it } from "vitest";
 import { makeService } from "../model/project-builder.js";
 import { SecretValue } from "../secrets/secret-value.js";
 import { EngineSideStore, engineSideMounts } from "./engine-store.js";
-import type { HolderEntry, MaterialHolder } from "./holder/holder.js";
+import { requestBytes, type HolderEntry, type HolderOp, type MaterialHolder } from "./holder/holder.js";
 import { ProjectMaterial } from "./material.js";
 import { secretMount } from "../engine/container-spec.js";
 
 /** An in-memory holder: files by path relative to the volume root, and every call counted. */
-function fakeHolder(): MaterialHolder & { files: Map<string, HolderEntry>; calls: string[] } {
+function fakeHolder(): MaterialHolder & {
+  files: Map<string, HolderEntry>;
+  calls: string[];
+  running: boolean;
+  leave(name: string, ops: HolderOp[], whole: boolean): void;
+} {
   const files = new Map<string, HolderEntry>();
   const calls: string[] = [];
-  return {
+  const mountpoint = "/var/lib/docker/volumes/composec-secrets.demo/_data";
+  const under = (dir: string) => [...files.values()].filter((entry) => entry.path.startsWith(`${dir}/`));
+  const carryOut = (ops: HolderOp[]) => {
+    for (const op of ops) {
+      if (op.op === "mv") {
+        const entry = files.get(op.from)!;
+        files.delete(op.from);
+        files.set(op.to, { ...entry, path: op.to });
+      } else {
+        for (const key of [...files.keys()])
+          if (key === op.path || key.startsWith(`${op.path}/`)) files.delete(key);
+      }
+    }
+  };
+  /** Requests uploaded and not carried out yet, by name. */
+  const pending = new Map<string, HolderOp[]>();
+  const holder = {
     volume: "composec-secrets.demo",
     files,
     calls,
+    running: false,
     inspect: async () => {
       calls.push("inspect");
-      return {
-        volume: files.size > 0,
-        running: files.size > 0,
-        mountpoint: "/var/lib/docker/volumes/composec-secrets.demo/_data",
-      };
+      return { volume: true, running: holder.running, mountpoint };
     },
     ensure: async () => {
       calls.push("ensure");
-      return { mountpoint: "/var/lib/docker/volumes/composec-secrets.demo/_data", fresh: files.size === 0 };
+      const fresh = !holder.running;
+      if (fresh) files.clear();
+      holder.running = true;
+      return { mountpoint, fresh };
     },
-    read: async (dir) => {
+    glance: async (dir: string) => {
+      calls.push(`glance ${dir}`);
+      return { ready: holder.running, running: holder.running, mountpoint, files: under(dir) };
+    },
+    request: async (staging: string, _dirs: string[], staged: HolderEntry[], ops: HolderOp[]) => {
+      const count = (op: string) => ops.filter((o) => o.op === op).length;
+      calls.push(`request ${staged.length} files, rm ${count("rm")}, mv ${count("mv")}`);
+      for (const entry of staged)
+        files.set(`${staging}/${entry.path}`, { ...entry, path: `${staging}/${entry.path}` });
+      carryOut(ops);
+    },
+    finish: async (staging: string, name: string) => {
+      calls.push(`finish ${name}`);
+      const ops = pending.get(name);
+      if (ops) carryOut(ops);
+      pending.delete(name);
+      const request = files.get(`${staging}/${name}.req`)!;
+      files.delete(request.path);
+      files.set(`${staging}/${name}.done`, {
+        ...request,
+        path: `${staging}/${name}.done`,
+        bytes: Buffer.alloc(0),
+      });
+    },
+    read: async (dir: string) => {
       calls.push(`read ${dir}`);
-      return [...files.values()].filter((entry) => entry.path.startsWith(`${dir}/`));
+      return under(dir);
     },
-    readFile: async (path) => {
+    readFile: async (path: string) => {
       calls.push(`readFile ${path}`);
       return files.get(path)?.bytes;
     },
-    stamp: async (path) => {
+    stamp: async (path: string) => {
       calls.push(`stamp ${path}`);
       return String(calls.length);
     },
-    stage: async (dir, entries) => {
-      calls.push(`stage ${entries.length}`);
-      for (const entry of entries)
-        files.set(`${dir}/${entry.path}`, { ...entry, path: `${dir}/${entry.path}` });
+    stage: async () => {
+      throw new Error("the store stages through requests");
     },
     mkdirs: async () => {
-      calls.push("mkdirs");
+      throw new Error("the store makes directories through requests");
     },
-    run: async (op, args) => {
-      calls.push(`${op} ${op === "mv" ? args.length / 2 : args.length}`);
-      if (op === "mv") {
-        for (let i = 0; i < args.length; i += 2) {
-          const entry = files.get(args[i]!)!;
-          files.delete(args[i]!);
-          files.set(args[i + 1]!, { ...entry, path: args[i + 1]! });
-        }
-      } else {
-        for (const path of args)
-          for (const key of [...files.keys()])
-            if (key === path || key.startsWith(`${path}/`)) files.delete(key);
-      }
+    run: async () => {
+      throw new Error("the store runs no exec");
     },
     remove: async () => {
       calls.push("remove");
       files.clear();
+      holder.running = false;
+    },
+    /** A run killed right after uploading a request (`whole`) or during it. */
+    leave: (name: string, ops: HolderOp[], whole: boolean) => {
+      pending.set(name, ops);
+      const bytes = requestBytes(
+        ops.map((op) => ({ op: op.op, paths: op.op === "mv" ? [op.from, op.to] : [op.path] })),
+      );
+      files.set(`.meta/staging/${name}.req`, {
+        path: `.meta/staging/${name}.req`,
+        bytes: whole ? bytes : bytes.subarray(0, bytes.length - 3),
+        uid: 0,
+        gid: 0,
+        mode: 0o600,
+      });
     },
   };
+  return holder;
 }
 
 const engine = (apiVersion: string) => ({
@@ -88,7 +136,7 @@ const values = (tag: string) =>
   ]);
 
 describe("engine-side store", () => {
-  it("a rotation of two services is one upload and one rename; bytes and owners as the local layout", async () => {
+  it("a rotation of two services is one look and one request, no exec; bytes and owners as the local layout", async () => {
     const holder = fakeHolder();
     const store = new EngineSideStore(holder, engine("1.41"));
     const web = makeService("web", { secrets: [grant("a"), grant("b")] });
@@ -98,22 +146,30 @@ describe("engine-side store", () => {
     expect(holder.files.get("services/web/b")).toMatchObject({ uid: 1000, gid: 1001, mode: 0o400 });
     expect(holder.files.get("services/web/b")!.bytes.toString()).toBe("b-one");
     expect(holder.files.get("services/api/a")!.bytes.toString()).toBe("a-one");
+    expect(holder.files.get(".meta/key")!.bytes.length).toBe(32);
 
+    // A new command: a peek, then an open, then the delivery.
+    const again = new EngineSideStore(holder, engine("1.41"));
     holder.calls.length = 0;
-    const peeked = await ProjectMaterial.peek(store);
+    const peeked = await ProjectMaterial.peek(again);
     expect(peeked.compare(web, values("two")).changedLive).toEqual(["/run/secrets/a", "/run/secrets/b"]);
     expect(peeked.compare(web, values("one")).changedLive).toEqual([]);
-    const again = await ProjectMaterial.open(store);
-    holder.calls.length = 0;
-    await again.deliverAll([web, api], values("two"), new Map(), new Set());
-    expect(holder.calls.filter((call) => call.startsWith("stage"))).toEqual(["stage 4"]);
-    expect(holder.calls.filter((call) => call.startsWith("mv"))).toEqual(["mv 4"]);
-    expect(holder.calls.filter((call) => call.startsWith("rm"))).toEqual([]);
+    const writable = await ProjectMaterial.open(again);
+    await writable.deliverAll([web, api], values("two"), new Map(), new Set());
+    // The open reuses the peek's look and skips ensure: the holder was seen ready.
+    expect(holder.calls).toEqual(["glance .meta", "request 4 files, rm 0, mv 4"]);
     expect(holder.files.get("services/web/a")!.bytes.toString()).toBe("a-two");
-    expect([...holder.files.keys()].filter((path) => path.startsWith(".staging/"))).toEqual([]);
+    expect([...holder.files.keys()].filter((path) => path.startsWith(".meta/staging/"))).toEqual([]);
+    expect(again.mounts("web", "services/web", [])).toEqual([
+      {
+        type: "bind",
+        source: "/var/lib/docker/volumes/composec-secrets.demo/_data/services/web",
+        target: "/run/secrets",
+      },
+    ]);
   });
 
-  it("a dropped secret and a removed service go with one rm; the values to mask leave configs out", async () => {
+  it("a dropped secret and a removed service go in the same request; the values to mask leave configs out", async () => {
     const holder = fakeHolder();
     const store = new EngineSideStore(holder, engine("1.41"));
     const material = await ProjectMaterial.open(store);
@@ -130,6 +186,7 @@ describe("engine-side store", () => {
       configs,
       new Set(),
     );
+    expect(holder.files.get(".meta/configs.json")).toBeDefined();
     expect((await store.values()).map(String).sort()).toEqual(["a-one", "a-one", "b-one"]);
     holder.calls.length = 0;
     await material.deliverAll(
@@ -138,36 +195,66 @@ describe("engine-side store", () => {
       new Map(),
       new Set(),
     );
-    expect(holder.calls.filter((call) => call.startsWith("rm"))).toEqual(["rm 4"]);
+    expect(holder.calls.filter((call) => call.startsWith("request"))).toEqual([
+      "request 2 files, rm 4, mv 2",
+    ]);
     expect([...holder.files.keys()].filter((path) => !path.startsWith(".")).sort()).toEqual([
       "services/web/a",
     ]);
   });
 
-  it("opening empties staging only when a killed run left files there (an exec saved per rotation)", async () => {
+  it("what a killed run left in staging goes with the next request; a whole request is carried out before the read", async () => {
     const holder = fakeHolder();
-    const store = new EngineSideStore(holder, engine("1.41"));
     const web = makeService("web", { secrets: [grant("a")] });
-    await (await ProjectMaterial.open(store)).deliverAll([web], values("one"));
-    holder.calls.length = 0;
-    await ProjectMaterial.open(store);
-    expect(holder.calls.filter((call) => call.startsWith("rm"))).toEqual([]);
+    await (
+      await ProjectMaterial.open(new EngineSideStore(holder, engine("1.41")))
+    ).deliverAll([web], values("one"));
 
-    // A run killed between its upload and its rename left a staged file.
-    await holder.stage(".staging", [{ path: "left", bytes: Buffer.from("x"), uid: 0, gid: 0, mode: 0o400 }]);
+    // Killed during an upload: a staged value and half a request.
+    holder.files.set(".meta/staging/left", {
+      path: ".meta/staging/left",
+      bytes: Buffer.from("x"),
+      uid: 0,
+      gid: 0,
+      mode: 0o400,
+    });
+    holder.leave("half", [{ op: "mv", from: ".meta/staging/left", to: "services/web/a" }], false);
     holder.calls.length = 0;
-    await ProjectMaterial.open(store);
-    expect(holder.calls.filter((call) => call.startsWith("rm"))).toEqual(["rm 1"]);
-    expect([...holder.files.keys()].filter((path) => path.startsWith(".staging/"))).toEqual([]);
+    const store = new EngineSideStore(holder, engine("1.41"));
+    await (await ProjectMaterial.open(store)).deliverAll([web], values("two"));
+    expect(holder.calls).toEqual(["glance .meta", "request 2 files, rm 2, mv 2"]);
+    expect([...holder.files.keys()].filter((path) => path.startsWith(".meta/staging/"))).toEqual([]);
+    expect(holder.files.get("services/web/a")!.bytes.toString()).toBe("a-two");
+
+    // Killed after a whole upload, before its signal: carried out first, then read, so the digests
+    // read are those of the bytes in place.
+    holder.files.set(".meta/staging/next", {
+      path: ".meta/staging/next",
+      bytes: Buffer.from("a-three"),
+      uid: 1000,
+      gid: 1001,
+      mode: 0o400,
+    });
+    holder.leave("whole", [{ op: "mv", from: ".meta/staging/next", to: "services/web/a" }], true);
+    holder.calls.length = 0;
+    const after = new EngineSideStore(holder, engine("1.41"));
+    await ProjectMaterial.peek(after);
+    expect(holder.calls).toEqual(["glance .meta", "finish whole", "glance .meta"]);
+    expect(holder.files.get("services/web/a")!.bytes.toString()).toBe("a-three");
   });
 
-  it("a holder that does not run holds nothing: everything is delivered anew", async () => {
+  it("a holder that does not run holds nothing: everything is delivered anew, after an ensure", async () => {
     const holder = fakeHolder();
-    const store = new EngineSideStore(holder, engine("1.41"));
     const web = makeService("web", { secrets: [grant("a")] });
-    await (await ProjectMaterial.open(store)).deliverAll([web], values("one"));
-    holder.inspect = async () => ({ volume: true, running: false });
+    await (
+      await ProjectMaterial.open(new EngineSideStore(holder, engine("1.41")))
+    ).deliverAll([web], values("one"));
+    holder.running = false;
+    holder.calls.length = 0;
+    const store = new EngineSideStore(holder, engine("1.41"));
     expect((await ProjectMaterial.peek(store)).compare(web, values("one")).firstDelivery).toBe(true);
+    await ProjectMaterial.open(store);
+    expect(holder.calls).toEqual(["glance .meta", "ensure", "request 1 files, rm 0, mv 1"]);
   });
 });
 

@@ -1,14 +1,22 @@
 // The engine-side store: the project's material on a tmpfs volume of the engine's host, kept
 // mounted by a holder container (holder/holder.ts), written and read through the Engine API only
-// (docs/engine-side-delivery.md). Every delivery is batched: the changed files of all services in
-// one archive upload into staging, then one rename exec for all of them, so a rotation costs the
-// same few round trips however many services change.
+// (docs/engine-side-delivery.md). Every delivery is batched: the changed files of all services and
+// the list of renames in one archive upload into staging, then a signal to the holder, which
+// renames, and a stat or two until it is done: a rotation costs the same few round trips however
+// many services change, and no exec.
 import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import type { Engine } from "../engine/client.js";
 import { olderApi } from "../engine/api-version.js";
-import type { HolderEntry, MaterialHolder } from "./holder/holder.js";
-import { CONFIGS_FILE, DIGESTS_FILE, KEY_FILE, STAGING_DIR } from "./layout.js";
+import { requestComplete, type HolderEntry, type HolderOp, type MaterialHolder } from "./holder/holder.js";
+import {
+  CONFIGS_FILE,
+  DIGESTS_FILE,
+  ENGINE_META_DIR,
+  ENGINE_STAGING_DIR,
+  enginePath,
+  KEY_FILE,
+} from "./layout.js";
 import type { AsyncMaterialWatch, MaterialBatch, MaterialStore, SecretMount, StoredMeta } from "./store.js";
 
 /** The Engine API version that mounts a sub-path of a volume (`VolumeOptions.Subpath`). */
@@ -40,10 +48,24 @@ export function engineSideMounts(
   }));
 }
 
+/** What one look at the holder found: the bookkeeping files, and staging a killed run left. */
+interface Look {
+  meta: StoredMeta;
+  /** Paths (relative) in staging: files and requests of a run that did not finish. */
+  stale: string[];
+  /** Set when the holder was ready: its volume's Mountpoint. */
+  mountpoint?: string;
+}
+
 export class EngineSideStore implements MaterialStore {
   readonly path = "engine";
   #mountpoint: string | undefined;
   #apiVersion: string | undefined;
+  /**
+   * The last look, while nothing was written since and the holder was ready: `open` and the read
+   * after it use it instead of asking again (a `peek` then an `open` is one read, not two).
+   */
+  #look: Look | undefined;
 
   constructor(
     private readonly holder: MaterialHolder,
@@ -55,43 +77,65 @@ export class EngineSideStore implements MaterialStore {
   }
 
   async readMeta(): Promise<StoredMeta> {
-    const read = (path: string): Promise<Buffer | undefined> =>
-      this.holder.readFile(path).catch(() => undefined);
-    const [state, key, digests, configs] = await Promise.all([
-      this.holder.inspect(),
-      read(KEY_FILE),
-      read(DIGESTS_FILE),
-      read(CONFIGS_FILE),
-    ]);
-    // A holder that does not run holds nothing: the engine restarted (its tmpfs is fresh) or a
-    // crash left it stopped. What it held is to be delivered anew.
-    if (!state.volume || !state.running) return {};
-    return {
-      ...(key === undefined ? {} : { key }),
-      ...(digests === undefined ? {} : { digests }),
-      ...(configs === undefined ? {} : { configs }),
-    };
+    return (this.#look ?? (await this.#lookAgain())).meta;
+  }
+
+  /**
+   * One archive read of the meta directory beside an inspect of the holder. A holder that does not
+   * run (or runs an older image, replaced on open) holds nothing: the engine restarted (its tmpfs
+   * is fresh) or a crash left it stopped; what it held is to be delivered anew.
+   */
+  async #lookAgain(): Promise<Look> {
+    for (let round = 0; ; round++) {
+      const glance = await this.holder.glance(ENGINE_META_DIR);
+      if (!glance.ready) {
+        this.#look = { meta: {}, stale: [] };
+        return this.#look;
+      }
+      const byPath = new Map(glance.files.map((file) => [file.path, file.bytes]));
+      const staged = glance.files.filter((file) => file.path.startsWith(`${ENGINE_STAGING_DIR}/`));
+      // A whole request that was never signalled (a run killed right after its upload) would be
+      // carried out at our signal, after this read: it is finished first, and looked at again.
+      const pending = staged.filter((file) => file.path.endsWith(".req") && requestComplete(file.bytes));
+      if (pending.length > 0 && round < 2) {
+        for (const file of pending) {
+          await this.holder
+            .finish(ENGINE_STAGING_DIR, posix.basename(file.path, ".req"))
+            .catch(() => undefined);
+        }
+        continue;
+      }
+      const meta: StoredMeta = {};
+      for (const [name, path] of [
+        ["key", KEY_FILE],
+        ["digests", DIGESTS_FILE],
+        ["configs", CONFIGS_FILE],
+      ] as const) {
+        const bytes = byPath.get(enginePath(path));
+        if (bytes !== undefined) meta[name] = bytes;
+      }
+      this.#look = {
+        meta,
+        stale: staged.map((file) => file.path),
+        ...(glance.mountpoint === undefined ? {} : { mountpoint: glance.mountpoint }),
+      };
+      return this.#look;
+    }
   }
 
   async open(): Promise<string[]> {
-    const [ensured, version, staleStaging] = await Promise.all([
-      this.holder.ensure(),
-      this.engine.version(),
-      // Staging is empty unless a run was killed between its upload and its rename. Looking costs
-      // no round trip on the way (it runs beside ensure); emptying it always cost an exec, about a
-      // third of a rotation's time. When the look fails, empty it to be safe.
-      this.holder.read(STAGING_DIR).then(
-        (entries) => entries.length > 0,
-        () => true,
-      ),
-    ]);
-    this.#mountpoint = ensured.mountpoint;
+    const [look, version] = await Promise.all([this.#look ?? this.#lookAgain(), this.engine.version()]);
     this.#apiVersion = version.apiVersion;
-    await Promise.all([
-      // Staging from a crashed run is garbage: nothing in it was ever renamed into place.
-      ensured.fresh || !staleStaging ? Promise.resolve() : this.holder.run("rm", [STAGING_DIR]),
-      this.holder.mkdirs(["services", "files"]),
-    ]);
+    if (look.mountpoint !== undefined) {
+      // Seen ready just now: no ensure (an image, a volume and a container inspect) needed.
+      this.#mountpoint = look.mountpoint;
+      return [];
+    }
+    const ensured = await this.holder.ensure();
+    this.#mountpoint = ensured.mountpoint;
+    // A fresh tmpfs holds nothing; one that survived (another container mounts the volume) is read.
+    if (ensured.fresh) this.#look = { meta: {}, stale: [], mountpoint: ensured.mountpoint };
+    else await this.#lookAgain();
     return [];
   }
 
@@ -105,39 +149,40 @@ export class EngineSideStore implements MaterialStore {
     return [];
   }
 
+  /**
+   * One request to the holder: the directories, the staged files and the list of operations in one
+   * upload, then a signal: removals first (what a killed run left in staging, services and files
+   * no longer wanted), then the renames in order, the digests and config list last.
+   */
   async apply(batch: MaterialBatch): Promise<void> {
     const removals = [
+      ...(this.#look?.stale ?? []),
       ...batch.removals,
       ...batch.prune.flatMap(({ keep, known }) => known.filter((path) => !keep.includes(path))),
     ];
-    const unique = [...new Set(removals)];
     const staged = [...batch.writes, ...batch.meta].map((file) => ({
       file,
       name: randomBytes(12).toString("hex"),
     }));
-    const entries: HolderEntry[] = staged.map(({ file, name }) => ({
+    const files: HolderEntry[] = staged.map(({ file, name }) => ({
       path: name,
       bytes: file.bytes,
       uid: file.uid,
       gid: file.gid,
       mode: file.mode,
     }));
-    // Removals and directories go first (they never touch a path being written), beside the upload.
-    await Promise.all([
-      (async () => {
-        if (unique.length > 0) await this.holder.run("rm", unique);
-        if (batch.dirs.length > 0) await this.holder.mkdirs(batch.dirs);
-      })(),
-      entries.length > 0 ? this.holder.stage(STAGING_DIR, entries) : Promise.resolve(),
-    ]);
-    // One exec renames everything, in order: the writes, then the digests and config list that
-    // describe them. A crash before it leaves only staging, which the next open empties.
-    if (staged.length > 0) {
-      await this.holder.run(
-        "mv",
-        staged.flatMap(({ file, name }) => [posix.join(STAGING_DIR, name), file.path]),
-      );
-    }
+    const ops: HolderOp[] = [
+      ...[...new Set(removals)].map((path) => ({ op: "rm" as const, path: enginePath(path) })),
+      ...staged.map(({ file, name }) => ({
+        op: "mv" as const,
+        from: posix.join(ENGINE_STAGING_DIR, name),
+        to: enginePath(file.path),
+      })),
+    ];
+    // Written: the next read asks the holder again.
+    this.#look = undefined;
+    if (ops.length === 0 && batch.dirs.length === 0) return;
+    await this.holder.request(ENGINE_STAGING_DIR, ["services", "files", ...batch.dirs], files, ops);
   }
 
   mounts(service: string, dir: string | undefined, files: { path: string; target: string }[]): SecretMount[] {
@@ -155,7 +200,7 @@ export class EngineSideStore implements MaterialStore {
     const [services, files, configs] = await Promise.all([
       this.holder.read("services"),
       this.holder.read("files"),
-      this.holder.readFile(CONFIGS_FILE),
+      this.holder.readFile(enginePath(CONFIGS_FILE)),
     ]);
     let list: Record<string, string[]> = {};
     try {
@@ -167,12 +212,12 @@ export class EngineSideStore implements MaterialStore {
     return [...services, ...files].filter((entry) => !skip.has(entry.path)).map((entry) => entry.bytes);
   }
 
-  /** A look at the staging directory's change stamp: one round trip. */
+  /** A look at the staging directory's change stamp (every delivery renames out of it): one round trip. */
   watch(): AsyncMaterialWatch {
     let last: string | undefined | null = null;
     return {
       look: async () => {
-        const stamp = await this.holder.stamp(STAGING_DIR);
+        const stamp = await this.holder.stamp(ENGINE_STAGING_DIR);
         const changed = stamp !== last;
         last = stamp;
         return { changed, newestNs: stampNs(stamp) };

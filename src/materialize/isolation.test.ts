@@ -3,6 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  bindReachesSecretsVolume,
+  describeSecretsVolumeReach,
+  isSecretsVolumeName,
   bindReachesMaterial,
   describeMaterialReach,
   dockerSockets,
@@ -82,5 +85,58 @@ describe("materialRoots and dockerSockets", () => {
     expect(dockerSockets({ DOCKER_HOST: "tcp://127.0.0.1:2375" })).toContain(
       resolveHostPath("/var/run/docker.sock"),
     );
+  });
+});
+
+describe("binds of the engine-side secrets volumes", () => {
+  const root = "/var/lib/docker";
+  it("the volume's directory, anything inside it, and any directory holding the volumes are reached", () => {
+    expect(bindReachesSecretsVolume("/var/lib/docker/volumes/composec-secrets.p", root)).toEqual({
+      volumeDir: "/var/lib/docker/volumes/composec-secrets.p",
+      reach: "is",
+    });
+    expect(
+      bindReachesSecretsVolume("/var/lib/docker/volumes/composec-secrets.p/_data/services/web", root),
+    ).toEqual({
+      volumeDir: "/var/lib/docker/volumes/composec-secrets.p",
+      reach: "inside",
+    });
+    for (const above of [
+      "/var/lib/docker/volumes",
+      "/var/lib/docker",
+      "/var",
+      "/",
+      "/var/lib/docker/volumes/",
+    ]) {
+      expect(bindReachesSecretsVolume(above, root)?.reach, above).toBe("contains");
+    }
+    // Written with `..` or doubled slashes: judged as the engine will clean it.
+    expect(
+      bindReachesSecretsVolume("/var/lib/docker/volumes/x/../composec-secrets.q//_data", root)?.reach,
+    ).toBe("inside");
+    expect(bindReachesSecretsVolume("/srv/docker/volumes/composec-secrets.p", "/srv/docker/")?.reach).toBe(
+      "is",
+    );
+  });
+
+  it("other volumes, look-alike names and other places are apart", () => {
+    for (const apart of [
+      "/var/lib/docker/volumes/p_data/_data",
+      "/var/lib/docker/volumes/composec-secretsx/_data",
+      "/var/lib/docker/containers",
+      "/var/lib/docker-other/volumes/composec-secrets.p",
+      "/home/me/data",
+    ]) {
+      expect(bindReachesSecretsVolume(apart, root), apart).toBeUndefined();
+    }
+  });
+
+  it("the message names the mount's source, how it stands, and what to do", () => {
+    const found = bindReachesSecretsVolume("/var/lib/docker", root)!;
+    expect(describeSecretsVolumeReach("/var/lib/docker", found)).toBe(
+      `"/var/lib/docker" contains the directories of composec's engine-side secrets volumes /var/lib/docker/volumes/composec-secrets.* on the engine's host; a container that mounts it can read a project's secrets and digest key (each service already gets its own at /run/secrets): mount another directory`,
+    );
+    expect(isSecretsVolumeName("composec-secrets.p")).toBe(true);
+    expect(isSecretsVolumeName("composec-secretsp")).toBe(false);
   });
 });

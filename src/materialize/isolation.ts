@@ -4,7 +4,7 @@
 // containers' processes is not kept apart at all. These are the checks, on host paths with their
 // symbolic links resolved the way the engine will resolve them when it makes the mount.
 import { readlinkSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, posix, resolve } from "node:path";
 
 /** How a bind's source stands to the material root: the root itself, above it, or below it. */
 export type Reach = "is" | "contains" | "inside";
@@ -95,3 +95,45 @@ export function dockerSockets(env: Record<string, string | undefined> = process.
 /** Said of a service that can reach other containers whatever its own mounts are. */
 export const ISOLATION_DOES_NOT_HOLD =
   "per-service secret isolation does not hold for it (it can read the secrets of every other container on this host)";
+
+/** The prefix of every engine-side secrets volume's name (src/model/names.ts secretsVolumeName). */
+const SECRETS_VOLUME_PREFIX = "composec-secrets.";
+
+/**
+ * How a bind of `source` (a path on the engine's host) stands to the engine-side secrets volumes:
+ * their directories are `<DockerRootDir>/volumes/composec-secrets.<project>`, any project's. Paths
+ * are compared as written, normalised (the engine's host may not be this one). Undefined: apart.
+ */
+export function bindReachesSecretsVolume(
+  source: string,
+  dockerRootDir: string,
+): { volumeDir: string; reach: Reach } | undefined {
+  const volumes = posix.join(posix.resolve("/", dockerRootDir), "volumes");
+  const real = posix.resolve("/", source);
+  // Above the volumes directory (or it): holds every project's secrets volume.
+  if (reachOf(real, volumes) === "contains" || real === volumes) {
+    return { volumeDir: posix.join(volumes, `${SECRETS_VOLUME_PREFIX}*`), reach: "contains" };
+  }
+  if (reachOf(real, volumes) !== "inside") return undefined;
+  const name = real.slice(volumes.length + 1).split("/")[0]!;
+  if (!name.startsWith(SECRETS_VOLUME_PREFIX)) return undefined;
+  const volumeDir = posix.join(volumes, name);
+  return { volumeDir, reach: real === volumeDir ? "is" : "inside" };
+}
+
+/** Why a bind of engine-host `source` is refused, for an error message that has named the mount. */
+export function describeSecretsVolumeReach(
+  source: string,
+  found: { volumeDir: string; reach: Reach },
+): string {
+  const relation = { is: "is", contains: "contains", inside: "lies inside" }[found.reach];
+  return (
+    `"${source}" ${relation} ${found.reach === "contains" ? "the directories of" : "the directory of"} composec's engine-side secrets volume${found.reach === "contains" ? "s" : ""} ${found.volumeDir} on the engine's host; ` +
+    `a container that mounts it can read a project's secrets and digest key (each service already gets its own at /run/secrets): mount another directory`
+  );
+}
+
+/** Whether a volume name is that of an engine-side secrets volume (any project's). */
+export function isSecretsVolumeName(name: string): boolean {
+  return name.startsWith(SECRETS_VOLUME_PREFIX);
+}

@@ -9,6 +9,20 @@ export const DIGESTS_FILE = ".digests.json";
 export const CONFIGS_FILE = ".configs.json";
 export const STAGING_DIR = ".staging";
 
+/**
+ * On the engine's side the bookkeeping files and staging share one directory (0700 root), so that
+ * one archive read brings all of them: each read there costs the engine a new process.
+ */
+export const ENGINE_META_DIR = ".meta";
+export const ENGINE_STAGING_DIR = `${ENGINE_META_DIR}/staging`;
+
+/** Where a file of the layout lives on the engine's side: the bookkeeping files under ENGINE_META_DIR. */
+export function enginePath(path: string): string {
+  return path === KEY_FILE || path === DIGESTS_FILE || path === CONFIGS_FILE
+    ? `${ENGINE_META_DIR}/${path.slice(1)}`
+    : path;
+}
+
 /** The service's /run/secrets directory, relative to the root. */
 export const serviceDir = (service: string): string => posix.join("services", service);
 

@@ -4,6 +4,7 @@
 // makes every cli() and spawnCli() of the block use that path; what a test checks about where the
 // material lives goes through the functions here, which answer for the path in use.
 import { secretsVolumeName } from "../../src/model/names.js";
+import { ENGINE_META_DIR, ENGINE_STAGING_DIR, STAGING_DIR } from "../../src/materialize/layout.js";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -61,7 +62,15 @@ export async function materialPresentOn(via: DeliveryPath, project: string): Pro
   return info?.State.Running === true;
 }
 
-/** The files of the project's material (relative path to bytes), read into memory from where `path` keeps them. */
+/** A path of the engine-side volume as the shared layout names it: `.meta/digests.json` is `.digests.json`, `.meta/staging/x` is `.staging/x`. */
+function layoutPath(path: string): string {
+  if (path.startsWith(`${ENGINE_STAGING_DIR}/`))
+    return `${STAGING_DIR}/${path.slice(ENGINE_STAGING_DIR.length + 1)}`;
+  if (path.startsWith(`${ENGINE_META_DIR}/`)) return `.${path.slice(ENGINE_META_DIR.length + 1)}`;
+  return path;
+}
+
+/** The files of the project's material (relative path to bytes, named as the shared layout names them), read into memory from where `path` keeps them. */
 export async function materialFiles(via: DeliveryPath, project: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   if (via === "local") {
@@ -87,7 +96,8 @@ export async function materialFiles(via: DeliveryPath, project: string): Promise
       const chunks: Buffer[] = [];
       body.on("data", (chunk: Buffer) => chunks.push(chunk));
       body.on("end", () => {
-        if (header.type === "file") out.set(header.name.replace(/^\.\//, ""), Buffer.concat(chunks));
+        if (header.type === "file")
+          out.set(layoutPath(header.name.replace(/^\.\//, "")), Buffer.concat(chunks));
         next();
       });
     });

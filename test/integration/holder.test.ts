@@ -156,6 +156,65 @@ describe("the engine-side secrets holder", () => {
     expect(await holder.stamp("services/nothing")).toBeUndefined();
   });
 
+  it("a request puts exact bytes in place with one upload and a signal (no exec), leaves staging empty, and names a failed op's errno", async () => {
+    const glanced = await holder.glance(".meta");
+    expect(glanced).toMatchObject({ ready: true, running: true, mountpoint });
+    const execsBefore = (await docker.getContainer(`${project}-secrets-holder`).inspect()).ExecIDs ?? [];
+    await holder.request(
+      ".meta/staging",
+      ["services/r", "files"],
+      [
+        { path: "one", ...db },
+        { path: "two", ...api },
+      ],
+      [
+        { op: "rm", path: "services/gone" },
+        { op: "mv", from: ".meta/staging/one", to: "services/r/db" },
+        { op: "mv", from: ".meta/staging/two", to: ".meta/digests.json" },
+      ],
+    );
+    expect((await docker.getContainer(`${project}-secrets-holder`).inspect()).ExecIDs ?? []).toEqual(
+      execsBefore,
+    );
+    expect(
+      (await holder.read("services/r")).map((entry) => ({ ...entry, bytes: sha256(entry.bytes) })),
+    ).toEqual([{ path: "services/r/db", bytes: sha256(db.bytes), uid: db.uid, gid: db.gid, mode: db.mode }]);
+    const meta = await holder.glance(".meta");
+    expect(meta.files.map((entry) => entry.path)).toEqual([".meta/digests.json"]);
+    expect(sha256(meta.files[0]!.bytes)).toBe(sha256(api.bytes));
+    // The meta directory and staging are root's alone; a service directory is traversable.
+    const modes = await inContainer(
+      ["stat", "-c", "%n %a %u", "/m/.meta", "/m/.meta/staging", "/m/services/r"],
+      [{ Type: "bind", Source: mountpoint, Target: "/m", ReadOnly: true }],
+    );
+    expect(modes.stdout.trim().split("\n")).toEqual([
+      "/m/.meta 700 0",
+      "/m/.meta/staging 700 0",
+      "/m/services/r 755 0",
+    ]);
+
+    await expect(
+      holder.request(
+        ".meta/staging",
+        [],
+        [],
+        [{ op: "mv", from: ".meta/staging/missing", to: "services/r/gone" }],
+      ),
+    ).rejects.toThrow(/a delivery's file operations failed: ENOENT \(no such file or directory\), errno 2/);
+    // What a failed request leaves in staging goes with the next one.
+    const left = (await holder.read(".meta/staging")).map((entry) => entry.path);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/\.failed$/);
+    await holder.request(
+      ".meta/staging",
+      [],
+      [],
+      [left[0]!, "services/r", ".meta/digests.json"].map((path) => ({ op: "rm" as const, path })),
+    );
+    expect(await holder.read(".meta")).toEqual([]);
+    expect(await holder.read("services/r")).toEqual([]);
+  });
+
   it("an owner beyond the ustar header's six octal digits reaches the file exactly", async () => {
     const big = { bytes: randomBytes(8), uid: 1_000_680_000, gid: 0xfffffffe, mode: 0o440 };
     await holder.mkdirs(["files"]);

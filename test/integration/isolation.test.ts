@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   cleanupTempProjects,
   cli,
+  docker,
   images,
   removeProjectResources,
   tempProject,
@@ -164,5 +165,86 @@ describe("services that per-service isolation cannot hold", () => {
       ),
     ]);
     expect((await engineResources(name)).containers).toBe(4);
+  });
+});
+
+describe("binds and volumes that reach an engine-side secrets volume", () => {
+  let victim: string;
+  let rootDir: string;
+  const value = randomValue("isolation-engine");
+
+  beforeAll(async () => {
+    // A project whose secrets live on the engine's side, so each refused mount had something to read.
+    victim = uniqueProjectName("iso-eng-victim");
+    const victimDir = await tempProject({
+      "compose.yaml": `services:\n  app:\n    image: ${images.busybox}\n    command: ${IDLE}\n    secrets: [token]\nsecrets:\n  token:\n    file: ./token.txt\n`,
+      "token.txt": value,
+    });
+    await cliOk(["-p", victim, "up", "-d"], {
+      cwd: victimDir,
+      hide: [value],
+      env: { COMPOSEC_SECRETS_DELIVERY: "engine" },
+    });
+    rootDir = ((await docker.info()) as { DockerRootDir: string }).DockerRootDir;
+  });
+  afterAll(() => removeProjectResources(victim));
+
+  const cases = (): { name: string; compose: string; stderr: RegExp }[] => {
+    const volumeDir = `${rootDir}/volumes/composec-secrets.${victim}`;
+    return [
+      {
+        name: "a bind inside the victim's volume directory",
+        compose: probe(`    volumes: ["${volumeDir}/_data/services/app:/peek:ro"]\n`),
+        stderr:
+          /services\.probe\.volumes\[0\]: service "probe", bind mount at \/peek: ".*" lies inside the directory of composec's engine-side secrets volume .*composec-secrets\./,
+      },
+      {
+        name: "a bind of the engine's volumes directory",
+        compose: probe(`    volumes: ["${rootDir}/volumes:/all:ro"]\n`),
+        stderr:
+          /services\.probe\.volumes\[0\]: .* contains the directories of composec's engine-side secrets volumes/,
+      },
+      {
+        name: "an external volume naming the victim's secrets volume",
+        compose: probe(
+          "    volumes: [stolen:/peek]\n",
+          `volumes:\n  stolen:\n    external: true\n    name: composec-secrets.${victim}\n`,
+        ),
+        stderr:
+          /volumes\.stolen: volume "stolen": "composec-secrets\..*" is the name of composec's engine-side secrets volume/,
+      },
+    ];
+  };
+
+  for (const index of [0, 1, 2]) {
+    it(`up refuses case ${index + 1} (a bind inside, a bind above, an external volume); nothing is created`, async () => {
+      const testCase = cases()[index]!;
+      const name = await project("iso-eng");
+      const dir = await tempProject({ "compose.yaml": testCase.compose });
+      const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr, testCase.name).toMatch(testCase.stderr);
+      expect(result.stderr.match(/^error:/gm)).toHaveLength(1);
+      expect(result.stderr).not.toContain(value);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+      await expectNothing(name);
+    });
+  }
+
+  it("run -v of the victim's volume directory is refused; nothing is created", async () => {
+    const name = await project("iso-eng-run");
+    const dir = await tempProject({ "compose.yaml": probe("") });
+    const source = `${rootDir}/volumes/composec-secrets.${victim}/_data`;
+    const result = await cli(
+      ["-p", name, "run", "--rm", "-v", `${source}:/x`, "probe", "cat", "/x/.meta/key"],
+      {
+        cwd: dir,
+      },
+    );
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(
+      /^error: run --volume: service "probe", --volume bind mount at \/x: ".*" lies inside the directory of composec's engine-side secrets volume/m,
+    );
+    await expectNothing(name);
   });
 });

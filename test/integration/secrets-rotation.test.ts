@@ -451,9 +451,10 @@ secrets:
           .join(", ")} ms; \`composec --version\` alone: median ${medianOf(floor).toFixed(0)} ms`,
       );
       // The targets are a median under 300 ms locally and 500 ms engine-side; a loaded CI machine gets
-      // some slack here, and the engine-side path, which renames through an exec in the holder
-      // (measured 1.0-1.4 s on a quiet machine), more. The figures are recorded by the benchmark.
-      expect(median).toBeLessThan(via === "engine" ? 2500 : 1000);
+      // some slack here. The engine-side path adds one archive read, one upload, a signal and a stat
+      // or two to the local path's work (no exec since the holder renames on a signal); its figures
+      // are recorded by the benchmark (bench/results/engine-side.md).
+      expect(median).toBeLessThan(via === "engine" ? 1500 : 1000);
     });
   });
 });

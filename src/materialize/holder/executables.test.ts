@@ -197,6 +197,53 @@ describe.each(["amd64", "arm64"] as const)("the %s holder", (arch: HolderArch) =
     expect(readdirSync(cwd)).toEqual(["a"]);
   });
 
+  /** The bytes of a request (holder.c): NUL-terminated words, `end` last unless cut. */
+  const request = (words: string[], whole = true): Buffer => {
+    const bytes = Buffer.from(["composec-request-1", ...words, "end"].map((word) => `${word}\0`).join(""));
+    return whole ? bytes : bytes.subarray(0, bytes.length - 2);
+  };
+
+  it("serve carries out whole requests at start and at each SIGUSR1; a failed one is left as NAME.failed, its errno as its size", async () => {
+    const cwd = workdir();
+    mkdirSync(join(cwd, "st"));
+    mkdirSync(join(cwd, "out"));
+    writeFileSync(join(cwd, "st", "x"), "new bytes");
+    writeFileSync(join(cwd, "out", "old"), "old");
+    writeFileSync(join(cwd, "st", "1.req"), request(["rm", "out/old", "mv", "st/x", "out/x"]));
+    writeFileSync(join(cwd, "st", "2.req"), request(["mv", "st/missing", "out/y"]));
+    writeFileSync(join(cwd, "st", "3.req"), request(["mv", "st/z", "out/z"], false));
+    const child = spawn(runner[0]!, [...runner.slice(1), "serve", "st"], { cwd, stdio: "ignore" });
+    const exited = new Promise<{ code: number | null }>((resolve) =>
+      child.on("exit", (code) => resolve({ code })),
+    );
+    await waitUntilWaitingForSignals(child.pid!, exited);
+    // At start: the whole ones, in full; half a request (its upload not finished) waits.
+    expect(readdirSync(join(cwd, "out")).sort()).toEqual(["x"]);
+    expect(readFileSync(join(cwd, "out", "x"), "utf8")).toBe("new bytes");
+    expect(readdirSync(join(cwd, "st")).sort()).toEqual(["2.failed", "3.req"]);
+    expect(lstatSync(join(cwd, "st", "2.failed")).size).toBe(2); // ENOENT
+
+    // Finished, then signalled: carried out; a path climbing out is refused (EINVAL).
+    writeFileSync(join(cwd, "st", "z"), "zed");
+    writeFileSync(join(cwd, "st", "3.req"), request(["mv", "st/z", "out/z"]));
+    writeFileSync(join(cwd, "st", "4.req"), request(["mv", "st/../st/z2", "out/z2"]));
+    child.kill("SIGUSR1");
+    for (let i = 0; i < 500 && existsSync(join(cwd, "st", "3.req")); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 500 && existsSync(join(cwd, "st", "4.req")); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(readFileSync(join(cwd, "out", "z"), "utf8")).toBe("zed");
+    expect(readdirSync(join(cwd, "st")).sort()).toEqual(["2.failed", "4.failed"]);
+    expect(lstatSync(join(cwd, "st", "4.failed")).size).toBe(22);
+    child.kill("SIGTERM");
+    expect(await exited).toEqual({ code: 0 });
+  });
+
+  it("serve without exactly one directory is EINVAL", () => {
+    expect(run(workdir(), "serve")).toBe(22);
+    expect(run(workdir(), "serve", "a", "b")).toBe(22);
+  });
+
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     it(`without arguments it waits, and exits 0 at once on ${signal}`, async () => {
       const child = spawn(runner[0]!, runner.slice(1), { stdio: "ignore" });

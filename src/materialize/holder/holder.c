@@ -5,11 +5,22 @@
  * file operations the Engine API cannot do on that volume (the archive API only reads and writes):
  *
  *   holder                      wait for SIGTERM, SIGINT or SIGHUP, then exit 0
+ *   holder serve DIR            the same, and carry out the requests in DIR at start and on each SIGUSR1
  *   holder mv SRC DST [...]     rename each pair, in order; stop at the first failure
  *   holder rm PATH [...]        remove each path recursively; a missing path is fine
  *   anything else               exit 22 (EINVAL)
  *
  * Exit status: 0, or the errno of the first failure, so the caller can name it.
+ *
+ * A request saves the caller an exec (create, start, wait: the slowest calls of a delivery): it
+ * uploads `NAME.req` into DIR after the files it names, then sends SIGUSR1 (a signal costs the
+ * engine no new process). The file holds NUL-terminated words: "composec-request-1", then
+ * operations ("mv" SRC DST, "rm" PATH) and "end". Each complete request is carried out in order,
+ * stopping at the first failure; then its file is removed (done), or cut to the length of the errno
+ * and renamed NAME.failed: the caller stats NAME.req until it is gone, then NAME.failed once, and
+ * staging is left empty when all went well. A request without its "end" is still
+ * being uploaded and waits for the next signal; signals that come together are one, so every
+ * request present is carried out at each.
  *
  * Freestanding on purpose: no libc, only raw system calls, so the image holds one file of a few
  * hundred bytes with nothing in it to exploit, and composec can carry it for amd64 and arm64
@@ -80,6 +91,16 @@ static long wait_for_stop(void) {
   }
 }
 
+/* Whether `path` has a ".." component: requests name paths below the volume, never above. */
+static int climbs(const char *path) {
+  for (const char *p = path; *p;) {
+    if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == 0)) return 1;
+    while (*p && *p != '/') p++;
+    while (*p == '/') p++;
+  }
+  return 0;
+}
+
 /* rename(2) each pair in order: the staging area and the live tree share one tmpfs, so each is atomic. */
 static long move(int count, char **args) {
   if (count == 0 || count % 2 != 0) return EINVAL;
@@ -144,10 +165,121 @@ static long remove_all(int count, char **args) {
   return 0;
 }
 
+/* One request's words, as read: the largest request carried out is this size (E2BIG beyond). */
+static char request[1 << 20];
+#define MAX_WORDS 65536
+static char *words[MAX_WORDS];
+
+/* Carries out the request in the open file `fd`; returns -1 while it is incomplete, else an errno (0: done). */
+static long carry_out(long fd) {
+  long size = 0;
+  for (;;) {
+    if (size == (long)sizeof request) return E2BIG;
+    long r = sys(__NR_read, fd, (long)(request + size), sizeof request - size, 0);
+    if (r < 0) return -r;
+    if (r == 0) break;
+    size += r;
+  }
+  int count = 0;
+  for (long at = 0; at < size;) {
+    long end = at;
+    while (end < size && request[end]) end++;
+    if (end == size) return -1; /* a word without its NUL: still being written */
+    if (count == MAX_WORDS) return E2BIG;
+    words[count++] = request + at;
+    at = end + 1;
+  }
+  if (count < 2 || !same(words[count - 1], "end")) return -1;
+  if (!same(words[0], "composec-request-1")) return EINVAL;
+  for (int i = 1; i < count - 1; i++) {
+    if (same(words[i], "mv") && i + 2 < count - 1) {
+      if (climbs(words[i + 1]) || climbs(words[i + 2])) return EINVAL;
+      long status = move(2, words + i + 1);
+      if (status != 0) return status;
+      i += 2;
+    } else if (same(words[i], "rm") && i + 1 < count - 1) {
+      if (climbs(words[i + 1])) return EINVAL;
+      long status = remove_tree(AT_FDCWD, words[i + 1]);
+      if (status != 0) return status;
+      i += 1;
+    } else {
+      return EINVAL;
+    }
+  }
+  return 0;
+}
+
+/* Whether `name` ends in ".req"; if so, `done` gets the name with ".failed" instead. */
+static int request_name(const char *name, char *done, long room) {
+  long n = 0;
+  while (name[n]) n++;
+  if (n <= 4 || n + 4 > room) return 0;
+  if (!same(name + n - 4, ".req")) return 0;
+  for (long i = 0; i < n - 4; i++) done[i] = name[i];
+  const char *tail = ".failed";
+  for (int i = 0; i < 8; i++) done[n - 4 + i] = tail[i];
+  return 1;
+}
+
+/* Carries out every complete request in `dir`, reading it again from the start until a pass finds none. */
+static void carry_out_all(const char *dir) {
+  long dfd = sys(__NR_openat, AT_FDCWD, (long)dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (dfd < 0) return; /* no staging yet: nothing was asked */
+  char buffer[2048] __attribute__((aligned(8)));
+  char done[256];
+  /* Renaming while reading may skip an entry: a pass that handled any is followed by another. */
+  for (int handled = 1, passes = 0; handled && passes < 1000; passes++) {
+    handled = 0;
+    if (sys(__NR_lseek, dfd, 0, 0, 0) < 0) break;
+    for (;;) {
+      long r = sys(__NR_getdents64, dfd, (long)buffer, sizeof buffer, 0);
+      if (r <= 0) break;
+      for (long at = 0; at < r;) {
+        struct dirent64 *entry = (struct dirent64 *)(buffer + at);
+        at += entry->reclen;
+        if (!request_name(entry->name, done, sizeof done)) continue;
+        long fd = sys(__NR_openat, dfd, (long)entry->name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (fd < 0) continue;
+        long status = carry_out(fd);
+        if (status == 0) {
+          sys(__NR_unlinkat, dfd, (long)entry->name, 0, 0);
+          handled++;
+        } else if (status > 0) {
+          /* The errno as the length: the caller reads it with a stat, without reading the file. */
+          sys(__NR_ftruncate, fd, status, 0, 0);
+          sys(__NR_renameat, dfd, (long)entry->name, dfd, (long)done);
+          handled++;
+        }
+        sys(__NR_close, fd, 0, 0, 0);
+      }
+    }
+  }
+  sys(__NR_close, dfd, 0, 0, 0);
+}
+
+/* Waits like wait_for_stop, carrying out the requests in `dir` at start and at each SIGUSR1. */
+static long serve(const char *dir) {
+  sigset stops = (1UL << (SIGHUP - 1)) | (1UL << (SIGINT - 1)) | (1UL << (SIGTERM - 1));
+  sigset set = stops | (1UL << (SIGUSR1 - 1));
+  long r = sys(__NR_rt_sigprocmask, SIG_BLOCK, (long)&set, 0, sizeof set);
+  if (r < 0) return -r;
+  for (;;) {
+    /* Blocked first, then looked: a request uploaded before we blocked is found here. */
+    carry_out_all(dir);
+    for (;;) {
+      r = sys(__NR_rt_sigtimedwait, (long)&set, 0, 0, sizeof set);
+      if (r == SIGUSR1) break;
+      if (r > 0) return 0;
+      if (r != -EINTR && r != -EAGAIN) return -r;
+    }
+  }
+}
+
 __attribute__((noreturn, used)) void start(long *stack) {
   int argc = (int)stack[0];
   char **argv = (char **)(stack + 1);
   if (argc <= 1) quit(wait_for_stop());
+  if (same(argv[1], "serve")) quit(argc == 3 ? serve(argv[2]) : EINVAL);
   if (same(argv[1], "mv")) quit(move(argc - 2, argv + 2));
   if (same(argv[1], "rm")) quit(remove_all(argc - 2, argv + 2));
   quit(EINVAL);

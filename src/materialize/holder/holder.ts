@@ -3,6 +3,8 @@
 // come and go. Every read and write goes through the engine's archive API on that container, and
 // renames/removals run our own static executable inside it (`mv`, `rm`): nothing touches the engine
 // host's disk, and the material's layout is exactly the local one (src/materialize/material.ts).
+import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
 import { Readable } from "node:stream";
 import type { ContainerDetails, Engine, VolumeDetails } from "../../engine/client.js";
@@ -16,7 +18,8 @@ import {
   secretsVolumeLabels,
   secretsVolumeName,
 } from "../../model/names.js";
-import { ensureHolderImage } from "./holder-image.js";
+import { ENGINE_STAGING_DIR } from "../layout.js";
+import { ensureHolderImage, holderArch, holderImageName } from "./holder-image.js";
 import { ancestors, packTar, unpackFiles, volumePath, type TarEntry } from "./holder-tar.js";
 
 /** One regular file in the holder's volume; `path` is relative to the volume root. */
@@ -46,10 +49,47 @@ export interface MaterialHolder {
   stage(stagingDir: string, files: HolderEntry[]): Promise<void>;
   /** Creates directories (mode 0755, root) if missing, one PUT of directory entries. */
   mkdirs(dirs: string[]): Promise<void>;
+  /**
+   * One look, in parallel: whether the holder is ready (it runs, it is ours, on today's image), the
+   * volume's Mountpoint as the holder mounts it, and the regular files under `dir` (into memory).
+   */
+  glance(
+    dir: string,
+  ): Promise<{ ready: boolean; running: boolean; mountpoint?: string; files: HolderEntry[] }>;
+  /**
+   * Carries out `ops` in a ready holder without an exec: one upload of `dirs` (0755 root), `files`
+   * (into `stagingDir`, 0700 root) and a request file naming the ops, then a signal, then a stat
+   * until the holder says it is done. Throws an EngineError naming the errno of a failed op.
+   */
+  request(stagingDir: string, dirs: string[], files: HolderEntry[], ops: HolderOp[]): Promise<void>;
+  /** Signals the holder to carry out requests already uploaded, and waits for the one named `name` (in `stagingDir`). */
+  finish(stagingDir: string, name: string): Promise<void>;
   /** Runs the holder executable in the holder (`mv` pairs, `rm` paths); throws an EngineError naming the op and errno. */
   run(op: "mv" | "rm", args: string[]): Promise<void>;
   /** Removes the holder container, then the volume (which unmounts the tmpfs). Idempotent. */
   remove(): Promise<void>;
+}
+
+/** One operation of a request: a rename in the volume, or a recursive removal (paths relative to the volume root). */
+export type HolderOp = { op: "mv"; from: string; to: string } | { op: "rm"; path: string };
+
+/** The first word of a request file, and its last (holder.c reads a request only once it ends). */
+const REQUEST_MAGIC = "composec-request-1";
+const REQUEST_END = "end";
+/** A request the holder will not read (its buffer's size in holder.c). */
+const REQUEST_LIMIT = 1 << 20;
+/** How long a request may take before the holder is given up on. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The bytes of a request file for `ops` (container paths): NUL-terminated words, "end" last. Pure. */
+export function requestBytes(ops: { op: "mv" | "rm"; paths: string[] }[]): Buffer {
+  const words = [REQUEST_MAGIC, ...ops.flatMap((op) => [op.op, ...op.paths]), REQUEST_END];
+  return Buffer.from(words.map((word) => `${word}\0`).join(""), "utf8");
+}
+
+/** Whether a request file's bytes are whole (its upload finished): holder.c carries out only those. */
+export function requestComplete(bytes: Buffer): boolean {
+  return bytes.subarray(bytes.length - REQUEST_END.length - 2).equals(Buffer.from(`\0${REQUEST_END}\0`));
 }
 
 export interface MaterialHolderOptions {
@@ -73,7 +113,33 @@ export function materialHolder(
       `project ${project}: "${size}" is not a size for the secrets tmpfs; use a number of bytes with k, m or g, such as 64m`,
     );
   }
-  return new EngineMaterialHolder(engine, project, size);
+  return new EngineMaterialHolder(timed(engine), project, size);
+}
+
+/**
+ * With COMPOSEC_TRACE_HOLDER=1, every engine call the holder makes is timed on stderr (the method's
+ * name and milliseconds only, never an argument): how a delivery's time splits between round trips.
+ */
+function timed(engine: Engine): Engine {
+  if (process.env["COMPOSEC_TRACE_HOLDER"] !== "1") return engine;
+  const origin = performance.now();
+  return new Proxy(engine, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const start = performance.now();
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        return result.finally(() => {
+          const end = performance.now();
+          process.stderr.write(
+            `holder: ${String(property)} +${(start - origin).toFixed(0)} ms, took ${(end - start).toFixed(0)} ms\n`,
+          );
+        });
+      };
+    },
+  });
 }
 
 type Ref = { id: string; name: string };
@@ -111,19 +177,18 @@ class EngineMaterialHolder implements MaterialHolder {
       this.#ensureVolume(),
       this.#inspectContainer(),
     ]);
-    if (container?.State.Running === true) {
-      this.#checkOurs(container);
+    if (container !== undefined) this.#checkOurs(container);
+    if (container?.State.Running === true && container.Config.Image === image) {
       return { mountpoint: volume.Mountpoint, fresh: false };
     }
     // The local driver mounts the tmpfs when the first container using the volume starts and
-    // unmounts it (its contents gone) when the last one stops. With no holder running, the tmpfs
-    // survived only if another running container mounts the volume; else starting the holder
-    // mounts it anew, empty.
+    // unmounts it (its contents gone) when the last one stops. Without the holder, the tmpfs
+    // survives only if another running container mounts the volume; else starting the holder
+    // mounts it anew, empty. A holder on an older image is replaced (it knows no requests).
     const users = await this.engine.listContainers({ volume: [this.volume], status: ["running"] });
-    const fresh = users.length === 0;
+    const fresh = users.filter((user) => !user.Names.includes(`/${this.#container.name}`)).length === 0;
     if (container !== undefined) {
-      this.#checkOurs(container);
-      // Stopped (an engine restart, a crash): made anew, so its settings are always today's.
+      // Stopped (an engine restart, a crash) or outdated: made anew, so its settings are always today's.
       await this.engine.removeContainer(this.#container, { force: true });
     }
     await this.#createAndStart(image);
@@ -209,6 +274,120 @@ class EngineMaterialHolder implements MaterialHolder {
     await this.#put(
       [...wanted].sort().map((path) => ({ type: "directory", path, uid: 0, gid: 0, mode: 0o755 })),
     );
+  }
+
+  async glance(
+    dir: string,
+  ): Promise<{ ready: boolean; running: boolean; mountpoint?: string; files: HolderEntry[] }> {
+    const [container, image, files] = await Promise.all([
+      this.#inspectContainer(),
+      this.engine.version().then((version) => holderImageName(holderArch(version.arch))),
+      this.read(dir).catch(() => []),
+    ]);
+    const running = container?.State.Running === true;
+    if (container === undefined || !running) return { ready: false, running, files };
+    this.#checkOurs(container);
+    // The Mountpoint as the holder has it: the volume cannot change under a running container.
+    const mount = (container.Mounts ?? []).find(
+      (m) => m.Type === "volume" && m.Name === this.volume && m.Destination === HOLDER_MOUNT,
+    );
+    const ready = container.Config.Image === image && mount !== undefined;
+    return { ready, running, ...(mount ? { mountpoint: mount.Source } : {}), files };
+  }
+
+  async request(stagingDir: string, dirs: string[], files: HolderEntry[], ops: HolderOp[]): Promise<void> {
+    const staging = this.#path(stagingDir, "request");
+    if (staging === "")
+      throw new EngineError(`${this.#what()}: a request needs a directory below the volume root`);
+    const root = { uid: 0, gid: 0 };
+    const entries: TarEntry[] = [];
+    const seen = new Set<string>();
+    const dir = (path: string, mode: number) => {
+      if (seen.has(path)) return;
+      seen.add(path);
+      entries.push({ type: "directory", path, mode, ...root });
+    };
+    for (const path of ancestors(staging)) dir(path, 0o700);
+    for (const wanted of [...dirs].sort()) {
+      for (const path of ancestors(this.#path(wanted, "request"))) dir(path, 0o755);
+    }
+    for (const file of files) {
+      const name = volumePath(file.path);
+      if (name === undefined || name === "" || name.includes("/")) {
+        throw new EngineError(`${this.#what()}: "${file.path}" is not a file name in the staging directory`);
+      }
+      entries.push({
+        type: "file",
+        path: `${staging}/${name}`,
+        uid: file.uid,
+        gid: file.gid,
+        mode: file.mode,
+        bytes: file.bytes,
+      });
+    }
+    const request = requestBytes(
+      ops.map((op) => {
+        const paths = op.op === "mv" ? [op.from, op.to] : [op.path];
+        return {
+          op: op.op,
+          paths: paths.map((path) => {
+            const relative = this.#path(path, op.op);
+            if (relative === "") throw new EngineError(`${this.#what()}: ${op.op} of the volume root itself`);
+            return containerPath(relative);
+          }),
+        };
+      }),
+    );
+    if (request.length > REQUEST_LIMIT) {
+      throw new EngineError(
+        `${this.#what()}: one delivery of ${ops.length} file operations is more than the holder reads at once (${REQUEST_LIMIT} bytes of paths)`,
+      );
+    }
+    const name = randomBytes(12).toString("hex");
+    // Last in the archive: when its bytes are whole, so are those of every file it names.
+    entries.push({ type: "file", path: `${staging}/${name}.req`, mode: 0o600, ...root, bytes: request });
+    await this.#putEntries(entries);
+    await this.finish(stagingDir, name);
+  }
+
+  async finish(stagingDir: string, name: string): Promise<void> {
+    const staging = this.#path(stagingDir, "request");
+    const stat = (suffix: string) =>
+      this.engine
+        .statPath(this.#container, containerPath(`${staging}/${name}${suffix}`))
+        .catch((error: unknown) => {
+          if (notFound(error)) return undefined;
+          throw error;
+        });
+    const started = Date.now();
+    let signalled = 0;
+    for (let attempt = 0; ; attempt++) {
+      const waited = Date.now() - started;
+      // The signal again after 1, 2, 4... s: harmless (the holder carries out what it finds), and
+      // a holder that was starting when the first came finds the request anyway.
+      if (attempt === 0 || waited >= 1000 * 2 ** (signalled - 1)) {
+        await this.engine.killContainer(this.#container, "SIGUSR1");
+        signalled++;
+      }
+      if ((await stat(".req")) === undefined) break;
+      if (waited > REQUEST_TIMEOUT_MS) {
+        throw new EngineError(
+          `${this.#what()}: the holder did not carry out a delivery within ${REQUEST_TIMEOUT_MS / 1000} s; run \`up\` again (it starts the holder anew when it does not run)`,
+          { resource: `container ${this.#container.name}` },
+        );
+      }
+      await delay(attempt < 5 ? 1 : attempt < 20 ? 5 : 20);
+    }
+    // Gone: carried out. holder.c renames a failed one (atomically) to .failed, cut to its errno's length.
+    const failed = await stat(".failed");
+    if (failed !== undefined) {
+      throw new EngineError(
+        `${this.#what()}: a delivery's file operations failed: ${errnoText(failed.size)}`,
+        {
+          resource: `container ${this.#container.name}`,
+        },
+      );
+    }
   }
 
   async run(op: "mv" | "rm", args: string[]): Promise<void> {
@@ -334,6 +513,8 @@ class EngineMaterialHolder implements MaterialHolder {
       await this.engine.createContainer({
         name: this.#container.name,
         Image: image,
+        // Requests are uploaded to the staging directory (see request and holder.c).
+        Cmd: ["serve", containerPath(ENGINE_STAGING_DIR)],
         Labels: secretsHolderLabels(this.project),
         NetworkDisabled: true,
         HostConfig: {
@@ -386,6 +567,10 @@ class EngineMaterialHolder implements MaterialHolder {
 
   /** One PUT of `entries` at the volume root, owners kept as the headers say. */
   async #put(entries: TarEntry[]): Promise<void> {
+    await this.#putEntries(entries);
+  }
+
+  async #putEntries(entries: TarEntry[]): Promise<void> {
     const now = process.hrtime.bigint() % 1_000_000_000n;
     const seconds = Math.floor(Date.now() / 1000);
     const tar = await packTar(entries, { seconds, nanos: Number(now) });
