@@ -89,6 +89,8 @@ export interface Engine {
   /** Plan steps carried out at once (COMPOSE_PARALLEL_LIMIT; execute's default when absent). */
   readonly parallelLimit?: number;
   version(): Promise<EngineVersion>;
+  /** Where the engine keeps its data on its own host (`DockerRootDir` of GET /info), when it says. */
+  dockerRootDir(): Promise<string | undefined>;
   listProjectContainers(projectName: string, options?: { all?: boolean }): Promise<ContainerListEntry[]>;
   listNetworks(filters?: Record<string, string[]>): Promise<NetworkDetails[]>;
   listVolumes(filters?: Record<string, string[]>): Promise<VolumeDetails[]>;
@@ -427,6 +429,15 @@ export class DockerEngine implements Engine {
     return this.#call("engine", async () => {
       const info = await this.#docker.version();
       return { version: info.Version, apiVersion: info.ApiVersion, arch: info.Arch };
+    });
+  }
+
+  dockerRootDir(): Promise<string | undefined> {
+    return this.#call("engine", async () => {
+      const info = (await this.#docker.info()) as { DockerRootDir?: unknown };
+      return typeof info.DockerRootDir === "string" && info.DockerRootDir !== ""
+        ? info.DockerRootDir
+        : undefined;
     });
   }
 

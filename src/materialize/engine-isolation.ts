@@ -42,7 +42,7 @@ export function secretsVolumeBindProblems(
  * Asks the engine for its DockerRootDir (GET /info) only when one of them binds a host path.
  */
 export async function checkSecretsVolumeBinds(
-  engine: Pick<Engine, "docker">,
+  engine: Pick<Engine, "dockerRootDir">,
   project: Project,
   services: Iterable<string>,
   extra?: { service: string; mounts: VolumeMount[] },
@@ -52,8 +52,8 @@ export async function checkSecretsVolumeBinds(
     names.some((name) => project.services[name]?.volumes.some((mount) => hostSource(mount, project))) ||
     (extra?.mounts ?? []).some((mount) => hostSource(mount, project));
   if (!binds) return;
-  const info = (await engine.docker.info()) as { DockerRootDir?: string };
-  if (!info.DockerRootDir) return;
-  const problems = secretsVolumeBindProblems(project, names, info.DockerRootDir, extra);
+  const root = await engine.dockerRootDir();
+  if (root === undefined) return;
+  const problems = secretsVolumeBindProblems(project, names, root, extra);
   if (problems.length > 0) throw new ProjectError(problems);
 }
