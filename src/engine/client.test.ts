@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EngineError } from "../errors.js";
 import type Docker from "dockerode";
 import {
@@ -257,5 +257,27 @@ describe("DockerEngine.removeNetwork", () => {
       /network demo_default: .*has active endpoints/,
     );
     expect(fake.calls).toEqual(["remove", "inspect"]);
+  });
+
+  it("names a stale endpoint the engine keeps past the grace, and how it clears", async () => {
+    const fake = fakeDocker(
+      Array.from({ length: 200 }, () => activeEndpoints()),
+      {},
+    );
+    vi.useFakeTimers({ toFake: ["setTimeout", "Date"] });
+    try {
+      const removal = new DockerEngine(fake.docker, local).removeNetwork("demo_default").then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      await vi.advanceTimersByTimeAsync(11_000);
+      const error = await removal;
+      expect(error).toBeInstanceOf(EngineError);
+      expect((error as Error).message).toMatch(
+        /^network demo_default: .*has active endpoints, though no container is attached to it any more: .*dockerd restarts/,
+      );
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
