@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { writeFile } from "node:fs/promises";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   cleanupTempProjects,
   cli,
@@ -25,18 +25,10 @@ import {
   sha256,
   spawnCli,
 } from "./secrets-helpers.js";
-import { startSecondEngine, type SecondEngine } from "./second-engine.js";
+import { useSecondEngine } from "./second-engine.js";
 import { prng } from "../sampling.js";
 
-let engine: SecondEngine;
-
-beforeAll(async () => {
-  engine = await startSecondEngine({ images: [images.busybox], ssh: false });
-}, 180_000);
-
-afterAll(async () => {
-  await engine?.stop();
-}, 120_000);
+const engine = useSecondEngine({ images: [images.busybox], ssh: false });
 
 // Every project a test makes is taken down on the second engine afterwards, its material too.
 const projects: string[] = [];
@@ -62,7 +54,7 @@ function project(prefix: string): string {
  */
 function engineEnv(): Record<string, string | undefined> {
   return {
-    DOCKER_HOST: `unix://${engine.socketPath}`,
+    DOCKER_HOST: `unix://${engine().socketPath}`,
     DOCKER_CONTEXT: undefined,
     COMPOSE_HTTP_TIMEOUT: undefined,
   };
@@ -82,9 +74,9 @@ async function ok(args: string[], cwd: string): Promise<CliResult> {
 async function objects(name: string): Promise<{ containers: number; networks: number; volumes: number }> {
   const filters = { label: [`${PROJECT_LABEL}=${name}`] };
   const [containers, networks, volumes] = await Promise.all([
-    engine.docker.listContainers({ all: true, filters }),
-    engine.docker.listNetworks({ filters }),
-    engine.docker.listVolumes({ filters }),
+    engine().docker.listContainers({ all: true, filters }),
+    engine().docker.listNetworks({ filters }),
+    engine().docker.listVolumes({ filters }),
   ]);
   return {
     containers: containers.length,
@@ -95,7 +87,7 @@ async function objects(name: string): Promise<{ containers: number; networks: nu
 
 /** Service -> state (`running`, `exited`, ...) by the engine's own list. */
 async function engineStates(name: string): Promise<Record<string, string>> {
-  const list = await engine.docker.listContainers({
+  const list = await engine().docker.listContainers({
     all: true,
     filters: { label: [`${PROJECT_LABEL}=${name}`] },
   });
@@ -118,11 +110,13 @@ function psStates(result: CliResult): Record<string, string> {
 
 /** The sha256 of a file as the service's container reads it, on the second engine. */
 async function digestIn(name: string, service: string, file: string): Promise<string | undefined> {
-  const exec = await engine.docker.getContainer(`${name}-${service}-1`).exec({
-    Cmd: ["sha256sum", file],
-    AttachStdout: true,
-    AttachStderr: true,
-  });
+  const exec = await engine()
+    .docker.getContainer(`${name}-${service}-1`)
+    .exec({
+      Cmd: ["sha256sum", file],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
   const stream = await exec.start({ hijack: true, stdin: false });
   const chunks: Buffer[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -136,7 +130,7 @@ async function digestIn(name: string, service: string, file: string): Promise<st
 }
 
 async function containerId(name: string, service: string): Promise<string> {
-  return (await engine.docker.getContainer(`${name}-${service}-1`).inspect()).Id;
+  return (await engine().docker.getContainer(`${name}-${service}-1`).inspect()).Id;
 }
 
 /** Nothing of the project anywhere: engine objects, the tmpfs, the material directory. */
@@ -196,23 +190,25 @@ async function expectDelivered(name: string, digest: string): Promise<void> {
 
 describe("the second engine's restart()", () => {
   it("stops dockerd (nothing answers while it is down), starts it again with its objects kept", async () => {
-    const container = await engine.docker.createContainer({
+    const container = await engine().docker.createContainer({
       Image: images.busybox,
       Cmd: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"],
       HostConfig: { RestartPolicy: { Name: "unless-stopped" } },
     });
     await container.start();
     let answeredWhileDown: boolean | undefined;
-    await engine.restart({
+    await engine().restart({
       whileDown: async () => {
-        answeredWhileDown = await engine.docker.ping().then(
-          () => true,
-          () => false,
-        );
+        answeredWhileDown = await engine()
+          .docker.ping()
+          .then(
+            () => true,
+            () => false,
+          );
       },
     });
     expect(answeredWhileDown).toBe(false);
-    expect(await engine.docker.ping()).toBeTruthy();
+    expect(await engine().docker.ping()).toBeTruthy();
     // unless-stopped: the engine starts it again on its own once it is back.
     const info = await container.inspect();
     expect(info.State.Running).toBe(true);
@@ -227,7 +223,7 @@ describe("dockerd restarted between up and down", () => {
     await expectDelivered(name, digest);
     const before = { once: await containerId(name, "once"), kept: await containerId(name, "kept") };
 
-    await engine.restart();
+    await engine().restart();
 
     // The engine stopped both; it started `kept` again (unless-stopped), not `once`. The tmpfs is
     // composec's mount on the host: it outlives the engine, and ps says nothing is missing.
@@ -252,7 +248,7 @@ describe("dockerd restarted between up and down", () => {
     await ok(["-p", name, "up", "-d"], dir);
     const before = { once: await containerId(name, "once"), kept: await containerId(name, "kept") };
 
-    await engine.restart({ whileDown: async () => loseMaterial(name) });
+    await engine().restart({ whileDown: async () => loseMaterial(name) });
 
     // Both are down: `kept`'s restart by the engine failed, its mount source is gone. ps says so,
     // and which services lack their material.
@@ -279,12 +275,12 @@ describe("down while the engine restarts", () => {
     const { name, dir } = await secretProject("rs-down");
     await ok(["-p", name, "up", "-d"], dir);
     let whileDown: CliResult | undefined;
-    await engine.restart({
+    await engine().restart({
       whileDown: async () => void (whileDown = await run(["-p", name, "down", "-v"], dir)),
     });
     expect(whileDown!.code).toBe(1);
     expect(whileDown!.stderr).toBe(
-      `error: cannot reach the Docker Engine: no socket at ${engine.socketPath}; start it (as root: \`bash scripts/engine.sh\`, or \`sudo dockerd\`), or point DOCKER_HOST or -H at a running engine\n`,
+      `error: cannot reach the Docker Engine: no socket at ${engine().socketPath}; start it (as root: \`bash scripts/engine.sh\`, or \`sudo dockerd\`), or point DOCKER_HOST or -H at a running engine\n`,
     );
     // Nothing was removed: the material stays while its containers exist.
     expect(mountsUnder(materialDir(name))).toEqual([materialDir(name)]);
@@ -365,7 +361,7 @@ secrets:
     const down = start(["-p", name, "down", "-v"], dir);
     // `kept` goes first (it depends on slow); once slow's stop has begun, restart the engine.
     await waitForText(down.stderr, /slow-1\s+Stopping/, 60_000);
-    await engine.restart();
+    await engine().restart();
     const result = await down.done;
     console.log(
       `engine faults: down cut by a restart: exit ${result.code} after ${result.ms} ms ${firstError(result)}`,
@@ -451,7 +447,7 @@ describe("dockerd restarted in the middle of up", () => {
         const name = project(`rs-midup${point}`);
         const up = start(["-p", name, "up", "-d"], dir);
         await new Promise((resolve) => setTimeout(resolve, offsetMs));
-        await engine.restart({ signal });
+        await engine().restart({ signal });
         const result = await up.done;
         const outcome = {
           point,

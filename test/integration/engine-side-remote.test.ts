@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   cleanupTempProjects,
   cli,
@@ -33,23 +33,15 @@ import {
   sha256,
   spawnCli,
 } from "./secrets-helpers.js";
-import { startSecondEngine, type SecondEngine } from "./second-engine.js";
+import { useSecondEngine } from "./second-engine.js";
 import { transportsTo } from "./remote-transports.js";
 
-let engine: SecondEngine;
+const engine = useSecondEngine({ images: [images.busybox] });
 
 // Every ssh connection is a new sshd session running the remote docker CLI: slow on a busy machine.
 const SLOW_MS = 300_000;
 
-beforeAll(async () => {
-  engine = await startSecondEngine({ images: [images.busybox] });
-}, 180_000);
-
-afterAll(async () => {
-  await engine?.stop();
-}, 120_000);
-
-const transports = transportsTo(() => engine);
+const transports = transportsTo(engine);
 const [tcp] = transports as [(typeof transports)[0], (typeof transports)[1]];
 
 const projects: string[] = [];
@@ -70,8 +62,8 @@ function project(prefix: string): string {
 async function objectsOf(name: string): Promise<{ containers: number; volumes: number }> {
   const filters = { label: [`${PROJECT_LABEL}=${name}`] };
   const [containers, volumes] = await Promise.all([
-    engine.docker.listContainers({ all: true, filters }),
-    engine.docker.listVolumes({ filters }),
+    engine().docker.listContainers({ all: true, filters }),
+    engine().docker.listVolumes({ filters }),
   ]);
   return { containers: containers.length, volumes: (volumes.Volumes ?? []).length };
 }
@@ -91,7 +83,7 @@ secrets:
 
 describe.each(transports)("engine-side delivery over $name", (transport) => {
   seedExamples(() => ({
-    docker: engine.docker,
+    docker: engine().docker,
     via: "engine",
     args: transport.args(),
     env: transport.env(),
@@ -107,8 +99,8 @@ describe.each(transports)("engine-side delivery over $name", (transport) => {
       const opts = { cwd: dir, env: transport.env(), timeoutMs: SLOW_MS };
       await cliOk([...transport.args(), "-p", name, "up", "-d"], { ...opts, hide: [first] });
       const container = `${name}-app-1`;
-      const before = (await engine.docker.getContainer(container).inspect()).Id;
-      expect(await digestIn(container, "/run/secrets/token", undefined, engine.docker)).toBe(sha256(first));
+      const before = (await engine().docker.getContainer(container).inspect()).Id;
+      expect(await digestIn(container, "/run/secrets/token", undefined, engine().docker)).toBe(sha256(first));
 
       const next = randomValue("remote-rot-2");
       await writeFile(path.join(dir, "token.txt"), next);
@@ -118,8 +110,8 @@ describe.each(transports)("engine-side delivery over $name", (transport) => {
       });
       expect(again.stderr).toContain("Secrets updated");
       expect(again.stderr).toContain("Signalled");
-      expect((await engine.docker.getContainer(container).inspect()).Id).toBe(before);
-      expect(await digestIn(container, "/run/secrets/token", undefined, engine.docker)).toBe(sha256(next));
+      expect((await engine().docker.getContainer(container).inspect()).Id).toBe(before);
+      expect(await digestIn(container, "/run/secrets/token", undefined, engine().docker)).toBe(sha256(next));
       // The container printed the new digest on SIGHUP; `logs` shows it, never a value.
       await waitFor(
         async () => {
@@ -177,20 +169,20 @@ secrets:
         const ours = readFileSync("/proc/mounts", "utf8")
           .split("\n")
           .map((line) => line.split(" ")[1] ?? "")
-          .filter((point) => point.includes(name) && !point.startsWith(engine.dir));
+          .filter((point) => point.includes(name) && !point.startsWith(engine().dir));
         expect(ours).toEqual([]);
 
         // The values reached the container (by digest).
         const container = `${name}-app-1`;
-        expect(await digestIn(container, "/run/secrets/marker", undefined, engine.docker)).toBe(
+        expect(await digestIn(container, "/run/secrets/marker", undefined, engine().docker)).toBe(
           sha256(marker),
         );
-        expect(await digestIn(container, "/run/secrets/from_env", undefined, engine.docker)).toBe(
+        expect(await digestIn(container, "/run/secrets/from_env", undefined, engine().docker)).toBe(
           sha256(envMarker),
         );
 
         // They are in memory on the engine's side: the holder's volume is a tmpfs mount.
-        const mountpoint = (await engine.docker.getVolume(secretsVolume(name)).inspect()).Mountpoint;
+        const mountpoint = (await engine().docker.getVolume(secretsVolume(name)).inspect()).Mountpoint;
         const mounted = readFileSync("/proc/mounts", "utf8")
           .split("\n")
           .map((line) => line.split(" "))
@@ -202,7 +194,7 @@ secrets:
         // holder's volume, directory `composec-secrets.<project>`) is memory and is left out of this search,
         // so the same search proves no disk file of the engine's holds a value either.
         const values = { marker, env: envMarker };
-        const roots = [repoRoot, "/tmp", "/var/tmp", home, runtime, path.join(engine.dir, "data")];
+        const roots = [repoRoot, "/tmp", "/var/tmp", home, runtime, path.join(engine().dir, "data")];
         for (const [kind, value] of Object.entries(values)) {
           expect(
             filesContaining(value, roots, ["node_modules", ".git", path.basename(dir), secretsVolume(name)]),
@@ -238,20 +230,20 @@ describe("recovery on the engine's side (tcp+TLS)", () => {
       const opts = { cwd: dir, env: tcp.env(), hide: [value], timeoutMs: SLOW_MS };
       await cliOk([...tcp.args(), "-p", name, "up", "-d"], opts);
       const container = `${name}-app-1`;
-      const before = (await engine.docker.getContainer(container).inspect()).Id;
+      const before = (await engine().docker.getContainer(container).inspect()).Id;
 
-      await engine.restart();
+      await engine().restart();
       // The holder is not restarted by the engine (no restart policy): its tmpfs is gone.
-      expect((await engine.docker.getContainer(holderName(name)).inspect()).State.Running).toBe(false);
+      expect((await engine().docker.getContainer(holderName(name)).inspect()).State.Running).toBe(false);
       const ps = await cliOk([...tcp.args(), "-p", name, "ps", "-a"], opts);
       expect(ps.stderr).toContain("service app: its secret material is missing");
 
       const again = await cliOk([...tcp.args(), "-p", name, "up", "-d"], opts);
       expect(again.stderr).toContain("Recreate");
-      const after = await engine.docker.getContainer(container).inspect();
+      const after = await engine().docker.getContainer(container).inspect();
       expect(after.Id).not.toBe(before);
       expect(after.State.Running).toBe(true);
-      expect(await digestIn(container, "/run/secrets/token", undefined, engine.docker)).toBe(sha256(value));
+      expect(await digestIn(container, "/run/secrets/token", undefined, engine().docker)).toBe(sha256(value));
 
       await cliOk([...tcp.args(), "-p", name, "down", "-t", "0"], opts);
       expect(await objectsOf(name)).toEqual({ containers: 0, volumes: 0 });
@@ -273,8 +265,8 @@ describe("recovery on the engine's side (tcp+TLS)", () => {
       const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
       await waitFor(
         async () =>
-          (await engine.docker
-            .getContainer(holderName(name))
+          (await engine()
+            .docker.getContainer(holderName(name))
             .inspect()
             .then(() => true)
             .catch(() => false)) || undefined,
@@ -284,12 +276,12 @@ describe("recovery on the engine's side (tcp+TLS)", () => {
       await closed;
 
       await cliOk([...tcp.args(), "-p", name, "up", "-d"], opts);
-      expect(await digestIn(`${name}-app-1`, "/run/secrets/token", undefined, engine.docker)).toBe(
+      expect(await digestIn(`${name}-app-1`, "/run/secrets/token", undefined, engine().docker)).toBe(
         sha256(value),
       );
       await cliOk([...tcp.args(), "-p", name, "down", "-t", "0"], opts);
       expect(await objectsOf(name)).toEqual({ containers: 0, volumes: 0 });
-      const volumes = await engine.docker.listVolumes();
+      const volumes = await engine().docker.listVolumes();
       expect((volumes.Volumes ?? []).map((v) => v.Name)).not.toContain(secretsVolume(name));
     },
     SLOW_MS,

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type Docker from "dockerode";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   cli,
   docker as mainDocker,
@@ -16,25 +16,17 @@ import {
   tempProject,
   uniqueProjectName,
 } from "./helpers.js";
-import { startSecondEngine, type SecondEngine } from "./second-engine.js";
+import { useSecondEngine } from "./second-engine.js";
 import { cleanDockerEnv, transportsTo, type Transport } from "./remote-transports.js";
 
-let engine: SecondEngine;
+const engine = useSecondEngine({ images: [images.busybox] });
 
 // Every ssh connection and channel is a new sshd session running the remote docker CLI: on a busy
 // two-core machine one takes seconds (OpenSSH's own `ssh host true` too), and a command opens a few.
 const SLOW_MS = 300_000;
 
-beforeAll(async () => {
-  engine = await startSecondEngine({ images: [images.busybox] });
-}, 180_000);
-
-afterAll(async () => {
-  await engine?.stop();
-}, 120_000);
-
 const clean = cleanDockerEnv;
-const transports: Transport[] = transportsTo(() => engine);
+const transports: Transport[] = transportsTo(engine);
 
 /** What of `project` exists on an engine: containers, networks, volumes. */
 async function objectsOf(on: Docker, project: string): Promise<number> {
@@ -48,7 +40,7 @@ async function objectsOf(on: Docker, project: string): Promise<number> {
 }
 
 async function expectNothingCreated(project: string): Promise<void> {
-  expect(await objectsOf(engine.docker, project)).toBe(0);
+  expect(await objectsOf(engine().docker, project)).toBe(0);
   expect(await objectsOf(mainDocker, project)).toBe(0);
 }
 
@@ -74,7 +66,7 @@ describe.each(transports)("a remote engine over $name", (transport) => {
       const up = await run(["up", "-d"]);
       expect(up.code, up.stderr).toBe(0);
       expect(up.stderr).toContain(`Container ${name}-web-1  Started`);
-      const [container] = await engine.docker.listContainers({
+      const [container] = await engine().docker.listContainers({
         filters: { label: [`${PROJECT_LABEL}=${name}`] },
       });
       expect(container?.State).toBe("running");
@@ -103,7 +95,7 @@ describe.each(transports)("a remote engine over $name", (transport) => {
 
       const down = await run(["down"]);
       expect(down.code, down.stderr).toBe(0);
-      expect(await objectsOf(engine.docker, name)).toBe(0);
+      expect(await objectsOf(engine().docker, name)).toBe(0);
     },
     SLOW_MS,
   );
@@ -144,7 +136,7 @@ secrets:
           .inspect()
           .catch(() => undefined),
       ).toBeUndefined();
-      const container = await engine.docker.createContainer({ Image: image, Cmd: ["cat", "/digest"] });
+      const container = await engine().docker.createContainer({ Image: image, Cmd: ["cat", "/digest"] });
       try {
         await container.start();
         await container.wait();
@@ -152,7 +144,7 @@ secrets:
         expect(output).toContain(sha256(token));
       } finally {
         await container.remove({ force: true });
-        await engine.docker.getImage(image).remove({ force: true });
+        await engine().docker.getImage(image).remove({ force: true });
       }
     },
     SLOW_MS,
@@ -214,15 +206,15 @@ describe("the docker CLI's contexts", () => {
   it(
     "reads contexts as the docker CLI writes them, with its precedence",
     async () => {
-      const configDir = path.join(engine.dir, "docker-config");
-      await writeContext(configDir, "remote-tls", engine.tcpHost, {
-        ca: path.join(engine.certPath, "ca.pem"),
-        cert: path.join(engine.certPath, "cert.pem"),
-        key: path.join(engine.certPath, "key.pem"),
+      const configDir = path.join(engine().dir, "docker-config");
+      await writeContext(configDir, "remote-tls", engine().tcpHost, {
+        ca: path.join(engine().certPath, "ca.pem"),
+        cert: path.join(engine().certPath, "cert.pem"),
+        key: path.join(engine().certPath, "key.pem"),
       });
-      await writeContext(configDir, "remote-ssh", engine.sshHost);
+      await writeContext(configDir, "remote-ssh", engine().sshHost);
       await writeFile(path.join(configDir, "config.json"), JSON.stringify({ currentContext: "remote-tls" }));
-      const env = { ...clean, HOME: engine.home, DOCKER_CONFIG: configDir };
+      const env = { ...clean, HOME: engine().home, DOCKER_CONFIG: configDir };
       const version = async (args: string[], extra: Record<string, string> = {}) => {
         const result = await cli([...args, "version", "--format", "json"], { env: { ...env, ...extra } });
         expect(result.code, result.stderr).toBe(0);
@@ -232,12 +224,12 @@ describe("the docker CLI's contexts", () => {
       expect(await version([])).toMatchObject({
         context: "remote-tls",
         contextSource: `currentContext in ${path.join(configDir, "config.json")}`,
-        endpoint: engine.tcpHost,
+        endpoint: engine().tcpHost,
       });
       expect(await version([], { DOCKER_CONTEXT: "remote-ssh" })).toMatchObject({
         context: "remote-ssh",
         contextSource: "DOCKER_CONTEXT",
-        endpoint: engine.sshHost,
+        endpoint: engine().sshHost,
       });
       expect(
         await version([], { DOCKER_CONTEXT: "remote-ssh", DOCKER_HOST: "unix:///run/elsewhere.sock" }),
@@ -260,7 +252,7 @@ describe("the docker CLI's contexts", () => {
       const pretty = await cli(["--context", "remote-ssh", "version"], { env });
       expect(pretty.stdout).toContain("Context:  remote-ssh (from --context)\n");
       expect(pretty.stdout).toContain(
-        `Endpoint: ${engine.sshHost} (ssh, docker system dial-stdio on the host)\n`,
+        `Endpoint: ${engine().sshHost} (ssh, docker system dial-stdio on the host)\n`,
       );
 
       // The contexts really reach the engine: a project up through the current context (TLS files
@@ -277,9 +269,9 @@ describe("the docker CLI's contexts", () => {
         env: { ...env, DOCKER_CONTEXT: "remote-ssh" },
       });
       expect(down.code, down.stderr).toBe(0);
-      expect(await objectsOf(engine.docker, name)).toBe(0);
+      expect(await objectsOf(engine().docker, name)).toBe(0);
 
-      const both = await cli(["-H", engine.tcpHost, "--context", "remote-ssh", "ps"], { env });
+      const both = await cli(["-H", engine().tcpHost, "--context", "remote-ssh", "ps"], { env });
       expect(both.code).toBe(2);
       expect(both.stderr).toContain("conflicting options: either specify --host or --context, not both");
       const missing = await cli(["--context", "nowhere", "ps"], { env });
@@ -293,14 +285,14 @@ describe("the docker CLI's contexts", () => {
 describe("one clear error for each way of not getting in, naming the endpoint; nothing created", () => {
   /** A HOME whose ~/.ssh holds `key` as id_ed25519 and `knownHosts` as known_hosts. */
   async function home(label: string, key: string, knownHosts: string): Promise<string> {
-    const dir = path.join(engine.dir, `home-${label}`);
+    const dir = path.join(engine().dir, `home-${label}`);
     await mkdir(path.join(dir, ".ssh"), { recursive: true, mode: 0o700 });
     await copyFile(key, path.join(dir, ".ssh", "id_ed25519"));
     await writeFile(path.join(dir, ".ssh", "known_hosts"), knownHosts);
     return dir;
   }
-  const goodKey = () => path.join(engine.home, ".ssh", "id_ed25519");
-  const knownHosts = () => readFile(path.join(engine.home, ".ssh", "known_hosts"), "utf8");
+  const goodKey = () => path.join(engine().home, ".ssh", "id_ed25519");
+  const knownHosts = () => readFile(path.join(engine().home, ".ssh", "known_hosts"), "utf8");
 
   const failures: {
     name: string;
@@ -315,7 +307,7 @@ describe("one clear error for each way of not getting in, naming the endpoint; n
         env: {
           ...clean,
           DOCKER_HOST: "tcp://127.0.0.1:9",
-          DOCKER_CERT_PATH: path.join(engine.dir, "no-such-dir"),
+          DOCKER_CERT_PATH: path.join(engine().dir, "no-such-dir"),
         },
       }),
       message: () => /cannot reach the Docker Engine at tcp:\/\/127\.0\.0\.1:9: connection refused/,
@@ -326,77 +318,77 @@ describe("one clear error for each way of not getting in, naming the endpoint; n
         args: [],
         env: {
           ...clean,
-          DOCKER_HOST: engine.tcpHost,
+          DOCKER_HOST: engine().tcpHost,
           DOCKER_TLS_VERIFY: "1",
-          DOCKER_CERT_PATH: engine.wrongCertPath,
+          DOCKER_CERT_PATH: engine().wrongCertPath,
         },
       }),
       message: () =>
         new RegExp(
-          `cannot reach the Docker Engine at ${engine.tcpHost.replace(/[./]/g, "\\$&")}: its TLS certificate is not trusted \\(.*\\); it must be signed by the CA in ${engine.wrongCertPath}/ca\\.pem`,
+          `cannot reach the Docker Engine at ${engine().tcpHost.replace(/[./]/g, "\\$&")}: its TLS certificate is not trusted \\(.*\\); it must be signed by the CA in ${engine().wrongCertPath}/ca\\.pem`,
         ),
     },
     {
       name: "client certificate refused by the engine",
       setup: async () => {
-        const dir = path.join(engine.dir, "mixed-certs");
+        const dir = path.join(engine().dir, "mixed-certs");
         await mkdir(dir, { recursive: true });
-        await copyFile(path.join(engine.certPath, "ca.pem"), path.join(dir, "ca.pem"));
-        await copyFile(path.join(engine.wrongCertPath, "cert.pem"), path.join(dir, "cert.pem"));
-        await copyFile(path.join(engine.wrongCertPath, "key.pem"), path.join(dir, "key.pem"));
+        await copyFile(path.join(engine().certPath, "ca.pem"), path.join(dir, "ca.pem"));
+        await copyFile(path.join(engine().wrongCertPath, "cert.pem"), path.join(dir, "cert.pem"));
+        await copyFile(path.join(engine().wrongCertPath, "key.pem"), path.join(dir, "key.pem"));
         return {
           args: [],
-          env: { ...clean, DOCKER_HOST: engine.tcpHost, DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: dir },
+          env: { ...clean, DOCKER_HOST: engine().tcpHost, DOCKER_TLS_VERIFY: "1", DOCKER_CERT_PATH: dir },
         };
       },
       message: () =>
         new RegExp(
-          `cannot reach the Docker Engine at ${engine.tcpHost.replace(/[./]/g, "\\$&")}: the engine refused the TLS handshake .*it does not accept the client certificate .*mixed-certs/cert\\.pem`,
+          `cannot reach the Docker Engine at ${engine().tcpHost.replace(/[./]/g, "\\$&")}: the engine refused the TLS handshake .*it does not accept the client certificate .*mixed-certs/cert\\.pem`,
         ),
     },
     {
       name: "unknown host key",
       setup: async () => ({
-        args: ["-H", engine.sshHost],
+        args: ["-H", engine().sshHost],
         env: { ...clean, HOME: await home("unknown", goodKey(), "") },
       }),
       message: () =>
         new RegExp(
-          `cannot reach the Docker Engine at ${engine.sshHost.replace(/[./]/g, "\\$&")}: the host key of \\[127\\.0\\.0\\.1\\]:${engine.sshPort} is not in known_hosts.*ssh-keyscan -p ${engine.sshPort} 127\\.0\\.0\\.1 >> ~/\\.ssh/known_hosts`,
+          `cannot reach the Docker Engine at ${engine().sshHost.replace(/[./]/g, "\\$&")}: the host key of \\[127\\.0\\.0\\.1\\]:${engine().sshPort} is not in known_hosts.*ssh-keyscan -p ${engine().sshPort} 127\\.0\\.0\\.1 >> ~/\\.ssh/known_hosts`,
         ),
     },
     {
       name: "changed host key",
       setup: async () => {
-        const stranger = (await readFile(path.join(engine.dir, "ssh", "stranger.pub"), "utf8"))
+        const stranger = (await readFile(path.join(engine().dir, "ssh", "stranger.pub"), "utf8"))
           .split(" ")
           .slice(0, 2)
           .join(" ");
         return {
-          args: ["-H", engine.sshHost],
+          args: ["-H", engine().sshHost],
           env: {
             ...clean,
-            HOME: await home("changed", goodKey(), `[127.0.0.1]:${engine.sshPort} ${stranger}\n`),
+            HOME: await home("changed", goodKey(), `[127.0.0.1]:${engine().sshPort} ${stranger}\n`),
           },
         };
       },
       message: () =>
         new RegExp(
-          `the host key of \\[127\\.0\\.0\\.1\\]:${engine.sshPort} does not match the one in .*home-changed/\\.ssh/known_hosts:1 .*ssh-keygen -R '\\[127\\.0\\.0\\.1\\]:${engine.sshPort}'`,
+          `the host key of \\[127\\.0\\.0\\.1\\]:${engine().sshPort} does not match the one in .*home-changed/\\.ssh/known_hosts:1 .*ssh-keygen -R '\\[127\\.0\\.0\\.1\\]:${engine().sshPort}'`,
         ),
     },
     {
       name: "ssh key refused",
       setup: async () => ({
-        args: ["-H", engine.sshHost],
+        args: ["-H", engine().sshHost],
         env: {
           ...clean,
-          HOME: await home("refused", path.join(engine.dir, "ssh", "stranger"), await knownHosts()),
+          HOME: await home("refused", path.join(engine().dir, "ssh", "stranger"), await knownHosts()),
         },
       }),
       message: () =>
         new RegExp(
-          `cannot reach the Docker Engine at ${engine.sshHost.replace(/[./]/g, "\\$&")}: the host refused root's keys \\(offered: .*home-refused/\\.ssh/id_ed25519\\); add your public key`,
+          `cannot reach the Docker Engine at ${engine().sshHost.replace(/[./]/g, "\\$&")}: the host refused root's keys \\(offered: .*home-refused/\\.ssh/id_ed25519\\); add your public key`,
         ),
     },
   ];

@@ -19,6 +19,7 @@ import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import Docker from "dockerode";
+import { afterAll, beforeAll } from "vitest";
 import { docker as mainDocker, waitFor } from "./helpers.js";
 
 const run = promisify(execFile);
@@ -202,6 +203,24 @@ async function killStrays(dir: string, except: number | undefined): Promise<void
   for (const stray of strays)
     for (const child of rows.filter((row) => row.ppid === stray.pid)) kill(child.pid);
   for (const stray of strays) kill(stray.pid);
+}
+
+/**
+ * A second engine for the enclosing test file: started before its tests (beforeAll) and stopped,
+ * the machine as found, after them (afterAll). The returned function answers it once started.
+ */
+export function useSecondEngine(options: { images?: string[]; ssh?: boolean } = {}): () => SecondEngine {
+  let engine: SecondEngine | undefined;
+  beforeAll(async () => {
+    engine = await startSecondEngine(options);
+  }, 180_000);
+  afterAll(async () => {
+    await engine?.stop();
+  }, 120_000);
+  return () => {
+    if (engine === undefined) throw new Error("the second engine is not started (used outside a test?)");
+    return engine;
+  };
 }
 
 /**
