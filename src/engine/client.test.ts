@@ -4,6 +4,7 @@ import type Docker from "dockerode";
 import {
   DockerEngine,
   hasActiveEndpoints,
+  splitEndpoints,
   isRemovalInProgress,
   isStartRace,
   toEngineError,
@@ -212,6 +213,19 @@ describe("DockerEngine.removeContainer", () => {
   });
 });
 
+describe("splitEndpoints", () => {
+  it("tells endpoints of live containers from those left by a gone container (ep-<id>)", () => {
+    expect(
+      splitEndpoints({
+        "4f1c0a": { Name: "demo-db-1" },
+        "ep-9b2e": { Name: "demo-web-1" },
+        "ep-77aa": { Name: "demo-web-2" },
+      }),
+    ).toEqual({ live: ["4f1c0a"], orphans: ["demo-web-1", "demo-web-2"] });
+    expect(splitEndpoints(undefined)).toEqual({ live: [], orphans: [] });
+  });
+});
+
 describe("DockerEngine.removeNetwork", () => {
   const local = { kind: "unix", socketPath: "/var/run/docker.sock" } as const;
   const activeEndpoints = (): Error =>
@@ -239,6 +253,9 @@ describe("DockerEngine.removeNetwork", () => {
           calls.push("inspect");
           return { Containers: attached };
         },
+        disconnect: async (options: { Container: string; Force: boolean }) => {
+          calls.push(`disconnect ${options.Container} force=${options.Force}`);
+        },
       }),
     } as unknown as Docker;
     return { docker, calls };
@@ -259,7 +276,13 @@ describe("DockerEngine.removeNetwork", () => {
     expect(fake.calls).toEqual(["remove", "inspect"]);
   });
 
-  it("names a stale endpoint the engine keeps past the grace, and how it clears", async () => {
+  it("deletes an endpoint whose container is gone by a forced disconnect of its name, then removes", async () => {
+    const fake = fakeDocker([activeEndpoints(), undefined], { "ep-7f3a": { Name: "demo-web-1" } });
+    await new DockerEngine(fake.docker, local).removeNetwork("demo_default");
+    expect(fake.calls).toEqual(["remove", "inspect", "disconnect demo-web-1 force=true", "remove"]);
+  });
+
+  it("names a stale endpoint count the engine keeps past the grace, and how it clears", async () => {
     const fake = fakeDocker(
       Array.from({ length: 200 }, () => activeEndpoints()),
       {},
@@ -274,7 +297,7 @@ describe("DockerEngine.removeNetwork", () => {
       const error = await removal;
       expect(error).toBeInstanceOf(EngineError);
       expect((error as Error).message).toMatch(
-        /^network demo_default: .*has active endpoints, though no container is attached to it any more: .*dockerd restarts/,
+        /^network demo_default: .*has active endpoints, though no container is attached to it any more: .*stale endpoint count.*dockerd restarts/,
       );
     } finally {
       vi.useRealTimers();

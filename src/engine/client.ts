@@ -494,18 +494,30 @@ export class DockerEngine implements Engine {
         // container, that is the engine catching up, so try again for a few seconds. A container
         // that is really attached fails at once, as before.
         const deadline = Date.now() + ACTIVE_ENDPOINTS_GRACE_MS;
+        const disconnected = new Set<string>();
         for (;;) {
           try {
             await network.remove();
             return;
           } catch (error) {
             if (!hasActiveEndpoints(error)) throw error;
-            const attached = Object.keys((await network.inspect()).Containers ?? {});
-            if (attached.length > 0) throw error;
+            const { live, orphans } = splitEndpoints((await network.inspect()).Containers);
+            if (live.length > 0) throw error;
+            // An endpoint whose container is gone (`ep-<id>` in the list): a forced disconnect by
+            // its name deletes it (moby's ForceEndpointDelete), once each.
+            const fresh = orphans.filter((orphan) => !disconnected.has(orphan));
+            if (fresh.length > 0) {
+              for (const orphan of fresh) {
+                disconnected.add(orphan);
+                await network.disconnect({ Container: orphan, Force: true }).catch(() => undefined);
+              }
+              continue;
+            }
             if (Date.now() >= deadline) {
-              // Seen at 200 containers: the engine keeps the stale endpoint until it restarts.
+              // Seen at 200 containers: the engine's count of endpoints on the network stays above
+              // zero with no endpoint left, until dockerd restarts (it recounts them then).
               throw new EngineError(
-                `network ${name}: ${engineMessage(error)}, though no container is attached to it any more: the engine kept a stale endpoint (Docker Engine 20.10 does under load); it is cleared when dockerd restarts, then run the command again`,
+                `network ${name}: ${engineMessage(error)}, though no container is attached to it any more: the engine kept a stale endpoint count (Docker Engine 20.10 does under load); it is cleared when dockerd restarts, then run the command again`,
                 { resource: `network ${name}`, cause: error },
               );
             }
@@ -1033,6 +1045,24 @@ export function isStartRace(error: unknown): boolean {
 
 /** How long a network removal refused for "active endpoints" is tried again while no container is attached. */
 const ACTIVE_ENDPOINTS_GRACE_MS = 10_000;
+
+/**
+ * A network's endpoints as GET /networks/{id} lists them (`Containers`): `live` are keyed by a
+ * container id, `orphans` (the names of) those the engine keys `ep-<endpoint id>` because their
+ * container is gone (an endpoint left behind by a removal).
+ */
+export function splitEndpoints(containers: Record<string, { Name?: string }> | undefined): {
+  live: string[];
+  orphans: string[];
+} {
+  const live: string[] = [];
+  const orphans: string[] = [];
+  for (const [key, endpoint] of Object.entries(containers ?? {})) {
+    if (key.startsWith("ep-") && endpoint.Name) orphans.push(endpoint.Name);
+    else live.push(key);
+  }
+  return { live, orphans };
+}
 
 /** Whether a network removal was refused because the engine still counts an endpoint on it. */
 export function hasActiveEndpoints(error: unknown): boolean {
