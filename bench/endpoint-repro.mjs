@@ -8,7 +8,8 @@
 //
 //   node bench/endpoint-repro.mjs --n 200 --conc 200 --mode force --trials 2
 //   modes: force (one forced DELETE each), stop-rm (stop, then DELETE), disconnect-rm (forced
-//   disconnect from the network, then a forced DELETE)
+//   disconnect from the network, then a forced DELETE), disconnect-first (every container's forced
+//   disconnect, at most --dconc in flight, then every forced DELETE, --conc in flight)
 // Everything it creates carries the label io.composec.endpoint-repro and is removed at the end.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -23,6 +24,8 @@ const { values } = parseArgs({
     n: { type: "string", default: "50" },
     conc: { type: "string", default: "200" },
     mode: { type: "string", default: "force" },
+    // disconnect-first: at most this many forced disconnects in flight, before the removals
+    dconc: { type: "string", default: "1" },
     trials: { type: "string", default: "1" },
     // Reads the engine's own count from its store (local engine, as root; a diagnostic only).
     kv: { type: "boolean", default: false },
@@ -83,6 +86,9 @@ async function trial(n, conc, mode) {
   const upMs = performance.now() - t0;
   const countAfterUp = storedCount(net.id);
   const t1 = performance.now();
+  if (mode === "disconnect-first") {
+    await pool(names, Number(values.dconc), (name) => net.disconnect({ Container: name, Force: true }));
+  }
   await pool(names, conc, async (name) => {
     const c = docker.getContainer(name);
     if (mode === "stop-rm") {
@@ -133,10 +139,16 @@ async function trial(n, conc, mode) {
 async function cleanup() {
   const filters = { label: [LABEL] };
   for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => {});
   }
   for (const n of await docker.listNetworks({ filters })) {
-    await docker.getNetwork(n.Id).remove().catch((e) => console.log(`left network ${n.Name}: ${e.message}`));
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch((e) => console.log(`left network ${n.Name}: ${e.message}`));
   }
 }
 
