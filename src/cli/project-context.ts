@@ -10,6 +10,7 @@ import type { SourceMap } from "../loader/source-map.js";
 import { selectServices } from "../plan/graph.js";
 import { globalOptions, loadFromOptions, type GlobalOptions } from "./global-options.js";
 import type { Output } from "./output.js";
+import type { ProgressListener } from "../engine/progress.js";
 
 export interface ProjectContext {
   options: GlobalOptions;
@@ -73,6 +74,8 @@ export async function projectOrName(
 ): Promise<{
   options: GlobalOptions;
   project?: Project;
+  /** The variables the project was interpolated with, when it was loaded. */
+  variables?: Record<string, string>;
   name: string;
   engine: Engine;
   delivery: () => Promise<SecretsDelivery>;
@@ -80,8 +83,15 @@ export async function projectOrName(
   const options = globalOptions(command);
   const engine = engineFromOptions(options);
   try {
-    const { project } = await loadFromOptions(options, output, { checkSecretSources: false });
-    return { options, project, name: project.name, engine, delivery: lazyDelivery(options, engine, project) };
+    const { project, variables } = await loadFromOptions(options, output, { checkSecretSources: false });
+    return {
+      options,
+      project,
+      variables,
+      name: project.name,
+      engine,
+      delivery: lazyDelivery(options, engine, project),
+    };
   } catch (error) {
     const name = options.projectName ?? process.env.COMPOSE_PROJECT_NAME;
     const noFile =
@@ -92,6 +102,36 @@ export async function projectOrName(
     if (name === undefined || !noFile) throw error;
     return { options, name, engine, delivery: lazyDelivery(options, engine, name) };
   }
+}
+
+/**
+ * For `start` and `restart`: makes a service's container anew after a stale task's container was
+ * removed (compose/stale-task.ts), as `up <service> --no-deps --no-recreate` would; none without
+ * a loaded project (to spread into the command's options).
+ */
+export function recreateForStaleTask(
+  context: Awaited<ReturnType<typeof projectOrName>>,
+  progress: { onProgress: ProgressListener; onWarning: (message: string) => void },
+): { recreate?: (service: string) => Promise<void> } {
+  const { project, engine, delivery } = context;
+  if (project === undefined) return {};
+  const recreate = async (service: string): Promise<void> => {
+    const [{ up }, { openStoreSource }] = await Promise.all([
+      import("../compose/up.js"),
+      import("../store/source.js"),
+    ]);
+    await up(project, engine, {
+      delivery: await delivery(),
+      services: [service],
+      noDeps: true,
+      noRecreate: true,
+      onProgress: progress.onProgress,
+      onWarning: progress.onWarning,
+      variables: context.variables ?? {},
+      external: openStoreSource(process.env, { project: project.name }),
+    });
+  };
+  return { recreate };
 }
 
 /** Services named on the command line must exist in the project, when it is loaded. */

@@ -14,6 +14,7 @@ import { planRemove, planStart, planStop } from "../plan/lifecycle-plan.js";
 import type { ObservedContainer, ObservedState } from "../plan/state.js";
 import type { Plan } from "../plan/types.js";
 import { isRunning, projectContainers } from "./containers.js";
+import { replacingStaleTasks, type StaleContainer } from "./stale-task.js";
 
 export interface LifecycleOptions {
   /** The loaded project, when there is one (its `depends_on` orders the work). */
@@ -26,6 +27,13 @@ export interface LifecycleOptions {
   /** What each lifecycle hook printed (engine/hooks.ts), for the caller to show masked. */
   onHookOutput?: (report: HookReport) => Promise<void> | void;
   signal?: AbortSignal;
+  /**
+   * Makes the service's missing container anew and starts it (`up` of that service, no recreate),
+   * after a start met a stale task and the container was removed (stale-task.ts). Absent (no
+   * project loaded): that container's failure stays the error.
+   */
+  recreate?: (service: string) => Promise<void>;
+  onWarning?: (message: string) => void;
 }
 
 async function containersState(projectName: string, engine: Engine): Promise<ObservedState> {
@@ -71,7 +79,35 @@ export async function start(
       `project ${projectName} has no containers to start; create them with \`composec up\``,
     );
   }
-  return run(planStart(state, withDefined(options)), engine, options);
+  const plan = planStart(state, withDefined(options));
+  if (options.dryRun || options.recreate === undefined) return run(plan, engine, options);
+  await replacingStaleTasks(plan, {
+    run: async (current) => {
+      await run(current, engine, options);
+    },
+    replace: (container) => replaceContainer(engine, state.containers, container, options),
+    next: async () => planStart(await containersState(projectName, engine), withDefined(options)),
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+  });
+  return plan;
+}
+
+/** A stale task's container removed, then made anew and started through `options.recreate`. */
+async function replaceContainer(
+  engine: Engine,
+  known: ObservedContainer[],
+  container: StaleContainer,
+  options: LifecycleOptions,
+): Promise<void> {
+  const entry = known.find((candidate) => candidate.name === container.name || candidate.id === container.id);
+  // A one-off is the user's own command, not the service's: not made again behind their back.
+  if (entry === undefined || entry.oneoff) {
+    throw new EngineError(
+      `container ${container.name}: the engine still holds a task for it from a start that a dockerd restart cut short; remove it (\`composec rm\`) and run it again`,
+    );
+  }
+  await engine.removeContainer(container, { force: true });
+  await options.recreate?.(entry.service);
 }
 
 /** Stops the running containers of the selected services, dependents first. */
@@ -121,29 +157,60 @@ export async function restart(
   const order = dependencyOrder(
     Object.fromEntries(services.map((service) => [service, { dependsOn: dependsOn(service) }])),
   );
-  for (const service of order) {
-    if (options.signal?.aborted) break;
-    await Promise.all(
-      containers
-        .filter((container) => container.service === service)
-        .map(async (container) => {
-          const title = resourceTitle.container(container.name);
-          options.onProgress?.({ resource: title, status: "Restarting" });
-          // As Compose's restart: pre_stop hooks of a running container first, post_start after.
-          const definition = container.oneoff ? undefined : options.project?.services[service];
-          const ref = { id: container.id, name: container.name };
-          if (container.state === "running") {
-            for (const hook of definition?.preStop ?? [])
-              await runHook(engine, ref, { service, kind: "pre_stop", hook }, options.onHookOutput);
-          }
-          await engine.restartContainer(container, options.timeoutSeconds);
-          for (const hook of definition?.postStart ?? [])
-            await runHook(engine, ref, { service, kind: "post_start", hook }, options.onHookOutput);
-          options.onProgress?.({ resource: title, status: "Started" });
-        }),
-    );
+  const restarted = new Set<string>();
+  const restartAll = async (work: ObservedContainer[]): Promise<void> => {
+    for (const service of order) {
+      if (options.signal?.aborted) break;
+      // Settled, not raced: a failure is thrown once the service's other restarts ended, so the
+      // work left after a stale task's replacement does not restart one of them twice.
+      const results = await Promise.allSettled(
+        work
+          .filter((container) => container.service === service)
+          .map(async (container) => {
+            await restartOne(engine, container, options);
+            restarted.add(container.id);
+          }),
+      );
+      const failed = results.find((result) => result.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+    }
+  };
+  if (options.recreate === undefined) await restartAll(containers);
+  else {
+    const replaced = new Set<string>();
+    await replacingStaleTasks(containers, {
+      run: restartAll,
+      replace: async (container) => {
+        replaced.add(container.id);
+        await replaceContainer(engine, containers, container, options);
+      },
+      // The replacement was started by `recreate`; the others not restarted yet are left.
+      next: async () => containers.filter((c) => !restarted.has(c.id) && !replaced.has(c.id)),
+      ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+    });
   }
   return containers;
+}
+
+/** Restarts one container with its hooks, as Compose's restart: pre_stop hooks of a running container first, post_start after. */
+async function restartOne(
+  engine: Engine,
+  container: ObservedContainer,
+  options: LifecycleOptions & { timeoutSeconds?: number },
+): Promise<void> {
+  const service = container.service;
+  const title = resourceTitle.container(container.name);
+  options.onProgress?.({ resource: title, status: "Restarting" });
+  const definition = container.oneoff ? undefined : options.project?.services[service];
+  const ref = { id: container.id, name: container.name };
+  if (container.state === "running") {
+    for (const hook of definition?.preStop ?? [])
+      await runHook(engine, ref, { service, kind: "pre_stop", hook }, options.onHookOutput);
+  }
+  await engine.restartContainer(container, options.timeoutSeconds);
+  for (const hook of definition?.postStart ?? [])
+    await runHook(engine, ref, { service, kind: "post_start", hook }, options.onHookOutput);
+  options.onProgress?.({ resource: title, status: "Started" });
 }
 
 /** Sends `signal` to the running containers of the selected services; resolves with them. */

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { StaleTaskError } from "../engine/client.js";
 import { EngineError } from "../errors.js";
 import type { Plan } from "../plan/types.js";
-import { containerToReplace, executeReplacingStaleTasks, staleTaskContainer } from "./stale-task.js";
+import {
+  containerToReplace,
+  executeReplacingStaleTasks,
+  replacingStaleTasks,
+  staleTaskContainer,
+} from "./stale-task.js";
 
 const web = { id: "a1", name: "demo-web-1" };
 const stale = (container = web): StaleTaskError =>
@@ -114,5 +119,50 @@ describe("executeReplacingStaleTasks", () => {
         replan: async () => ({ ...plan("again"), errors: ["service web: image missing"] }),
       }),
     ).rejects.toThrow("service web: image missing");
+  });
+});
+
+describe("replacingStaleTasks (start, restart: work other than a plan)", () => {
+  it("replaces the container once and runs the work left, which the caller computes", async () => {
+    const db = { id: "b2", name: "demo-db-1" };
+    const calls: string[] = [];
+    const warnings: string[] = [];
+    const restarted = new Set<string>();
+    const work = await replacingStaleTasks([web, db], {
+      run: async (containers) => {
+        for (const container of containers) {
+          calls.push(`restart ${container.name}`);
+          if (container.name === "demo-web-1") throw wrapped(stale());
+          restarted.add(container.name);
+        }
+      },
+      replace: async (container) => {
+        calls.push(`replace ${container.name}`);
+        restarted.add(container.name);
+      },
+      next: async () => [web, db].filter((container) => !restarted.has(container.name)),
+      onWarning: (message) => warnings.push(message),
+    });
+    expect(calls).toEqual(["restart demo-web-1", "replace demo-web-1", "restart demo-db-1"]);
+    expect(work.map((containers) => containers.map((container) => container.name))).toEqual([
+      ["demo-web-1", "demo-db-1"],
+      ["demo-db-1"],
+    ]);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it("any other failure is the error, with nothing replaced", async () => {
+    const replaced: string[] = [];
+    const failure = replacingStaleTasks([web], {
+      run: async () => {
+        throw new EngineError("container demo-web-1: port is already allocated");
+      },
+      replace: async (container) => {
+        replaced.push(container.name);
+      },
+      next: async () => [],
+    });
+    await expect(failure).rejects.toThrow("port is already allocated");
+    expect(replaced).toEqual([]);
   });
 });

@@ -699,7 +699,13 @@ export class DockerEngine implements Engine {
   restartContainer(container: Ref, timeoutSeconds?: number): Promise<void> {
     return this.#call(`container ${container.name}`, async () => {
       const t = timeoutSeconds ?? (await this.#stopGrace(container));
-      await this.#docker.getContainer(container.id).restart({ t });
+      try {
+        await this.#docker.getContainer(container.id).restart({ t });
+      } catch (error) {
+        // The start half met a task left behind: startContainer tries again and names it (StaleTaskError).
+        if (!isStartRace(error)) throw error;
+        await this.startContainer(container);
+      }
     });
   }
 

@@ -10,7 +10,7 @@ import { EngineError, InternalError, InterruptedError } from "../errors.js";
 import { resourceTitle, volumeLabels } from "../model/names.js";
 import type { Project, Service } from "../model/project.js";
 import type { ContainerRef, MaterialMounts, MaterialOperation, Plan, PlanNode } from "../plan/types.js";
-import type { Engine } from "./client.js";
+import { StaleTaskError, type Engine } from "./client.js";
 import { networkCreateBody } from "./network-spec.js";
 import { DEFAULT_PARALLEL_LIMIT, teardownLimit } from "./parallel-limit.js";
 import { containerSpec } from "./container-spec.js";
@@ -133,7 +133,10 @@ class Executor {
         return true;
       } catch (error) {
         this.#failures.push({ node, error: contextualise(node, error, this.#options.project) });
-        this.#emit(titleOf(node), "Error", error instanceof Error ? error.message : String(error));
+        // A start that met a stale task is replaced by the caller (compose/stale-task.ts), which
+        // warns; the replacement's own lines follow. Not replaced, it is the command's error anyway.
+        if (!(error instanceof StaleTaskError))
+          this.#emit(titleOf(node), "Error", error instanceof Error ? error.message : String(error));
         return false;
       }
     };

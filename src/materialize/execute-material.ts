@@ -31,10 +31,15 @@ export class MaterialExecutor {
     private readonly onWarning?: (message: string) => void,
   ) {}
 
-  /** Reads what is in place (keyed digests, services with material); writes nothing. */
+  /**
+   * Reads what is in place (keyed digests, services with material) and which delivered files of
+   * the selected services are missing (one look of the store for all); writes nothing.
+   */
   async observe(): Promise<ObservedMaterial> {
     this.#peeked = await ProjectMaterial.peek(this.store);
-    return this.#peeked.observed();
+    const observed = await this.#peeked.observed();
+    const missing = await this.#peeked.missing(this.services.map((service) => service.name));
+    return Object.keys(missing).length === 0 ? observed : { ...observed, missing };
   }
 
   /** The keyed digests of the resolved values, under the key in place (after `observe`). */

@@ -261,6 +261,27 @@ export class ProjectMaterial {
     return { delivered: structuredClone(this.delivered), services: (await this.serviceNames()).sort() };
   }
 
+  /**
+   * Per service among `services`, the targets the digests say are in place whose file the store
+   * does not find (removed by hand under a running container). One call of the store for all.
+   */
+  async missing(services: string[]): Promise<Record<string, string[]>> {
+    const byPath = new Map<string, { service: string; target: string }>();
+    for (const service of services) {
+      for (const target of Object.keys(this.delivered[service] ?? {})) {
+        byPath.set(pathFor(service, target), { service, target });
+      }
+    }
+    if (byPath.size === 0) return {};
+    const out: Record<string, string[]> = {};
+    for (const path of await this.store.missing([...byPath.keys()])) {
+      const file = byPath.get(path);
+      if (file !== undefined) (out[file.service] ??= []).push(file.target);
+    }
+    for (const targets of Object.values(out)) targets.sort();
+    return out;
+  }
+
   /** The keyed digests of what `services` are to receive ("" for all while no key exists). Reads nothing. */
   fresh(services: Service[], secrets: Values, configs?: Values): FreshMaterial {
     return Object.fromEntries(

@@ -143,6 +143,27 @@ describe("planSecrets", () => {
     ]);
   });
 
+  it("a delivered file gone from the store is a reason to write it again, not a change", () => {
+    const observed: ObservedMaterial = {
+      ...inPlace,
+      missing: { web: ["/run/secrets/db", "/etc/tls/key.pem"] },
+    };
+    const plan = planSecrets({ project, selected: ["web"], fresh: fresh(), observed });
+    expect(plan.services.web!.reasons).toEqual([
+      "secret db missing",
+      "secret tls missing at /etc/tls/key.pem",
+    ]);
+    expect(plan.services.web!.liveTargets).toEqual([]);
+    expect(plan.services.web!.absoluteTargets).toEqual([]);
+    expect(plan.recreate).toEqual({});
+    // Missing and changed: the change is the reason (its bytes are written anyway).
+    const changed = planSecrets({ project, selected: ["web"], fresh: fresh({ db: "d2" }), observed });
+    expect(changed.services.web!.reasons).toEqual([
+      "secret db changed",
+      "secret tls missing at /etc/tls/key.pem",
+    ]);
+  });
+
   it("no key in place yet (empty digests): everything counts as changed", () => {
     const plan = planSecrets({
       project,
@@ -254,6 +275,19 @@ describe("planUp with a secrets plan", () => {
       updatedIn: ["demo-web-1"],
       liveTargets: ["/run/secrets/db"],
     });
+  });
+
+  it("a file removed by hand under a running container: delivered again, no recreate, no signal", () => {
+    const reloading = { ...web, extensions: { [RELOAD_SIGNAL_EXTENSION]: "SIGHUP" } };
+    const p = makeProject("demo", [reloading]);
+    const missing: ObservedMaterial = {
+      ...inPlace,
+      missing: { web: ["/etc/app.conf", "/run/secrets/db"] },
+    };
+    const observed = state(p, [running(p, reloading)], missing);
+    expect(up(p, observed)).toBe(
+      "[] -> #1 service:web, DeliverSecrets, secret db missing; config app_conf missing at /etc/app.conf\n",
+    );
   });
 
   it("changed in place with x-composec-reload-signal: the running container is signalled after", () => {

@@ -96,9 +96,19 @@ export function planSecrets(input: SecretsPlanInput): SecretsPlan {
     const reasons: string[] = [];
     const liveTargets: string[] = [];
     const absolute: { kind: "secret" | "config"; target: string }[] = [];
+    const gone = new Set(input.observed?.missing?.[name] ?? []);
     for (const file of files) {
       const was = before?.[file.target];
-      if (file.digest !== "" && was === file.digest) continue;
+      if (file.digest !== "" && was === file.digest) {
+        // Removed by hand: written again with the same bytes. A container sees the file come back
+        // under /run/secrets; an absolute target's single-file mount still holds the old inode, so
+        // it needs no recreate either (and a new container gets the file written now).
+        if (gone.has(file.target)) {
+          const where = isUnderSecretsDir(file.target) ? "" : ` at ${file.target}`;
+          reasons.push(`${file.kind} ${file.source} missing${where}`);
+        }
+        continue;
+      }
       if (isUnderSecretsDir(file.target)) liveTargets.push(file.target);
       else absolute.push({ kind: file.kind, target: file.target });
       if (before !== undefined) {

@@ -46,6 +46,11 @@ export interface ObservedMaterial {
   delivered: Record<string, Record<string, string>>;
   /** Services that have material in place (digests, config list, or a directory the store found). */
   services: string[];
+  /**
+   * Per service, the targets whose digest says they are in place but whose file the store did not
+   * find (removed by hand); absent or empty: none missing, or not looked at.
+   */
+  missing?: Record<string, string[]>;
 }
 
 export interface ObservedState {

@@ -65,7 +65,17 @@ export async function undeploy(
   return { nothingToDo: false };
 }
 
-/** The node may still be detaching the last containers: retry a refused removal until the deadline. */
+/**
+ * The node may still be detaching the last containers: retry a refused removal until the deadline.
+ *
+ * Not shared with the engine client's removeNetwork retry (src/engine/client.ts), on purpose: that
+ * one retries only an "active endpoints" refusal while the network lists no container (the engine
+ * catching up), for a fixed grace, and fails at once when a container is really attached. Here
+ * the tasks of the removed services are still being torn down by the swarm: containers may still
+ * be attached for a while, the refusal can come from the manager in other words, and the wait is
+ * bounded by the deadline of the whole `stack rm`. One loop would have to take both conditions
+ * and both deadlines as parameters, which says no more than the two loops do.
+ */
 async function removeNetworkWhenFree(
   swarm: SwarmClient,
   id: string,

@@ -4,7 +4,7 @@ import { restart } from "../../compose/lifecycle.js";
 import type { Output } from "../output.js";
 import { parseSeconds } from "../parse.js";
 import { createProgress } from "../progress.js";
-import { checkServiceNames, projectOrName } from "../project-context.js";
+import { checkServiceNames, projectOrName, recreateForStaleTask } from "../project-context.js";
 
 /** `composec restart [services...]`: restart the containers, as `docker compose restart`. */
 export function registerRestart(program: Command, output: Output): void {
@@ -15,7 +15,9 @@ export function registerRestart(program: Command, output: Output): void {
     .option("-t, --timeout <seconds>", "seconds each container gets to stop before it is killed")
     .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
       const timeout = parseSeconds("-t/--timeout", flags.timeout);
-      const { options, project, name, engine, delivery } = await projectOrName(command, output);
+      const context = await projectOrName(command, output);
+      const { options, project, name, delivery } = context;
+      const engine = context.engine;
       checkServiceNames(project, services);
       const progress = createProgress(output, options.progress, "Restarting");
       try {
@@ -24,6 +26,8 @@ export function registerRestart(program: Command, output: Output): void {
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
           onHookOutput: hookPrinter(name, output, delivery),
+          onWarning: progress.onWarning,
+          ...recreateForStaleTask(context, progress),
           ...(project === undefined ? {} : { project }),
           ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
         });

@@ -4,7 +4,7 @@ import { start } from "../../compose/lifecycle.js";
 import { formatPlan } from "../../plan/format.js";
 import type { Output } from "../output.js";
 import { createProgress } from "../progress.js";
-import { checkServiceNames, projectOrName } from "../project-context.js";
+import { checkServiceNames, projectOrName, recreateForStaleTask } from "../project-context.js";
 
 /** `composec start [services...]`: start the existing containers, as `docker compose start`. */
 export function registerStart(program: Command, output: Output): void {
@@ -13,7 +13,9 @@ export function registerStart(program: Command, output: Output): void {
     .description("Start the project's existing containers (dependencies first)")
     .argument("[services...]", "only these services (default: all)")
     .action(async (services: string[], _flags: object, command: Command) => {
-      const { options, project, name, engine, delivery } = await projectOrName(command, output);
+      const context = await projectOrName(command, output);
+      const { options, project, name, delivery } = context;
+      const engine = context.engine;
       checkServiceNames(project, services);
       const progress = createProgress(output, options.progress, "Running");
       try {
@@ -22,6 +24,8 @@ export function registerStart(program: Command, output: Output): void {
           dryRun: options.dryRun,
           onProgress: progress.onProgress,
           onHookOutput: hookPrinter(name, output, delivery),
+          onWarning: progress.onWarning,
+          ...recreateForStaleTask(context, progress),
           ...(project === undefined ? {} : { project }),
         });
         if (options.dryRun) output.stdout(formatPlan(plan));
