@@ -18,8 +18,18 @@ beforeEach(async () => {
   name = uniqueProjectName("life");
   await removeProjectResources(name);
 });
+// db's anonymous /scratch volume: a `down` without -v keeps it (as Compose does), and nothing labels
+// it, so removeProjectResources cannot find it afterwards.
+const anonymousVolumes: string[] = [];
 afterEach(async () => {
   await removeProjectResources(name);
+  for (const volume of anonymousVolumes.splice(0))
+    await docker
+      .getVolume(volume)
+      .remove()
+      .catch((error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      });
   await cleanupTempProjects();
 });
 
@@ -57,6 +67,8 @@ async function upProject(): Promise<string> {
   const dir = await tempProject({ "compose.yaml": project });
   const up = await cli(["-p", name, "up", "-d"], { cwd: dir });
   expect(up.code, up.stderr).toBe(0);
+  const db = await docker.getContainer(`${name}-db-1`).inspect();
+  anonymousVolumes.push(...db.Mounts.filter((mount) => mount.Type === "volume").map((mount) => mount.Name!));
   return dir;
 }
 
