@@ -18,7 +18,8 @@
  * Requests: META (the bookkeeping files in .meta with their bytes, and the paths present in
  * .meta/staging, services/ and files/), STAGE (a chunk of one file in .meta/staging), COMMIT (NUL-
  * terminated words: "dir" P, "own" P UID GID MODE, "rm" P, "mv" A B; carried out in order, stopping
- * at the first failure), VALUES (every file below services/ and files/ with its bytes). A reply has
+ * at the first failure), VALUES (.meta/configs.json and every file below services/ and files/, with
+ * their bytes). A reply has
  * the request's id, kind | 0x80, and the errno of a failure as its status.
  *
  * Several clients may be attached at once, and the engine merges their stdin at any byte, so: a
@@ -324,7 +325,9 @@ static void do_meta(const unsigned char *id) {
 static void do_values(const unsigned char *id) {
   static const char *const trees[] = {"services", "files"};
   reply_start(id, VALUES);
-  long status = reply_trees(trees, 2, 1);
+  /* The config list too, in the same reply: the files it names are not secret (not masked). */
+  long status = reply_file(AT_FDCWD, ".meta/configs.json", ".meta/configs.json", 1);
+  if (status == 0) status = reply_trees(trees, 2, 1);
   if (status != 0) out_len = 0;
   reply_flush(0, status);
 }
