@@ -45,33 +45,37 @@
 /* The kernel's own sigset: one 64-bit word (the size rt_sig* calls are given). */
 typedef unsigned long sigset;
 
-/* One system call with up to four arguments; returns the result or -errno, as the kernel does. */
+/* One system call with up to five arguments; returns the result or -errno, as the kernel does. */
 #if defined(__x86_64__)
-static long sys(long n, long a, long b, long c, long d) {
+static long sys5(long n, long a, long b, long c, long d, long e) {
   register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
   long ret;
   __asm__ volatile("syscall"
                    : "=a"(ret)
-                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
+                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
                    : "rcx", "r11", "memory");
   return ret;
 }
 /* The kernel starts us with argc at the stack pointer and argv after it: hand that pointer to C. */
 __asm__(".text\n.globl _start\n_start:\n  mov %rsp, %rdi\n  and $-16, %rsp\n  call start\n  hlt\n");
 #elif defined(__aarch64__)
-static long sys(long n, long a, long b, long c, long d) {
+static long sys5(long n, long a, long b, long c, long d, long e) {
   register long x8 __asm__("x8") = n;
   register long x0 __asm__("x0") = a;
   register long x1 __asm__("x1") = b;
   register long x2 __asm__("x2") = c;
   register long x3 __asm__("x3") = d;
-  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+  register long x4 __asm__("x4") = e;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
   return x0;
 }
 __asm__(".text\n.globl _start\n_start:\n  mov x0, sp\n  bl start\n  brk #0\n");
 #else
 #error "the holder is built for x86_64 and aarch64 only"
 #endif
+
+static long sys(long n, long a, long b, long c, long d) { return sys5(n, a, b, c, d, 0); }
 
 static __attribute__((noreturn)) void quit(long status) {
   for (;;) sys(__NR_exit, status, 0, 0, 0);
@@ -431,7 +435,7 @@ static long do_commit(const unsigned char *body, long n) {
       } else {
         /* The mode first, while the holder still owns the file; then the owner (CAP_CHOWN). */
         r = sys(__NR_fchmodat, AT_FDCWD, (long)a[0], (long)mode, 0);
-        if (r == 0) r = sys(__NR_fchownat, AT_FDCWD, (long)a[0], (long)uid, (long)gid);
+        if (r == 0) r = sys5(__NR_fchownat, AT_FDCWD, (long)a[0], (long)uid, (long)gid, AT_SYMLINK_NOFOLLOW);
       }
       if (r < 0) return -r;
     }
@@ -519,7 +523,7 @@ static long serve(const char *dir) {
     struct timespec_k stall = {0, STALL_MS * 1000000L};
     fds[0].revents = fds[1].revents = 0;
     /* A frame begun but not whole waits STALL_MS for its next byte, else loses its first byte. */
-    r = sys(__NR_ppoll, (long)fds, 2, in_end > in_start ? (long)&stall : 0, 0);
+    r = sys5(__NR_ppoll, (long)fds, 2, in_end > in_start ? (long)&stall : 0, 0, 0);
     if (r == -EINTR) continue;
     if (r < 0) return -r;
     if (fds[1].revents) return 0;
