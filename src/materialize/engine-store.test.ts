@@ -42,7 +42,9 @@ function fakeHolder(): MaterialHolder & { files: Map<string, Entry>; calls: stri
     glance: async () => {
       calls.push("glance");
       if (!holder.running) return { ready: false, running: false, files: new Map(), paths: [] };
-      const meta = new Map([...files].filter(([path]) => META.includes(path)).map(([path, e]) => [path, e.bytes]));
+      const meta = new Map(
+        [...files].filter(([path]) => META.includes(path)).map(([path, e]) => [path, e.bytes]),
+      );
       const paths = [...files.keys()].filter((path) => !META.includes(path));
       return { ready: true, running: true, mountpoint, files: meta, paths };
     },

@@ -115,7 +115,8 @@ export class EngineSideStore implements MaterialStore {
     const ensured = await this.holder.ensure();
     this.#mountpoint = ensured.mountpoint;
     // A fresh tmpfs holds nothing; one that survived (another container mounts the volume) is read.
-    if (ensured.fresh) this.#look = { meta: {}, stale: [], present: new Set(), mountpoint: ensured.mountpoint };
+    if (ensured.fresh)
+      this.#look = { meta: {}, stale: [], present: new Set(), mountpoint: ensured.mountpoint };
     else await this.#lookAgain();
     return [];
   }
@@ -129,7 +130,9 @@ export class EngineSideStore implements MaterialStore {
   /** Services with a file below services/ or files/, from the same listing. */
   async listServices(): Promise<string[]> {
     const look = this.#look ?? (await this.#lookAgain());
-    return [...new Set([...look.present].map((path) => path.split("/")[1] ?? ""))].filter((name) => name !== "");
+    return [...new Set([...look.present].map((path) => path.split("/")[1] ?? ""))].filter(
+      (name) => name !== "",
+    );
   }
 
   /**

@@ -130,8 +130,12 @@ describe.each(["amd64", "arm64"] as const)("the %s holder", (arch: HolderArch) =
 
   /** The holder serving `cwd` over pipes: frames written to its stdin, replies read from its stdout. */
   const serve = (cwd: string) => {
-    const child = spawn(runner[0]!, [...runner.slice(1), "serve", cwd], { stdio: ["pipe", "pipe", "ignore"] });
-    const exited = new Promise<{ code: number | null }>((resolve) => child.on("exit", (code) => resolve({ code })));
+    const child = spawn(runner[0]!, [...runner.slice(1), "serve", cwd], {
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    const exited = new Promise<{ code: number | null }>((resolve) =>
+      child.on("exit", (code) => resolve({ code })),
+    );
     const reader = new FrameReader();
     const replies: Frame[] = [];
     const waiters: (() => void)[] = [];
@@ -141,7 +145,7 @@ describe.each(["amd64", "arm64"] as const)("the %s holder", (arch: HolderArch) =
     });
     /** Every frame of the reply to `id` (up to the one without MORE), or an error after 10 s. */
     const reply = async (id: Buffer): Promise<Frame[]> => {
-      for (const started = Date.now(); Date.now() - started < 10_000; ) {
+      for (const started = Date.now(); Date.now() - started < 10_000;) {
         const mine = replies.filter((frame) => frame.id.equals(id));
         if (mine.length > 0 && (mine.at(-1)!.flags & MORE) === 0) {
           replies.splice(0, replies.length, ...replies.filter((frame) => !frame.id.equals(id)));
@@ -185,12 +189,19 @@ describe.each(["amd64", "arm64"] as const)("the %s holder", (arch: HolderArch) =
     const big = randomBytes(1_500_000);
     const small = Buffer.from("small bytes");
     const key = randomBytes(32);
-    for (const [name, bytes] of [["a", small], ["k", key]] as const) {
+    for (const [name, bytes] of [
+      ["a", small],
+      ["k", key],
+    ] as const) {
       expect((await holder.ask(FrameKind.stage, stage(name, bytes))).status).toBe(0);
     }
     // The second chunk first: a chunk lands at its offset whatever the order.
-    expect((await holder.ask(FrameKind.stage, stage("b", big.subarray(1 << 20), 1 << 20, big.length))).status).toBe(0);
-    expect((await holder.ask(FrameKind.stage, stage("b", big.subarray(0, 1 << 20), 0, big.length))).status).toBe(0);
+    expect(
+      (await holder.ask(FrameKind.stage, stage("b", big.subarray(1 << 20), 1 << 20, big.length))).status,
+    ).toBe(0);
+    expect(
+      (await holder.ask(FrameKind.stage, stage("b", big.subarray(0, 1 << 20), 0, big.length))).status,
+    ).toBe(0);
     const staged = lstatSync(join(cwd, ".meta/staging/a"));
     expect([staged.uid, staged.mode & 0o7777]).toEqual([0, 0o600]);
     const commit = commitBody([
@@ -234,7 +245,15 @@ describe.each(["amd64", "arm64"] as const)("the %s holder", (arch: HolderArch) =
     expect(await status(FrameKind.stage, stage("../x", Buffer.from("x")))).toBe(22);
     expect(await status(FrameKind.stage, stage("a/b", Buffer.from("x")))).toBe(22);
     expect(await status(FrameKind.stage, stageBody("a", 1, 0, Buffer.from("xy")))).toBe(22);
-    expect(await status(FrameKind.commit, commitBody([{ op: "dir", path: "d" }, { op: "rm", path: "../up" }]))).toBe(22);
+    expect(
+      await status(
+        FrameKind.commit,
+        commitBody([
+          { op: "dir", path: "d" },
+          { op: "rm", path: "../up" },
+        ]),
+      ),
+    ).toBe(22);
     expect(existsSync(join(cwd, "d"))).toBe(false);
     expect(await status(FrameKind.commit, commitBody([{ op: "rm", path: "/abs" }]))).toBe(22);
     expect(await status(FrameKind.commit, Buffer.from("chmod\0x\0"))).toBe(22);
@@ -265,7 +284,9 @@ describe.each(["amd64", "arm64"] as const)("the %s holder", (arch: HolderArch) =
     bad.bytes[9] = bad.bytes[9]! ^ 1;
     const long = holder.request(FrameKind.meta, Buffer.alloc(0));
     long.bytes.writeUInt32LE(0x7fffffff, 4);
-    holder.child.stdin.write(Buffer.concat([randomBytes(5000), Buffer.from("CSH1CSH"), bad.bytes, long.bytes]));
+    holder.child.stdin.write(
+      Buffer.concat([randomBytes(5000), Buffer.from("CSH1CSH"), bad.bytes, long.bytes]),
+    );
     expect((await holder.ask(FrameKind.meta, Buffer.alloc(0))).status).toBe(0);
     expect(holder.replies.filter((f) => f.id.equals(bad.id) || f.id.equals(long.id))).toEqual([]);
     expect(await holder.stop()).toEqual({ code: 0 });

@@ -17,7 +17,14 @@ import {
   type Frame,
 } from "./frames.js";
 
-const frame = (body: Buffer, kind = 2): Frame => ({ id: randomBytes(8), kind, flags: 0, status: 0, seq: 0, body });
+const frame = (body: Buffer, kind = 2): Frame => ({
+  id: randomBytes(8),
+  kind,
+  flags: 0,
+  status: 0,
+  seq: 0,
+  body,
+});
 
 /** A frame as strings: vitest compares large buffers byte by byte, slowly. */
 const view = (frames: Frame[]) =>
@@ -70,7 +77,13 @@ describe("encodeFrame and FrameReader", () => {
     const b = frame(randomBytes(100));
     const reader = new FrameReader();
     const got = reader.push(
-      Buffer.concat([Buffer.from("CSxCS"), encodeFrame(a), Buffer.from("CSH"), randomBytes(50), encodeFrame(b)]),
+      Buffer.concat([
+        Buffer.from("CSxCS"),
+        encodeFrame(a),
+        Buffer.from("CSH"),
+        randomBytes(50),
+        encodeFrame(b),
+      ]),
     );
     expect(got).toEqual([a, b]);
   });
@@ -102,7 +115,14 @@ describe("encodeFrame and FrameReader", () => {
   });
 
   it("carries kind, flags, status and seq", () => {
-    const sent: Frame = { id: randomBytes(8), kind: 0x84, flags: MORE, status: 28, seq: 3, body: Buffer.from("x") };
+    const sent: Frame = {
+      id: randomBytes(8),
+      kind: 0x84,
+      flags: MORE,
+      status: 28,
+      seq: 3,
+      body: Buffer.from("x"),
+    };
     expect(new FrameReader().push(encodeFrame(sent))).toEqual([sent]);
   });
 });

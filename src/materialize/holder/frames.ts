@@ -51,7 +51,8 @@ export function crc32Table(bytes: Uint8Array): number {
 /** The bytes of one frame. */
 export function encodeFrame(frame: Frame): Buffer {
   if (frame.id.length !== 8) throw new Error("a frame's id is 8 bytes");
-  if (frame.body.length > MAX_FRAME_BODY) throw new Error(`a frame's body is at most ${MAX_FRAME_BODY} bytes`);
+  if (frame.body.length > MAX_FRAME_BODY)
+    throw new Error(`a frame's body is at most ${MAX_FRAME_BODY} bytes`);
   const out = Buffer.alloc(FRAME_HEADER + frame.body.length);
   FRAME_MAGIC.copy(out, 0);
   out.writeUInt32LE(frame.body.length, 4);
@@ -134,7 +135,7 @@ export interface FileRecord {
 /** The records of one reply frame's body (holder.c's reply_file). Throws on a malformed body. */
 export function decodeRecords(body: Buffer): FileRecord[] {
   const records: FileRecord[] = [];
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     if (body.length - at < 16) throw new Error("a truncated file record");
     const pathLength = body.readUInt32LE(at);
     const total = body.readUInt32LE(at + 4);

@@ -224,10 +224,13 @@ class EngineMaterialHolder implements MaterialHolder {
     );
     const where = mount ? { mountpoint: mount.Source } : {};
     // An older holder speaks no frames: it is replaced on open, and holds nothing to read.
-    if (container.Config.Image !== image || mount === undefined) return { ready: false, running, ...where, ...nothing };
+    if (container.Config.Image !== image || mount === undefined)
+      return { ready: false, running, ...where, ...nothing };
     const reply = await this.#ask(FrameKind.meta, Buffer.alloc(0), "reading the bookkeeping files");
     const records = reply.bodies.flatMap(decodeRecords);
-    const files = joinRecords(records.filter((record) => record.path.startsWith(".meta/") && !record.path.startsWith(`${STAGING}/`)));
+    const files = joinRecords(
+      records.filter((record) => record.path.startsWith(".meta/") && !record.path.startsWith(`${STAGING}/`)),
+    );
     const paths = [...new Set(records.map((record) => record.path))].filter((path) => !files.has(path));
     return { ready: true, running, ...where, files, paths };
   }
@@ -243,10 +246,17 @@ class EngineMaterialHolder implements MaterialHolder {
       if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(file.name)) {
         throw new EngineError(`${this.#what()}: "${file.name}" is not a file name in the staging directory`);
       }
-      commit.push({ op: "own", path: `${STAGING}/${file.name}`, uid: file.uid, gid: file.gid, mode: file.mode });
+      commit.push({
+        op: "own",
+        path: `${STAGING}/${file.name}`,
+        uid: file.uid,
+        gid: file.gid,
+        mode: file.mode,
+      });
     }
     for (const op of ops) {
-      if (op.op === "mv") commit.push({ op: "mv", from: this.#nonRoot(op.from, "mv"), to: this.#nonRoot(op.to, "mv") });
+      if (op.op === "mv")
+        commit.push({ op: "mv", from: this.#nonRoot(op.from, "mv"), to: this.#nonRoot(op.to, "mv") });
       else commit.push({ op: "rm", path: this.#nonRoot(op.path, "rm") });
     }
     const body = commitBody(commit);
@@ -262,9 +272,11 @@ class EngineMaterialHolder implements MaterialHolder {
         for (let offset = 0; offset === 0 || offset < file.bytes.length; offset += STAGE_CHUNK) {
           const chunk = file.bytes.subarray(offset, offset + STAGE_CHUNK);
           chunks.push(
-            this.#ask(FrameKind.stage, stageBody(file.name, file.bytes.length, offset, chunk), "staging a file").then(
-              (reply) => this.#check(reply.status, "staging a file"),
-            ),
+            this.#ask(
+              FrameKind.stage,
+              stageBody(file.name, file.bytes.length, offset, chunk),
+              "staging a file",
+            ).then((reply) => this.#check(reply.status, "staging a file")),
           );
         }
         return chunks;
@@ -276,7 +288,15 @@ class EngineMaterialHolder implements MaterialHolder {
   }
 
   async values(): Promise<Map<string, Buffer>> {
-    const reply = await this.#ask(FrameKind.values, Buffer.alloc(0), "reading the values to mask");
+    let reply: HolderReply;
+    try {
+      reply = await this.#ask(FrameKind.values, Buffer.alloc(0), "reading the values to mask");
+    } catch (error) {
+      // No holder running (never started, `down`, an engine restart): it holds nothing to mask.
+      const container = await this.#inspectContainer();
+      if (container?.State.Running !== true) return new Map();
+      throw error;
+    }
     this.#check(reply.status, "reading the values to mask");
     return joinRecords(reply.bodies.flatMap(decodeRecords));
   }
