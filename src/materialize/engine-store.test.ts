@@ -1,40 +1,28 @@
 // The engine-side store over a fake holder that counts its calls: a delivery is one look and one
-// request (an upload and a signal, no exec) however many services change, the bytes and owners land where the local
-// layout puts them, and a service's mounts are its own sub-directory only (bind of the volume's
-// Mountpoint before API 1.45, a volume sub-path from 1.45 on).
+// delivery (stage, then one commit over the attach; no exec) however many services change, the
+// bytes and owners land where the local layout puts them, and a service's mounts are its own
+// sub-directory only (bind of the volume's Mountpoint before API 1.45, a volume sub-path from 1.45 on).
 import { describe, expect, it } from "vitest";
 import { makeService } from "../model/project-builder.js";
 import { SecretValue } from "../secrets/secret-value.js";
 import { EngineSideStore, engineSideMounts } from "./engine-store.js";
-import { requestBytes, type HolderEntry, type HolderOp, type MaterialHolder } from "./holder/holder.js";
+import { type HolderOp, type MaterialHolder, type StagedFile } from "./holder/holder.js";
 import { ProjectMaterial } from "./material.js";
 import { secretMount } from "../engine/container-spec.js";
 
+interface Entry {
+  bytes: Buffer;
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
 /** An in-memory holder: files by path relative to the volume root, and every call counted. */
-function fakeHolder(): MaterialHolder & {
-  files: Map<string, HolderEntry>;
-  calls: string[];
-  running: boolean;
-  leave(name: string, ops: HolderOp[], whole: boolean): void;
-} {
-  const files = new Map<string, HolderEntry>();
+function fakeHolder(): MaterialHolder & { files: Map<string, Entry>; calls: string[]; running: boolean } {
+  const files = new Map<string, Entry>();
   const calls: string[] = [];
   const mountpoint = "/var/lib/docker/volumes/composec-secrets.demo/_data";
-  const under = (dir: string) => [...files.values()].filter((entry) => entry.path.startsWith(`${dir}/`));
-  const carryOut = (ops: HolderOp[]) => {
-    for (const op of ops) {
-      if (op.op === "mv") {
-        const entry = files.get(op.from)!;
-        files.delete(op.from);
-        files.set(op.to, { ...entry, path: op.to });
-      } else {
-        for (const key of [...files.keys()])
-          if (key === op.path || key.startsWith(`${op.path}/`)) files.delete(key);
-      }
-    }
-  };
-  /** Requests uploaded and not carried out yet, by name. */
-  const pending = new Map<string, HolderOp[]>();
+  const META = [".meta/key", ".meta/digests.json", ".meta/configs.json"];
   const holder = {
     volume: "composec-secrets.demo",
     files,
@@ -51,69 +39,47 @@ function fakeHolder(): MaterialHolder & {
       holder.running = true;
       return { mountpoint, fresh };
     },
-    glance: async (dir: string) => {
-      calls.push(`glance ${dir}`);
-      return { ready: holder.running, running: holder.running, mountpoint, files: under(dir) };
+    glance: async () => {
+      calls.push("glance");
+      if (!holder.running) return { ready: false, running: false, files: new Map(), paths: [] };
+      const meta = new Map(
+        [...files].filter(([path]) => META.includes(path)).map(([path, e]) => [path, e.bytes]),
+      );
+      const paths = [...files.keys()].filter((path) => !META.includes(path));
+      return { ready: true, running: true, mountpoint, files: meta, paths };
     },
-    request: async (staging: string, _dirs: string[], staged: HolderEntry[], ops: HolderOp[]) => {
+    deliver: async (_dirs: string[], staged: StagedFile[], ops: HolderOp[]) => {
       const count = (op: string) => ops.filter((o) => o.op === op).length;
-      calls.push(`request ${staged.length} files, rm ${count("rm")}, mv ${count("mv")}`);
-      for (const entry of staged)
-        files.set(`${staging}/${entry.path}`, { ...entry, path: `${staging}/${entry.path}` });
-      carryOut(ops);
+      calls.push(`deliver ${staged.length} files, rm ${count("rm")}, mv ${count("mv")}`);
+      for (const file of staged) files.set(`.meta/staging/${file.name}`, { ...file });
+      for (const op of ops) {
+        if (op.op === "mv") {
+          const entry = files.get(op.from)!;
+          files.delete(op.from);
+          files.set(op.to, entry);
+        } else {
+          for (const key of [...files.keys()])
+            if (key === op.path || key.startsWith(`${op.path}/`)) files.delete(key);
+        }
+      }
     },
-    finish: async (staging: string, name: string) => {
-      calls.push(`finish ${name}`);
-      const ops = pending.get(name);
-      if (ops) carryOut(ops);
-      pending.delete(name);
-      const request = files.get(`${staging}/${name}.req`)!;
-      files.delete(request.path);
-      files.set(`${staging}/${name}.done`, {
-        ...request,
-        path: `${staging}/${name}.done`,
-        bytes: Buffer.alloc(0),
-      });
-    },
-    read: async (dir: string) => {
-      calls.push(`read ${dir}`);
-      return under(dir);
-    },
-    readFile: async (path: string) => {
-      calls.push(`readFile ${path}`);
-      return files.get(path)?.bytes;
+    values: async () => {
+      calls.push("values");
+      return new Map(
+        [...files]
+          .filter(([path]) => path === ".meta/configs.json" || /^(services|files)\//.test(path))
+          .map(([path, e]) => [path, e.bytes]),
+      );
     },
     stamp: async (path: string) => {
       calls.push(`stamp ${path}`);
       return String(calls.length);
     },
-    stage: async () => {
-      throw new Error("the store stages through requests");
-    },
-    mkdirs: async () => {
-      throw new Error("the store makes directories through requests");
-    },
-    run: async () => {
-      throw new Error("the store runs no exec");
-    },
+    close: () => undefined,
     remove: async () => {
       calls.push("remove");
       files.clear();
       holder.running = false;
-    },
-    /** A run killed right after uploading a request (`whole`) or during it. */
-    leave: (name: string, ops: HolderOp[], whole: boolean) => {
-      pending.set(name, ops);
-      const bytes = requestBytes(
-        ops.map((op) => ({ op: op.op, paths: op.op === "mv" ? [op.from, op.to] : [op.path] })),
-      );
-      files.set(`.meta/staging/${name}.req`, {
-        path: `.meta/staging/${name}.req`,
-        bytes: whole ? bytes : bytes.subarray(0, bytes.length - 3),
-        uid: 0,
-        gid: 0,
-        mode: 0o600,
-      });
     },
   };
   return holder;
@@ -136,7 +102,7 @@ const values = (tag: string) =>
   ]);
 
 describe("engine-side store", () => {
-  it("a rotation of two services is one look and one request, no exec; bytes and owners as the local layout", async () => {
+  it("a rotation of two services is one look and one delivery, no exec; bytes and owners as the local layout", async () => {
     const holder = fakeHolder();
     const store = new EngineSideStore(holder, engine("1.41"));
     const web = makeService("web", { secrets: [grant("a"), grant("b")] });
@@ -157,7 +123,7 @@ describe("engine-side store", () => {
     const writable = await ProjectMaterial.open(again);
     await writable.deliverAll([web, api], values("two"), new Map(), new Set());
     // The open reuses the peek's look and skips ensure: the holder was seen ready.
-    expect(holder.calls).toEqual(["glance .meta", "request 4 files, rm 0, mv 4"]);
+    expect(holder.calls).toEqual(["glance", "deliver 4 files, rm 0, mv 4"]);
     expect(holder.files.get("services/web/a")!.bytes.toString()).toBe("a-two");
     expect([...holder.files.keys()].filter((path) => path.startsWith(".meta/staging/"))).toEqual([]);
     expect(again.mounts("web", "services/web", [])).toEqual([
@@ -169,7 +135,7 @@ describe("engine-side store", () => {
     ]);
   });
 
-  it("a dropped secret and a removed service go in the same request; the values to mask leave configs out", async () => {
+  it("a dropped secret and a removed service go in the same delivery; the values to mask leave configs out", async () => {
     const holder = fakeHolder();
     const store = new EngineSideStore(holder, engine("1.41"));
     const material = await ProjectMaterial.open(store);
@@ -195,52 +161,38 @@ describe("engine-side store", () => {
       new Map(),
       new Set(),
     );
-    expect(holder.calls.filter((call) => call.startsWith("request"))).toEqual([
-      "request 2 files, rm 4, mv 2",
+    expect(holder.calls.filter((call) => call.startsWith("deliver"))).toEqual([
+      "deliver 2 files, rm 4, mv 2",
     ]);
     expect([...holder.files.keys()].filter((path) => !path.startsWith(".")).sort()).toEqual([
       "services/web/a",
     ]);
   });
 
-  it("what a killed run left in staging goes with the next request; a whole request is carried out before the read", async () => {
+  it("what a killed run left in staging goes with the next delivery; missing() is what the listing lacks", async () => {
     const holder = fakeHolder();
     const web = makeService("web", { secrets: [grant("a")] });
     await (
       await ProjectMaterial.open(new EngineSideStore(holder, engine("1.41")))
     ).deliverAll([web], values("one"));
 
-    // Killed during an upload: a staged value and half a request.
-    holder.files.set(".meta/staging/left", {
-      path: ".meta/staging/left",
-      bytes: Buffer.from("x"),
-      uid: 0,
-      gid: 0,
-      mode: 0o400,
-    });
-    holder.leave("half", [{ op: "mv", from: ".meta/staging/left", to: "services/web/a" }], false);
+    // Killed during a delivery: a staged value left.
+    holder.files.set(".meta/staging/left", { bytes: Buffer.from("x"), uid: 0, gid: 0, mode: 0o600 });
     holder.calls.length = 0;
     const store = new EngineSideStore(holder, engine("1.41"));
     await (await ProjectMaterial.open(store)).deliverAll([web], values("two"));
-    expect(holder.calls).toEqual(["glance .meta", "request 2 files, rm 2, mv 2"]);
+    expect(holder.calls).toEqual(["glance", "deliver 2 files, rm 1, mv 2"]);
     expect([...holder.files.keys()].filter((path) => path.startsWith(".meta/staging/"))).toEqual([]);
     expect(holder.files.get("services/web/a")!.bytes.toString()).toBe("a-two");
 
-    // Killed after a whole upload, before its signal: carried out first, then read, so the digests
-    // read are those of the bytes in place.
-    holder.files.set(".meta/staging/next", {
-      path: ".meta/staging/next",
-      bytes: Buffer.from("a-three"),
-      uid: 1000,
-      gid: 1001,
-      mode: 0o400,
-    });
-    holder.leave("whole", [{ op: "mv", from: ".meta/staging/next", to: "services/web/a" }], true);
-    holder.calls.length = 0;
+    // A file gone from the volume (while the digests still name it) is delivered again.
+    holder.files.delete("services/web/a");
     const after = new EngineSideStore(holder, engine("1.41"));
-    await ProjectMaterial.peek(after);
-    expect(holder.calls).toEqual(["glance .meta", "finish whole", "glance .meta"]);
-    expect(holder.files.get("services/web/a")!.bytes.toString()).toBe("a-three");
+    expect([...(await after.missing(["services/web/a"]))]).toEqual(["services/web/a"]);
+    expect(await after.listServices()).toEqual([]);
+    await (await ProjectMaterial.open(after)).deliverAll([web], values("two"));
+    expect(holder.files.get("services/web/a")!.bytes.toString()).toBe("a-two");
+    expect(await new EngineSideStore(holder, engine("1.41")).listServices()).toEqual(["web"]);
   });
 
   it("a holder that does not run holds nothing: everything is delivered anew, after an ensure", async () => {
@@ -254,7 +206,7 @@ describe("engine-side store", () => {
     const store = new EngineSideStore(holder, engine("1.41"));
     expect((await ProjectMaterial.peek(store)).compare(web, values("one")).firstDelivery).toBe(true);
     await ProjectMaterial.open(store);
-    expect(holder.calls).toEqual(["glance .meta", "ensure", "request 1 files, rm 0, mv 1"]);
+    expect(holder.calls).toEqual(["glance", "ensure", "deliver 1 files, rm 0, mv 1"]);
   });
 });
 

@@ -1,22 +1,15 @@
 // The engine-side store: the project's material on a tmpfs volume of the engine's host, kept
 // mounted by a holder container (holder/holder.ts), written and read through the Engine API only
-// (docs/engine-side-delivery.md). Every delivery is batched: the changed files of all services and
-// the list of renames in one archive upload into staging, then a signal to the holder, which
-// renames, and a stat or two until it is done: a rotation costs the same few round trips however
-// many services change, and no exec.
+// (docs/engine-side-delivery.md), over one attach to the holder per command. Every delivery is
+// batched: the changed files of all services staged, then one commit of every owner, mode, removal
+// and rename: a rotation costs the same two round trips however many services change, and the
+// engine starts no process for it.
 import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import type { Engine } from "../engine/client.js";
 import { olderApi } from "../engine/api-version.js";
-import { requestComplete, type HolderEntry, type HolderOp, type MaterialHolder } from "./holder/holder.js";
-import {
-  CONFIGS_FILE,
-  DIGESTS_FILE,
-  ENGINE_META_DIR,
-  ENGINE_STAGING_DIR,
-  enginePath,
-  KEY_FILE,
-} from "./layout.js";
+import { type HolderOp, type MaterialHolder, type StagedFile } from "./holder/holder.js";
+import { CONFIGS_FILE, DIGESTS_FILE, ENGINE_STAGING_DIR, enginePath, KEY_FILE } from "./layout.js";
 import type { AsyncMaterialWatch, MaterialBatch, MaterialStore, SecretMount, StoredMeta } from "./store.js";
 
 /** The Engine API version that mounts a sub-path of a volume (`VolumeOptions.Subpath`). */
@@ -51,8 +44,10 @@ export function engineSideMounts(
 /** What one look at the holder found: the bookkeeping files, and staging a killed run left. */
 interface Look {
   meta: StoredMeta;
-  /** Paths (relative) in staging: files and requests of a run that did not finish. */
+  /** Paths (relative) in staging: files of a run that did not finish. */
   stale: string[];
+  /** Paths (relative) of the files present below services/ and files/. */
+  present: Set<string>;
   /** Set when the holder was ready: its volume's Mountpoint. */
   mountpoint?: string;
 }
@@ -81,46 +76,32 @@ export class EngineSideStore implements MaterialStore {
   }
 
   /**
-   * One archive read of the meta directory beside an inspect of the holder. A holder that does not
-   * run (or runs an older image, replaced on open) holds nothing: the engine restarted (its tmpfs
-   * is fresh) or a crash left it stopped; what it held is to be delivered anew.
+   * One META request to the holder beside an inspect of it. A holder that does not run (or runs an
+   * older image, replaced on open) holds nothing: the engine restarted (its tmpfs is fresh) or a
+   * crash left it stopped; what it held is to be delivered anew.
    */
   async #lookAgain(): Promise<Look> {
-    for (let round = 0; ; round++) {
-      const glance = await this.holder.glance(ENGINE_META_DIR);
-      if (!glance.ready) {
-        this.#look = { meta: {}, stale: [] };
-        return this.#look;
-      }
-      const byPath = new Map(glance.files.map((file) => [file.path, file.bytes]));
-      const staged = glance.files.filter((file) => file.path.startsWith(`${ENGINE_STAGING_DIR}/`));
-      // A whole request that was never signalled (a run killed right after its upload) would be
-      // carried out at our signal, after this read: it is finished first, and looked at again.
-      const pending = staged.filter((file) => file.path.endsWith(".req") && requestComplete(file.bytes));
-      if (pending.length > 0 && round < 2) {
-        for (const file of pending) {
-          await this.holder
-            .finish(ENGINE_STAGING_DIR, posix.basename(file.path, ".req"))
-            .catch(() => undefined);
-        }
-        continue;
-      }
-      const meta: StoredMeta = {};
-      for (const [name, path] of [
-        ["key", KEY_FILE],
-        ["digests", DIGESTS_FILE],
-        ["configs", CONFIGS_FILE],
-      ] as const) {
-        const bytes = byPath.get(enginePath(path));
-        if (bytes !== undefined) meta[name] = bytes;
-      }
-      this.#look = {
-        meta,
-        stale: staged.map((file) => file.path),
-        ...(glance.mountpoint === undefined ? {} : { mountpoint: glance.mountpoint }),
-      };
+    const glance = await this.holder.glance();
+    if (!glance.ready) {
+      this.#look = { meta: {}, stale: [], present: new Set() };
       return this.#look;
     }
+    const meta: StoredMeta = {};
+    for (const [name, path] of [
+      ["key", KEY_FILE],
+      ["digests", DIGESTS_FILE],
+      ["configs", CONFIGS_FILE],
+    ] as const) {
+      const bytes = glance.files.get(enginePath(path));
+      if (bytes !== undefined) meta[name] = bytes;
+    }
+    this.#look = {
+      meta,
+      stale: glance.paths.filter((path) => path.startsWith(`${ENGINE_STAGING_DIR}/`)),
+      present: new Set(glance.paths.filter((path) => !path.startsWith(`${ENGINE_STAGING_DIR}/`))),
+      ...(glance.mountpoint === undefined ? {} : { mountpoint: glance.mountpoint }),
+    };
+    return this.#look;
   }
 
   async open(): Promise<string[]> {
@@ -134,25 +115,30 @@ export class EngineSideStore implements MaterialStore {
     const ensured = await this.holder.ensure();
     this.#mountpoint = ensured.mountpoint;
     // A fresh tmpfs holds nothing; one that survived (another container mounts the volume) is read.
-    if (ensured.fresh) this.#look = { meta: {}, stale: [], mountpoint: ensured.mountpoint };
+    if (ensured.fresh)
+      this.#look = { meta: {}, stale: [], present: new Set(), mountpoint: ensured.mountpoint };
     else await this.#lookAgain();
     return [];
   }
 
-  /** Files the digests say are in place are taken to be: looking would cost a round trip each. */
-  async missing(): Promise<Set<string>> {
-    return new Set();
+  /** From the META listing of the last look (the holder lists every file present). */
+  async missing(paths: string[]): Promise<Set<string>> {
+    const look = this.#look ?? (await this.#lookAgain());
+    return new Set(paths.filter((path) => !look.present.has(path)));
   }
 
-  /** The digests name every service with material: listing the volume would cost a round trip. */
+  /** Services with a file below services/ or files/, from the same listing. */
   async listServices(): Promise<string[]> {
-    return [];
+    const look = this.#look ?? (await this.#lookAgain());
+    return [...new Set([...look.present].map((path) => path.split("/")[1] ?? ""))].filter(
+      (name) => name !== "",
+    );
   }
 
   /**
-   * One request to the holder: the directories, the staged files and the list of operations in one
-   * upload, then a signal: removals first (what a killed run left in staging, services and files
-   * no longer wanted), then the renames in order, the digests and config list last.
+   * One delivery: the files staged, then one commit: removals first (what a killed run left in
+   * staging, services and files no longer wanted), then the renames in order, the digests and
+   * config list last.
    */
   async apply(batch: MaterialBatch): Promise<void> {
     const removals = [
@@ -160,29 +146,26 @@ export class EngineSideStore implements MaterialStore {
       ...batch.removals,
       ...batch.prune.flatMap(({ keep, known }) => known.filter((path) => !keep.includes(path))),
     ];
-    const staged = [...batch.writes, ...batch.meta].map((file) => ({
-      file,
+    const files: StagedFile[] = [...batch.writes, ...batch.meta].map((file) => ({
       name: randomBytes(12).toString("hex"),
-    }));
-    const files: HolderEntry[] = staged.map(({ file, name }) => ({
-      path: name,
       bytes: file.bytes,
       uid: file.uid,
       gid: file.gid,
       mode: file.mode,
     }));
+    const targets = [...batch.writes, ...batch.meta].map((file) => file.path);
     const ops: HolderOp[] = [
       ...[...new Set(removals)].map((path) => ({ op: "rm" as const, path: enginePath(path) })),
-      ...staged.map(({ file, name }) => ({
+      ...files.map((file, i) => ({
         op: "mv" as const,
-        from: posix.join(ENGINE_STAGING_DIR, name),
-        to: enginePath(file.path),
+        from: posix.join(ENGINE_STAGING_DIR, file.name),
+        to: enginePath(targets[i]!),
       })),
     ];
     // Written: the next read asks the holder again.
     this.#look = undefined;
     if (ops.length === 0 && batch.dirs.length === 0) return;
-    await this.holder.request(ENGINE_STAGING_DIR, ["services", "files", ...batch.dirs], files, ops);
+    await this.holder.deliver(["services", "files", ...batch.dirs], files, ops);
   }
 
   mounts(service: string, dir: string | undefined, files: { path: string; target: string }[]): SecretMount[] {
@@ -197,11 +180,9 @@ export class EngineSideStore implements MaterialStore {
   }
 
   async values(): Promise<Buffer[]> {
-    const [services, files, configs] = await Promise.all([
-      this.holder.read("services"),
-      this.holder.read("files"),
-      this.holder.readFile(enginePath(CONFIGS_FILE)),
-    ]);
+    const files = await this.holder.values();
+    const configs = files.get(enginePath(CONFIGS_FILE));
+    files.delete(enginePath(CONFIGS_FILE));
     let list: Record<string, string[]> = {};
     try {
       if (configs !== undefined) list = JSON.parse(configs.toString("utf8")) as Record<string, string[]>;
@@ -209,7 +190,7 @@ export class EngineSideStore implements MaterialStore {
       // An unreadable list masks every file: too much, never too little.
     }
     const skip = new Set(Object.values(list).flat());
-    return [...services, ...files].filter((entry) => !skip.has(entry.path)).map((entry) => entry.bytes);
+    return [...files].filter(([path]) => !skip.has(path)).map(([, bytes]) => bytes);
   }
 
   /** A look at the staging directory's change stamp (every delivery renames out of it): one round trip. */

@@ -10,8 +10,8 @@ export const CONFIGS_FILE = ".configs.json";
 export const STAGING_DIR = ".staging";
 
 /**
- * On the engine's side the bookkeeping files and staging share one directory (0700 root), so that
- * one archive read brings all of them: each read there costs the engine a new process.
+ * On the engine's side the bookkeeping files and staging share one directory (0700 root): the
+ * holder (holder.c) reads the one and writes the other there, and nobody else may.
  */
 export const ENGINE_META_DIR = ".meta";
 export const ENGINE_STAGING_DIR = `${ENGINE_META_DIR}/staging`;

@@ -11,7 +11,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine } from "../../src/engine/client.js";
-import { materialHolder, type MaterialHolder } from "../../src/materialize/holder/holder.js";
+import { materialHolder, type HolderOp, type MaterialHolder } from "../../src/materialize/holder/holder.js";
 import {
   cli,
   demux,
@@ -106,7 +106,15 @@ describe("the engine-side secrets holder", () => {
       RestartPolicy: { Name: "no" },
       LogConfig: { Type: "none" },
     });
-    expect(container.HostConfig.CapAdd ?? []).toEqual([]);
+    expect([...(container.HostConfig.CapAdd ?? [])].sort()).toEqual(
+      ["CAP_CHOWN", "CAP_DAC_READ_SEARCH"].map((c) =>
+        expect.stringMatching(new RegExp(`^(CAP_)?${c.slice(4)}$`)),
+      ),
+    );
+    // Its stdin stays open across attaches (requests come on it); its stdout, which carries the
+    // key, digests and values, reaches no log: the engine keeps none to read.
+    expect(container.Config).toMatchObject({ OpenStdin: true, StdinOnce: false });
+    expect(container.LogPath ?? "").toBe("");
     expect(container.Mounts).toEqual([
       expect.objectContaining({
         Type: "volume",
@@ -123,116 +131,106 @@ describe("the engine-side secrets holder", () => {
     expect(await holder.ensure()).toEqual({ mountpoint, fresh: false });
   });
 
-  it("stage and mv put exact bytes in place with the headers' owner and mode; read gives them back", async () => {
-    await holder.mkdirs(["services/x", "files"]);
-    const before = await holder.stamp("services/x");
-    await holder.stage(".staging", [
-      { path: "db", ...db },
-      { path: "deep/api", ...api },
-    ]);
-    const staged = await holder.read(".staging");
-    expect(staged.map((entry) => entry.path).sort()).toEqual([".staging/db", ".staging/deep/api"]);
-    // With no capability at all, root in the holder renames files that belong to other users.
-    await holder.run("mv", [".staging/db", "services/x/db", ".staging/deep/api", "files/api"]);
-
-    const delivered = [...(await holder.read("services")), ...(await holder.read("files"))];
-    expect(
-      delivered
-        .map((entry) => ({ ...entry, bytes: sha256(entry.bytes) }))
-        .sort((a, b) => a.path.localeCompare(b.path)),
-    ).toEqual([
-      { path: "files/api", bytes: sha256(api.bytes), uid: api.uid, gid: api.gid, mode: api.mode },
-      { path: "services/x/db", bytes: sha256(db.bytes), uid: db.uid, gid: db.gid, mode: db.mode },
-    ]);
-    expect(sha256((await holder.readFile("services/x/db"))!)).toBe(sha256(db.bytes));
-    expect(await holder.readFile("services/x/none")).toBeUndefined();
-    expect(await holder.readFile("services/x")).toBeUndefined();
-    expect(await holder.read("nowhere")).toEqual([]);
-    expect(await holder.read(".staging")).toEqual([]);
-    // A rename into the directory moves its stamp; a missing path has none.
-    const after = await holder.stamp("services/x");
-    expect(after).toBeDefined();
-    expect(after).not.toBe(before);
-    expect(await holder.stamp("services/nothing")).toBeUndefined();
-  });
-
-  it("a request puts exact bytes in place with one upload and a signal (no exec), leaves staging empty, and names a failed op's errno", async () => {
-    const glanced = await holder.glance(".meta");
-    expect(glanced).toMatchObject({ ready: true, running: true, mountpoint });
-    const execsBefore = (await docker.getContainer(`${project}-secrets-holder`).inspect()).ExecIDs ?? [];
-    await holder.request(
-      ".meta/staging",
-      ["services/r", "files"],
+  /** Puts `files` in place with one delivery (staged, owned, renamed), after `first`. */
+  const put = async (
+    files: { path: string; bytes: Buffer; uid: number; gid: number; mode: number }[],
+    first: HolderOp[] = [],
+  ) => {
+    const staged = files.map((file) => ({ ...file, name: randomBytes(8).toString("hex") }));
+    await holder.deliver(
+      files.map((file) => path.posix.dirname(file.path)),
+      staged,
       [
-        { path: "one", ...db },
-        { path: "two", ...api },
-      ],
-      [
-        { op: "rm", path: "services/gone" },
-        { op: "mv", from: ".meta/staging/one", to: "services/r/db" },
-        { op: "mv", from: ".meta/staging/two", to: ".meta/digests.json" },
+        ...first,
+        ...staged.map((file) => ({ op: "mv" as const, from: `.meta/staging/${file.name}`, to: file.path })),
       ],
     );
+  };
+  const statIn = async (paths: string[]) =>
+    (
+      await inContainer(
+        ["stat", "-c", "%n %u %g %a", ...paths.map((p) => `/m/${p}`)],
+        [{ Type: "volume", Source: volumeName, Target: "/m", ReadOnly: true }],
+      )
+    ).stdout
+      .trim()
+      .split("\n");
+
+  it("a delivery puts exact bytes in place with their owner and mode, over the attach (no exec); values and glance read them back", async () => {
+    const before = await holder.stamp(".meta/staging");
+    const execsBefore = (await docker.getContainer(`${project}-secrets-holder`).inspect()).ExecIDs ?? [];
+    await put([
+      { path: "services/x/db", ...db },
+      { path: "files/api", ...api },
+      { path: ".meta/digests.json", bytes: Buffer.from("{}"), uid: 0, gid: 0, mode: 0o600 },
+    ]);
     expect((await docker.getContainer(`${project}-secrets-holder`).inspect()).ExecIDs ?? []).toEqual(
       execsBefore,
     );
-    expect(
-      (await holder.read("services/r")).map((entry) => ({ ...entry, bytes: sha256(entry.bytes) })),
-    ).toEqual([{ path: "services/r/db", bytes: sha256(db.bytes), uid: db.uid, gid: db.gid, mode: db.mode }]);
-    const meta = await holder.glance(".meta");
-    expect(meta.files.map((entry) => entry.path)).toEqual([".meta/digests.json"]);
-    expect(sha256(meta.files[0]!.bytes)).toBe(sha256(api.bytes));
-    // The meta directory and staging are root's alone; a service directory is traversable.
-    const modes = await inContainer(
-      ["stat", "-c", "%n %a %u", "/m/.meta", "/m/.meta/staging", "/m/services/r"],
-      [{ Type: "bind", Source: mountpoint, Target: "/m", ReadOnly: true }],
-    );
-    expect(modes.stdout.trim().split("\n")).toEqual([
-      "/m/.meta 700 0",
-      "/m/.meta/staging 700 0",
-      "/m/services/r 755 0",
+    expect(await statIn(["services/x/db", "files/api", ".meta", ".meta/staging", "services/x"])).toEqual([
+      `/m/services/x/db ${db.uid} ${db.gid} 440`,
+      `/m/files/api ${api.uid} ${api.gid} 400`,
+      "/m/.meta 0 0 700",
+      "/m/.meta/staging 0 0 700",
+      "/m/services/x 0 0 755",
     ]);
-
-    await expect(
-      holder.request(
-        ".meta/staging",
-        [],
-        [],
-        [{ op: "mv", from: ".meta/staging/missing", to: "services/r/gone" }],
-      ),
-    ).rejects.toThrow(/a delivery's file operations failed: ENOENT \(no such file or directory\), errno 2/);
-    // What a failed request leaves in staging goes with the next one.
-    const left = (await holder.read(".meta/staging")).map((entry) => entry.path);
-    expect(left).toHaveLength(1);
-    expect(left[0]).toMatch(/\.failed$/);
-    await holder.request(
-      ".meta/staging",
-      [],
-      [],
-      [left[0]!, "services/r", ".meta/digests.json"].map((path) => ({ op: "rm" as const, path })),
-    );
-    expect(await holder.read(".meta")).toEqual([]);
-    expect(await holder.read("services/r")).toEqual([]);
+    const values = await holder.values();
+    expect([...values.keys()].sort()).toEqual(["files/api", "services/x/db"]);
+    expect(sha256(values.get("services/x/db")!)).toBe(sha256(db.bytes));
+    expect(sha256(values.get("files/api")!)).toBe(sha256(api.bytes));
+    const glanced = await holder.glance();
+    expect(glanced).toMatchObject({ ready: true, running: true, mountpoint });
+    expect([...glanced.files.keys()]).toEqual([".meta/digests.json"]);
+    expect(glanced.paths.sort()).toEqual(["files/api", "services/x/db"]);
+    // Every delivery renames out of staging: its stamp moves; a missing path has none.
+    expect(await holder.stamp(".meta/staging")).not.toBe(before);
+    expect(await holder.stamp("services/nothing")).toBeUndefined();
   });
 
-  it("an owner beyond the ustar header's six octal digits reaches the file exactly", async () => {
-    const big = { bytes: randomBytes(8), uid: 1_000_680_000, gid: 0xfffffffe, mode: 0o440 };
-    await holder.mkdirs(["files"]);
-    await holder.stage(".staging", [{ path: "big", ...big }]);
-    await holder.run("mv", [".staging/big", "files/big"]);
-    const read = (await holder.read("files")).find((entry) => entry.path === "files/big");
-    expect({ ...read, bytes: sha256(read!.bytes) }).toEqual({
-      path: "files/big",
-      bytes: sha256(big.bytes),
-      uid: big.uid,
-      gid: big.gid,
-      mode: big.mode,
-    });
-    const result = await inContainer(
-      ["stat", "-c", "%u %g %a", "/m/files/big"],
-      [{ Type: "volume", Source: volumeName, Target: "/m", ReadOnly: true }],
+  it("a failed op names its errno; a file over one frame arrives whole; an owner up to 2^32-2 exactly", async () => {
+    await expect(
+      holder.deliver([], [], [{ op: "mv", from: ".meta/staging/missing", to: "services/r/gone" }]),
+    ).rejects.toThrow(/a delivery's file operations failed: ENOENT \(no such file or directory\), errno 2/);
+    await expect(holder.deliver([], [], [{ op: "rm", path: "../etc" }])).rejects.toThrow(
+      /"\.\.\/etc" is not a path inside the secrets volume/,
     );
-    expect(result.stdout.trim()).toBe(`${big.uid} ${big.gid} 440`);
+    const big = { bytes: randomBytes(1_500_000), uid: 1_000_680_000, gid: 0xfffffffe, mode: 0o440 };
+    await put([{ path: "files/big", ...big }]);
+    expect(sha256((await holder.values()).get("files/big")!)).toBe(sha256(big.bytes));
+    expect(await statIn(["files/big"])).toEqual([`/m/files/big ${big.uid} ${big.gid} 440`]);
+    await holder.deliver(
+      [],
+      [],
+      [
+        { op: "rm", path: "files/big" },
+        { op: "rm", path: "services/none" },
+      ],
+    );
+    expect([...(await holder.values()).keys()].sort()).toEqual(["files/api", "services/x/db"]);
+  });
+
+  it("two sessions on one holder at once (two commands): each gets its own replies", async () => {
+    const other = materialHolder(engine, project);
+    try {
+      const [a, b] = await Promise.all([holder.values(), other.values(), holder.glance(), other.glance()]);
+      expect(sha256(a.get("services/x/db")!)).toBe(sha256(db.bytes));
+      expect(sha256(b.get("services/x/db")!)).toBe(sha256(db.bytes));
+      await Promise.all([
+        put([{ path: "services/y/one", ...db }]),
+        (async () => {
+          const staged = [{ ...api, name: randomBytes(8).toString("hex") }];
+          await other.deliver(["services/y"], staged, [
+            { op: "mv", from: `.meta/staging/${staged[0]!.name}`, to: "services/y/two" },
+          ]);
+        })(),
+      ]);
+      const values = await other.values();
+      expect(sha256(values.get("services/y/one")!)).toBe(sha256(db.bytes));
+      expect(sha256(values.get("services/y/two")!)).toBe(sha256(api.bytes));
+      await holder.deliver([], [], [{ op: "rm", path: "services/y" }]);
+    } finally {
+      other.close();
+    }
   });
 
   it("a container binding <Mountpoint>/services/x read-only sees the files with owner and mode", async () => {
@@ -260,7 +258,7 @@ describe("the engine-side secrets holder", () => {
       );
       expect(result.stdout.split(/\s+/)[0]).toBe(sha256(db.bytes));
     }
-    expect(sha256((await holder.readFile("services/x/db"))!)).toBe(sha256(db.bytes));
+    expect(sha256((await holder.values()).get("services/x/db")!)).toBe(sha256(db.bytes));
   });
 
   it("no file on the engine's data-root disk holds staged bytes (only the tmpfs does)", async () => {
@@ -272,10 +270,7 @@ describe("the engine-side secrets holder", () => {
     const past = new Date(Date.now() - 2000);
     await utimes(since, past, past);
     try {
-      await holder.stage(".staging", [
-        { path: "marker", bytes: Buffer.from(marker), uid: 0, gid: 0, mode: 0o400 },
-      ]);
-      await holder.run("mv", [".staging/marker", "services/x/marker"]);
+      await put([{ path: "services/x/marker", bytes: Buffer.from(marker), uid: 0, gid: 0, mode: 0o400 }]);
       // -xdev: the data root's own file system only (the tmpfs and containers' overlays are mounts
       // of their own); -newer: what was written during this write, temporary files included.
       const { stdout } = await run("sh", [
@@ -294,22 +289,13 @@ describe("the engine-side secrets holder", () => {
     }
   });
 
-  it("rm removes trees and ignores missing paths; failures name the operation and errno", async () => {
-    await holder.run("rm", ["services/x/marker", "services/x/missing", "files"]);
-    expect((await holder.read("")).map((entry) => entry.path)).toEqual(["services/x/db"]);
-    await expect(holder.run("mv", ["nothing", "services/x/y"])).rejects.toThrow(
-      /secrets holder of project .*: mv of 2 paths failed: ENOENT \(no such file or directory\), errno 2/,
+  it("rm removes trees and ignores missing paths", async () => {
+    await holder.deliver(
+      [],
+      [],
+      ["services/x/marker", "services/x/missing", "files"].map((p) => ({ op: "rm" as const, path: p })),
     );
-    await expect(holder.run("rm", ["services/x/db/below"])).rejects.toThrow(
-      /rm services\/x\/db\/below failed: ENOTDIR/,
-    );
-    await expect(holder.run("rm", ["../etc"])).rejects.toThrow(
-      /"\.\.\/etc" is not a path inside the secrets volume/,
-    );
-    await expect(holder.run("mv", ["/etc/passwd", "x"])).rejects.toThrow(
-      /not a path inside the secrets volume/,
-    );
-    expect(sha256((await holder.readFile("services/x/db"))!)).toBe(sha256(db.bytes));
+    expect([...(await holder.values()).keys()]).toEqual(["services/x/db"]);
   });
 
   it("after the holder is killed, ensure starts it again on an empty tmpfs and says fresh", async () => {
@@ -317,7 +303,7 @@ describe("the engine-side secrets holder", () => {
     expect(await holder.inspect()).toEqual({ volume: true, running: false, mountpoint });
     const ensured = await holder.ensure();
     expect(ensured).toEqual({ mountpoint, fresh: true });
-    expect(await holder.read("")).toEqual([]);
+    expect((await holder.glance()).paths).toEqual([]);
     expect(await holder.ensure()).toEqual({ mountpoint, fresh: false });
   });
 
@@ -337,7 +323,7 @@ describe("the engine-side secrets holder", () => {
 
   it("a project's own top-level volume named `secrets` is its own disk volume, never the holder's tmpfs", async () => {
     await holder.ensure();
-    await holder.stage(".staging", [{ path: "db", ...db }]);
+    await put([{ path: "services/x/db", ...db }]);
     const dir = await mkdtemp(path.join(tmpdir(), "composec-holder-"));
     try {
       await writeFile(
@@ -360,7 +346,7 @@ describe("the engine-side secrets holder", () => {
       const own = await docker.getVolume(`${project}_secrets`).inspect();
       expect(own.Labels ?? {}).not.toHaveProperty("io.composec.secrets-material");
       expect(own.Options ?? {}).not.toHaveProperty("type");
-      expect((await holder.read(".staging")).map((entry) => entry.path)).toEqual([".staging/db"]);
+      expect([...(await holder.values()).keys()]).toEqual(["services/x/db"]);
       expect((await cli(["-p", project, "down", "-v"], { cwd: dir })).code).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -369,7 +355,7 @@ describe("the engine-side secrets holder", () => {
 
   it("`ps`, `ls` and `top` leave a running holder out; `composec down -p` removes it and its volume", async () => {
     await holder.ensure();
-    await holder.stage(".staging", [{ path: "db", ...db }]);
+    await put([{ path: "services/x/db", ...db }]);
     const ps = await cli(["-p", project, "ps", "-a", "-q"], { cwd: tmpdir() });
     expect(ps).toMatchObject({ code: 0, stdout: "" });
     const ls = await cli(["ls", "-a", "-q"], { cwd: tmpdir() });

@@ -3,6 +3,7 @@
 // restart under /run/secrets, by recreation at an absolute target; with no change it touches
 // nothing. What it remembers about the bytes is a keyed HMAC on the tmpfs, never a plain hash and
 // never a label. A reload signal can follow a live update. (How fast: secrets-rotation-latency.)
+import { randomBytes } from "node:crypto";
 import { rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,7 +20,7 @@ import {
   statIn,
   trackProjects,
 } from "./secrets-helpers.js";
-import { holderName, materialFile, onEachDeliveryPath } from "./delivery-paths.js";
+import { holderName, materialFile, materialFiles, onEachDeliveryPath } from "./delivery-paths.js";
 import { startRotationProject } from "./rotation-project.js";
 
 const project = trackProjects();
@@ -336,6 +337,45 @@ secrets:
         if ((await digestIn(c, "/etc/app/key")) !== sha256(value)) stale.push(`${ms} ms`);
       }
       expect(stale, `old bytes at /etc/app/key after a kill at (of ${Math.round(full)} ms)`).toEqual([]);
+    });
+
+    // A large live secret (over several of the holder's frames on the engine's side): `up` killed
+    // while it delivers leaves staged or half-sent bytes; the next `up` delivers whole new bytes
+    // and leaves nothing staged.
+    it("up killed mid-delivery of a large live secret: the next up brings the new bytes, nothing left staged", async () => {
+      const name = await project("rot-big-kill");
+      const big = (tag: string) => `${randomValue(tag)}\n${randomBytes(600_000).toString("base64")}`;
+      let value = big("rot-big");
+      const dir = await tempProject({
+        "s.txt": value,
+        "compose.yaml": `services:\n  app:\n    image: ${images.busybox}\n    command: ${IDLE}\n    secrets: [s]\nsecrets:\n  s:\n    file: ./s.txt\n`,
+      });
+      await cliOk(["-p", name, "up", "-d"], { cwd: dir });
+      const c = `${name}-app-1`;
+      value = big("rot-big-timing");
+      await writeFile(path.join(dir, "s.txt"), value);
+      const start = performance.now();
+      await cliOk(["-p", name, "up", "-d"], { cwd: dir });
+      const full = performance.now() - start;
+      const stale: string[] = [];
+      for (const fraction of sampled(`rotation (${via}): big up killed`, [0.5, 0.6, 0.7, 0.8, 0.9], 2)) {
+        const ms = Math.round(full * fraction);
+        value = big(`rot-big-${ms}`);
+        await writeFile(path.join(dir, "s.txt"), value);
+        const child = spawnCli(["-p", name, "up", "-d"], dir);
+        const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        child.kill("SIGKILL");
+        await closed;
+        const again = await cli(["-p", name, "up", "-d"], { cwd: dir });
+        expect(again.code, `killed after ${ms} ms: up exited ${again.code}`).toBe(0);
+        if ((await digestIn(c, "/run/secrets/s")) !== sha256(value)) stale.push(`${ms} ms`);
+        const staged = [...(await materialFiles(via, name)).keys()].filter((file) =>
+          file.includes("staging"),
+        );
+        expect(staged, `staged files left after a kill at ${ms} ms and an up`).toEqual([]);
+      }
+      expect(stale, `old bytes at /run/secrets/s after a kill at (of ${Math.round(full)} ms)`).toEqual([]);
     });
 
     // A source that went bad while the project runs: `up` fails before touching anything; the

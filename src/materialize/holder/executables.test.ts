@@ -2,7 +2,7 @@
 // ELF for its architecture, and behaves as holder.c says. amd64 runs directly on this host; arm64
 // runs through qemu-user (qemu-aarch64, installed by .ci/run).
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   existsSync,
   lstatSync,
@@ -11,7 +11,6 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +18,19 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HOLDER_EXECUTABLES } from "./executables.js";
 import { holderExecutable, type HolderArch } from "./holder-image.js";
+import {
+  commitBody,
+  decodeRecords,
+  encodeFrame,
+  FrameKind,
+  FrameReader,
+  joinRecords,
+  MORE,
+  stageBody,
+  type Frame,
+} from "./frames.js";
+
+const sha256 = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
 
 const source = readFileSync(new URL("./executables.ts", import.meta.url), "utf8");
 
@@ -116,132 +128,209 @@ describe.each(["amd64", "arm64"] as const)("the %s holder", (arch: HolderArch) =
     return path;
   };
 
-  it("mv renames each pair, in order", () => {
-    const cwd = workdir();
-    writeFileSync(join(cwd, "a"), "first");
-    writeFileSync(join(cwd, "b"), "second");
-    mkdirSync(join(cwd, "live"));
-    // a -> staged, then staged -> live/x: only in this order does live/x end with a's bytes.
-    expect(run(cwd, "mv", "a", "staged", "staged", "live/x", "b", "live/y")).toBe(0);
-    expect(readFileSync(join(cwd, "live/x"), "utf8")).toBe("first");
-    expect(readFileSync(join(cwd, "live/y"), "utf8")).toBe("second");
-    expect(readdirSync(cwd).sort()).toEqual(["live"]);
-  });
-
-  it("mv replaces an existing target and moves directories", () => {
-    const cwd = workdir();
-    writeFileSync(join(cwd, "new"), "new");
-    writeFileSync(join(cwd, "target"), "old");
-    mkdirSync(join(cwd, "d/sub"), { recursive: true });
-    expect(run(cwd, "mv", "new", "target", "d", "e")).toBe(0);
-    expect(readFileSync(join(cwd, "target"), "utf8")).toBe("new");
-    expect(existsSync(join(cwd, "e/sub"))).toBe(true);
-  });
-
-  it("mv stops at the first failure and exits with its errno", () => {
-    const cwd = workdir();
-    writeFileSync(join(cwd, "a"), "a");
-    writeFileSync(join(cwd, "c"), "c");
-    expect(run(cwd, "mv", "a", "a2", "missing", "b2", "c", "c2")).toBe(2); // ENOENT
-    expect(readdirSync(cwd).sort()).toEqual(["a2", "c"]);
-    // A non-empty directory cannot replace... nor be replaced: ENOTEMPTY (39) / EISDIR (21).
-    mkdirSync(join(cwd, "full/x"), { recursive: true });
-    expect(run(cwd, "mv", "c", "full")).toBe(21);
-    mkdirSync(join(cwd, "other"));
-    expect(run(cwd, "mv", "other", "full")).toBe(39);
-  });
-
-  it("mv without pairs is EINVAL", () => {
-    const cwd = workdir();
-    writeFileSync(join(cwd, "a"), "a");
-    expect(run(cwd, "mv")).toBe(22);
-    expect(run(cwd, "mv", "a")).toBe(22);
-    expect(run(cwd, "mv", "a", "b", "c")).toBe(22);
-    expect(readdirSync(cwd)).toEqual(["a"]);
-  });
-
-  it("rm removes nested trees, files and links (never what a link points at); a missing path is fine", () => {
-    const cwd = workdir();
-    const outside = join(dir, `outside-${arch}`);
-    mkdirSync(outside);
-    writeFileSync(join(outside, "keep"), "keep");
-    mkdirSync(join(cwd, "tree/a/b/c"), { recursive: true });
-    // More entries than one getdents64 buffer holds, to cover reading a directory in batches.
-    for (let i = 0; i < 300; i++) writeFileSync(join(cwd, `tree/a/b/file-with-a-longish-name-${i}`), `${i}`);
-    writeFileSync(join(cwd, "tree/a/b/c/deep"), "deep", { mode: 0o000 });
-    symlinkSync(outside, join(cwd, "tree/a/link-to-dir"));
-    symlinkSync(join(outside, "keep"), join(cwd, "tree/link-to-file"));
-    writeFileSync(join(cwd, "single"), "single");
-    symlinkSync("nowhere", join(cwd, "dangling"));
-    writeFileSync(join(cwd, "stays"), "stays");
-    expect(run(cwd, "rm", "tree", "single", "missing", "dangling")).toBe(0);
-    expect(readdirSync(cwd)).toEqual(["stays"]);
-    expect(readFileSync(join(outside, "keep"), "utf8")).toBe("keep");
-  });
-
-  it("rm exits with the errno of the first failure and stops there", () => {
-    const cwd = workdir();
-    writeFileSync(join(cwd, "file"), "file");
-    writeFileSync(join(cwd, "later"), "later");
-    // file/x: a path through a regular file is ENOTDIR (20), not a missing path.
-    expect(run(cwd, "rm", "file/x", "later")).toBe(20);
-    expect(lstatSync(join(cwd, "later")).isFile()).toBe(true);
-    expect(run(cwd, "rm")).toBe(22);
-  });
-
-  it("an unknown operation is EINVAL and touches nothing", () => {
-    const cwd = workdir();
-    writeFileSync(join(cwd, "a"), "a");
-    expect(run(cwd, "cp", "a", "b")).toBe(22);
-    expect(run(cwd, "MV", "a", "b")).toBe(22);
-    expect(readdirSync(cwd)).toEqual(["a"]);
-  });
-
-  /** The bytes of a request (holder.c): NUL-terminated words, `end` last unless cut. */
-  const request = (words: string[], whole = true): Buffer => {
-    const bytes = Buffer.from(["composec-request-1", ...words, "end"].map((word) => `${word}\0`).join(""));
-    return whole ? bytes : bytes.subarray(0, bytes.length - 2);
-  };
-
-  it("serve carries out whole requests at start and at each SIGUSR1; a failed one is left as NAME.failed, its errno as its size", async () => {
-    const cwd = workdir();
-    mkdirSync(join(cwd, "st"));
-    mkdirSync(join(cwd, "out"));
-    writeFileSync(join(cwd, "st", "x"), "new bytes");
-    writeFileSync(join(cwd, "out", "old"), "old");
-    writeFileSync(join(cwd, "st", "1.req"), request(["rm", "out/old", "mv", "st/x", "out/x"]));
-    writeFileSync(join(cwd, "st", "2.req"), request(["mv", "st/missing", "out/y"]));
-    writeFileSync(join(cwd, "st", "3.req"), request(["mv", "st/z", "out/z"], false));
-    const child = spawn(runner[0]!, [...runner.slice(1), "serve", "st"], { cwd, stdio: "ignore" });
+  /** The holder serving `cwd` over pipes: frames written to its stdin, replies read from its stdout. */
+  const serve = (cwd: string) => {
+    const child = spawn(runner[0]!, [...runner.slice(1), "serve", cwd], {
+      stdio: ["pipe", "pipe", "ignore"],
+    });
     const exited = new Promise<{ code: number | null }>((resolve) =>
       child.on("exit", (code) => resolve({ code })),
     );
-    await waitUntilWaitingForSignals(child.pid!, exited);
-    // At start: the whole ones, in full; half a request (its upload not finished) waits.
-    expect(readdirSync(join(cwd, "out")).sort()).toEqual(["x"]);
-    expect(readFileSync(join(cwd, "out", "x"), "utf8")).toBe("new bytes");
-    expect(readdirSync(join(cwd, "st")).sort()).toEqual(["2.failed", "3.req"]);
-    expect(lstatSync(join(cwd, "st", "2.failed")).size).toBe(2); // ENOENT
+    const reader = new FrameReader();
+    const replies: Frame[] = [];
+    const waiters: (() => void)[] = [];
+    child.stdout.on("data", (chunk: Buffer) => {
+      replies.push(...reader.push(chunk));
+      for (const wake of waiters.splice(0)) wake();
+    });
+    /** Every frame of the reply to `id` (up to the one without MORE), or an error after 10 s. */
+    const reply = async (id: Buffer): Promise<Frame[]> => {
+      for (const started = Date.now(); Date.now() - started < 10_000;) {
+        const mine = replies.filter((frame) => frame.id.equals(id));
+        if (mine.length > 0 && (mine.at(-1)!.flags & MORE) === 0) {
+          replies.splice(0, replies.length, ...replies.filter((frame) => !frame.id.equals(id)));
+          return mine;
+        }
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 100);
+        });
+      }
+      throw new Error("no reply");
+    };
+    const request = (kind: number, body: Buffer, id = randomBytes(8)) => ({
+      id,
+      bytes: encodeFrame({ id, kind, flags: 0, status: 0, seq: 0, body }),
+    });
+    /** Sends one request whole and returns its status and records. */
+    const ask = async (kind: number, body: Buffer, id = randomBytes(8)) => {
+      const frame = request(kind, body, id);
+      child.stdin.write(frame.bytes);
+      const frames = await reply(id);
+      expect(frames.map((f) => f.kind)).toEqual(frames.map(() => kind | 0x80));
+      expect(frames.map((f) => f.seq)).toEqual(frames.map((_, i) => i));
+      return { status: frames.at(-1)!.status, records: frames.flatMap((f) => decodeRecords(f.body)) };
+    };
+    const stop = async () => {
+      child.kill("SIGTERM");
+      return exited;
+    };
+    return { child, ask, request, reply, stop, replies };
+  };
 
-    // Finished, then signalled: carried out; a path climbing out is refused (EINVAL).
-    writeFileSync(join(cwd, "st", "z"), "zed");
-    writeFileSync(join(cwd, "st", "3.req"), request(["mv", "st/z", "out/z"]));
-    writeFileSync(join(cwd, "st", "4.req"), request(["mv", "st/../st/z2", "out/z2"]));
-    child.kill("SIGUSR1");
-    for (let i = 0; i < 500 && existsSync(join(cwd, "st", "3.req")); i++)
-      await new Promise((r) => setTimeout(r, 10));
-    for (let i = 0; i < 500 && existsSync(join(cwd, "st", "4.req")); i++)
-      await new Promise((r) => setTimeout(r, 10));
-    expect(readFileSync(join(cwd, "out", "z"), "utf8")).toBe("zed");
-    expect(readdirSync(join(cwd, "st")).sort()).toEqual(["2.failed", "4.failed"]);
-    expect(lstatSync(join(cwd, "st", "4.failed")).size).toBe(22);
-    child.kill("SIGTERM");
-    expect(await exited).toEqual({ code: 0 });
+  const stage = (name: string, bytes: Buffer, offset = 0, total = bytes.length) =>
+    stageBody(name, total, offset, bytes);
+
+  it("serve: stage (in chunks), commit (dir, own, rm, mv), then META and VALUES read it back", async () => {
+    const cwd = workdir();
+    mkdirSync(join(cwd, "files"));
+    writeFileSync(join(cwd, "files", "old"), "old");
+    const holder = serve(cwd);
+    const big = randomBytes(1_500_000);
+    const small = Buffer.from("small bytes");
+    const key = randomBytes(32);
+    for (const [name, bytes] of [
+      ["a", small],
+      ["k", key],
+    ] as const) {
+      expect((await holder.ask(FrameKind.stage, stage(name, bytes))).status).toBe(0);
+    }
+    // The second chunk first: a chunk lands at its offset whatever the order.
+    expect(
+      (await holder.ask(FrameKind.stage, stage("b", big.subarray(1 << 20), 1 << 20, big.length))).status,
+    ).toBe(0);
+    expect(
+      (await holder.ask(FrameKind.stage, stage("b", big.subarray(0, 1 << 20), 0, big.length))).status,
+    ).toBe(0);
+    const staged = lstatSync(join(cwd, ".meta/staging/a"));
+    expect([staged.uid, staged.mode & 0o7777]).toEqual([0, 0o600]);
+    const commit = commitBody([
+      { op: "dir", path: "services" },
+      { op: "dir", path: "services/web" },
+      { op: "own", path: ".meta/staging/a", uid: 1234, gid: 5678, mode: 0o440 },
+      { op: "own", path: ".meta/staging/b", uid: 0, gid: 0, mode: 0o400 },
+      { op: "own", path: ".meta/staging/k", uid: 0, gid: 0, mode: 0o600 },
+      { op: "rm", path: "files/old" },
+      { op: "mv", from: ".meta/staging/a", to: "services/web/db" },
+      { op: "mv", from: ".meta/staging/b", to: "services/web/big" },
+      { op: "mv", from: ".meta/staging/k", to: ".meta/key" },
+    ]);
+    expect((await holder.ask(FrameKind.commit, commit)).status).toBe(0);
+    const db = lstatSync(join(cwd, "services/web/db"));
+    expect([db.uid, db.gid, db.mode & 0o7777]).toEqual([1234, 5678, 0o440]);
+    expect(lstatSync(join(cwd, "services/web")).mode & 0o7777).toBe(0o755);
+    expect(existsSync(join(cwd, "files/old"))).toBe(false);
+    expect(readdirSync(join(cwd, ".meta/staging"))).toEqual([]);
+    expect(sha256(readFileSync(join(cwd, "services/web/big")))).toBe(sha256(big));
+
+    const meta = await holder.ask(FrameKind.meta, Buffer.alloc(0));
+    expect(meta.status).toBe(0);
+    const metaFiles = joinRecords(meta.records);
+    expect(sha256(metaFiles.get(".meta/key")!)).toBe(sha256(key));
+    // Everything else is listed without its bytes.
+    expect([...metaFiles.keys()].sort()).toEqual([".meta/key", "services/web/big", "services/web/db"]);
+    expect(metaFiles.get("services/web/big")!.length).toBe(0);
+
+    const values = joinRecords((await holder.ask(FrameKind.values, Buffer.alloc(0))).records);
+    expect([...values.keys()].sort()).toEqual(["services/web/big", "services/web/db"]);
+    expect(sha256(values.get("services/web/big")!)).toBe(sha256(big));
+    expect(sha256(values.get("services/web/db")!)).toBe(sha256(small));
+    expect(await holder.stop()).toEqual({ code: 0 });
   });
 
-  it("serve without exactly one directory is EINVAL", () => {
+  it("serve: errno replies, and nothing done by a refused commit", async () => {
+    const cwd = workdir();
+    const holder = serve(cwd);
+    const status = async (kind: number, body: Buffer) => (await holder.ask(kind, body)).status;
+    expect(await status(FrameKind.stage, stage("../x", Buffer.from("x")))).toBe(22);
+    expect(await status(FrameKind.stage, stage("a/b", Buffer.from("x")))).toBe(22);
+    expect(await status(FrameKind.stage, stageBody("a", 1, 0, Buffer.from("xy")))).toBe(22);
+    expect(
+      await status(
+        FrameKind.commit,
+        commitBody([
+          { op: "dir", path: "d" },
+          { op: "rm", path: "../up" },
+        ]),
+      ),
+    ).toBe(22);
+    expect(existsSync(join(cwd, "d"))).toBe(false);
+    expect(await status(FrameKind.commit, commitBody([{ op: "rm", path: "/abs" }]))).toBe(22);
+    expect(await status(FrameKind.commit, Buffer.from("chmod\0x\0"))).toBe(22);
+    expect(await status(FrameKind.commit, commitBody([{ op: "mv", from: "missing", to: "x" }]))).toBe(2);
+    expect(await status(99, Buffer.alloc(0))).toBe(22);
+    // Nothing there: META and VALUES answer with no records.
+    expect(await holder.ask(FrameKind.meta, Buffer.alloc(0))).toEqual({ status: 0, records: [] });
+    expect(await holder.stop()).toEqual({ code: 0 });
+  });
+
+  it("serve: a commit sent again with its id is answered again, not carried out twice", async () => {
+    const cwd = workdir();
+    const holder = serve(cwd);
+    await holder.ask(FrameKind.stage, stage("a", Buffer.from("x")));
+    const move = commitBody([{ op: "mv", from: ".meta/staging/a", to: "moved" }]);
+    const id = randomBytes(8);
+    expect((await holder.ask(FrameKind.commit, move, id)).status).toBe(0);
+    expect((await holder.ask(FrameKind.commit, move, id)).status).toBe(0);
+    // The same ops under a new id are carried out: the source is gone by now.
+    expect((await holder.ask(FrameKind.commit, move)).status).toBe(2);
+    expect(readFileSync(join(cwd, "moved"), "utf8")).toBe("x");
+    expect(await holder.stop()).toEqual({ code: 0 });
+  });
+
+  it("serve: garbage, a frame with a wrong CRC and a too-long length are skipped", async () => {
+    const holder = serve(workdir());
+    const bad = holder.request(FrameKind.meta, Buffer.alloc(0));
+    bad.bytes[9] = bad.bytes[9]! ^ 1;
+    const long = holder.request(FrameKind.meta, Buffer.alloc(0));
+    long.bytes.writeUInt32LE(0x7fffffff, 4);
+    holder.child.stdin.write(
+      Buffer.concat([randomBytes(5000), Buffer.from("CSH1CSH"), bad.bytes, long.bytes]),
+    );
+    expect((await holder.ask(FrameKind.meta, Buffer.alloc(0))).status).toBe(0);
+    expect(holder.replies.filter((f) => f.id.equals(bad.id) || f.id.equals(long.id))).toEqual([]);
+    expect(await holder.stop()).toEqual({ code: 0 });
+  });
+
+  it("serve: two clients' frames interleaved: the cut one is lost, the whole one answered, the cut one answered when sent again", async () => {
+    const cwd = workdir();
+    const holder = serve(cwd);
+    const a = holder.request(FrameKind.stage, stage("a", randomBytes(100_000)));
+    const b = holder.request(FrameKind.stage, stage("b", Buffer.from("bee")));
+    holder.child.stdin.write(Buffer.concat([a.bytes.subarray(0, 40_000), b.bytes, a.bytes.subarray(40_000)]));
+    expect((await holder.reply(b.id)).map((f) => f.status)).toEqual([0]);
+    holder.child.stdin.write(a.bytes);
+    expect((await holder.reply(a.id)).map((f) => f.status)).toEqual([0]);
+    expect(lstatSync(join(cwd, ".meta/staging/a")).size).toBe(100_000);
+    expect(await holder.stop()).toEqual({ code: 0 });
+  });
+
+  it("serve: half a frame then a stall (a client killed mid-frame): the next whole frame is answered", async () => {
+    const holder = serve(workdir());
+    const half = holder.request(FrameKind.stage, stage("h", randomBytes(10_000)));
+    holder.child.stdin.write(half.bytes.subarray(0, 5000));
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const started = Date.now();
+    expect((await holder.ask(FrameKind.meta, Buffer.alloc(0))).status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(holder.replies.filter((f) => f.id.equals(half.id))).toEqual([]);
+    expect(await holder.stop()).toEqual({ code: 0 });
+  });
+
+  it("serve: its stdin closed, it still exits 0 on SIGTERM", async () => {
+    const holder = serve(workdir());
+    expect((await holder.ask(FrameKind.meta, Buffer.alloc(0))).status).toBe(0);
+    holder.child.stdin.end();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await holder.stop()).toEqual({ code: 0 });
+  });
+
+  it("serve without exactly one directory is EINVAL, and mv, rm or anything else too", () => {
     expect(run(workdir(), "serve")).toBe(22);
     expect(run(workdir(), "serve", "a", "b")).toBe(22);
+    expect(run(workdir(), "serve", "/nonexistent-dir")).toBe(2);
+    expect(run(workdir(), "mv", "a", "b")).toBe(22);
+    expect(run(workdir(), "rm", "a")).toBe(22);
   });
 
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {

@@ -1,12 +1,10 @@
-// The engine-side secrets holder: one tmpfs volume per project (`composec-secrets.<project>`) kept mounted by
-// a tiny container that does nothing but wait, so the material survives while service containers
-// come and go. Every read and write goes through the engine's archive API on that container, and
-// renames/removals run our own static executable inside it (`mv`, `rm`): nothing touches the engine
-// host's disk, and the material's layout is exactly the local one (src/materialize/material.ts).
-import { randomBytes } from "node:crypto";
+// The engine-side secrets holder: one tmpfs volume per project (`composec-secrets.<project>`) kept
+// mounted by a tiny container, whose one program (holder.c) reads and writes that volume for us:
+// composec attaches to the container and speaks frames over its stdin/stdout (holder-session.ts),
+// so a read or a delivery costs the engine no new process (no exec, no archive call). Nothing
+// touches the engine host's disk, and the material's layout is exactly the local one
+// (src/materialize/material.ts).
 import { performance } from "node:perf_hooks";
-import { setTimeout as delay } from "node:timers/promises";
-import { Readable } from "node:stream";
 import type { ContainerDetails, Engine, VolumeDetails } from "../../engine/client.js";
 import { EngineError } from "../../errors.js";
 import {
@@ -18,18 +16,18 @@ import {
   secretsVolumeLabels,
   secretsVolumeName,
 } from "../../model/names.js";
-import { ENGINE_STAGING_DIR } from "../layout.js";
 import { ensureHolderImage, holderArch, holderImageName } from "./holder-image.js";
-import { ancestors, packTar, unpackFiles, volumePath, type TarEntry } from "./holder-tar.js";
-
-/** One regular file in the holder's volume; `path` is relative to the volume root. */
-export interface HolderEntry {
-  path: string;
-  bytes: Buffer;
-  uid: number;
-  gid: number;
-  mode: number;
-}
+import { ancestors, volumePath } from "./holder-tar.js";
+import {
+  commitBody,
+  decodeRecords,
+  FrameKind,
+  joinRecords,
+  MAX_FRAME_BODY,
+  stageBody,
+  type CommitOp,
+} from "./frames.js";
+import { HolderSession, type HolderReply } from "./holder-session.js";
 
 /** A project's secrets volume and the container that keeps it mounted. */
 export interface MaterialHolder {
@@ -39,58 +37,51 @@ export interface MaterialHolder {
   inspect(): Promise<{ volume: boolean; running: boolean; mountpoint?: string }>;
   /** Image, volume and a running holder (started again after an engine restart; an empty volume then). Returns the Mountpoint. */
   ensure(): Promise<{ mountpoint: string; fresh: boolean }>;
-  /** Regular files under `dir` (relative to the volume root), recursively, with bytes, owner and mode; [] when absent. Into memory only. */
-  read(dir: string): Promise<HolderEntry[]>;
-  /** One file's bytes, or undefined when absent. */
-  readFile(path: string): Promise<Buffer | undefined>;
-  /** Cheap change stamp of a path (mtime+ctime via HEAD archive), undefined when absent. */
+  /** Cheap change stamp of a path (mtime, mode, size via HEAD archive), undefined when absent. */
   stamp(path: string): Promise<string | undefined>;
-  /** Writes the files into `stagingDir` (tar built in memory with owner and mode in the headers; directories 0700 root), one PUT. */
-  stage(stagingDir: string, files: HolderEntry[]): Promise<void>;
-  /** Creates directories (mode 0755, root) if missing, one PUT of directory entries. */
-  mkdirs(dirs: string[]): Promise<void>;
   /**
-   * One look, in parallel: whether the holder is ready (it runs, it is ours, on today's image), the
-   * volume's Mountpoint as the holder mounts it, and the regular files under `dir` (into memory).
+   * One look: whether the holder is ready (it runs, it is ours, on today's image), the volume's
+   * Mountpoint as the holder mounts it, and when ready what it holds: the bookkeeping files in
+   * .meta with their bytes, and the paths present below .meta/staging, services/ and files/.
    */
-  glance(
-    dir: string,
-  ): Promise<{ ready: boolean; running: boolean; mountpoint?: string; files: HolderEntry[] }>;
+  glance(): Promise<{
+    ready: boolean;
+    running: boolean;
+    mountpoint?: string;
+    files: Map<string, Buffer>;
+    paths: string[];
+  }>;
   /**
-   * Carries out `ops` in a ready holder without an exec: one upload of `dirs` (0755 root), `files`
-   * (into `stagingDir`, 0700 root) and a request file naming the ops, then a signal, then a stat
-   * until the holder says it is done. Throws an EngineError naming the errno of a failed op.
+   * Carries out one delivery in a ready holder: `files` staged (as root, 0600, chunk by chunk),
+   * then in one commit the directories `dirs` (0755 root), each staged file's owner and mode, and
+   * `ops` in order. Throws an EngineError naming the errno of a failed op.
    */
-  request(stagingDir: string, dirs: string[], files: HolderEntry[], ops: HolderOp[]): Promise<void>;
-  /** Signals the holder to carry out requests already uploaded, and waits for the one named `name` (in `stagingDir`). */
-  finish(stagingDir: string, name: string): Promise<void>;
-  /** Runs the holder executable in the holder (`mv` pairs, `rm` paths); throws an EngineError naming the op and errno. */
-  run(op: "mv" | "rm", args: string[]): Promise<void>;
+  deliver(dirs: string[], files: StagedFile[], ops: HolderOp[]): Promise<void>;
+  /** The config list (.meta/configs.json) and every file below services/ and files/, with their bytes, by path. Into memory only. */
+  values(): Promise<Map<string, Buffer>>;
+  /** Ends the attach to the holder, if one is open. */
+  close(): void;
   /** Removes the holder container, then the volume (which unmounts the tmpfs). Idempotent. */
   remove(): Promise<void>;
 }
 
-/** One operation of a request: a rename in the volume, or a recursive removal (paths relative to the volume root). */
+/** One operation of a delivery: a rename in the volume, or a recursive removal (paths relative to the volume root). */
 export type HolderOp = { op: "mv"; from: string; to: string } | { op: "rm"; path: string };
 
-/** The first word of a request file, and its last (holder.c reads a request only once it ends). */
-const REQUEST_MAGIC = "composec-request-1";
-const REQUEST_END = "end";
-/** A request the holder will not read (its buffer's size in holder.c). */
-const REQUEST_LIMIT = 1 << 20;
-/** How long a request may take before the holder is given up on. */
-const REQUEST_TIMEOUT_MS = 30_000;
-
-/** The bytes of a request file for `ops` (container paths): NUL-terminated words, "end" last. Pure. */
-export function requestBytes(ops: { op: "mv" | "rm"; paths: string[] }[]): Buffer {
-  const words = [REQUEST_MAGIC, ...ops.flatMap((op) => [op.op, ...op.paths]), REQUEST_END];
-  return Buffer.from(words.map((word) => `${word}\0`).join(""), "utf8");
+/** A file to stage: `name` is its name in the staging directory (.meta/staging). */
+export interface StagedFile {
+  name: string;
+  bytes: Buffer;
+  uid: number;
+  gid: number;
+  mode: number;
 }
 
-/** Whether a request file's bytes are whole (its upload finished): holder.c carries out only those. */
-export function requestComplete(bytes: Buffer): boolean {
-  return bytes.subarray(bytes.length - REQUEST_END.length - 2).equals(Buffer.from(`\0${REQUEST_END}\0`));
-}
+/** Where staged files go, relative to the volume root (holder.c's STAGE). */
+export const STAGING = ".meta/staging";
+
+/** The bytes of a file per STAGE frame: whole secrets (MAX_SECRET_BYTES) in one, with room for the header. */
+const STAGE_CHUNK = 1 << 20;
 
 export interface MaterialHolderOptions {
   /** The tmpfs's size limit, as the `size=` mount option takes it (`64m`, `512k`, `1g`). Default 64m. */
@@ -147,6 +138,8 @@ type Ref = { id: string; name: string };
 class EngineMaterialHolder implements MaterialHolder {
   readonly volume: string;
   readonly #container: Ref;
+  #session: HolderSession | undefined;
+  #opening: Promise<HolderSession> | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -195,29 +188,6 @@ class EngineMaterialHolder implements MaterialHolder {
     return { mountpoint: volume.Mountpoint, fresh };
   }
 
-  async read(dir: string): Promise<HolderEntry[]> {
-    const path = this.#path(dir, "read");
-    const files = await this.#get(path);
-    if (files === undefined) return [];
-    // The archive names entries from the last component of `dir` on: put them under `dir` again.
-    return files
-      .map((file) => ({ ...file, name: file.name.split("/").slice(1).join("/") }))
-      .filter((file) => file.name !== "")
-      .map((file) => ({
-        path: path === "" ? file.name : `${path}/${file.name}`,
-        bytes: file.bytes,
-        uid: file.uid,
-        gid: file.gid,
-        mode: file.mode,
-      }));
-  }
-
-  async readFile(path: string): Promise<Buffer | undefined> {
-    const files = await this.#get(this.#path(path, "readFile"));
-    // A directory at that path is not a file: one entry named as the path, and nothing else.
-    return files?.length === 1 && !files[0]!.name.includes("/") ? files[0]!.bytes : undefined;
-  }
-
   async stamp(path: string): Promise<string | undefined> {
     const relative = this.#path(path, "stamp");
     let stat;
@@ -228,198 +198,143 @@ class EngineMaterialHolder implements MaterialHolder {
       throw error;
     }
     if (stat === undefined) return undefined;
-    // HEAD archive reports no ctime: the mtime (nanoseconds; every write of ours sets it, and a
-    // rename in or out of a directory moves the directory's), the mode and the size.
+    // HEAD archive reports no ctime: the mtime (nanoseconds; every delivery renames out of
+    // staging, which moves the directory's), the mode and the size.
     return `${stat.mtime ?? ""} ${stat.mode} ${stat.size}`;
   }
 
-  async stage(stagingDir: string, files: HolderEntry[]): Promise<void> {
-    const staging = this.#path(stagingDir, "stage");
-    if (staging === "")
-      throw new EngineError(`${this.#what()}: stage needs a directory below the volume root`);
-    const root = { uid: 0, gid: 0, mode: 0o700 };
-    const entries: TarEntry[] = ancestors(staging).map((path) => ({ type: "directory", path, ...root }));
-    const dirs = new Set<string>();
-    for (const file of files) {
-      const relative = volumePath(file.path);
-      if (relative === undefined || relative === "") {
-        throw new EngineError(`${this.#what()}: "${file.path}" is not a path inside the staging directory`);
-      }
-      const parts = ancestors(relative);
-      for (const dir of parts.slice(0, -1)) {
-        if (dirs.has(dir)) continue;
-        dirs.add(dir);
-        entries.push({ type: "directory", path: `${staging}/${dir}`, ...root });
-      }
-      entries.push({
-        type: "file",
-        path: `${staging}/${relative}`,
-        uid: file.uid,
-        gid: file.gid,
-        mode: file.mode,
-        bytes: file.bytes,
-      });
-    }
-    await this.#put(entries);
-  }
-
-  async mkdirs(dirs: string[]): Promise<void> {
-    const wanted = new Set<string>();
-    for (const dir of dirs) {
-      const relative = this.#path(dir, "mkdirs");
-      for (const path of ancestors(relative)) wanted.add(path);
-    }
-    if (wanted.size === 0) return;
-    // Sorted, a parent comes before its children.
-    await this.#put(
-      [...wanted].sort().map((path) => ({ type: "directory", path, uid: 0, gid: 0, mode: 0o755 })),
-    );
-  }
-
-  async glance(
-    dir: string,
-  ): Promise<{ ready: boolean; running: boolean; mountpoint?: string; files: HolderEntry[] }> {
-    const [container, image, files] = await Promise.all([
+  async glance(): Promise<{
+    ready: boolean;
+    running: boolean;
+    mountpoint?: string;
+    files: Map<string, Buffer>;
+    paths: string[];
+  }> {
+    const [container, image] = await Promise.all([
       this.#inspectContainer(),
       this.engine.version().then((version) => holderImageName(holderArch(version.arch))),
-      this.read(dir).catch(() => []),
     ]);
     const running = container?.State.Running === true;
-    if (container === undefined || !running) return { ready: false, running, files };
+    const nothing = { files: new Map<string, Buffer>(), paths: [] };
+    if (container === undefined || !running) return { ready: false, running, ...nothing };
     this.#checkOurs(container);
     // The Mountpoint as the holder has it: the volume cannot change under a running container.
     const mount = (container.Mounts ?? []).find(
       (m) => m.Type === "volume" && m.Name === this.volume && m.Destination === HOLDER_MOUNT,
     );
-    const ready = container.Config.Image === image && mount !== undefined;
-    return { ready, running, ...(mount ? { mountpoint: mount.Source } : {}), files };
+    const where = mount ? { mountpoint: mount.Source } : {};
+    // An older holder speaks no frames: it is replaced on open, and holds nothing to read.
+    if (container.Config.Image !== image || mount === undefined)
+      return { ready: false, running, ...where, ...nothing };
+    const reply = await this.#ask(FrameKind.meta, Buffer.alloc(0), "reading the bookkeeping files");
+    const records = reply.bodies.flatMap(decodeRecords);
+    const files = joinRecords(
+      records.filter((record) => record.path.startsWith(".meta/") && !record.path.startsWith(`${STAGING}/`)),
+    );
+    const paths = [...new Set(records.map((record) => record.path))].filter((path) => !files.has(path));
+    return { ready: true, running, ...where, files, paths };
   }
 
-  async request(stagingDir: string, dirs: string[], files: HolderEntry[], ops: HolderOp[]): Promise<void> {
-    const staging = this.#path(stagingDir, "request");
-    if (staging === "")
-      throw new EngineError(`${this.#what()}: a request needs a directory below the volume root`);
-    const root = { uid: 0, gid: 0 };
-    const entries: TarEntry[] = [];
-    const seen = new Set<string>();
-    const dir = (path: string, mode: number) => {
-      if (seen.has(path)) return;
-      seen.add(path);
-      entries.push({ type: "directory", path, mode, ...root });
-    };
-    for (const path of ancestors(staging)) dir(path, 0o700);
-    for (const wanted of [...dirs].sort()) {
-      for (const path of ancestors(this.#path(wanted, "request"))) dir(path, 0o755);
-    }
+  async deliver(dirs: string[], files: StagedFile[], ops: HolderOp[]): Promise<void> {
+    const wanted = new Set<string>();
+    for (const dir of dirs) for (const path of ancestors(this.#path(dir, "deliver"))) wanted.add(path);
+    const commit: CommitOp[] = [
+      // Sorted, a parent comes before its children.
+      ...[...wanted].sort().map((path) => ({ op: "dir" as const, path })),
+    ];
     for (const file of files) {
-      const name = volumePath(file.path);
-      if (name === undefined || name === "" || name.includes("/")) {
-        throw new EngineError(`${this.#what()}: "${file.path}" is not a file name in the staging directory`);
+      if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(file.name)) {
+        throw new EngineError(`${this.#what()}: "${file.name}" is not a file name in the staging directory`);
       }
-      entries.push({
-        type: "file",
-        path: `${staging}/${name}`,
+      commit.push({
+        op: "own",
+        path: `${STAGING}/${file.name}`,
         uid: file.uid,
         gid: file.gid,
         mode: file.mode,
-        bytes: file.bytes,
       });
     }
-    const request = requestBytes(
-      ops.map((op) => {
-        const paths = op.op === "mv" ? [op.from, op.to] : [op.path];
-        return {
-          op: op.op,
-          paths: paths.map((path) => {
-            const relative = this.#path(path, op.op);
-            if (relative === "") throw new EngineError(`${this.#what()}: ${op.op} of the volume root itself`);
-            return containerPath(relative);
-          }),
-        };
+    for (const op of ops) {
+      if (op.op === "mv")
+        commit.push({ op: "mv", from: this.#nonRoot(op.from, "mv"), to: this.#nonRoot(op.to, "mv") });
+      else commit.push({ op: "rm", path: this.#nonRoot(op.path, "rm") });
+    }
+    const body = commitBody(commit);
+    if (body.length > MAX_FRAME_BODY) {
+      throw new EngineError(
+        `${this.#what()}: one delivery of ${commit.length} file operations is more than the holder takes at once (${MAX_FRAME_BODY} bytes of paths)`,
+      );
+    }
+    // Every chunk acknowledged before the commit: a commit never runs on a file half there.
+    await Promise.all(
+      files.flatMap((file) => {
+        const chunks: Promise<void>[] = [];
+        for (let offset = 0; offset === 0 || offset < file.bytes.length; offset += STAGE_CHUNK) {
+          const chunk = file.bytes.subarray(offset, offset + STAGE_CHUNK);
+          chunks.push(
+            this.#ask(
+              FrameKind.stage,
+              stageBody(file.name, file.bytes.length, offset, chunk),
+              "staging a file",
+            ).then((reply) => this.#check(reply.status, "staging a file")),
+          );
+        }
+        return chunks;
       }),
     );
-    if (request.length > REQUEST_LIMIT) {
-      throw new EngineError(
-        `${this.#what()}: one delivery of ${ops.length} file operations is more than the holder reads at once (${REQUEST_LIMIT} bytes of paths)`,
-      );
-    }
-    const name = randomBytes(12).toString("hex");
-    // Last in the archive: when its bytes are whole, so are those of every file it names.
-    entries.push({ type: "file", path: `${staging}/${name}.req`, mode: 0o600, ...root, bytes: request });
-    await this.#putEntries(entries);
-    await this.finish(stagingDir, name);
+    if (commit.length === 0) return;
+    const reply = await this.#ask(FrameKind.commit, body, "a delivery");
+    this.#check(reply.status, "a delivery's file operations");
   }
 
-  async finish(stagingDir: string, name: string): Promise<void> {
-    const staging = this.#path(stagingDir, "request");
-    const stat = (suffix: string) =>
-      this.engine
-        .statPath(this.#container, containerPath(`${staging}/${name}${suffix}`))
-        .catch((error: unknown) => {
-          if (notFound(error)) return undefined;
-          throw error;
+  async values(): Promise<Map<string, Buffer>> {
+    let reply: HolderReply;
+    try {
+      reply = await this.#ask(FrameKind.values, Buffer.alloc(0), "reading the values to mask");
+    } catch (error) {
+      // No holder running (never started, `down`, an engine restart): it holds nothing to mask.
+      const container = await this.#inspectContainer();
+      if (container?.State.Running !== true) return new Map();
+      throw error;
+    }
+    this.#check(reply.status, "reading the values to mask");
+    return joinRecords(reply.bodies.flatMap(decodeRecords));
+  }
+
+  close(): void {
+    this.#session?.close();
+    this.#session = undefined;
+  }
+
+  /** One request over the attach, opened on first use and again after it ended. */
+  async #ask(kind: FrameKind, body: Buffer, what: string): Promise<HolderReply> {
+    if (this.#session === undefined || !this.#session.open) {
+      this.#session = undefined;
+      this.#opening ??= this.engine
+        .attachContainer(this.#container, { stdin: true })
+        .then((connection) => new HolderSession(connection, this.#what()))
+        .finally(() => {
+          this.#opening = undefined;
         });
-    const started = Date.now();
-    let signalled = 0;
-    for (let attempt = 0; ; attempt++) {
-      const waited = Date.now() - started;
-      // The signal again after 1, 2, 4... s: harmless (the holder carries out what it finds), and
-      // a holder that was starting when the first came finds the request anyway.
-      if (attempt === 0 || waited >= 1000 * 2 ** (signalled - 1)) {
-        await this.engine.killContainer(this.#container, "SIGUSR1");
-        signalled++;
-      }
-      if ((await stat(".req")) === undefined) break;
-      if (waited > REQUEST_TIMEOUT_MS) {
-        throw new EngineError(
-          `${this.#what()}: the holder did not carry out a delivery within ${REQUEST_TIMEOUT_MS / 1000} s; run \`up\` again (it starts the holder anew when it does not run)`,
-          { resource: `container ${this.#container.name}` },
-        );
-      }
-      await delay(attempt < 5 ? 1 : attempt < 20 ? 5 : 20);
+      this.#session = await this.#opening;
     }
-    // Gone: carried out. holder.c renames a failed one (atomically) to .failed, cut to its errno's length.
-    const failed = await stat(".failed");
-    if (failed !== undefined) {
-      throw new EngineError(
-        `${this.#what()}: a delivery's file operations failed: ${errnoText(failed.size)}`,
-        {
-          resource: `container ${this.#container.name}`,
-        },
-      );
+    const reply = await this.#session.request(kind, body);
+    if (kind === FrameKind.meta) this.#check(reply.status, what);
+    return reply;
+  }
+
+  #check(status: number, what: string): void {
+    if (status !== 0) {
+      throw new EngineError(`${this.#what()}: ${what} failed: ${errnoText(status)}`, {
+        resource: `container ${this.#container.name}`,
+      });
     }
   }
 
-  async run(op: "mv" | "rm", args: string[]): Promise<void> {
-    if (args.length === 0) return;
-    if (op === "mv" && args.length % 2 !== 0) {
-      throw new EngineError(`${this.#what()}: mv takes pairs of paths, got ${args.length} paths`);
-    }
-    const paths = args.map((arg) => {
-      const relative = this.#path(arg, op);
-      if (relative === "") throw new EngineError(`${this.#what()}: ${op} of the volume root itself`);
-      return containerPath(relative);
-    });
-    const exec = await this.engine.createExec(this.#container, {
-      cmd: ["/holder", op, ...paths],
-      tty: false,
-      stdin: false,
-    });
-    const connection = await this.engine.startExec(this.#container, exec, { tty: false });
-    await new Promise<void>((resolve) => {
-      connection.on("end", resolve);
-      connection.on("close", resolve);
-      connection.on("error", () => resolve());
-      // The holder prints nothing; read anyway, so the connection can end.
-      connection.resume();
-    });
-    const code = await this.#exitCode(exec);
-    if (code !== 0) {
-      throw new EngineError(
-        `${this.#what()}: ${op} ${args.length === 1 ? args[0] : `of ${args.length} paths`} failed: ${errnoText(code)}`,
-        { resource: `container ${this.#container.name}` },
-      );
-    }
+  #nonRoot(path: string, op: string): string {
+    const relative = this.#path(path, op);
+    if (relative === "") throw new EngineError(`${this.#what()}: ${op} of the volume root itself`);
+    return relative;
   }
 
   async remove(): Promise<void> {
@@ -513,24 +428,28 @@ class EngineMaterialHolder implements MaterialHolder {
       await this.engine.createContainer({
         name: this.#container.name,
         Image: image,
-        // Requests are uploaded to the staging directory (see request and holder.c).
-        Cmd: ["serve", containerPath(ENGINE_STAGING_DIR)],
+        // Requests come as frames on its stdin (holder.c): kept open across attaches.
+        Cmd: ["serve", HOLDER_MOUNT],
+        OpenStdin: true,
+        StdinOnce: false,
         Labels: secretsHolderLabels(this.project),
         NetworkDisabled: true,
         HostConfig: {
           Mounts: [{ Type: "volume", Source: this.volume, Target: HOLDER_MOUNT }],
           NetworkMode: "none",
           ReadonlyRootfs: true,
-          // No capability at all: the holder runs as root, and root owns every directory it renames
-          // in or removes from (stage and mkdirs make them root's), so owner permissions suffice,
-          // whoever owns the files (tested: test/integration/holder.test.ts).
+          // Two capabilities only: CHOWN to give a staged file its owner, DAC_READ_SEARCH to read
+          // a file of any owner and mode back for masking. The holder runs as root and root owns
+          // every directory it writes in, renames in or removes from, so owner permissions
+          // suffice for the rest (tested: test/integration/holder.test.ts).
           CapDrop: ["ALL"],
+          CapAdd: ["CHOWN", "DAC_READ_SEARCH"],
           SecurityOpt: ["no-new-privileges"],
           RestartPolicy: { Name: "no" },
-          // The holder itself, plus a few `mv`/`rm` execs at a time.
-          PidsLimit: 32,
-          // It prints nothing; and should anything in it ever write, no log file on the engine's
-          // disk may receive it (the json-file default writes under the data root).
+          // The holder alone: nothing runs in it by exec.
+          PidsLimit: 4,
+          // Its stdout carries the key, the digests and, for masking, the values: no log file on
+          // the engine's disk may receive them (the json-file default writes under the data root).
           LogConfig: { Type: "none", Config: {} },
         },
       });
@@ -539,47 +458,6 @@ class EngineMaterialHolder implements MaterialHolder {
       if (!conflict(error)) throw error;
     }
     await this.engine.startContainer(this.#container);
-  }
-
-  /** The engine may report the exec as running for a moment after its output ended. */
-  async #exitCode(exec: string): Promise<number> {
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const code = await this.engine.execExitCode(this.#container, exec);
-      if (code !== undefined) return code;
-      await delay(attempt < 10 ? 2 : 20);
-    }
-    throw new EngineError(`${this.#what()}: an exec's output ended but it did not exit`);
-  }
-
-  /** The regular files of the archive at `path` (relative), or undefined when nothing is there. */
-  async #get(
-    path: string,
-  ): Promise<{ name: string; bytes: Buffer; uid: number; gid: number; mode: number }[] | undefined> {
-    let stream: Readable;
-    try {
-      stream = await this.engine.getArchive(this.#container, containerPath(path));
-    } catch (error) {
-      if (notFound(error)) return undefined;
-      throw error;
-    }
-    return unpackFiles(stream);
-  }
-
-  /** One PUT of `entries` at the volume root, owners kept as the headers say. */
-  async #put(entries: TarEntry[]): Promise<void> {
-    await this.#putEntries(entries);
-  }
-
-  async #putEntries(entries: TarEntry[]): Promise<void> {
-    const now = process.hrtime.bigint() % 1_000_000_000n;
-    const seconds = Math.floor(Date.now() / 1000);
-    const tar = await packTar(entries, { seconds, nanos: Number(now) });
-    // copyUIDGID left off: Engine 20.10 then keeps each header's uid and gid (with it on, entries
-    // would belong to the container's user; the holder's is root, so the owner would be lost too
-    // for any other image user). Verified in test/integration/holder.test.ts.
-    await this.engine.putArchive(this.#container, HOLDER_MOUNT, Readable.from([tar]), {
-      noOverwriteDirNonDir: true,
-    });
   }
 }
 
