@@ -146,26 +146,26 @@ export class EngineSideStore implements MaterialStore {
       ...batch.removals,
       ...batch.prune.flatMap(({ keep, known }) => known.filter((path) => !keep.includes(path))),
     ];
-    const files: StagedFile[] = [...batch.writes, ...batch.meta].map((file) => ({
-      name: randomBytes(12).toString("hex"),
-      bytes: file.bytes,
-      uid: file.uid,
-      gid: file.gid,
-      mode: file.mode,
+    const staged = [...batch.writes, ...batch.meta].map(({ path, bytes, uid, gid, mode }) => ({
+      target: path,
+      file: { name: randomBytes(12).toString("hex"), bytes, uid, gid, mode } satisfies StagedFile,
     }));
-    const targets = [...batch.writes, ...batch.meta].map((file) => file.path);
     const ops: HolderOp[] = [
       ...[...new Set(removals)].map((path) => ({ op: "rm" as const, path: enginePath(path) })),
-      ...files.map((file, i) => ({
+      ...staged.map(({ target, file }) => ({
         op: "mv" as const,
         from: posix.join(ENGINE_STAGING_DIR, file.name),
-        to: enginePath(targets[i]!),
+        to: enginePath(target),
       })),
     ];
     // Written: the next read asks the holder again.
     this.#look = undefined;
     if (ops.length === 0 && batch.dirs.length === 0) return;
-    await this.holder.deliver(["services", "files", ...batch.dirs], files, ops);
+    await this.holder.deliver(
+      ["services", "files", ...batch.dirs],
+      staged.map(({ file }) => file),
+      ops,
+    );
   }
 
   mounts(service: string, dir: string | undefined, files: { path: string; target: string }[]): SecretMount[] {

@@ -27,6 +27,17 @@ const project = trackProjects();
 
 const rotationProject = (prefix: string) => startRotationProject(project, prefix);
 
+/** `up -d` killed with SIGKILL `ms` after it started, then `up -d` again, which must succeed. */
+async function upKilledThenAgain(name: string, dir: string, ms: number): Promise<void> {
+  const child = spawnCli(["-p", name, "up", "-d"], dir);
+  const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  child.kill("SIGKILL");
+  await closed;
+  const again = await cli(["-p", name, "up", "-d"], { cwd: dir });
+  expect(again.code, `killed after ${ms} ms: up exited ${again.code}`).toBe(0);
+}
+
 onEachDeliveryPath((via) => {
   describe("change detection and live rotation", () => {
     // An editor that writes the file in place (same inode): the container sees the new bytes at once,
@@ -327,13 +338,7 @@ secrets:
         const ms = Math.round(full * fraction);
         value = randomValue(`rot-abs-kill-${ms}`);
         await writeFile(path.join(dir, "s.txt"), value);
-        const child = spawnCli(["-p", name, "up", "-d"], dir);
-        const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        child.kill("SIGKILL");
-        await closed;
-        const again = await cli(["-p", name, "up", "-d"], { cwd: dir });
-        expect(again.code, `killed after ${ms} ms: up exited ${again.code}`).toBe(0);
+        await upKilledThenAgain(name, dir, ms);
         if ((await digestIn(c, "/etc/app/key")) !== sha256(value)) stale.push(`${ms} ms`);
       }
       expect(stale, `old bytes at /etc/app/key after a kill at (of ${Math.round(full)} ms)`).toEqual([]);
@@ -362,13 +367,7 @@ secrets:
         const ms = Math.round(full * fraction);
         value = big(`rot-big-${ms}`);
         await writeFile(path.join(dir, "s.txt"), value);
-        const child = spawnCli(["-p", name, "up", "-d"], dir);
-        const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
-        await new Promise((resolve) => setTimeout(resolve, ms));
-        child.kill("SIGKILL");
-        await closed;
-        const again = await cli(["-p", name, "up", "-d"], { cwd: dir });
-        expect(again.code, `killed after ${ms} ms: up exited ${again.code}`).toBe(0);
+        await upKilledThenAgain(name, dir, ms);
         if ((await digestIn(c, "/run/secrets/s")) !== sha256(value)) stale.push(`${ms} ms`);
         const staged = [...(await materialFiles(via, name)).keys()].filter((file) =>
           file.includes("staging"),

@@ -4,6 +4,7 @@
 // holder makes that safe (stage chunks are idempotent, a commit is answered from its id).
 import { randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
+import pLimit from "p-limit";
 import { EngineError } from "../../errors.js";
 import { encodeFrame, FrameReader, MORE, StdoutDemuxer, type Frame, type FrameKind } from "./frames.js";
 
@@ -11,6 +12,13 @@ import { encodeFrame, FrameReader, MORE, StdoutDemuxer, type Frame, type FrameKi
 const RESEND_MS = 150;
 /** How long a request may take in all. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * Requests of one session waiting for their replies at once. The holder carries them out one
+ * after another: a delivery of a thousand files sent at once would keep most of them unanswered
+ * past RESEND_MS behind our own earlier frames, and each resend would queue more. A few in
+ * flight keep the holder busy, and a resend then means a frame was garbled, not queued.
+ */
+const IN_FLIGHT = 4;
 
 /** A reply: the holder's status (an errno, 0 when all went well) and its frames' bodies in order. */
 export interface HolderReply {
@@ -27,6 +35,7 @@ export class HolderSession {
   readonly #demux = new StdoutDemuxer();
   readonly #reader = new FrameReader();
   readonly #pending = new Map<string, Pending>();
+  readonly #inFlight = pLimit(IN_FLIGHT);
   #closed: Error | undefined;
 
   constructor(
@@ -49,7 +58,11 @@ export class HolderSession {
   }
 
   /** Sends one request and waits for its whole reply, sending it again while none comes. */
-  async request(kind: FrameKind, body: Buffer): Promise<HolderReply> {
+  request(kind: FrameKind, body: Buffer): Promise<HolderReply> {
+    return this.#inFlight(() => this.#send(kind, body));
+  }
+
+  async #send(kind: FrameKind, body: Buffer): Promise<HolderReply> {
     if (this.#closed) throw this.#error(this.#closed);
     const id = randomBytes(8);
     const key = id.toString("hex");

@@ -16,6 +16,7 @@ import {
   secretsVolumeLabels,
   secretsVolumeName,
 } from "../../model/names.js";
+import { ENGINE_META_DIR, ENGINE_STAGING_DIR } from "../layout.js";
 import { ensureHolderImage, holderArch, holderImageName } from "./holder-image.js";
 import { ancestors, volumePath } from "./holder-tar.js";
 import {
@@ -76,9 +77,6 @@ export interface StagedFile {
   gid: number;
   mode: number;
 }
-
-/** Where staged files go, relative to the volume root (holder.c's STAGE). */
-export const STAGING = ".meta/staging";
 
 /** The bytes of a file per STAGE frame: whole secrets (MAX_SECRET_BYTES) in one, with room for the header. */
 const STAGE_CHUNK = 1 << 20;
@@ -229,7 +227,10 @@ class EngineMaterialHolder implements MaterialHolder {
     const reply = await this.#ask(FrameKind.meta, Buffer.alloc(0), "reading the bookkeeping files");
     const records = reply.bodies.flatMap(decodeRecords);
     const files = joinRecords(
-      records.filter((record) => record.path.startsWith(".meta/") && !record.path.startsWith(`${STAGING}/`)),
+      records.filter(
+        (record) =>
+          record.path.startsWith(`${ENGINE_META_DIR}/`) && !record.path.startsWith(`${ENGINE_STAGING_DIR}/`),
+      ),
     );
     const paths = [...new Set(records.map((record) => record.path))].filter((path) => !files.has(path));
     return { ready: true, running, ...where, files, paths };
@@ -248,7 +249,7 @@ class EngineMaterialHolder implements MaterialHolder {
       }
       commit.push({
         op: "own",
-        path: `${STAGING}/${file.name}`,
+        path: `${ENGINE_STAGING_DIR}/${file.name}`,
         uid: file.uid,
         gid: file.gid,
         mode: file.mode,
