@@ -86,14 +86,21 @@ export async function observe(
       seen.configHash !== networkConfigHash(declared)
     );
   });
-  await Promise.all(
-    diverged.map(async (declared) => {
+  if (diverged.length > 0) {
+    // Every container, of any project: the engine's `network` filter finds running ones only, and a
+    // stopped one left on a removed network could never start again. Listings name its networks.
+    const everyone = await engine.listContainers({}, { all: true });
+    for (const declared of diverged) {
       const seen = observedNetworks[declared.name] as ObservedNetwork;
-      // The `network` filter also finds stopped containers (configured on it, no endpoint yet).
-      const entries = await engine.listContainers({ network: [seen.id] }, { all: true });
-      seen.attached = entries.map((entry) => attachedOf(entry));
-    }),
-  );
+      seen.attached = everyone
+        .filter((entry) =>
+          Object.entries(entry.NetworkSettings?.Networks ?? {}).some(
+            ([name, endpoint]) => name === seen.name || endpoint.NetworkID === seen.id,
+          ),
+        )
+        .map((entry) => attachedOf(entry));
+    }
+  }
 
   const declared = new Set(declaredVolumes);
   const observedVolumes: Record<string, ObservedVolume> = {};

@@ -134,7 +134,7 @@ describe("planUp with a project network whose config changed", () => {
     const result = plan(after, observed(containers), { noRecreate: true });
     expect(formatPlan(result)).toBe("");
     expect(result.warnings).toEqual([
-      "network demo_default: config changed, but --no-recreate keeps it and its containers as they are",
+      "network demo_default: config changed, kept as it is (--no-recreate, or a one-off run); `composec up` recreates it",
     ]);
   });
 

@@ -234,7 +234,7 @@ class UpPlanner {
     const network = this.#project.networks[key]!;
     if (this.#options.noRecreate) {
       this.#warnings.push(
-        `network ${network.name}: config changed, but --no-recreate keeps it and its containers as they are`,
+        `network ${network.name}: config changed, kept as it is (--no-recreate, or a one-off run); \`composec up\` recreates it`,
       );
       return;
     }

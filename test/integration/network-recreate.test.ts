@@ -131,12 +131,20 @@ describe("up with a project network whose config changed", () => {
       HostConfig: { NetworkMode: netName },
     });
     await stranger.start();
+    // And one made on it but never started: the engine lists no endpoint for it, it is on it all the same.
+    await docker.createContainer({
+      name: `${other}-y-1`,
+      Image: images.busybox,
+      Cmd: ["sleep", "1000"],
+      Labels: { [PROJECT_LABEL]: other, [TEST_LABEL]: "1" },
+      HostConfig: { NetworkMode: netName },
+    });
 
     await writeFile(path.join(dir, "compose.yaml"), compose(["driver_opts:", '  com.docker.network.driver.mtu: "1300"']));
     const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`network ${netName}: config changed and it must be recreated`);
-    expect(result.stderr).toContain(`${other}-x-1 (project ${other})`);
+    expect(result.stderr).toContain(`${other}-x-1 (project ${other}), ${other}-y-1 (project ${other})`);
     expect(result.stderr).not.toContain(token);
     expect((await networkOf(netName)).Id).toBe(made.Id);
     expect(await containerOf(`${name}-app-1`)).toEqual(before);
