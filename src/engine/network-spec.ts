@@ -16,7 +16,10 @@ export function networkCreateBody(
     CheckDuplicate: true,
     Driver: network.driver,
     Options: network.driverOpts,
-    Labels: { ...networkLabels(projectName, key, network.labels), [LABEL.configHash]: networkConfigHash(network) },
+    Labels: {
+      ...networkLabels(projectName, key, network.labels),
+      [LABEL.configHash]: networkConfigHash(network),
+    },
     Internal: network.internal,
     Attachable: network.attachable,
     EnableIPv6: network.enableIpv6,

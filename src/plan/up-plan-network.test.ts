@@ -130,6 +130,30 @@ describe("planUp with a project network whose config changed", () => {
     ]);
   });
 
+  it("removes a stopped container without a stop, and makes it again", () => {
+    const stopped = running(before, web, { state: "exited" });
+    const result = plan(after, observed([running(before, db), stopped]));
+    expect(formatPlan(result)).toContain(
+      "[] -> #3 service:web:1, RemoveContainer, network default config changed",
+    );
+    expect(formatPlan(result)).toContain(
+      "[3,5] -> #8 service:web:1, CreateContainer, network default config changed",
+    );
+  });
+
+  it("refuses when a one-off run container of the project is on it", () => {
+    const oneoff = running(before, web, {
+      id: "r".repeat(64),
+      name: "demo-web-run-1",
+      oneoff: true,
+      number: 0,
+    });
+    const result = plan(after, observed([...containers, oneoff]));
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]).toContain("demo-web-run-1 (a one-off run container)");
+    expect(formatPlan(result)).toBe("");
+  });
+
   it("keeps the network and warns under --no-recreate", () => {
     const result = plan(after, observed(containers), { noRecreate: true });
     expect(formatPlan(result)).toBe("");

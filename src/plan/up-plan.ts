@@ -271,7 +271,12 @@ class UpPlanner {
       this.#removedForNetwork.set(container.id, { node, cause });
       return node;
     });
-    const remove = this.#add(`network:${key}`, { type: "RemoveNetwork", name: observed.name }, "config changed", removals);
+    const remove = this.#add(
+      `network:${key}`,
+      { type: "RemoveNetwork", name: observed.name },
+      "config changed",
+      removals,
+    );
     const create = this.#add(
       `network:${key}`,
       { type: "CreateNetwork", key, name: network.name, network },

@@ -9,7 +9,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cli, docker, images, PROJECT_LABEL, TEST_LABEL, tempProject } from "./helpers.js";
 import { cliOk, digestIn, IDLE, randomValue, sha256, trackProjects } from "./secrets-helpers.js";
-import { onEachDeliveryPath } from "./delivery-paths.js";
+import { materialGoneOn, onEachDeliveryPath } from "./delivery-paths.js";
 
 const project = trackProjects();
 const CONFIG_HASH = "com.docker.compose.config-hash";
@@ -52,12 +52,14 @@ async function containerOf(name: string) {
 }
 
 describe("up with a project network whose config changed", () => {
-  onEachDeliveryPath(() => {
+  onEachDeliveryPath((via) => {
     it("recreates the network and its service's container; unchanged files touch nothing", async () => {
       const name = await project("netcfg");
       const token = randomValue("netcfg");
       const first = subnet();
-      const dir = await tempProject({ "compose.yaml": compose(["ipam:", `  config: [{ subnet: "${first}" }]`]) });
+      const dir = await tempProject({
+        "compose.yaml": compose(["ipam:", `  config: [{ subnet: "${first}" }]`]),
+      });
       await writeFile(path.join(dir, "token.txt"), token);
       const run = (...args: string[]) => cliOk(["-p", name, ...args], { cwd: dir, hide: [token] });
       await run("up", "-d");
@@ -108,6 +110,10 @@ describe("up with a project network whose config changed", () => {
       await run("up", "-d");
       expect((await networkOf(netName)).Id).toBe(remade.Id);
       expect((await containerOf(container)).id).toBe(after.id);
+
+      // The recreate left no material of the old container behind: down removes all of it.
+      await run("down", "-t", "0");
+      expect(await materialGoneOn(via, name)).toBe(true);
     });
   });
 
@@ -116,7 +122,9 @@ describe("up with a project network whose config changed", () => {
     const other = await project("netcfg-other");
     const name = await project("netcfg-foreign");
     const token = randomValue("netcfg");
-    const dir = await tempProject({ "compose.yaml": compose(["driver_opts:", '  com.docker.network.driver.mtu: "1400"']) });
+    const dir = await tempProject({
+      "compose.yaml": compose(["driver_opts:", '  com.docker.network.driver.mtu: "1400"']),
+    });
     await writeFile(path.join(dir, "token.txt"), token);
     await cliOk(["-p", name, "up", "-d"], { cwd: dir, hide: [token] });
     const netName = `${name}_back`;
@@ -140,7 +148,10 @@ describe("up with a project network whose config changed", () => {
       HostConfig: { NetworkMode: netName },
     });
 
-    await writeFile(path.join(dir, "compose.yaml"), compose(["driver_opts:", '  com.docker.network.driver.mtu: "1300"']));
+    await writeFile(
+      path.join(dir, "compose.yaml"),
+      compose(["driver_opts:", '  com.docker.network.driver.mtu: "1300"']),
+    );
     const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`network ${netName}: config changed and it must be recreated`);
@@ -154,7 +165,10 @@ describe("up with a project network whose config changed", () => {
   it("never touches an external network, whatever the files say of it", async () => {
     const name = await project("netcfg-ext");
     const external = `${name}-shared`;
-    const created = await docker.createNetwork({ Name: external, Labels: { [TEST_LABEL]: "1", [PROJECT_LABEL]: name } });
+    const created = await docker.createNetwork({
+      Name: external,
+      Labels: { [TEST_LABEL]: "1", [PROJECT_LABEL]: name },
+    });
     try {
       const dir = await tempProject({ "compose.yaml": compose(["external: true", `name: ${external}`]) });
       await writeFile(path.join(dir, "token.txt"), randomValue("netcfg"));
@@ -168,7 +182,10 @@ describe("up with a project network whose config changed", () => {
       await cliOk(["-p", name, "down", "-t", "0"], { cwd: dir });
       expect((await networkOf(external)).Id).toBe(created.id);
     } finally {
-      await docker.getNetwork(external).remove().catch(() => undefined);
+      await docker
+        .getNetwork(external)
+        .remove()
+        .catch(() => undefined);
     }
   });
 });
