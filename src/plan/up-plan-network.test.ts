@@ -154,6 +154,42 @@ describe("planUp with a project network whose config changed", () => {
     expect(formatPlan(result)).toBe("");
   });
 
+  it("removes a container on two changed networks once, and makes it again after both", () => {
+    const two = makeService("web", { image: "busybox", networks: { default: {}, back: {} } });
+    const old = makeProject("demo", [two]);
+    const pool = (subnet: string) => ({ config: [{ subnet, auxAddresses: {} }], options: {} });
+    const now: Project = {
+      ...old,
+      networks: {
+        default: makeNetwork("demo", "default", { ipam: pool("10.98.0.0/24") }),
+        back: makeNetwork("demo", "back", { internal: true }),
+      },
+    };
+    const container = running(old, two);
+    const state = observed([container]);
+    state.networks["demo_back"] = {
+      id: "net2",
+      name: "demo_back",
+      project: "demo",
+      key: "back",
+      configHash: networkConfigHash(old.networks["back"]!),
+      attached: [attachedOf(container)],
+    };
+    expect(formatPlan(plan(now, state))).toBe(
+      [
+        "[] -> #1 service:web:1, StopContainer, network back config changed",
+        "[1] -> #2 service:web:1, RemoveContainer, network back config changed",
+        "[2] -> #3 network:back, RemoveNetwork, config changed",
+        "[3] -> #4 network:back, CreateNetwork, config changed, recreated",
+        "[2] -> #5 network:default, RemoveNetwork, config changed",
+        "[5] -> #6 network:default, CreateNetwork, config changed, recreated",
+        "[2,4,6] -> #7 service:web:1, CreateContainer, network back config changed",
+        "[7] -> #8 service:web:1, StartContainer, created",
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("keeps the network and warns under --no-recreate", () => {
     const result = plan(after, observed(containers), { noRecreate: true });
     expect(formatPlan(result)).toBe("");

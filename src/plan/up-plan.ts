@@ -267,6 +267,9 @@ class UpPlanner {
       return;
     }
     const removals = mine.map((container) => {
+      // On two changed networks, a container is removed once, for the first.
+      const known = this.#removedForNetwork.get(container.id);
+      if (known !== undefined) return known.node;
       const node = this.#stopAndRemove(`service:${container.service}:${container.number}`, container, cause);
       this.#removedForNetwork.set(container.id, { node, cause });
       return node;
