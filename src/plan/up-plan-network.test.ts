@@ -155,7 +155,10 @@ describe("planUp with a project network whose config changed", () => {
   });
 
   it("removes a container on two changed networks once, and makes it again after both", () => {
-    const two = makeService("web", { image: "busybox", networks: { default: {}, back: {} } });
+    const two = makeService("web", {
+      image: "busybox",
+      networks: { default: { aliases: [] }, back: { aliases: [] } },
+    });
     const old = makeProject("demo", [two]);
     const pool = (subnet: string) => ({ config: [{ subnet, auxAddresses: {} }], options: {} });
     const now: Project = {
