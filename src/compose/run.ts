@@ -260,7 +260,9 @@ async function prepareInfrastructure(
         : `service "${service.name}": image "${image}" is not present on the engine; pull or build it first (\`composec pull\`, \`composec build\`)`,
     );
   }
-  const plan = planUp(project, state, { services: [service.name], noDeps: true });
+  // noRecreate: a one-off joins a network whose settings changed as it is; only `up` recreates one
+  // (it would take the service's containers down with it).
+  const plan = planUp(project, state, { services: [service.name], noDeps: true, noRecreate: true });
   const infrastructure = (type: string): boolean => type === "CreateNetwork" || type === "CreateVolume";
   const errors = plan.errors.filter((error) => !error.includes("is not present on the engine"));
   if (errors.length > 0) throw new EngineError(errors.join("\n"));

@@ -1,6 +1,7 @@
 // Project Network -> the Engine's network create body. Pure; the executor only sends it.
 import type { NetworkCreateBody, NetworkIpam } from "./types.js";
-import { networkLabels } from "../model/names.js";
+import { networkConfigHash } from "../model/config-hash.js";
+import { LABEL, networkLabels } from "../model/names.js";
 import type { Network } from "../model/project.js";
 
 /** The body of POST /networks/create for a project network. */
@@ -15,7 +16,10 @@ export function networkCreateBody(
     CheckDuplicate: true,
     Driver: network.driver,
     Options: network.driverOpts,
-    Labels: networkLabels(projectName, key, network.labels),
+    Labels: {
+      ...networkLabels(projectName, key, network.labels),
+      [LABEL.configHash]: networkConfigHash(network),
+    },
     Internal: network.internal,
     Attachable: network.attachable,
     EnableIPv6: network.enableIpv6,

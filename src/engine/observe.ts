@@ -1,8 +1,10 @@
 // Reads what exists on the engine for a project (by the project label, and by name for the
 // networks and volumes the files declare) into the planner's plain ObservedState.
+import { networkConfigHash } from "../model/config-hash.js";
 import { LABEL, imageName, shimProbeFilter } from "../model/names.js";
 import type { Project } from "../model/project.js";
 import type {
+  AttachedContainer,
   ContainerState,
   ObservedContainer,
   ObservedMaterial,
@@ -70,8 +72,34 @@ export async function observe(
     if (labels[LABEL.project] !== projectName && !declaredNetworks.has(network.Name)) continue;
     observedNetworks[network.Name] = withOptional(
       { id: network.Id, name: network.Name },
-      { project: labels[LABEL.project], key: labels[LABEL.network] },
+      { project: labels[LABEL.project], key: labels[LABEL.network], configHash: labels[LABEL.configHash] },
     );
+  }
+  // A project network made from other settings is recreated by the plan, which must know who is on
+  // it first; the lookup costs a call only then, never on an unchanged project.
+  const diverged = Object.values(project?.networks ?? {}).filter((declared) => {
+    const seen = observedNetworks[declared.name];
+    return (
+      !declared.external &&
+      seen?.project === projectName &&
+      seen.configHash !== undefined &&
+      seen.configHash !== networkConfigHash(declared)
+    );
+  });
+  if (diverged.length > 0) {
+    // Every container, of any project: the engine's `network` filter finds running ones only, and a
+    // stopped one left on a removed network could never start again. Listings name its networks.
+    const everyone = await engine.listContainers({}, { all: true });
+    for (const declared of diverged) {
+      const seen = observedNetworks[declared.name] as ObservedNetwork;
+      seen.attached = everyone
+        .filter((entry) =>
+          Object.entries(entry.NetworkSettings?.Networks ?? {}).some(
+            ([name, endpoint]) => name === seen.name || endpoint.NetworkID === seen.id,
+          ),
+        )
+        .map((entry) => attachedOf(entry));
+    }
   }
 
   const declared = new Set(declaredVolumes);
@@ -94,6 +122,19 @@ export async function observe(
     probes: probes.map((probe) => ({ id: probe.Id, name: (probe.Names[0] ?? probe.Id).replace(/^\//, "") })),
     ...(material === undefined ? {} : { material }),
   };
+}
+
+/** A container on a network, as the plan's check for other projects' containers needs it. */
+function attachedOf(entry: ContainerListEntry): AttachedContainer {
+  const labels = entry.Labels ?? {};
+  return withOptional(
+    {
+      id: entry.Id,
+      name: (entry.Names[0] ?? entry.Id).replace(/^\//, ""),
+      oneoff: labels[LABEL.oneoff] === "True",
+    },
+    { project: labels[LABEL.project] },
+  );
 }
 
 /** Maps a container listing entry to the planner's view. */

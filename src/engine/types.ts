@@ -19,6 +19,8 @@ export interface ContainerListEntry {
   Status: string;
   Ports: PortSummary[];
   Labels: Record<string, string>;
+  /** The networks it is configured on, by name: a stopped container's too (NetworkID may be ""). */
+  NetworkSettings?: { Networks?: Record<string, { NetworkID?: string }> };
 }
 
 /** A published (or only exposed) port in a container listing. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, configHash } from "./config-hash.js";
-import { makeProject, makeService } from "./project-builder.js";
+import { canonicalJson, configHash, networkConfigHash } from "./config-hash.js";
+import { makeNetwork, makeProject, makeService } from "./project-builder.js";
 
 describe("configHash", () => {
   const base = makeService("web", {
@@ -86,5 +86,36 @@ describe("canonicalJson", () => {
     expect(canonicalJson({ b: 1, a: { d: undefined, c: [2, { z: 1, y: 2 }] } })).toBe(
       '{"a":{"c":[2,{"y":2,"z":1}]},"b":1}',
     );
+  });
+});
+
+describe("networkConfigHash", () => {
+  const network = makeNetwork("demo", "back", { driverOpts: { a: "1", b: "2" }, labels: { x: "y" } });
+  const hash = networkConfigHash(network);
+
+  it("is a sha256 hex digest, stable whatever the key order", () => {
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    const reordered = makeNetwork("demo", "back", { labels: { x: "y" }, driverOpts: { b: "2", a: "1" } });
+    expect(networkConfigHash(reordered)).toBe(hash);
+  });
+
+  it("changes with every setting the engine fixes at creation", () => {
+    const changes: Partial<typeof network>[] = [
+      { driver: "bridge" },
+      { driverOpts: { a: "1", b: "3" } },
+      { internal: true },
+      { attachable: true },
+      { enableIpv6: true },
+      { labels: { x: "z" } },
+      { ipam: { config: [{ subnet: "10.1.0.0/24", auxAddresses: {} }], options: {} } },
+      { name: "other" },
+    ];
+    const hashes = changes.map((change) => networkConfigHash({ ...network, ...change }));
+    for (const changed of hashes) expect(changed).not.toBe(hash);
+    expect(new Set(hashes).size).toBe(changes.length);
+  });
+
+  it("ignores external, which is never made by us", () => {
+    expect(networkConfigHash({ ...network, external: true })).toBe(hash);
   });
 });

@@ -9,7 +9,7 @@
 // grants are hashed the same way, and only when a service has some: a container made before configs
 // ran keeps its hash.
 import { createHash } from "node:crypto";
-import type { Project, Service } from "./project.js";
+import type { Network, Project, Service } from "./project.js";
 
 /** Bumped when the hashed input changes shape, so old containers are recreated once, not forever. */
 const HASH_SCHEME = 1;
@@ -46,6 +46,17 @@ export function configHash(project: Pick<Project, "networks" | "volumes">, servi
     volumes,
   };
   return createHash("sha256").update(canonicalJson(input)).digest("hex");
+}
+
+/**
+ * sha256 (hex) of the canonical JSON of a network's resolved configuration, as its
+ * `com.docker.compose.config-hash` label records it: a different value on `up` means the network
+ * was made from other settings and is recreated. `external` is left out: an external network is
+ * never made nor labelled by us.
+ */
+export function networkConfigHash(network: Network): string {
+  const { external: _external, ...config } = network;
+  return createHash("sha256").update(canonicalJson(config)).digest("hex");
 }
 
 /**

@@ -20,7 +20,9 @@
 //   com.docker.compose.version                  version of the tool that created it (composec's)
 //   com.docker.compose.project.working_dir      absolute project directory
 //   com.docker.compose.project.config_files     compose files, comma-separated
-// On networks and volumes: project, version, and com.docker.compose.network / .volume (the key).
+// On networks and volumes: project, version, and com.docker.compose.network / .volume (the key);
+// networks also carry com.docker.compose.config-hash (networkConfigHash()): changed on `up`, the
+// network is recreated.
 // On built images: project, service and version, as Compose v2 labels them.
 // Our own labels live under io.composec. and never carry a secret value.
 import { COMPOSEC_VERSION } from "../version.js";

@@ -28,6 +28,22 @@ export interface ObservedNetwork {
   project?: string;
   /** `com.docker.compose.network`, when present. */
   key?: string;
+  /** `com.docker.compose.config-hash`, when present (absent on networks made before it was set). */
+  configHash?: string;
+  /**
+   * Every container configured on it, running or not, with its project label: looked up only for a
+   * project network whose config hash differs from the files' (the plan then recreates it).
+   */
+  attached?: AttachedContainer[];
+}
+
+/** A container configured on a network, of any project. */
+export interface AttachedContainer {
+  id: string;
+  name: string;
+  /** `com.docker.compose.project`, when present. */
+  project?: string;
+  oneoff: boolean;
 }
 
 export interface ObservedVolume {

@@ -1,7 +1,7 @@
 // `up`'s reconciler: compares the project with what exists and returns the operations that make
 // them agree, each with its cause. Pure: no engine, no clock, no disk. Decisions live here so the
 // executor can carry a plan out without making any.
-import { configHash } from "../model/config-hash.js";
+import { configHash, networkConfigHash } from "../model/config-hash.js";
 import { containerName, imageName } from "../model/names.js";
 import type { Project, Service, ServiceHook } from "../model/project.js";
 import { ProjectError } from "../errors.js";
@@ -9,7 +9,7 @@ import { dependencyOrder, selectServices } from "./graph.js";
 import { probeRemovals } from "./probes.js";
 import { keepNodes } from "./subset.js";
 import { describeRecreate, UP_TO_DATE_FOR_NEW, type SecretsPlan } from "./secrets-plan.js";
-import type { ObservedContainer, ObservedState } from "./state.js";
+import type { ObservedContainer, ObservedNetwork, ObservedState } from "./state.js";
 import type { ContainerRef, Operation, Plan, PlanNode, Unchanged } from "./types.js";
 
 /** How containers whose config is unchanged or changed are treated (Compose's recreate strategies). */
@@ -98,6 +98,8 @@ class UpPlanner {
   readonly #errors: string[] = [];
   readonly #networkNodes = new Map<string, number>();
   readonly #volumeNodes = new Map<string, number>();
+  /** Containers removed so their network can be recreated: the removal node and why, by id. */
+  readonly #removedForNetwork = new Map<string, { node: number; cause: string }>();
   readonly #planned = new Map<string, PlannedContainer[]>();
   /** Wait nodes already added, by `service/condition`: several dependents share one wait. */
   readonly #waits = new Map<string, number[]>();
@@ -120,7 +122,7 @@ class UpPlanner {
 
     this.#checkServices(services);
     this.#planMaterialRemovals();
-    this.#planNetworks(services);
+    this.#planNetworks(services, selected);
     this.#planVolumes(services);
     const ordered = dependencyOrder(Object.fromEntries(services.map((service) => [service.name, service])));
     for (const name of ordered) {
@@ -181,7 +183,7 @@ class UpPlanner {
     }
   }
 
-  #planNetworks(services: Service[]): void {
+  #planNetworks(services: Service[], selected: Set<string>): void {
     const keys = new Set(services.flatMap((service) => Object.keys(service.networks)));
     for (const key of [...keys].sort()) {
       const network = this.#project.networks[key];
@@ -205,7 +207,13 @@ class UpPlanner {
           "not found",
         );
         this.#networkNodes.set(key, id);
-      } else if (observed.project !== this.#project.name) {
+      } else if (observed.project === this.#project.name) {
+        // A network made before it carried a config hash has no known config: left as it is (as
+        // Compose does), rather than taking down every container of a project on upgrade.
+        if (observed.configHash !== undefined && observed.configHash !== networkConfigHash(network)) {
+          this.#recreateNetwork(key, observed, selected);
+        }
+      } else {
         this.#warnings.push(
           observed.project === undefined
             ? `a network named ${network.name} exists but was not created by Compose; set external: true to use an existing network`
@@ -213,6 +221,72 @@ class UpPlanner {
         );
       }
     }
+  }
+
+  /**
+   * A project network whose settings changed: the engine cannot change a network in place, and
+   * refuses to remove one with containers on it, so the project's containers on it are stopped and
+   * removed, the network removed and made anew, and those containers made again on the new one (by
+   * #planService, which sees them gone). Another project's container on it would be cut off: then
+   * nothing is done.
+   */
+  #recreateNetwork(key: string, observed: ObservedNetwork, selected: Set<string>): void {
+    const network = this.#project.networks[key]!;
+    if (this.#options.noRecreate) {
+      this.#warnings.push(
+        `network ${network.name}: config changed, kept as it is (--no-recreate, or a one-off run); \`composec up\` recreates it`,
+      );
+      return;
+    }
+    const ours = new Map(this.#state.containers.map((container) => [container.id, container]));
+    const attached = observed.attached ?? [];
+    const foreign = attached.filter(
+      (entry) => entry.project !== this.#project.name || entry.oneoff || !ours.has(entry.id),
+    );
+    if (foreign.length > 0) {
+      const names = foreign.map((entry) =>
+        entry.project !== undefined && entry.project !== this.#project.name
+          ? `${entry.name} (project ${entry.project})`
+          : entry.oneoff
+            ? `${entry.name} (a one-off run container)`
+            : `${entry.name} (not of a compose project)`,
+      );
+      this.#errors.push(
+        `network ${network.name}: config changed and it must be recreated, but other containers are on it: ${names.sort().join(", ")}; stop and remove them or disconnect them (docker network disconnect ${network.name} <container>), then run up again`,
+      );
+      return;
+    }
+    const cause = `network ${key} config changed`;
+    const mine = attached.map((entry) => ours.get(entry.id)!).sort((a, b) => a.name.localeCompare(b.name));
+    const left = mine.filter((container) => !container.oneoff && !selected.has(container.service));
+    if (left.length > 0) {
+      const others = [...new Set(left.map((container) => container.service))].sort();
+      this.#errors.push(
+        `network ${network.name}: config changed and it must be recreated, but containers of services this up does not start are on it: ${left.map((container) => container.name).join(", ")}; run up for ${others.join(", ")} as well (or for every service)`,
+      );
+      return;
+    }
+    const removals = mine.map((container) => {
+      // On two changed networks, a container is removed once, for the first.
+      const known = this.#removedForNetwork.get(container.id);
+      if (known !== undefined) return known.node;
+      const node = this.#stopAndRemove(`service:${container.service}:${container.number}`, container, cause);
+      this.#removedForNetwork.set(container.id, { node, cause });
+      return node;
+    });
+    const remove = this.#add(
+      `network:${key}`,
+      { type: "RemoveNetwork", name: observed.name },
+      "config changed",
+      removals,
+    );
+    const create = this.#add(
+      `network:${key}`,
+      { type: "CreateNetwork", key, name: network.name, network },
+      "config changed, recreated",
+      [remove],
+    );
+    this.#networkNodes.set(key, create);
   }
 
   #planVolumes(services: Service[]): void {
@@ -293,8 +367,15 @@ class UpPlanner {
     const mounted = (deps: number[]): number[] =>
       material === undefined ? deps : [...deps, this.#deliverFor(name)];
 
+    // Containers removed with their network are made again below, once it is back.
+    const gone = new Map<number, { node: number; cause: string }>();
+    for (const container of this.#state.containers) {
+      const removed = this.#removedForNetwork.get(container.id);
+      if (removed !== undefined && container.service === name) gone.set(container.number, removed);
+    }
     const existing = this.#state.containers
       .filter((container) => !container.oneoff && container.service === name)
+      .filter((container) => !this.#removedForNetwork.has(container.id))
       .sort((a, b) => a.number - b.number || a.name.localeCompare(b.name));
     // One container per number: the one with the canonical name wins (others are left-overs of an
     // interrupted recreate); numbers beyond the replica count are scaled down.
@@ -371,8 +452,9 @@ class UpPlanner {
           imageId: imageId ?? "",
           ...(material === undefined ? {} : { secretMounts: material.mounts }),
         },
-        "no existing container",
-        mounted(infra),
+        gone.get(number)?.cause ?? "no existing container",
+        // The old container of that number held the name until its removal.
+        mounted([...infra, ...(gone.has(number) ? [gone.get(number)!.node] : [])]),
       );
       const ref = { createdBy: create, name: finalName };
       const start = this.#add(
