@@ -1,7 +1,6 @@
 // The local store: the project's material on a tmpfs of this host (tmpfs.ts), bind-mounted into
 // its containers. Only usable when the engine shares this host's files (a local unix socket).
 import { crashPoint } from "../crash-point.js";
-import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
@@ -14,7 +13,7 @@ import type {
   StoredFile,
   StoredMeta,
 } from "./store.js";
-import { CONFIGS_FILE, DIGESTS_FILE, KEY_FILE, STAGING_DIR } from "./layout.js";
+import { CONFIGS_FILE, DIGESTS_FILE, KEY_FILE, STAGING_DIR, staleStaging, stagingName } from "./layout.js";
 import type { RuntimeLocation } from "./roots.js";
 
 /** The material in `dir` (`<root>/<project>`), a tmpfs mounted per project or the user's own. */
@@ -50,9 +49,12 @@ export class LocalTmpfsStore implements MaterialStore {
     const warnings = await ensureTmpfs(this.dir, this.location);
     crashPoint("material.tmpfs-mounted");
     const staging = join(this.dir, STAGING_DIR);
-    // Staging from a crashed run is garbage: nothing in it was ever renamed into place.
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { mode: 0o700 });
+    // Staging from a crashed run is garbage: nothing in it was ever renamed into place. Only old
+    // files go: a young one may be another `up` of the project, delivering at the same time.
+    await mkdir(staging, { mode: 0o700, recursive: true });
+    for (const name of await readdir(staging)) {
+      if (staleStaging(name)) await rm(join(staging, name), { recursive: true, force: true });
+    }
     for (const sub of ["services", "files"]) await ensureDir(this.dir, join(this.dir, sub));
     return warnings;
   }
@@ -190,7 +192,7 @@ function readConfigListSync(dir: string): Record<string, string[]> {
 
 /** Writes the bytes to a new file in the staging directory with its final owner and mode, then renames it into place. */
 async function writeAtomically(dir: string, file: StoredFile): Promise<void> {
-  const staging = join(dir, STAGING_DIR, randomBytes(12).toString("hex"));
+  const staging = join(dir, STAGING_DIR, stagingName());
   const handle = await open(staging, "wx", 0o600);
   try {
     await handle.writeFile(file.bytes);
