@@ -4,19 +4,12 @@
 // batched: the changed files of all services staged, then one commit of every owner, mode, removal
 // and rename: a rotation costs the same two round trips however many services change, and the
 // engine starts no process for it.
+import { randomBytes } from "node:crypto";
 import { posix } from "node:path";
 import type { Engine } from "../engine/client.js";
 import { olderApi } from "../engine/api-version.js";
 import { type HolderOp, type MaterialHolder, type StagedFile } from "./holder/holder.js";
-import {
-  CONFIGS_FILE,
-  DIGESTS_FILE,
-  ENGINE_STAGING_DIR,
-  enginePath,
-  KEY_FILE,
-  staleStaging,
-  stagingName,
-} from "./layout.js";
+import { CONFIGS_FILE, DIGESTS_FILE, ENGINE_STAGING_DIR, enginePath, KEY_FILE } from "./layout.js";
 import type { AsyncMaterialWatch, MaterialBatch, MaterialStore, SecretMount, StoredMeta } from "./store.js";
 
 /** The Engine API version that mounts a sub-path of a volume (`VolumeOptions.Subpath`). */
@@ -51,7 +44,7 @@ export function engineSideMounts(
 /** What one look at the holder found: the bookkeeping files, and staging a killed run left. */
 interface Look {
   meta: StoredMeta;
-  /** Paths (relative) in staging old enough to be a killed run's (staleStaging), not a running one's. */
+  /** Paths (relative) in staging: files of a run that did not finish. */
   stale: string[];
   /** Paths (relative) of the files present below services/ and files/. */
   present: Set<string>;
@@ -104,10 +97,7 @@ export class EngineSideStore implements MaterialStore {
     }
     this.#look = {
       meta,
-      // Only old leftovers: a younger staged file may be another `up`'s, about to be committed.
-      stale: glance.paths.filter(
-        (path) => path.startsWith(`${ENGINE_STAGING_DIR}/`) && staleStaging(posix.basename(path)),
-      ),
+      stale: glance.paths.filter((path) => path.startsWith(`${ENGINE_STAGING_DIR}/`)),
       present: new Set(glance.paths.filter((path) => !path.startsWith(`${ENGINE_STAGING_DIR}/`))),
       ...(glance.mountpoint === undefined ? {} : { mountpoint: glance.mountpoint }),
     };
@@ -158,7 +148,7 @@ export class EngineSideStore implements MaterialStore {
     ];
     const staged = [...batch.writes, ...batch.meta].map(({ path, bytes, uid, gid, mode }) => ({
       target: path,
-      file: { name: stagingName(), bytes, uid, gid, mode } satisfies StagedFile,
+      file: { name: randomBytes(12).toString("hex"), bytes, uid, gid, mode } satisfies StagedFile,
     }));
     const ops: HolderOp[] = [
       ...[...new Set(removals)].map((path) => ({ op: "rm" as const, path: enginePath(path) })),

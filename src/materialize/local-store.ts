@@ -1,6 +1,7 @@
 // The local store: the project's material on a tmpfs of this host (tmpfs.ts), bind-mounted into
 // its containers. Only usable when the engine shares this host's files (a local unix socket).
 import { crashPoint } from "../crash-point.js";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
@@ -13,7 +14,7 @@ import type {
   StoredFile,
   StoredMeta,
 } from "./store.js";
-import { CONFIGS_FILE, DIGESTS_FILE, KEY_FILE, STAGING_DIR, staleStaging, stagingName } from "./layout.js";
+import { CONFIGS_FILE, DIGESTS_FILE, KEY_FILE, STAGING_DIR } from "./layout.js";
 import type { RuntimeLocation } from "./roots.js";
 
 /** The material in `dir` (`<root>/<project>`), a tmpfs mounted per project or the user's own. */
@@ -49,12 +50,19 @@ export class LocalTmpfsStore implements MaterialStore {
     const warnings = await ensureTmpfs(this.dir, this.location);
     crashPoint("material.tmpfs-mounted");
     const staging = join(this.dir, STAGING_DIR);
-    // Staging from a crashed run is garbage: nothing in it was ever renamed into place. Only old
-    // files go: a young one may be another `up` of the project, delivering at the same time.
+    // Staging from a crashed run is garbage: nothing in it was ever renamed into place.
+    // Renamed away first, then removed: another `up` writing in it at the same time gets ENOENT
+    // and writes again (writeAtomically), where removing in place could fail with ENOTEMPTY.
+    const trash = `${staging}-${randomBytes(6).toString("hex")}`;
+    const moved = await rename(staging, trash).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return false;
+        throw error;
+      },
+    );
+    if (moved) await rm(trash, { recursive: true, force: true });
     await mkdir(staging, { mode: 0o700, recursive: true });
-    for (const name of await readdir(staging)) {
-      if (staleStaging(name)) await rm(join(staging, name), { recursive: true, force: true });
-    }
     for (const sub of ["services", "files"]) await ensureDir(this.dir, join(this.dir, sub));
     return warnings;
   }
@@ -190,9 +198,24 @@ function readConfigListSync(dir: string): Record<string, string[]> {
   }
 }
 
-/** Writes the bytes to a new file in the staging directory with its final owner and mode, then renames it into place. */
+/**
+ * writeAtomically, again when another `up` of the project removed the staging directory (as a
+ * killed run's, in its open) under it: ENOENT on the file or at the rename; nothing was renamed.
+ */
 async function writeAtomically(dir: string, file: StoredFile): Promise<void> {
-  const staging = join(dir, STAGING_DIR, stagingName());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeStaged(dir, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 4) throw error;
+      await mkdir(join(dir, STAGING_DIR), { mode: 0o700, recursive: true });
+    }
+  }
+}
+
+/** Writes the bytes to a new file in the staging directory with its final owner and mode, then renames it into place. */
+async function writeStaged(dir: string, file: StoredFile): Promise<void> {
+  const staging = join(dir, STAGING_DIR, randomBytes(12).toString("hex"));
   const handle = await open(staging, "wx", 0o600);
   try {
     await handle.writeFile(file.bytes);
