@@ -51,8 +51,18 @@ export class LocalTmpfsStore implements MaterialStore {
     crashPoint("material.tmpfs-mounted");
     const staging = join(this.dir, STAGING_DIR);
     // Staging from a crashed run is garbage: nothing in it was ever renamed into place.
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { mode: 0o700 });
+    // Renamed away first, then removed: another `up` writing in it at the same time gets ENOENT
+    // and writes again (writeAtomically), where removing in place could fail with ENOTEMPTY.
+    const trash = `${staging}-${randomBytes(6).toString("hex")}`;
+    const moved = await rename(staging, trash).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return false;
+        throw error;
+      },
+    );
+    if (moved) await rm(trash, { recursive: true, force: true });
+    await mkdir(staging, { mode: 0o700, recursive: true });
     for (const sub of ["services", "files"]) await ensureDir(this.dir, join(this.dir, sub));
     return warnings;
   }
@@ -188,8 +198,23 @@ function readConfigListSync(dir: string): Record<string, string[]> {
   }
 }
 
-/** Writes the bytes to a new file in the staging directory with its final owner and mode, then renames it into place. */
+/**
+ * writeAtomically, again when another `up` of the project removed the staging directory (as a
+ * killed run's, in its open) under it: ENOENT on the file or at the rename; nothing was renamed.
+ */
 async function writeAtomically(dir: string, file: StoredFile): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await writeStaged(dir, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 4) throw error;
+      await mkdir(join(dir, STAGING_DIR), { mode: 0o700, recursive: true });
+    }
+  }
+}
+
+/** Writes the bytes to a new file in the staging directory with its final owner and mode, then renames it into place. */
+async function writeStaged(dir: string, file: StoredFile): Promise<void> {
   const staging = join(dir, STAGING_DIR, randomBytes(12).toString("hex"));
   const handle = await open(staging, "wx", 0o600);
   try {

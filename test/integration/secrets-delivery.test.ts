@@ -5,10 +5,11 @@
 // read-only for root too.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { docker, images, tempProject } from "./helpers.js";
+import { cli, docker, images, tempProject } from "./helpers.js";
 import {
   cliOk,
   digestIn,
+  engineResources,
   execIn,
   IDLE,
   lsIn,
@@ -61,6 +62,11 @@ services:
       - source: from_env
         target: decimal_mode
         mode: 256
+      - source: plain
+        target: no_owner_bits
+        uid: "1234"
+        gid: "2345"
+        mode: 0044
 secrets:
   plain:
     file: ./value.txt
@@ -82,6 +88,8 @@ secrets:
         ["/run/secrets/env_owned", envValue, "1000 0 400"],
         ["/opt/env-token", envValue, "0 0 440"],
         ["/run/secrets/decimal_mode", envValue, "0 0 400"],
+        // No bit for the owner: the owner is given all the same (the mode is set before the chown).
+        ["/run/secrets/no_owner_bits", fileValue, "1234 2345 44"],
       ];
       for (const [target, value, owner] of expected) {
         expect(await digestIn(c, target), target).toBe(sha256(value));
@@ -92,10 +100,41 @@ secrets:
         "decimal_mode",
         "env_owned",
         "nested",
+        "no_owner_bits",
         "plain",
         "renamed",
       ]);
       expect((await statIn(c, "/run/secrets/nested/deep")).split(" ")[2]).toBe("755");
+    });
+
+    // setuid, setgid and sticky are beyond 0777, which the spec allows: one clear error, exit 1,
+    // nothing on the engine (a holder could not keep them anyway: its chown clears setuid/setgid).
+    it("setuid, setgid and sticky modes are refused with one error and nothing created", async () => {
+      const name = await project("special-mode");
+      for (const mode of ["04755", "02755", "01755"]) {
+        const dir = await tempProject({
+          "value.txt": "x",
+          "compose.yaml": `
+services:
+  app:
+    image: ${images.busybox}
+    command: ${IDLE}
+    secrets:
+      - source: s
+        uid: "1000"
+        mode: ${mode}
+secrets:
+  s:
+    file: ./value.txt
+`,
+        });
+        const result = await cli(["-p", name, "up", "-d"], { cwd: dir });
+        expect(result.code, mode).toBe(1);
+        expect(result.stderr).toMatch(
+          new RegExp(`compose\\.yaml:9:\\d+ .*services\\.app\\.secrets\\[0\\]\\.mode.*${mode}.*0777`),
+        );
+        expect(await engineResources(name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+      }
     });
 
     // The spec says secrets are read-only: a write bit is dropped, with a warning that names the mode.

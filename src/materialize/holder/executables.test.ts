@@ -264,6 +264,29 @@ describe.each(["amd64", "arm64"] as const)("the %s holder", (arch: HolderArch) =
     expect(await holder.stop()).toEqual({ code: 0 });
   });
 
+  it("serve: own takes modes 0..0777 only, and gives the owner after a mode without owner bits", async () => {
+    const cwd = workdir();
+    const holder = serve(cwd);
+    const status = async (kind: number, body: Buffer) => (await holder.ask(kind, body)).status;
+    // Setuid, setgid and sticky are refused, before anything is done: the spec allows 0..0777 only.
+    expect(await status(FrameKind.stage, stage("s", Buffer.from("x")))).toBe(0);
+    for (const mode of [0o4755, 0o2755, 0o1755]) {
+      const own = { op: "own" as const, path: ".meta/staging/s", uid: 1234, gid: 5678, mode };
+      expect(await status(FrameKind.commit, commitBody([{ op: "dir", path: "d" }, own])), `${mode}`).toBe(22);
+    }
+    expect(existsSync(join(cwd, "d"))).toBe(false);
+    // A mode without any bit for the owner: the owner is still given after it.
+    expect(
+      await status(
+        FrameKind.commit,
+        commitBody([{ op: "own", path: ".meta/staging/s", uid: 1234, gid: 5678, mode: 0o044 }]),
+      ),
+    ).toBe(0);
+    const owned = lstatSync(join(cwd, ".meta/staging/s"));
+    expect([owned.uid, owned.gid, owned.mode & 0o7777]).toEqual([1234, 5678, 0o044]);
+    expect(await holder.stop()).toEqual({ code: 0 });
+  });
+
   it("serve: a commit sent again with its id is answered again, not carried out twice", async () => {
     const cwd = workdir();
     const holder = serve(cwd);

@@ -8,7 +8,7 @@ import pLimit from "p-limit";
 import { EngineError } from "../../errors.js";
 import { encodeFrame, FrameReader, MORE, StdoutDemuxer, type Frame, type FrameKind } from "./frames.js";
 
-/** How long a request waits for its reply before it is sent again (doubled each time, up to 2 s). */
+/** How long a request waits for its reply before it is sent again (doubled each time, up to 2 s; jittered by half). */
 const RESEND_MS = 150;
 /** How long a request may take in all. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -94,7 +94,8 @@ export class HolderSession {
           }
           // One write per frame: the engine may still split it, and the CRC catches that.
           this.connection.write(bytes);
-          timer = setTimeout(send, wait);
+          // Jittered: two clients whose frames garbled each other must not send again in step.
+          timer = setTimeout(send, wait * (0.5 + Math.random()));
           wait = Math.min(wait * 2, 2000);
         };
         this.#pending.set(key, {

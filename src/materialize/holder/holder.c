@@ -17,7 +17,7 @@
  *
  * Requests: META (the bookkeeping files in .meta with their bytes, and the paths present in
  * .meta/staging, services/ and files/), STAGE (a chunk of one file in .meta/staging), COMMIT (NUL-
- * terminated words: "dir" P, "own" P UID GID MODE, "rm" P, "mv" A B; carried out in order, stopping
+ * terminated words: "dir" P, "own" P UID GID MODE (0..0777), "rm" P, "mv" A B; carried out in order, stopping
  * at the first failure), VALUES (.meta/configs.json and every file below services/ and files/, with
  * their bytes). A reply has
  * the request's id, kind | 0x80, and the errno of a failure as its status.
@@ -419,7 +419,12 @@ static long do_commit(const unsigned char *body, long n) {
       const char *const *a = words + i + 1;
       unsigned long uid = 0, gid = 0, mode = 0;
       if (!allowed(a[0]) || (args == 2 && !allowed(a[1]))) return EINVAL;
-      if (args == 4 && (!number(a[1], &uid) || !number(a[2], &gid) || !number(a[3], &mode) || mode > 07777))
+      /*
+       * Permission bits only: setuid, setgid and sticky are refused, as the spec refuses them. They
+       * would not survive anyway: the chown after the chmod clears setuid/setgid, and a chmod after
+       * the chown needs CAP_FOWNER, which the holder does not have.
+       */
+      if (args == 4 && (!number(a[1], &uid) || !number(a[2], &gid) || !number(a[3], &mode) || mode > 0777))
         return EINVAL;
       i += 1 + args;
       if (pass == 0) continue;

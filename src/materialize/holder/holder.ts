@@ -80,6 +80,10 @@ export interface StagedFile {
 
 /** The bytes of a file per STAGE frame: whole secrets (MAX_SECRET_BYTES) in one, with room for the header. */
 const STAGE_CHUNK = 1 << 20;
+/** The holder's errno for a staged file that is not there (another `up` removed it). */
+const ENOENT = 2;
+/** Stagings and commits of one delivery before its ENOENT is an error. */
+const DELIVERY_ATTEMPTS = 4;
 
 export interface MaterialHolderOptions {
   /** The tmpfs's size limit, as the `size=` mount option takes it (`64m`, `512k`, `1g`). Default 64m. */
@@ -266,7 +270,21 @@ class EngineMaterialHolder implements MaterialHolder {
         `${this.#what()}: one delivery of ${commit.length} file operations is more than the holder takes at once (${MAX_FRAME_BODY} bytes of paths)`,
       );
     }
-    // Every chunk acknowledged before the commit: a commit never runs on a file half there.
+    // Another `up` of the project may remove our staged files as a killed run's (it cannot tell
+    // them apart) between our staging and our commit: the commit then fails at its first "own",
+    // before any removal or rename, and staging again and committing again is safe.
+    for (let attempt = 1; ; attempt++) {
+      await this.#stage(files);
+      if (commit.length === 0) return;
+      const reply = await this.#ask(FrameKind.commit, body, "a delivery");
+      if (reply.status === ENOENT && attempt < DELIVERY_ATTEMPTS) continue;
+      this.#check(reply.status, "a delivery's file operations");
+      return;
+    }
+  }
+
+  /** Every chunk of every file staged and acknowledged: a commit never runs on a file half there. */
+  async #stage(files: StagedFile[]): Promise<void> {
     await Promise.all(
       files.flatMap((file) => {
         const chunks: Promise<void>[] = [];
@@ -283,9 +301,6 @@ class EngineMaterialHolder implements MaterialHolder {
         return chunks;
       }),
     );
-    if (commit.length === 0) return;
-    const reply = await this.#ask(FrameKind.commit, body, "a delivery");
-    this.#check(reply.status, "a delivery's file operations");
   }
 
   async values(): Promise<Map<string, Buffer>> {
