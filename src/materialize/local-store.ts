@@ -4,7 +4,7 @@ import { crashPoint } from "../crash-point.js";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { EngineError } from "../errors.js";
 import type {
   MaterialBatch,
@@ -62,6 +62,12 @@ export class LocalTmpfsStore implements MaterialStore {
       },
     );
     if (moved) await rm(trash, { recursive: true, force: true });
+    // A run killed between that rename and that removal left its trash beside staging: garbage too.
+    for (const entry of await readdir(this.dir)) {
+      if (entry.startsWith(`${STAGING_DIR}-`) && entry !== basename(trash)) {
+        await rm(join(this.dir, entry), { recursive: true, force: true });
+      }
+    }
     await mkdir(staging, { mode: 0o700, recursive: true });
     for (const sub of ["services", "files"]) await ensureDir(this.dir, join(this.dir, sub));
     return warnings;

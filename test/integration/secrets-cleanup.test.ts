@@ -254,7 +254,7 @@ onEachDeliveryPath((via) => {
         expect(await digestIn(`${name}-app-1`, "/run/secrets/from_file"), when).toBe(sha256(values[0]));
         expect(await digestIn(`${name}-app-1`, "/etc/app/key"), when).toBe(sha256(values[0]));
         expect(await digestIn(`${name}-worker-1`, "/run/secrets/from_env"), when).toBe(sha256(values[1]!));
-        const staging = [...(await materialFiles(via, name)).keys()].filter((f) => f.startsWith(".staging/"));
+        const staging = [...(await materialFiles(via, name)).keys()].filter((f) => f.startsWith(".staging"));
         expect(staging, `${when}: staging`).toEqual([]);
         expect(await materialPresentOn(via, name), `${when}: material in place`).toBe(true);
         if (via === "local")
