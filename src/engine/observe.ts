@@ -1,6 +1,6 @@
 // Reads what exists on the engine for a project (by the project label, and by name for the
 // networks and volumes the files declare) into the planner's plain ObservedState.
-import { networkConfigHash } from "../model/config-hash.js";
+import { networkSettingsChanged } from "../model/config-hash.js";
 import { LABEL, imageName, shimProbeFilter } from "../model/names.js";
 import type { Project } from "../model/project.js";
 import type {
@@ -79,12 +79,7 @@ export async function observe(
   // it first; the lookup costs a call only then, never on an unchanged project.
   const diverged = Object.values(project?.networks ?? {}).filter((declared) => {
     const seen = observedNetworks[declared.name];
-    return (
-      !declared.external &&
-      seen?.project === projectName &&
-      seen.configHash !== undefined &&
-      seen.configHash !== networkConfigHash(declared)
-    );
+    return seen !== undefined && networkSettingsChanged(declared, seen, projectName);
   });
   if (diverged.length > 0) {
     // Every container, of any project: the engine's `network` filter finds running ones only, and a

@@ -10,6 +10,12 @@ export const CONFIGS_FILE = ".configs.json";
 export const STAGING_DIR = ".staging";
 
 /**
+ * How many times one delivery stages its files again when another `up` of the project removed
+ * them as a killed run's leftovers (both clear staging on open) before the loss is an error.
+ */
+export const STAGING_LOST_ATTEMPTS = 4;
+
+/**
  * On the engine's side the bookkeeping files and staging share one directory (0700 root): the
  * holder (holder.c) reads the one and writes the other there, and nobody else may.
  */

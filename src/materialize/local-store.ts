@@ -14,7 +14,7 @@ import type {
   StoredFile,
   StoredMeta,
 } from "./store.js";
-import { CONFIGS_FILE, DIGESTS_FILE, KEY_FILE, STAGING_DIR } from "./layout.js";
+import { CONFIGS_FILE, DIGESTS_FILE, KEY_FILE, STAGING_DIR, STAGING_LOST_ATTEMPTS } from "./layout.js";
 import type { RuntimeLocation } from "./roots.js";
 
 /** The material in `dir` (`<root>/<project>`), a tmpfs mounted per project or the user's own. */
@@ -213,7 +213,7 @@ async function writeAtomically(dir: string, file: StoredFile): Promise<void> {
     try {
       return await writeStaged(dir, file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 4) throw error;
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= STAGING_LOST_ATTEMPTS) throw error;
       await mkdir(join(dir, STAGING_DIR), { mode: 0o700, recursive: true });
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson, configHash, networkConfigHash } from "./config-hash.js";
+import { canonicalJson, configHash, networkConfigHash, networkSettingsChanged } from "./config-hash.js";
 import { makeNetwork, makeProject, makeService } from "./project-builder.js";
 
 describe("configHash", () => {
@@ -117,5 +117,25 @@ describe("networkConfigHash", () => {
 
   it("ignores external, which is never made by us", () => {
     expect(networkConfigHash({ ...network, external: true })).toBe(hash);
+  });
+});
+
+describe("networkSettingsChanged", () => {
+  const network = makeNetwork("p", "back", { driverOpts: { mtu: "1400" } });
+  const recorded = networkConfigHash(network);
+
+  it("is true only for this project's network whose recorded hash differs", () => {
+    expect(networkSettingsChanged(network, { project: "p", configHash: recorded }, "p")).toBe(false);
+    expect(networkSettingsChanged(network, { project: "p", configHash: "0".repeat(64) }, "p")).toBe(true);
+  });
+
+  it("leaves alone a network without a hash, another project's, and an external one", () => {
+    const other = "0".repeat(64);
+    expect(networkSettingsChanged(network, { project: "p" }, "p")).toBe(false);
+    expect(networkSettingsChanged(network, { project: "q", configHash: other }, "p")).toBe(false);
+    expect(networkSettingsChanged(network, { configHash: other }, "p")).toBe(false);
+    expect(
+      networkSettingsChanged({ ...network, external: true }, { project: "p", configHash: other }, "p"),
+    ).toBe(false);
   });
 });

@@ -60,6 +60,24 @@ export function networkConfigHash(network: Network): string {
 }
 
 /**
+ * Whether `up` must recreate an existing network: one made for this project whose recorded config
+ * hash differs from the files'. A network without the label (made before composec set it) has no
+ * known config and is left as it is, as Compose does; an external one is never ours to change.
+ */
+export function networkSettingsChanged(
+  network: Network,
+  observed: { project?: string; configHash?: string },
+  projectName: string,
+): boolean {
+  return (
+    !network.external &&
+    observed.project === projectName &&
+    observed.configHash !== undefined &&
+    observed.configHash !== networkConfigHash(network)
+  );
+}
+
+/**
  * JSON with object keys sorted at every depth and `undefined` members dropped, so equal values
  * always give equal text whatever order the loader built them in. Array order is kept: it means
  * something (command arguments, volume order).

@@ -1,7 +1,7 @@
 // `up`'s reconciler: compares the project with what exists and returns the operations that make
 // them agree, each with its cause. Pure: no engine, no clock, no disk. Decisions live here so the
 // executor can carry a plan out without making any.
-import { configHash, networkConfigHash } from "../model/config-hash.js";
+import { configHash, networkSettingsChanged } from "../model/config-hash.js";
 import { containerName, imageName } from "../model/names.js";
 import type { Project, Service, ServiceHook } from "../model/project.js";
 import { ProjectError } from "../errors.js";
@@ -208,9 +208,9 @@ class UpPlanner {
         );
         this.#networkNodes.set(key, id);
       } else if (observed.project === this.#project.name) {
-        // A network made before it carried a config hash has no known config: left as it is (as
-        // Compose does), rather than taking down every container of a project on upgrade.
-        if (observed.configHash !== undefined && observed.configHash !== networkConfigHash(network)) {
+        // Without a recorded hash (made before composec set it) a network is left as it is, rather
+        // than taking down every container of a project on upgrade.
+        if (networkSettingsChanged(network, observed, this.#project.name)) {
           this.#recreateNetwork(key, observed, selected);
         }
       } else {

@@ -16,7 +16,7 @@ import {
   secretsVolumeLabels,
   secretsVolumeName,
 } from "../../model/names.js";
-import { ENGINE_META_DIR, ENGINE_STAGING_DIR } from "../layout.js";
+import { ENGINE_META_DIR, ENGINE_STAGING_DIR, STAGING_LOST_ATTEMPTS } from "../layout.js";
 import { ensureHolderImage, holderArch, holderImageName } from "./holder-image.js";
 import { ancestors, volumePath } from "./holder-tar.js";
 import {
@@ -82,8 +82,6 @@ export interface StagedFile {
 const STAGE_CHUNK = 1 << 20;
 /** The holder's errno for a staged file that is not there (another `up` removed it). */
 const ENOENT = 2;
-/** Stagings and commits of one delivery before its ENOENT is an error. */
-const DELIVERY_ATTEMPTS = 4;
 
 export interface MaterialHolderOptions {
   /** The tmpfs's size limit, as the `size=` mount option takes it (`64m`, `512k`, `1g`). Default 64m. */
@@ -277,7 +275,7 @@ class EngineMaterialHolder implements MaterialHolder {
       await this.#stage(files);
       if (commit.length === 0) return;
       const reply = await this.#ask(FrameKind.commit, body, "a delivery");
-      if (reply.status === ENOENT && attempt < DELIVERY_ATTEMPTS) continue;
+      if (reply.status === ENOENT && attempt < STAGING_LOST_ATTEMPTS) continue;
       this.#check(reply.status, "a delivery's file operations");
       return;
     }
